@@ -1,0 +1,54 @@
+# Two commands do all set-up on a fresh machine:
+#   make run   - venv, requirements, embedded PostgreSQL/Redis when DATABASE_URL/REDIS_URL
+#                are unset, migrations, demo data, then web + worker + beat (Ctrl-C stops all)
+#   make test  - the same set-up, then the whole test suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint fmt messages services stop browser clean
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+# Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk) >/dev/null; \
+	  else \
+	    echo "Install Chromium for the browser tests: sudo apt-get install chromium"; exit 1; \
+	  fi; \
+	fi
+
+run: $(STAMP)
+	$(PY) -m config.devstack run
+
+test: $(STAMP) browser
+	$(PY) -m config.devstack test $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m config.devstack manage makemigrations --check --dry-run
+
+fmt: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+messages: $(STAMP)
+	$(PY) -m config.devstack manage makemessages -l zh_Hans --ignore=.venv --ignore=.local
+	$(PY) -m config.devstack manage compilemessages -l zh_Hans --ignore=.venv
+
+services: $(STAMP)
+	$(PY) -m config.devstack services
+
+stop: $(STAMP)
+	$(PY) -m config.devstack stop
+
+clean: stop
+	rm -rf .local

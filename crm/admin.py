@@ -1,0 +1,140 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import (
+    AccessLog,
+    Branch,
+    Holiday,
+    IntegrationToken,
+    Notification,
+    SlaPolicy,
+    StaffProfile,
+    Todo,
+)
+
+
+@admin.register(Branch)
+class BranchAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "branch", "role", "team"]
+    list_filter = ["role", "branch"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    list_select_related = ["user", "branch"]
+    autocomplete_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        services.staff_assign(user=obj.user, branch=obj.branch, role=obj.role, team=obj.team)
+
+
+@admin.register(Holiday)
+class HolidayAdmin(SimpleHistoryAdmin):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.calendar_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.calendar_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        services.calendar_changed()
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "code",
+        "name",
+        "target_value",
+        "target_unit",
+        "warn_before_minutes",
+        "escalation_roles",
+        "is_active",
+    ]
+    list_filter = ["target_unit", "is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "recipient", "level", "created_at", "read_at"]
+    list_filter = ["level"]
+    search_fields = ["title", "recipient__username"]
+    list_select_related = ["recipient"]
+    raw_id_fields = ["recipient"]
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """Read-only: the access log is evidence and is never edited or deleted."""
+
+    list_display = ["occurred_at", "user", "action", "object_repr", "field", "ip_address"]
+    list_filter = ["action", "field"]
+    search_fields = ["user__username", "object_repr"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IntegrationToken)
+class IntegrationTokenAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
+    readonly_fields = ["prefix", "key_digest", "created_at", "last_used_at", "revoked_at"]
+    fields = ["name", "user", "expires_at", *readonly_fields]
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        token, key = services.integration_token_issue(
+            name=obj.name, user=obj.user, expires_at=obj.expires_at
+        )
+        obj.pk = token.pk
+        messages.warning(
+            request,
+            _("Key for %(name)s (shown once, store it now): %(key)s")
+            % {"name": token.name, "key": key},
+        )
+
+    @admin.action(description=_("Revoke selected tokens"))
+    def revoke(self, request, queryset):
+        for token in queryset:
+            services.integration_token_revoke(token=token)
+
+
+@admin.register(Todo)
+class TodoAdmin(admin.ModelAdmin):
+    list_display = ["title", "assignee", "branch", "due_at", "status"]
+    list_filter = ["status", "branch"]
+    search_fields = ["title"]
+    list_select_related = ["assignee", "branch"]
+    raw_id_fields = ["assignee", "created_by"]

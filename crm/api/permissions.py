@@ -1,0 +1,31 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import permissions
+
+from ..models import staff_of
+
+
+class IsStaffMember(permissions.BasePermission):
+    """A member of staff (or an integration system); read-only roles only read."""
+
+    message = _("Your role may not do this.")
+
+    def has_permission(self, request, view) -> bool:
+        staff = staff_of(request.user)
+        if staff is None:
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return not staff.is_read_only
+
+
+class HasRole(IsStaffMember):
+    """Restrict a view to some roles: `permission_classes = [HasRole.of("hq")]`."""
+
+    roles: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, *roles: str):
+        return type("HasRole", (cls,), {"roles": frozenset(roles)})
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and staff_of(request.user).role in self.roles

@@ -1,0 +1,68 @@
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ..models import Branch, Holiday, Notification, StaffProfile, Todo
+
+User = get_user_model()
+
+
+class BranchSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Branch
+        fields = ["id", "code", "name", "kind", "is_active"]
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.CharField()
+    role = serializers.CharField()
+    branch = serializers.CharField()
+    sees_all_branches = serializers.BooleanField()
+    read_only = serializers.BooleanField()
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username")
+    name = serializers.CharField(source="display_name")
+    branch = serializers.CharField(source="branch.code")
+
+    class Meta:
+        model = StaffProfile
+        fields = ["username", "name", "role", "branch", "team"]
+
+
+class HolidaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Holiday
+        fields = ["date", "kind", "name"]
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "title", "body", "url", "level", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class TodoSerializer(serializers.ModelSerializer):
+    assignee = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=User.objects.filter(staff__isnull=False, is_active=True),
+        required=False,
+        help_text=_("Username of the assignee; yourself when left out."),
+    )
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    branch = serializers.CharField(source="branch.code", read_only=True)
+    due_at = serializers.DateTimeField(
+        required=False, help_text=_("Left out: the due time follows the to-do SLA policy.")
+    )
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Todo
+        fields = [
+            "id", "title", "description", "assignee", "created_by", "branch", "created_at",
+            "due_at", "status", "done_at", "is_overdue",
+        ]  # fmt: skip
+        read_only_fields = ["created_at", "status", "done_at"]

@@ -1,0 +1,143 @@
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import services
+from ..filters import HolidayFilterSet, NotificationFilterSet, TodoFilterSet
+from ..models import Branch, Holiday, Notification, StaffProfile, Todo, staff_of
+from .serializers import (
+    BranchSerializer,
+    HolidaySerializer,
+    MeSerializer,
+    NotificationSerializer,
+    StaffSerializer,
+    TodoSerializer,
+)
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        staff = staff_of(request.user)
+        data = {
+            "username": request.user.username,
+            "name": staff.display_name,
+            "role": staff.role,
+            "branch": staff.branch.code,
+            "sees_all_branches": staff.sees_all_branches,
+            "read_only": staff.is_read_only,
+        }
+        return Response(MeSerializer(data).data)
+
+
+class BranchViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = BranchSerializer
+    search_fields = ["code", "name"]
+    ordering_fields = ["code", "name"]
+    filterset_fields = ["kind", "is_active"]
+
+    def get_queryset(self):
+        return Branch.objects.visible_to(self.request.user)
+
+
+class StaffViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = StaffSerializer
+    lookup_field = "user__username"
+    lookup_url_kwarg = "username"
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    ordering_fields = ["user__username", "role"]
+    filterset_fields = ["role", "team"]
+
+    def get_queryset(self):
+        return (
+            StaffProfile.objects.visible_to(self.request.user)
+            .select_related("user", "branch")
+            .order_by("user__username")
+        )
+
+
+class HolidayViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = HolidaySerializer
+    filterset_class = HolidayFilterSet
+    lookup_field = "date"
+    ordering_fields = ["date"]
+    queryset = Holiday.objects.order_by("date")
+
+
+class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilterSet
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self):
+        return Notification.objects.visible_to(self.request.user)
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        notification = self.get_object()
+        services.notification_mark_read(user=request.user, notification_id=notification.pk)
+        notification.refresh_from_db()
+        return Response(self.get_serializer(notification).data)
+
+    @extend_schema(request=None, responses={200: {"type": "object"}})
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request):
+        return Response({"marked_read": services.notification_mark_read(user=request.user)})
+
+
+class TodoViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = TodoSerializer
+    filterset_class = TodoFilterSet
+    search_fields = ["title", "description"]
+    ordering_fields = ["due_at", "created_at", "title"]
+
+    def get_queryset(self):
+        return Todo.objects.visible_to(self.request.user).select_related(
+            "assignee", "created_by", "branch"
+        )
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.todo_create(
+            created_by=self.request.user,
+            assignee=data.get("assignee", self.request.user),
+            title=data["title"],
+            description=data.get("description", ""),
+            due_at=data.get("due_at"),
+        )
+
+    def perform_update(self, serializer):
+        todo = serializer.instance
+        data = serializer.validated_data
+        if "assignee" in data and data["assignee"] != todo.assignee:
+            raise ValidationError({"assignee": [_("To reassign, create a new to-do.")]})
+        serializer.instance = services.todo_update(
+            user=self.request.user,
+            todo=todo,
+            title=data.get("title", todo.title),
+            description=data.get("description", todo.description),
+            due_at=data.get("due_at", todo.due_at),
+        )
+
+    @extend_schema(request=None, responses=TodoSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        todo = services.todo_complete(user=request.user, todo=self.get_object())
+        return Response(self.get_serializer(todo).data)
+
+    @extend_schema(request=None, responses=TodoSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        todo = services.todo_cancel(user=request.user, todo=self.get_object())
+        return Response(self.get_serializer(todo).data, status=status.HTTP_200_OK)

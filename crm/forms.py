@@ -1,0 +1,67 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Role, staff_of
+
+User = get_user_model()
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class TodoForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=User.objects.none(), required=False
+    )
+    due_at = forms.DateTimeField(
+        label=_("Due at"),
+        widget=DateTimeLocalInput(),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("Leave empty to use the standard time limit in working days."),
+    )
+
+    def __init__(self, *args, user, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        staff = staff_of(user)
+        if editing or staff is None or not staff.is_manager:
+            del self.fields["assignee"]
+        else:
+            qs = User.objects.filter(is_active=True, staff__isnull=False).exclude(
+                staff__role=Role.INTEGRATION
+            )
+            if not staff.sees_all_branches:
+                qs = qs.filter(staff__branch_id=staff.branch_id)
+            self.fields["assignee"].queryset = qs.order_by("username")
+            self.fields["assignee"].help_text = _("Leave empty to assign it to yourself.")
+        if editing:
+            self.fields["due_at"].required = True
+
+    def clean_due_at(self):
+        value = self.cleaned_data.get("due_at")
+        if value and value < timezone.now():
+            raise forms.ValidationError(_("The due time must be in the future."))
+        return value
+
+
+class ScheduleForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    schedule = forms.CharField(
+        label=_("Official schedule"),
+        widget=forms.Textarea(attrs={"rows": 14, "class": "font-monospace"}),
+        help_text=_(
+            "One line per day or range: 'date[~date] holiday|workday name', e.g. "
+            "'2027-10-01~2027-10-07 holiday 国庆节' or '2027-10-09 workday 国庆调休'. "
+            "The year's existing entries are replaced."
+        ),
+    )

@@ -1,0 +1,427 @@
+"""The shared kernel: branches, staff and roles, the working-day calendar, SLA policies,
+reminders and notifications, the access log, integration tokens and personal to-dos."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Role(models.TextChoices):
+    ACCOUNT_MANAGER = "account_manager", _("Account manager")
+    ADVISOR = "advisor", _("Investment advisor")
+    SERVICE_AGENT = "service_agent", _("Service agent")
+    BRANCH_MANAGER = "branch_manager", _("Branch manager")
+    COMPLIANCE = "compliance", _("Compliance officer")
+    HQ = "hq", _("Headquarters staff")
+    INTEGRATION = "integration", _("Integration system")
+
+
+# Roles that read the whole branch; HQ (and integrations at headquarters) read all branches.
+BRANCH_WIDE_ROLES = {Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.SERVICE_AGENT}
+READ_ONLY_ROLES = {Role.COMPLIANCE}
+
+
+class BranchQuerySet(models.QuerySet):
+    def visible_to(self, user) -> BranchQuerySet:
+        staff = staff_of(user)
+        if staff is None:
+            return self.none()
+        if staff.sees_all_branches:
+            return self
+        return self.filter(pk=staff.branch_id)
+
+
+class Branch(models.Model):
+    class Kind(models.TextChoices):
+        HEADQUARTERS = "hq", _("Headquarters")
+        BRANCH = "branch", _("Branch")
+
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.BRANCH)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = BranchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(kind="hq"), name="branch_single_headquarters"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class StaffProfileQuerySet(models.QuerySet):
+    def visible_to(self, user) -> StaffProfileQuerySet:
+        staff = staff_of(user)
+        if staff is None:
+            return self.none()
+        if staff.sees_all_branches:
+            return self
+        return self.filter(branch_id=staff.branch_id)
+
+
+class StaffProfile(models.Model):
+    """A member of staff (or an integration system's service account) and their role."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff"
+    )
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="staff", verbose_name=_("branch")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    team = models.CharField(_("team"), max_length=50, blank=True)
+    phone = models.CharField(_("office phone"), max_length=20, blank=True)
+
+    objects = StaffProfileQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+        indexes = [models.Index(fields=["branch", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.get_role_display()})"
+
+    @property
+    def display_name(self) -> str:
+        return self.user.get_full_name() or self.user.username
+
+    @property
+    def sees_all_branches(self) -> bool:
+        if self.role == Role.HQ:
+            return True
+        return self.role == Role.INTEGRATION and self.branch.kind == Branch.Kind.HEADQUARTERS
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.role in READ_ONLY_ROLES
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in (Role.BRANCH_MANAGER, Role.HQ)
+
+
+def staff_of(user) -> StaffProfile | None:
+    """The staff profile of a user, or None for anonymous users and users without one.
+
+    Superusers without a profile act as headquarters staff at the headquarters branch.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    try:
+        return user.staff
+    except StaffProfile.DoesNotExist:
+        if user.is_superuser:
+            hq = Branch.objects.filter(kind=Branch.Kind.HEADQUARTERS).first()
+            if hq is not None:
+                return StaffProfile(user=user, branch=hq, role=Role.HQ)
+        return None
+
+
+class Holiday(models.Model):
+    """One day that departs from the Monday-to-Friday rule (调休 included)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Public holiday (day off)")
+        WORKDAY = "workday", _("Adjusted working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=50, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday or adjusted working day")
+        verbose_name_plural = _("working-day calendar")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class SlaPolicy(models.Model):
+    """A time limit: target, when to warn, and whom to escalate to on breach."""
+
+    class Unit(models.TextChoices):
+        OFFICE_MINUTES = "office_minutes", _("minutes in office hours")
+        HOURS = "hours", _("hours")
+        WORKDAYS = "workdays", _("working days")
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    target_value = models.PositiveIntegerField(_("target"))
+    target_unit = models.CharField(_("unit"), max_length=16, choices=Unit.choices)
+    warn_before_minutes = models.PositiveIntegerField(_("warn before (minutes)"), default=60)
+    escalation_roles = ArrayField(
+        models.CharField(max_length=20, choices=Role.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("escalation chain (roles)"),
+        help_text=_("Notified one after the other once the deadline has passed."),
+    )
+    escalation_interval_minutes = models.PositiveIntegerField(
+        _("minutes between escalation levels"), default=24 * 60
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [
+            models.CheckConstraint(condition=Q(target_value__gt=0), name="sla_target_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.target_value} {self.get_target_unit_display()})"
+
+
+class Reminder(models.Model):
+    """A reminder that was sent: the unique key makes each one go out exactly once."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.BigIntegerField()
+    clock = models.CharField(max_length=60)
+    kind = models.CharField(max_length=20)  # "warning", "breach", "escalation-2", ...
+    deadline = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "clock", "kind", "deadline"],
+                name="reminder_once_per_deadline",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clock} {self.kind} {self.object_id} @ {self.deadline:%Y-%m-%d %H:%M}"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def visible_to(self, user) -> NotificationQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(recipient=user)
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    class Level(models.TextChoices):
+        INFO = "info", _("Information")
+        WARNING = "warning", _("Warning")
+        DANGER = "danger", _("Overdue")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices, default=Level.INFO)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            models.Index(
+                fields=["recipient"], condition=Q(read_at__isnull=True), name="notif_unread_idx"
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(emailed_at__isnull=True),
+                name="notif_email_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def visible_to(self, user) -> AccessLogQuerySet:
+        staff = staff_of(user)
+        if staff is None or staff.role not in (Role.COMPLIANCE, Role.HQ, Role.BRANCH_MANAGER):
+            return self.none()
+        if staff.sees_all_branches:
+            return self
+        return self.filter(branch_id=staff.branch_id)
+
+
+class AccessLog(models.Model):
+    """Who saw which sensitive value, when and from where. Kept, never deleted."""
+
+    class Action(models.TextChoices):
+        REVEAL = "reveal", _("Revealed a masked value")
+        EXPORT = "export", _("Exported unmasked data")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("branch")
+    )
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.BigIntegerField(_("object"))
+    object_repr = models.CharField(_("record"), max_length=200, blank=True)
+    field = models.CharField(_("field"), max_length=50)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    path = models.CharField(_("page"), max_length=300, blank=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        indexes = [
+            models.Index(fields=["-occurred_at"]),
+            models.Index(fields=["user", "-occurred_at"]),
+            models.Index(fields=["branch", "-occurred_at"]),
+            models.Index(fields=["content_type", "object_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.field}"
+
+
+class IntegrationToken(models.Model):
+    """A revocable, expiring API token for one integration system (trading, telephony...).
+
+    Only a SHA-256 digest of the key is stored; the key is shown once when issued.
+    """
+
+    name = models.CharField(_("system"), max_length=100)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("service account"),
+    )
+    prefix = models.CharField(_("key prefix"), max_length=8)
+    key_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("integration token")
+        verbose_name_plural = _("integration tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class TodoQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TodoQuerySet:
+        staff = staff_of(user)
+        if staff is None:
+            return self.none()
+        if staff.sees_all_branches:
+            return self
+        if staff.role in (Role.BRANCH_MANAGER, Role.COMPLIANCE):
+            return self.filter(branch_id=staff.branch_id)
+        return self.filter(Q(assignee=user) | Q(created_by=user))
+
+    def open(self) -> TodoQuerySet:
+        return self.filter(status=Todo.Status.OPEN)
+
+
+class Todo(models.Model):
+    """A to-do (待办事项) for one member of staff, with a deadline on the SLA clock."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="todos", verbose_name=_("branch")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="todos",
+        verbose_name=_("assignee"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    due_at = models.DateTimeField(_("due at"))
+    policy = models.ForeignKey(
+        SlaPolicy,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("follows SLA policy"),
+        help_text=_("When set, the due time follows the policy and the working-day calendar."),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="open")
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    objects = TodoQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("to-do")
+        verbose_name_plural = _("to-dos")
+        indexes = [
+            models.Index(fields=["assignee", "status", "due_at"]),
+            models.Index(fields=["branch", "status", "due_at"]),
+            models.Index(fields=["due_at"], condition=Q(status="open"), name="todo_open_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("crm:todo-detail", args=[self.pk])
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == self.Status.OPEN and self.due_at < timezone.now()

@@ -1,0 +1,70 @@
+"""What the kernel itself plugs into its SLA clock, workbench and dashboard."""
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors
+from .dashboard import Panel, register_panel
+from .models import Role, Todo
+from .sla import Clock, register_clock
+from .workbench import Section, register_section
+
+MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ})
+
+
+def _todo_recipients(todos):
+    return {t.pk: {t.assignee_id} for t in todos}
+
+
+def _todo_agenda_counts(today):
+    rows = (
+        Todo.objects.open()
+        .filter(due_at__date__lte=today)
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["assignee_id"]: r["n"] for r in rows}
+
+
+def _todo_panel_context(request, scope):
+    return {"rows": selectors.todo_overview(scope=scope, now=timezone.now())}
+
+
+def register() -> None:
+    register_clock(
+        Clock(
+            name="todo.due",
+            model=Todo,
+            due_field="due_at",
+            policy_code="todo",
+            policy_field="policy",
+            start_field="created_at",
+            open_filter=Q(status=Todo.Status.OPEN),
+            recipients=_todo_recipients,
+            describe=lambda t: t.title,
+            url=lambda t: reverse("crm:todo-detail", args=[t.pk]),
+        )
+    )
+    register_section(
+        Section(
+            key="todos",
+            title=_("My to-dos"),
+            template="crm/workbench/todos.html",
+            items=selectors.todos_due_for,
+            agenda_counts=_todo_agenda_counts,
+            url_name="crm:todo-list",
+            order=10,
+        )
+    )
+    register_panel(
+        Panel(
+            key="todos",
+            title=_("Open to-dos by person"),
+            template="crm/dashboard/todos.html",
+            context=_todo_panel_context,
+            roles=MANAGERS,
+            order=900,
+        )
+    )

@@ -1,0 +1,378 @@
+"""Every write of the kernel that carries a business rule."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .jobs import enqueue_on_commit
+from .models import (
+    AccessLog,
+    Branch,
+    Holiday,
+    IntegrationToken,
+    Notification,
+    Role,
+    SlaPolicy,
+    StaffProfile,
+    Todo,
+    staff_of,
+)
+from .sla import compute_deadline
+
+User = get_user_model()
+
+
+class TransitionNotAllowed(Exception):
+    """A step that the object's current state does not allow (HTTP 409)."""
+
+
+# --- Staff ------------------------------------------------------------------------
+def staff_assign(*, user, branch: Branch, role: str, team: str = "") -> StaffProfile:
+    """Give a user a branch and a role; the Django group of the role follows."""
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    with transaction.atomic():
+        profile, _created = StaffProfile.objects.update_or_create(
+            user=user, defaults={"branch": branch, "role": role, "team": team}
+        )
+        role_groups = Group.objects.filter(name__in=Role.values)
+        user.groups.remove(*role_groups)
+        group, _created = Group.objects.get_or_create(name=role)
+        user.groups.add(group)
+    return profile
+
+
+# --- Notifications ----------------------------------------------------------------
+def notifications_deliver(notifications: list[Notification]) -> list[Notification]:
+    """Store in-app notifications and send their e-mails after commit."""
+    if not notifications:
+        return []
+    from .tasks import send_notification_emails
+
+    created = Notification.objects.bulk_create(notifications)
+    enqueue_on_commit(send_notification_emails, [n.pk for n in created])
+    return created
+
+
+def notify(
+    *, users, title: str, body: str = "", url: str = "", level: str = Notification.Level.INFO
+) -> list[Notification]:
+    now = timezone.now()
+    return notifications_deliver(
+        [
+            Notification(recipient=u, title=title, body=body, url=url, level=level, created_at=now)
+            for u in users
+        ]
+    )
+
+
+def notification_mark_read(*, user, notification_id: int | None = None) -> int:
+    """Mark one (or, without an id, every) unread notification of the user read."""
+    qs = Notification.objects.visible_to(user).unread()
+    if notification_id is not None:
+        qs = qs.filter(pk=notification_id)
+    return qs.update(read_at=timezone.now())
+
+
+def send_sms(*, phone: str, text: str) -> None:
+    from .sms import get_sms_backend
+
+    get_sms_backend().send(phone, text)
+
+
+# --- Access log -------------------------------------------------------------------
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
+
+
+def access_log_record(*, user, obj, field: str, request=None, action=AccessLog.Action.REVEAL):
+    from django.contrib.contenttypes.models import ContentType
+
+    return AccessLog.objects.create(
+        user=user,
+        branch_id=getattr(obj, "branch_id", None),
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        object_repr=str(obj)[:200],
+        field=field,
+        ip_address=client_ip(request),
+        path=request.get_full_path()[:300] if request is not None else "",
+    )
+
+
+# --- Working-day calendar ---------------------------------------------------------
+_LINE = re.compile(
+    r"^\s*(?P<start>\d{4}-\d{2}-\d{2})\s*(?:[~至]\s*(?P<end>\d{4}-\d{2}-\d{2}))?\s+"
+    r"(?P<kind>holiday|workday|休|班|假|上班)\s*(?P<name>.*)$"
+)
+_KIND_WORDS = {
+    "holiday": Holiday.Kind.HOLIDAY,
+    "休": Holiday.Kind.HOLIDAY,
+    "假": Holiday.Kind.HOLIDAY,
+    "workday": Holiday.Kind.WORKDAY,
+    "班": Holiday.Kind.WORKDAY,
+    "上班": Holiday.Kind.WORKDAY,
+}
+
+
+@dataclass
+class ScheduleLine:
+    day: date
+    kind: str
+    name: str
+
+
+def parse_schedule(text: str) -> list[ScheduleLine]:
+    """Parse an official schedule typed by an administrator, one line per day or range:
+
+    2027-01-01 holiday 元旦
+    2027-02-06~2027-02-14 休 春节
+    2027-02-15 班 春节调休
+    """
+    lines: list[ScheduleLine] = []
+    errors = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip() or raw.strip().startswith("#"):
+            continue
+        match = _LINE.match(raw)
+        if not match:
+            errors.append(
+                _("Line %(n)d is not 'date[~date] holiday|workday name'.") % {"n": number}
+            )
+            continue
+        try:
+            start = date.fromisoformat(match["start"])
+            end = date.fromisoformat(match["end"]) if match["end"] else start
+        except ValueError:
+            errors.append(_("Line %(n)d has a date that does not exist.") % {"n": number})
+            continue
+        if end < start or (end - start).days > 31:
+            errors.append(
+                _("Line %(n)d has a range that is reversed or longer than 31 days.") % {"n": number}
+            )
+            continue
+        for i in range((end - start).days + 1):
+            lines.append(
+                ScheduleLine(start + timedelta(i), _KIND_WORDS[match["kind"]], match["name"][:50])
+            )
+    if errors:
+        raise ValidationError({"schedule": errors})
+    if not lines:
+        raise ValidationError({"schedule": [_("Enter at least one day.")]})
+    return lines
+
+
+def holidays_enter_schedule(*, year: int, text: str, replace: bool = True) -> int:
+    """Store a year's official schedule; open deadlines are recomputed after commit."""
+    lines = parse_schedule(text)
+    wrong_year = sorted({str(line.day) for line in lines if line.day.year != year})
+    if wrong_year:
+        raise ValidationError(
+            {
+                "schedule": [
+                    _("These days are not in %(year)d: %(days)s")
+                    % {"year": year, "days": ", ".join(wrong_year[:5])}
+                ]
+            }
+        )
+    with transaction.atomic():
+        if replace:
+            Holiday.objects.filter(date__year=year).delete()
+        for line in lines:
+            Holiday.objects.update_or_create(
+                date=line.day, defaults={"kind": line.kind, "name": line.name}
+            )
+        calendar_changed()
+    return len(lines)
+
+
+def calendar_changed() -> None:
+    """Called after any change of the Holiday table (also from the admin, via signals)."""
+    from .tasks import sla_recompute_deadlines
+    from .workdays import invalidate_calendar
+
+    invalidate_calendar()
+    enqueue_on_commit(sla_recompute_deadlines)
+
+
+# --- To-dos -----------------------------------------------------------------------
+TODO_POLICY = "todo"
+
+
+def todo_create(
+    *,
+    created_by,
+    assignee,
+    title: str,
+    description: str = "",
+    due_at: datetime | None = None,
+    policy: SlaPolicy | None = None,
+) -> Todo:
+    """A to-do either has a due time chosen by a person or follows an SLA policy."""
+    creator = staff_of(created_by)
+    target = staff_of(assignee)
+    if creator is None or target is None:
+        raise ValidationError({"assignee": _("The assignee must be a member of staff.")})
+    if (
+        assignee != created_by
+        and not creator.sees_all_branches
+        and (not creator.is_manager or target.branch_id != creator.branch_id)
+    ):
+        raise PermissionDenied(_("Only a branch manager may assign to-dos to others."))
+    if creator.is_read_only:
+        raise PermissionDenied(_("Your role may not create to-dos."))
+    now = timezone.now()
+    if due_at is None and policy is None:
+        policy = SlaPolicy.objects.get(code=TODO_POLICY)
+    if policy is not None:
+        due_at = compute_deadline(policy, now)
+    todo = Todo(
+        branch_id=target.branch_id,
+        title=title,
+        description=description,
+        assignee=assignee,
+        created_by=created_by,
+        created_at=now,
+        due_at=due_at,
+        policy=policy,
+    )
+    todo.full_clean()
+    todo.save()
+    if assignee != created_by:
+        notify(
+            users=[assignee],
+            title=_("New to-do: %(title)s") % {"title": title},
+            url=todo.get_absolute_url(),
+        )
+    return todo
+
+
+def _check_can_change(user, todo: Todo) -> None:
+    staff = staff_of(user)
+    if staff is None or staff.is_read_only:
+        raise PermissionDenied(_("Your role may not change to-dos."))
+
+
+def todo_update(*, user, todo: Todo, title: str, description: str, due_at: datetime) -> Todo:
+    _check_can_change(user, todo)
+    if todo.status != Todo.Status.OPEN:
+        raise TransitionNotAllowed(_("Only open to-dos can be edited."))
+    todo.title, todo.description, todo.due_at = title, description, due_at
+    todo.policy = None  # a person chose the due time: it no longer follows a policy
+    todo.full_clean()
+    todo.save(update_fields=["title", "description", "due_at", "policy"])
+    return todo
+
+
+def todo_complete(*, user, todo: Todo) -> Todo:
+    _check_can_change(user, todo)
+    updated = Todo.objects.filter(pk=todo.pk, status=Todo.Status.OPEN).update(
+        status=Todo.Status.DONE, done_at=timezone.now()
+    )
+    if not updated:
+        raise TransitionNotAllowed(_("This to-do is not open any more."))
+    todo.refresh_from_db()
+    return todo
+
+
+def todo_cancel(*, user, todo: Todo) -> Todo:
+    _check_can_change(user, todo)
+    updated = Todo.objects.filter(pk=todo.pk, status=Todo.Status.OPEN).update(
+        status=Todo.Status.CANCELLED, done_at=timezone.now()
+    )
+    if not updated:
+        raise TransitionNotAllowed(_("This to-do is not open any more."))
+    todo.refresh_from_db()
+    return todo
+
+
+# --- Integration tokens -----------------------------------------------------------
+def token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def integration_token_issue(
+    *, name: str, user, days: int | None = None, expires_at: datetime | None = None
+) -> tuple[IntegrationToken, str]:
+    """Issue a token; the key is returned once and only its digest is stored."""
+    if staff_of(user) is None:
+        raise ValidationError({"user": _("The service account needs a staff profile.")})
+    key = secrets.token_urlsafe(32)
+    token = IntegrationToken.objects.create(
+        name=name,
+        user=user,
+        prefix=key[:8],
+        key_digest=token_digest(key),
+        expires_at=expires_at
+        or timezone.now() + timedelta(days=days or settings.CRM_API_TOKEN_DAYS),
+    )
+    return token, key
+
+
+def integration_token_revoke(*, token: IntegrationToken) -> None:
+    IntegrationToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+# --- Morning agenda ---------------------------------------------------------------
+def morning_agenda_send(today: date | None = None) -> int:
+    """One notification per member of staff with what is due today or overdue.
+
+    Each workbench section counts for all users in one grouped query; the reminder key
+    (user, day) makes a second run that morning send nothing.
+    """
+    from collections import defaultdict
+    from datetime import time
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.urls import reverse
+
+    from .sla import claim_reminders
+    from .workbench import all_sections
+    from .workdays import SHANGHAI
+
+    today = today or timezone.localdate()
+    lines: dict[int, list[str]] = defaultdict(list)
+    for section in all_sections():
+        if section.agenda_counts is None:
+            continue
+        for user_id, count in section.agenda_counts(today).items():
+            if count:
+                lines[user_id].append(f"{section.title}: {count}")
+    if not lines:
+        return 0
+    content_type_id = ContentType.objects.get_for_model(User).pk
+    moment = datetime.combine(today, time(8, 0), tzinfo=SHANGHAI)
+    keys = [(content_type_id, uid, "agenda", "morning", moment) for uid in sorted(lines)]
+    with transaction.atomic():
+        sent = claim_reminders(keys)
+        url = reverse("crm:workbench")
+        notifications_deliver(
+            [
+                Notification(
+                    recipient_id=uid,
+                    title=_("Your agenda for %(day)s") % {"day": today.isoformat()},
+                    body="\n".join(lines[uid]),
+                    url=url,
+                )
+                for uid, _kind, _deadline in sorted(sent)
+            ]
+        )
+    return len(sent)

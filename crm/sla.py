@@ -1,0 +1,250 @@
+"""The SLA clock shared by every time limit in the product.
+
+A *policy* (SlaPolicy) says the target and whom to warn and escalate to. A *clock* is
+registered by an app for one deadline field of one model (`register_clock`); the
+deadline is stored on the object when it is created, so lists sort and filter on it with
+an index. `scan()` finds what is near or past its deadline with one indexed query per
+clock and sends each reminder exactly once: the Reminder table's unique key
+(object, clock, kind, deadline) is claimed with INSERT ... ON CONFLICT DO NOTHING, so a
+second or concurrent scan sends nothing twice and a missed run is caught up by the next.
+A recomputed deadline is a new key, so its reminders go out again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Notification, Role, SlaPolicy, StaffProfile
+from .workdays import WorkCalendar, get_calendar
+
+logger = logging.getLogger(__name__)
+
+
+def compute_deadline(
+    policy: SlaPolicy, start: datetime, calendar: WorkCalendar | None = None
+) -> datetime:
+    calendar = calendar or get_calendar()
+    if policy.target_unit == SlaPolicy.Unit.OFFICE_MINUTES:
+        return calendar.add_office_minutes(start, policy.target_value)
+    if policy.target_unit == SlaPolicy.Unit.HOURS:
+        return start + timedelta(hours=policy.target_value)
+    return calendar.add_workdays_to_moment(start, policy.target_value)
+
+
+def get_policy(code: str) -> SlaPolicy:
+    return SlaPolicy.objects.get(code=code)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One deadline field of one model, watched by the scan."""
+
+    name: str
+    model: type[models.Model]
+    due_field: str
+    policy_code: str
+    open_filter: models.Q
+    # user ids to warn and notify at breach, per object id
+    recipients: Callable[[list[models.Model]], dict[int, set[int]]]
+    describe: Callable[[models.Model], str]
+    url: Callable[[models.Model], str]
+    branch_field: str = "branch_id"
+    # per-object policy (a ForeignKey to SlaPolicy) overriding policy_code, if the model has one
+    policy_field: str | None = None
+    # the moment the clock started, for recomputing deadlines after a calendar change
+    start_field: str | None = None
+    # or a function that recomputes the deadlines of the given open objects itself
+    recompute: Callable[[WorkCalendar], int] | None = None
+    select_related: tuple[str, ...] = ()
+
+
+_clocks: dict[str, Clock] = {}
+
+
+def register_clock(clock: Clock) -> None:
+    _clocks[clock.name] = clock
+
+
+def registered_clocks() -> list[Clock]:
+    return list(_clocks.values())
+
+
+@dataclass(frozen=True)
+class _Due:
+    obj: models.Model
+    kind: str
+    deadline: datetime
+    level: str
+    recipients: frozenset[int]
+
+
+def _escalation_targets(branch_ids: Iterable[int], roles: Iterable[str]) -> dict:
+    """{(branch_id, role): {user ids}}; HQ staff are found whatever their branch."""
+    roles = set(roles)
+    if not roles:
+        return {}
+    targets: dict = defaultdict(set)
+    profiles = StaffProfile.objects.filter(role__in=roles, user__is_active=True).filter(
+        models.Q(branch_id__in=set(branch_ids)) | models.Q(role=Role.HQ)
+    )
+    for user_id, branch_id, role in profiles.values_list("user_id", "branch_id", "role"):
+        key = (None, role) if role == Role.HQ else (branch_id, role)
+        targets[key].add(user_id)
+    return targets
+
+
+def claim_reminders(keys: list[tuple]) -> set[tuple]:
+    """Insert reminder keys (content_type_id, object_id, clock, kind, deadline); return the
+    (object_id, kind, deadline) of those this call inserted, i.e. not sent before."""
+    claimed: set = set()
+    now = timezone.now()
+    for start in range(0, len(keys), 5000):
+        rows = [(*key, now) for key in keys[start : start + 5000]]
+        placeholders = ",".join(["(%s,%s,%s,%s,%s,%s)"] * len(rows))
+        with connection.cursor() as cur:
+            cur.execute(
+                "INSERT INTO crm_reminder (content_type_id, object_id, clock, kind, deadline, "
+                f"created_at) VALUES {placeholders} ON CONFLICT DO NOTHING "
+                "RETURNING object_id, kind, deadline",
+                [v for row in rows for v in row],
+            )
+            claimed.update(cur.fetchall())
+    return claimed
+
+
+def _scan_clock(clock: Clock, policies: dict[str, SlaPolicy], now: datetime) -> int:
+    default = policies.get(clock.policy_code)
+    if default is None:
+        return 0
+    widest_warning = max(p.warn_before_minutes for p in policies.values())
+    horizon = now + timedelta(minutes=widest_warning)
+    qs = (
+        clock.model._default_manager.filter(clock.open_filter)
+        .filter(**{f"{clock.due_field}__lte": horizon})
+        .select_related(*clock.select_related)
+        .order_by(clock.due_field)
+    )
+    objects = list(qs)
+    if not objects:
+        return 0
+    by_id = {p.pk: p for p in policies.values()}
+    responsible = clock.recipients(objects)
+    escalation_roles = {r for p in policies.values() for r in p.escalation_roles}
+    targets = _escalation_targets(
+        {getattr(o, clock.branch_field) for o in objects}, escalation_roles
+    )
+
+    dues: list[_Due] = []
+    for obj in objects:
+        policy = default
+        if clock.policy_field:
+            policy = by_id.get(getattr(obj, f"{clock.policy_field}_id"), default)
+        deadline = getattr(obj, clock.due_field)
+        people = frozenset(responsible.get(obj.pk, ()))
+        if deadline > now:
+            if deadline - timedelta(minutes=policy.warn_before_minutes) <= now:
+                dues.append(_Due(obj, "warning", deadline, Notification.Level.WARNING, people))
+            continue
+        branch_id = getattr(obj, clock.branch_field)
+        for level, role in enumerate([None, *policy.escalation_roles]):
+            if level and now < deadline + timedelta(
+                minutes=policy.escalation_interval_minutes * (level - 1)
+            ):
+                break
+            if level == 0:
+                kind, users = "breach", set(people)
+            else:
+                kind = f"escalation-{level}"
+                users = targets.get((None if role == Role.HQ else branch_id, role), set())
+            dues.append(_Due(obj, kind, deadline, Notification.Level.DANGER, frozenset(users)))
+
+    content_type_id = ContentType.objects.get_for_model(clock.model).pk
+    with transaction.atomic():
+        keys = [(content_type_id, d.obj.pk, clock.name, d.kind, d.deadline) for d in dues]
+        sent = claim_reminders(keys)
+        claimed = [d for d in dues if (d.obj.pk, d.kind, d.deadline) in sent]
+        notifications = []
+        for due in claimed:
+            title = _reminder_title(due.kind) % {"item": clock.describe(due.obj)}
+            body = _("Deadline: %(deadline)s") % {
+                "deadline": timezone.localtime(due.deadline).strftime("%Y-%m-%d %H:%M")
+            }
+            notifications += [
+                Notification(
+                    recipient_id=user_id,
+                    title=title[:200],
+                    body=body,
+                    url=clock.url(due.obj),
+                    level=due.level,
+                    created_at=now,
+                )
+                for user_id in sorted(due.recipients)
+            ]
+        from .services import notifications_deliver
+
+        notifications_deliver(notifications)
+    if claimed:
+        logger.info(
+            "sla scan %s: %d reminders, %d notifications",
+            clock.name,
+            len(claimed),
+            len(notifications),
+        )
+    return len(claimed)
+
+
+def _reminder_title(kind: str) -> str:
+    if kind == "warning":
+        return _("Due soon: %(item)s")
+    if kind == "breach":
+        return _("Overdue: %(item)s")
+    return _("Escalated, overdue: %(item)s")
+
+
+def scan(now: datetime | None = None) -> int:
+    """Send the reminders due at `now` for every registered clock; return how many."""
+    now = now or timezone.now()
+    policies = {p.code: p for p in SlaPolicy.objects.filter(is_active=True)}
+    return sum(_scan_clock(clock, policies, now) for clock in _clocks.values())
+
+
+def recompute_open_deadlines() -> int:
+    """Recompute the deadlines of open objects after the calendar changed."""
+    calendar = get_calendar(fresh=True)
+    policies = {p.pk: p for p in SlaPolicy.objects.all()}
+    by_code = {p.code: p for p in policies.values()}
+    changed = 0
+    for clock in _clocks.values():
+        if clock.recompute is not None:
+            changed += clock.recompute(calendar)
+            continue
+        if clock.start_field is None:
+            continue
+        fields = ["pk", clock.start_field, clock.due_field]
+        qs = clock.model._default_manager.filter(clock.open_filter)
+        if clock.policy_field:
+            fields.append(f"{clock.policy_field}_id")
+            qs = qs.filter(**{f"{clock.policy_field}__isnull": False})
+        to_update = []
+        for obj in qs.only(*fields).iterator(chunk_size=2000):
+            policy = by_code.get(clock.policy_code)
+            if clock.policy_field:
+                policy = policies[getattr(obj, f"{clock.policy_field}_id")]
+            if policy is None:
+                continue
+            new_due = compute_deadline(policy, getattr(obj, clock.start_field), calendar)
+            if new_due != getattr(obj, clock.due_field):
+                setattr(obj, clock.due_field, new_due)
+                to_update.append(obj)
+        clock.model._default_manager.bulk_update(to_update, [clock.due_field], batch_size=1000)
+        changed += len(to_update)
+    return changed

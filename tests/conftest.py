@@ -1,0 +1,50 @@
+"""Shared fixtures: an organisation with one user per role in two branches."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tests.factories import BranchFactory, make_staff
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()  # tests use their own Redis databases (CRM_TESTING)
+    yield
+
+
+@pytest.fixture
+def org(db):
+    """HQ plus branches BJ and SH; in BJ one user per role, in SH an account manager, a
+    branch manager and a service agent; the HQ user; two integration accounts."""
+    hq = BranchFactory(code="HQ", name="总部", kind="hq")
+    bj = BranchFactory(code="BJ01", name="北京营业部")
+    sh = BranchFactory(code="SH01", name="上海营业部")
+    ns = SimpleNamespace(hq_branch=hq, bj=bj, sh=sh)
+    ns.am = make_staff("am", bj, "account_manager")
+    ns.am2 = make_staff("am2", bj, "account_manager")
+    ns.advisor = make_staff("advisor", bj, "advisor")
+    ns.agent = make_staff("agent", bj, "service_agent")
+    ns.bm = make_staff("bm", bj, "branch_manager")
+    ns.compliance = make_staff("compliance", bj, "compliance")
+    ns.hq = make_staff("hq", hq, "hq")
+    ns.integration = make_staff("sys_hq", hq, "integration")
+    ns.integration_bj = make_staff("sys_bj", bj, "integration")
+    ns.am_sh = make_staff("am_sh", sh, "account_manager")
+    ns.bm_sh = make_staff("bm_sh", sh, "branch_manager")
+    ns.agent_sh = make_staff("agent_sh", sh, "service_agent")
+    return ns
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def login_client(client, user):
+    client.force_login(user)
+    return client
