@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from . import selectors
 from .dashboard import Panel, register_panel
 from .models import Role, Todo
-from .sla import Clock, register_clock
+from .sla import Clock, declare_policy, register_clock
 from .workbench import Section, register_section
 
 MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ})
@@ -33,6 +33,15 @@ def _todo_panel_context(request, scope):
 
 
 def register() -> None:
+    declare_policy(
+        "todo",
+        name="待办事项",
+        target_value=1,
+        target_unit="workdays",
+        warn_before_minutes=120,
+        escalation_roles=[Role.BRANCH_MANAGER],
+        escalation_interval_minutes=24 * 60,
+    )
     register_clock(
         Clock(
             name="todo.due",

@@ -29,7 +29,7 @@ from .models import (
     Todo,
     staff_of,
 )
-from .sla import compute_deadline
+from .sla import compute_deadline, get_policy
 
 User = get_user_model()
 
@@ -239,7 +239,7 @@ def todo_create(
         raise PermissionDenied(_("Your role may not create to-dos."))
     now = timezone.now()
     if due_at is None and policy is None:
-        policy = SlaPolicy.objects.get(code=TODO_POLICY)
+        policy = get_policy(TODO_POLICY)
     if policy is not None:
         due_at = compute_deadline(policy, now)
     todo = Todo(

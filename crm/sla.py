@@ -40,8 +40,22 @@ def compute_deadline(
     return calendar.add_workdays_to_moment(start, policy.target_value)
 
 
+# Each app declares the defaults of its policies here (DOMAIN.md's numbers); an
+# administrator edits them afterwards in the admin. A missing policy is created from them.
+DEFAULT_POLICIES: dict[str, dict] = {}
+
+
+def declare_policy(code: str, **defaults) -> None:
+    DEFAULT_POLICIES[code] = defaults
+
+
 def get_policy(code: str) -> SlaPolicy:
-    return SlaPolicy.objects.get(code=code)
+    policy = SlaPolicy.objects.filter(code=code).first()
+    if policy is None:
+        policy, _created = SlaPolicy.objects.get_or_create(
+            code=code, defaults=DEFAULT_POLICIES[code]
+        )
+    return policy
 
 
 @dataclass(frozen=True)
@@ -214,6 +228,9 @@ def scan(now: datetime | None = None) -> int:
     """Send the reminders due at `now` for every registered clock; return how many."""
     now = now or timezone.now()
     policies = {p.code: p for p in SlaPolicy.objects.filter(is_active=True)}
+    known = set(policies) | set(SlaPolicy.objects.values_list("code", flat=True))
+    for code in {c.policy_code for c in _clocks.values()} - known:
+        policies[code] = get_policy(code)  # declared but never stored: create the default
     return sum(_scan_clock(clock, policies, now) for clock in _clocks.values())
 
 

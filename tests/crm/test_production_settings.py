@@ -1,0 +1,47 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BASE = Path(__file__).resolve().parents[2]
+PROD_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings_production",
+    "SECRET_KEY": "x" * 20 + "-production-secret-for-the-check-only-0123456789",
+    "DATABASE_URL": "postgres://crm@db.internal/crm",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "ALLOWED_HOSTS": "crm.branch.example",
+}
+
+
+def run_manage(env_changes, *args):
+    env = {k: v for k, v in os.environ.items() if k not in PROD_ENV}
+    env.pop("CRM_TESTING", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
+    env.update(env_changes)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_profile():
+    result = run_manage(PROD_ENV, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_refuses_to_start_without_secret_key():
+    env = {k: v for k, v in PROD_ENV.items() if k != "SECRET_KEY"}
+    result = run_manage(env, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set in production" in result.stderr
+
+
+def test_refuses_the_development_key():
+    result = run_manage({**PROD_ENV, "SECRET_KEY": "short"}, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be a long random value" in result.stderr
