@@ -190,6 +190,8 @@ def cmd_run() -> int:
         manage(env, "seed_demo")
         port = free_port(int(env.get("CRM_PORT", "8000")))
         env["CRM_PORT"] = str(port)
+        venv_bin = str(Path(sys.executable).parent)  # the Procfile's python and celery
+        env["PATH"] = venv_bin + os.pathsep + env.get("PATH", "")
         print(
             f"\n  CRM: http://127.0.0.1:{port}/   API docs: http://127.0.0.1:{port}/api/docs/\n"
             "  Demo logins (password demo-Pass-2026):\n"
@@ -202,7 +204,7 @@ def cmd_run() -> int:
             "  Ctrl-C stops web, worker, beat and the embedded servers.\n",
             flush=True,
         )
-        honcho = shutil.which("honcho", path=str(Path(sys.executable).parent))
+        honcho = shutil.which("honcho", path=venv_bin)
         proc = subprocess.Popen([honcho, "-f", str(BASE_DIR / "Procfile"), "start"], env=env)
         try:
             return proc.wait()

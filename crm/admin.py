@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -138,3 +140,24 @@ class TodoAdmin(admin.ModelAdmin):
     search_fields = ["title"]
     list_select_related = ["assignee", "branch"]
     raw_id_fields = ["assignee", "created_by"]
+
+
+class StaffProfileInline(admin.StackedInline):
+    model = StaffProfile
+    can_delete = False
+    extra = 0
+    max_num = 1
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class StaffUserAdmin(UserAdmin):
+    inlines = [StaffProfileInline]
+    list_display = ["username", "last_name", "first_name", "email", "is_active", "staff_role"]
+    list_select_related = ["staff"]
+
+    @admin.display(description=_("role"))
+    def staff_role(self, obj):
+        return obj.staff.get_role_display() if hasattr(obj, "staff") else "-"

@@ -1,12 +1,24 @@
 """Filter sets shared by the web lists and the API."""
 
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import AccessLog, Holiday, Notification, Todo
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+
+
+class YesNoAnyWidget(django_filters.widgets.BooleanWidget):
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+
+
+YES_NO_ANY = YesNoAnyWidget()
 
 
 class TodoFilterSet(django_filters.FilterSet):

@@ -100,7 +100,7 @@ class StaffProfile(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.user.get_full_name() or self.user.username
+        return person_name(self.user)
 
     @property
     def sees_all_branches(self) -> bool:
@@ -115,6 +115,18 @@ class StaffProfile(models.Model):
     @property
     def is_manager(self) -> bool:
         return self.role in (Role.BRANCH_MANAGER, Role.HQ)
+
+
+def person_name(user) -> str:
+    """A person's name in Chinese order (family name first, no space), or the username."""
+    if user is None:
+        return ""
+    last, first = user.last_name.strip(), user.first_name.strip()
+    if not (last or first):
+        return user.username
+    if any("\u4e00" <= ch <= "\u9fff" for ch in last + first):
+        return f"{last}{first}"
+    return f"{first} {last}".strip()
 
 
 def staff_of(user) -> StaffProfile | None:

@@ -17,6 +17,14 @@ def query_with(context, **changes) -> str:
     return params.urlencode()
 
 
+@register.filter
+def person(user) -> str:
+    """`{{ user|person }}`: the name in Chinese order, or the username."""
+    from crm.models import person_name
+
+    return person_name(user)
+
+
 @register.simple_tag
 def due_badge(due_at, warn_hours: int = 24):
     """A deadline with the SLA colours: red when overdue, amber when close."""

@@ -233,3 +233,18 @@ def test_morning_agenda_once_per_day(org):
     assert services.morning_agenda_send() == 0
     note = Notification.objects.get(recipient=org.am, title__contains="今日待办提醒")
     assert "我的待办" in note.body
+
+
+def test_chinese_even_for_an_english_browser_until_the_user_switches(client, org):
+    client.force_login(org.am)
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "工作台" in html
+
+
+def test_names_in_chinese_order(org):
+    from crm.models import person_name
+
+    org.am.last_name, org.am.first_name = "王", "建国"
+    assert person_name(org.am) == "王建国"
+    org.am.last_name, org.am.first_name = "Smith", "Anna"
+    assert person_name(org.am) == "Anna Smith"
