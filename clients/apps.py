@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ClientsConfig(AppConfig):
     name = "clients"
     verbose_name = _("Client profiles")
+
+    def ready(self) -> None:
+        from . import registrations
+
+        registrations.register()

@@ -217,9 +217,16 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
+# --- Sensitive data -----------------------------------------------------------
+# Development keys only; the production profile requires its own.
+CRM_DATA_KEYS = env.list("CRM_DATA_KEYS", default=["kR0Z3pWc3nqT8eH3dC1fR9sYvX2uJ6aLmB4oN7gQ5iE="])
+CRM_LOOKUP_KEY = env("CRM_LOOKUP_KEY", default="dev-only-lookup-key")
+
 # --- Domain defaults (every number configurable) ------------------------------
 CRM_OFFICE_HOURS = env.list("CRM_OFFICE_HOURS", default=["09:00-11:30", "13:00-17:00"])
 CRM_API_TOKEN_DAYS = env.int("CRM_API_TOKEN_DAYS", default=365)
+CRM_RISK_ASSESSMENT_VALID_YEARS = env.int("CRM_RISK_ASSESSMENT_VALID_YEARS", default=2)
+CRM_SNAPSHOT_BULK_MAX_ROWS = env.int("CRM_SNAPSHOT_BULK_MAX_ROWS", default=10000)
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ from crm.views import healthz
 
 api_v1 = [
     path("", include("crm.api.urls")),
+    path("", include("clients.api.urls")),
 ]
 
 urlpatterns = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("clients/", include("clients.urls")),
     path("", include("crm.urls")),
 ]
 

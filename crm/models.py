@@ -175,6 +175,7 @@ class SlaPolicy(models.Model):
         OFFICE_MINUTES = "office_minutes", _("minutes in office hours")
         HOURS = "hours", _("hours")
         WORKDAYS = "workdays", _("working days")
+        DAYS = "days", _("calendar days")
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=100)

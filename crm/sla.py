@@ -16,7 +16,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Notification, Role, SlaPolicy, StaffProfile
-from .workdays import WorkCalendar, get_calendar
+from .workdays import SHANGHAI, WorkCalendar, get_calendar
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ def compute_deadline(
         return calendar.add_office_minutes(start, policy.target_value)
     if policy.target_unit == SlaPolicy.Unit.HOURS:
         return start + timedelta(hours=policy.target_value)
+    if policy.target_unit == SlaPolicy.Unit.DAYS:
+        return start + timedelta(days=policy.target_value)
     return calendar.add_workdays_to_moment(start, policy.target_value)
 
 
@@ -141,9 +143,11 @@ def _scan_clock(clock: Clock, policies: dict[str, SlaPolicy], now: datetime) -> 
         return 0
     widest_warning = max(p.warn_before_minutes for p in policies.values())
     horizon = now + timedelta(minutes=widest_warning)
+    is_date = _is_date_field(clock)
+    limit = timezone.localtime(horizon, SHANGHAI).date() if is_date else horizon
     qs = (
         clock.model._default_manager.filter(clock.open_filter)
-        .filter(**{f"{clock.due_field}__lte": horizon})
+        .filter(**{f"{clock.due_field}__lte": limit})
         .select_related(*clock.select_related)
         .order_by(clock.due_field)
     )
@@ -163,6 +167,8 @@ def _scan_clock(clock: Clock, policies: dict[str, SlaPolicy], now: datetime) -> 
         if clock.policy_field:
             policy = by_id.get(getattr(obj, f"{clock.policy_field}_id"), default)
         deadline = getattr(obj, clock.due_field)
+        if is_date:  # a due date means the start of that day, Shanghai time
+            deadline = datetime.combine(deadline, time.min, tzinfo=SHANGHAI)
         people = frozenset(responsible.get(obj.pk, ()))
         if deadline > now:
             if deadline - timedelta(minutes=policy.warn_before_minutes) <= now:
@@ -214,6 +220,11 @@ def _scan_clock(clock: Clock, policies: dict[str, SlaPolicy], now: datetime) -> 
             len(notifications),
         )
     return len(claimed)
+
+
+def _is_date_field(clock: Clock) -> bool:
+    field = clock.model._meta.get_field(clock.due_field)
+    return isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField)
 
 
 def _reminder_title(kind: str) -> str:

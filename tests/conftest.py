@@ -13,7 +13,11 @@ from tests.factories import BranchFactory, make_staff
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    from django.contrib.contenttypes.models import ContentType
+
     cache.clear()  # tests use their own Redis databases (CRM_TESTING)
+    # Transactional tests flush and reload the database, which renumbers content types.
+    ContentType.objects.clear_cache()
     yield
 
 

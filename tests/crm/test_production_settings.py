@@ -10,6 +10,8 @@ PROD_ENV = {
     "DATABASE_URL": "postgres://crm@db.internal/crm",
     "REDIS_URL": "redis://cache.internal:6379/0",
     "ALLOWED_HOSTS": "crm.branch.example",
+    "CRM_DATA_KEYS": "rJ4s0mZ3H1q2dY8n6W5v7bT9c0xK2pL4aF6gE8hU1iM=",
+    "CRM_LOOKUP_KEY": "production-lookup-key-for-the-check-only",
 }
 
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm import services
+from crm.demo import seeders
 from crm.models import Branch, Notification, Role, Todo
 
 DEMO_PASSWORD = "demo-Pass-2026"
@@ -44,6 +45,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self.seed_kernel()
             self.seed_todos(users)
+        for _order, name, seeder in seeders():
+            with transaction.atomic():
+                seeder(users, self.stdout)
+            self.stdout.write(f"  {name}: ok")
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
 
     def seed_kernel(self) -> dict:

@@ -1,0 +1,79 @@
+from django.contrib import admin
+from import_export import fields, resources
+from import_export.admin import ExportMixin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .masking import mask_id, mask_phone
+from .models import AccountSnapshot, Client, Holding, ImportJob, RiskAssessment
+
+
+class ClientResource(resources.ModelResource):
+    """Admin export: sensitive values masked like every other export."""
+
+    id_number = fields.Field(column_name="id_number")
+    owner = fields.Field(attribute="owner__username", column_name="owner")
+    branch = fields.Field(attribute="branch__code", column_name="branch")
+
+    class Meta:
+        model = Client
+        fields = ["client_no", "name", "client_type", "id_type", "id_number", "phone", "branch",
+                  "owner", "stage", "tier", "risk_level", "risk_assessed_on", "opened_on",
+                  "account_status"]  # fmt: skip
+        export_order = fields
+
+    def dehydrate_id_number(self, client):
+        return mask_id(client.id_number)
+
+    def dehydrate_phone(self, client):
+        return mask_phone(client.phone)
+
+
+@admin.register(Client)
+class ClientAdmin(ExportMixin, SimpleHistoryAdmin):
+    resource_classes = [ClientResource]
+    list_display = ["client_no", "name", "client_type", "branch", "owner", "stage", "tier",
+                    "risk_level", "account_status"]  # fmt: skip
+    list_filter = ["branch", "client_type", "stage", "tier", "risk_level", "account_status"]
+    search_fields = ["client_no", "name", "name_initials"]
+    list_select_related = ["branch", "owner"]
+    raw_id_fields = ["owner", "advisor"]
+    readonly_fields = ["id_number_encrypted", "completeness", "version", "created_at",
+                       "updated_at"]  # fmt: skip
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # closing an account is a status; profiles are archived, not deleted
+
+
+@admin.register(RiskAssessment)
+class RiskAssessmentAdmin(admin.ModelAdmin):
+    list_display = ["client", "assessed_on", "risk_level", "score", "valid_until",
+                    "lowest_category"]  # fmt: skip
+    list_filter = ["risk_level", "lowest_category"]
+    raw_id_fields = ["client", "recorded_by"]
+    search_fields = ["client__client_no", "client__name"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # suitability records are kept 20 years
+
+
+@admin.register(AccountSnapshot)
+class AccountSnapshotAdmin(admin.ModelAdmin):
+    list_display = ["client", "date", "total_assets", "net_inflow", "commission"]
+    raw_id_fields = ["client"]
+    date_hierarchy = "date"
+    search_fields = ["client__client_no"]
+
+
+@admin.register(Holding)
+class HoldingAdmin(admin.ModelAdmin):
+    list_display = ["client", "date", "security_code", "security_name", "quantity", "price"]
+    raw_id_fields = ["client"]
+    search_fields = ["client__client_no", "security_code"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "status", "total_rows", "stored_rows", "error_rows",
+                    "created_by", "created_at"]  # fmt: skip
+    list_filter = ["status"]
+    readonly_fields = ["error_report"]

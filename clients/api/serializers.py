@@ -1,0 +1,157 @@
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from crm.models import Role
+
+from .. import services
+from ..masking import mask_id, mask_name, mask_phone
+from ..models import Client, RiskAssessment
+
+User = get_user_model()
+
+
+class ClientSerializer(serializers.ModelSerializer):
+    """Reads mask the ID number, phones and (for some roles) the name; `?reveal=id_number`
+    shows them in full to roles that may, and writes each reveal to the access log."""
+
+    branch = serializers.CharField(source="branch.code", read_only=True)
+    owner = serializers.SlugRelatedField(
+        slug_field="username", required=False,
+        queryset=User.objects.filter(staff__role__in=[Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER]),
+    )  # fmt: skip
+    advisor = serializers.SlugRelatedField(
+        slug_field="username", required=False, allow_null=True,
+        queryset=User.objects.filter(staff__role=Role.ADVISOR),
+    )  # fmt: skip
+    id_number = serializers.CharField(
+        required=False, allow_blank=True, max_length=40,
+        help_text=_("Masked (110105********002X) unless revealed."),
+    )  # fmt: skip
+    reason = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=100,
+        help_text=_("Why the profile changes; required for identity data."),
+    )  # fmt: skip
+    version = serializers.IntegerField(
+        required=False, help_text=_("Send the version you read; a stale one answers 409.")
+    )
+    opened_on = serializers.DateField(required=False, allow_null=True)
+
+    class Meta:
+        model = Client
+        fields = [
+            "id", "client_no", "name", "client_type", "id_type", "id_number", "gender",
+            "birth_date", "phone", "phone_alt", "email", "address", "occupation", "credit_code",
+            "credit_code_override_reason", "legal_representative", "contact_person", "branch",
+            "owner", "advisor", "opened_on", "account_status", "stage", "tier",
+            "investor_class", "risk_level", "lowest_category", "risk_assessed_on",
+            "risk_expires_on", "investment_direction", "expected_return", "risk_control",
+            "risk_preference", "horizon", "products_of_interest", "tags", "source",
+            "consent_sms", "consent_email", "grade", "seeks", "next_contact_on",
+            "completeness", "profile_due_on", "review_due_on", "identity_change_due_at",
+            "created_at", "updated_at", "version", "reason",
+        ]  # fmt: skip
+        read_only_fields = [
+            "account_status", "stage", "tier", "risk_level", "lowest_category",
+            "risk_assessed_on", "risk_expires_on", "completeness", "profile_due_on",
+            "review_due_on", "identity_change_due_at", "created_at", "updated_at",
+        ]  # fmt: skip
+
+    def to_representation(self, client):
+        data = super().to_representation(client)
+        request = self.context.get("request")
+        user = request.user if request else None
+        reveal = set(self.context.get("reveal", ()))
+        allowed = reveal and services.can_reveal(user, client)
+        values = {"id_number": client.id_number, "phone": client.phone,
+                  "phone_alt": client.phone_alt, "name": client.name}  # fmt: skip
+        masks = {"id_number": mask_id, "phone": mask_phone, "phone_alt": mask_phone,
+                 "name": mask_name}  # fmt: skip
+        for field, mask in masks.items():
+            if allowed and field in reveal:
+                data[field] = services.client_reveal(
+                    user=user, client=client, field=field, request=request
+                )
+            elif field != "name" or services.names_masked_for(user):
+                data[field] = mask(values[field])
+        return data
+
+
+class ClientLookupSerializer(serializers.ModelSerializer):
+    branch = serializers.CharField(source="branch.code")
+    owner = serializers.CharField(source="owner.username")
+
+    class Meta:
+        model = Client
+        fields = ["id", "client_no", "name", "phone", "branch", "owner", "stage", "tier"]
+
+    def to_representation(self, client):
+        data = super().to_representation(client)
+        data["phone"] = mask_phone(client.phone)
+        if services.names_masked_for(self.context["request"].user):
+            data["name"] = mask_name(client.name)
+        return data
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    detail = serializers.CharField()
+    url = serializers.CharField()
+
+
+class RiskAssessmentSerializer(serializers.ModelSerializer):
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.none())
+    client_no = serializers.CharField(source="client.client_no", read_only=True)
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = RiskAssessment
+        fields = ["id", "client", "client_no", "assessed_on", "score", "risk_level",
+                  "lowest_category", "valid_until", "questionnaire", "recorded_by",
+                  "created_at"]  # fmt: skip
+        read_only_fields = ["valid_until", "created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["client"].queryset = Client.objects.visible_to(request.user)
+
+
+class SnapshotHoldingSerializer(serializers.Serializer):
+    security_code = serializers.CharField(max_length=20)
+    security_name = serializers.CharField(max_length=50, required=False)
+    quantity = serializers.DecimalField(max_digits=18, decimal_places=2)
+    cost = serializers.DecimalField(max_digits=14, decimal_places=4, required=False)
+    price = serializers.DecimalField(max_digits=14, decimal_places=4, required=False)
+
+
+class SnapshotRowSerializer(serializers.Serializer):
+    """One row of `account-snapshots/bulk/` (documentation of the payload)."""
+
+    client_no = serializers.CharField(max_length=20)
+    date = serializers.DateField()
+    total_assets = serializers.DecimalField(max_digits=18, decimal_places=2)
+    cash = serializers.DecimalField(max_digits=18, decimal_places=2, required=False)
+    market_value = serializers.DecimalField(max_digits=18, decimal_places=2, required=False)
+    net_inflow = serializers.DecimalField(max_digits=18, decimal_places=2, required=False)
+    trading_volume = serializers.DecimalField(max_digits=18, decimal_places=2, required=False)
+    trade_count = serializers.IntegerField(min_value=0, required=False)
+    commission = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    holdings = SnapshotHoldingSerializer(
+        many=True, required=False, help_text=_("Replaces the holdings of that day.")
+    )
+
+
+class BulkRowErrorSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    client_no = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class BulkResultSerializer(serializers.Serializer):
+    received = serializers.IntegerField()
+    stored = serializers.IntegerField()
+    errors = BulkRowErrorSerializer(many=True)

@@ -1,0 +1,13 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("clients", views.ClientViewSet, basename="client")
+router.register("risk-assessments", views.RiskAssessmentViewSet, basename="riskassessment")
+
+urlpatterns = [
+    path("account-snapshots/bulk/", views.SnapshotBulkView.as_view(), name="snapshot-bulk"),
+    *router.urls,
+]

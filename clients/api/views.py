@@ -1,0 +1,167 @@
+from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from crm.api.pagination import CursorPagination
+
+from .. import services
+from ..filters import ClientFilterSet, RiskAssessmentFilterSet
+from ..models import RiskAssessment
+from ..selectors import client_list
+from ..timeline import client_timeline
+from ..validators import phone_digits
+from .serializers import (
+    BulkResultSerializer,
+    ClientLookupSerializer,
+    ClientSerializer,
+    RiskAssessmentSerializer,
+    SnapshotRowSerializer,
+    TimelineEntrySerializer,
+)
+
+REVEAL_PARAM = OpenApiParameter(
+    "reveal", str, description="Comma-separated fields to show unmasked (id_number, phone, "
+    "phone_alt, name) for roles that may; each reveal is written to the access log.",
+)  # fmt: skip
+
+
+class ClientCursorPagination(CursorPagination):
+    ordering = "-id"
+
+
+class ClientViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Client profiles. No delete: closing an account is a status."""
+
+    serializer_class = ClientSerializer
+    pagination_class = ClientCursorPagination
+    filterset_class = ClientFilterSet
+    search_fields = []  # `?search=` maps to the indexed client search below
+    ordering_fields = []
+
+    def get_queryset(self):
+        return client_list(self.request.user).select_related("advisor")
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        text = self.request.query_params.get("search")
+        if text:
+            from ..selectors import search_clients
+
+            queryset = search_clients(queryset, text)
+        return queryset
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.action == "retrieve":
+            raw = self.request.query_params.get("reveal", "")
+            context["reveal"] = [f for f in raw.split(",") if f in services.SENSITIVE_FIELDS]
+        return context
+
+    @extend_schema(parameters=[REVEAL_PARAM])
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        reason = data.pop("reason", "")
+        data.pop("version", None)
+        serializer.instance = services.client_create(
+            user=self.request.user, data=data, reason=reason
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        reason = data.pop("reason", "")
+        version = data.pop("version", None)
+        for key in ("owner", "client_no", "opened_on"):
+            if key in data and data[key] != getattr(serializer.instance, key):
+                raise ValidationError({key: [_("Use the dedicated action to change this.")]})
+            data.pop(key, None)
+        serializer.instance = services.client_update(
+            user=self.request.user, client=serializer.instance, data=data, reason=reason,
+            version=version,
+        )  # fmt: skip
+
+    @extend_schema(
+        parameters=[OpenApiParameter("phone", str, required=True,
+                                     description="Caller number; +86 and separators allowed")],
+        responses=ClientLookupSerializer(many=True),
+    )  # fmt: skip
+    @action(detail=False, methods=["get"])
+    def lookup(self, request):
+        """Screen pop: clients whose mobile or second mobile matches the last 11 digits."""
+        digits = phone_digits(request.query_params.get("phone", ""))
+        if len(digits) < 7:
+            raise ValidationError({"phone": [_("Send at least 7 digits of the number.")]})
+        from django.db.models import Q
+
+        matches = (
+            client_list(request.user).filter(Q(phone=digits) | Q(phone_alt=digits))
+            .order_by("-id")[:20]
+        )  # fmt: skip
+        return Response(
+            ClientLookupSerializer(matches, many=True, context={"request": request}).data
+        )
+
+    @extend_schema(responses=TimelineEntrySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        client = self.get_object()
+        entries = [e.as_dict() for e in client_timeline(client, limit=100)]
+        return Response(TimelineEntrySerializer(entries, many=True).data)
+
+
+class RiskAssessmentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):  # fmt: skip
+    """Questionnaire results, kept forever; the newest one sets the client's level."""
+
+    serializer_class = RiskAssessmentSerializer
+    filterset_class = RiskAssessmentFilterSet
+    ordering_fields = ["assessed_on"]
+
+    def get_queryset(self):
+        return RiskAssessment.objects.visible_to(self.request.user).select_related(
+            "client", "recorded_by"
+        )
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        client = data.pop("client")
+        data.pop("valid_until", None)
+        serializer.instance = services.risk_assessment_record(
+            user=self.request.user, client=client, **data
+        )
+
+
+class SnapshotBulkView(APIView):
+    """Upsert account snapshots by (client_no, date); idempotent; errors per row."""
+
+    @extend_schema(
+        request=SnapshotRowSerializer(many=True),
+        responses={200: BulkResultSerializer, 400: BulkResultSerializer},
+    )
+    def post(self, request):
+        rows = request.data
+        if not isinstance(rows, list):
+            raise ValidationError({"non_field_errors": [_("Send a JSON list of rows.")]})
+        limit = settings.CRM_SNAPSHOT_BULK_MAX_ROWS
+        if len(rows) > limit:
+            raise ValidationError(
+                {"non_field_errors": [_("At most %(n)d rows per call.") % {"n": limit}]}
+            )
+        result = services.snapshots_upsert(user=request.user, rows=rows)
+        code = status.HTTP_200_OK if result.stored or not rows else status.HTTP_400_BAD_REQUEST
+        return Response(result.as_dict(), status=code)

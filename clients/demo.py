@@ -1,0 +1,186 @@
+"""Demo clients for `make run`: 2,000 clients with valid IDs and phones, 24 months of
+snapshots, holdings, risk assessments and a few potential clients (idempotent)."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.utils import timezone
+from faker import Faker
+from simple_history.utils import bulk_create_with_history
+
+from .crypto import encrypt, lookup_hash
+from .models import (
+    AccountSnapshot,
+    Client,
+    ClientType,
+    Holding,
+    IdType,
+    RiskAssessment,
+    Stage,
+)
+from .services import completeness, name_initials
+from .validators import MOBILE, credit_code_is_valid, parse_id_card
+
+N_CLIENTS = 2000
+SECURITIES = [("600519", "贵州茅台"), ("601318", "中国平安"), ("000858", "五粮液"),
+              ("300750", "宁德时代"), ("600036", "招商银行"), ("510300", "沪深300ETF"),
+              ("000001", "平安银行"), ("601012", "隆基绿能"), ("002594", "比亚迪")]  # fmt: skip
+DIRECTIONS = ["蓝筹价值", "科技成长", "固定收益", "指数基金", "消费医药", "新能源"]
+
+
+def _valid_id(fake, used):
+    while True:
+        number = fake.ssn()
+        try:
+            info = parse_id_card(number)
+        except Exception:
+            continue
+        if number not in used:
+            used.add(number)
+            return info
+
+
+def _phone(fake):
+    while True:
+        number = fake.phone_number()
+        if MOBILE.match(number):
+            return number
+
+
+def _credit_code(rng):
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    while True:
+        body = (
+            "91"
+            + "".join(rng.choice("0123456789") for _ in range(6))
+            + "".join(rng.choice(alphabet) for _ in range(9))
+        )
+        for check in alphabet:
+            if credit_code_is_valid(body + check):
+                return body + check
+
+
+def seed_clients(users: dict, stdout) -> None:
+    if Client.objects.exists():
+        return
+    fake = Faker("zh_CN")
+    Faker.seed(2026)
+    rng = random.Random(2026)
+    today = timezone.localdate()
+    owners = [users["am_bj"], users["am_bj2"], users["am_sh"]]
+    advisors = {users["am_bj"].staff.branch_id: users["adv_bj"],
+                users["am_sh"].staff.branch_id: users["adv_sh"]}  # fmt: skip
+    used_ids: set[str] = set()
+    clients = []
+    for i in range(N_CLIENTS):
+        owner = owners[i % 3]
+        branch_id = owner.staff.branch_id
+        institution = i % 40 == 0
+        potential = i % 20 == 1
+        opened = today - timedelta(days=rng.randint(20, 3650))
+        c = Client(branch_id=branch_id, owner=owner, advisor=advisors[branch_id] if i % 5 == 0
+                   else None, created_at=timezone.now())  # fmt: skip
+        if institution:
+            c.client_type = ClientType.INSTITUTION
+            c.name = fake.company()
+            c.id_type = IdType.CREDIT_CODE
+            c.credit_code = _credit_code(rng)
+            c.legal_representative = fake.name()
+            c.contact_person = fake.name()
+            id_number = c.credit_code
+        else:
+            info = _valid_id(fake, used_ids)
+            c.name = fake.name()
+            c.id_type = IdType.ID_CARD
+            c.birth_date, c.gender = info.birth_date, info.gender
+            c.occupation = fake.job()[:100]
+            id_number = info.number
+        c.id_number_encrypted = encrypt(id_number)
+        c.id_number_hash = lookup_hash(f"{c.id_type}:{id_number}")
+        c.name_initials = name_initials(c.name)
+        c.phone = _phone(fake)
+        c.email = fake.email() if rng.random() < 0.6 else ""
+        c.address = fake.address()[:200] if rng.random() < 0.9 else ""
+        c.source = rng.choice(["网点开户", "线上开户", "客户介绍", "银行渠道", "活动引流"])
+        c.consent_sms = rng.random() < 0.7
+        c.consent_email = rng.random() < 0.4
+        if rng.random() < 0.8:
+            c.investment_direction = rng.choice(DIRECTIONS)
+            c.expected_return = rng.choice(["5%左右", "8%-12%", "15%以上"])
+            c.risk_preference = rng.choice(["稳健", "平衡", "积极"])
+            c.horizon = rng.choice(["1年以内", "1-3年", "3年以上"])
+        if potential:
+            c.stage = Stage.POTENTIAL
+            c.grade = rng.choice("ABC")
+            c.seeks = rng.choice(["low_price", "service"])
+            c.next_contact_on = today + timedelta(days=rng.randint(-3, 20))
+            c.id_number_encrypted, c.id_number_hash, c.id_type = "", None, ""
+        else:
+            c.client_no = f"{'31' if branch_id == owners[2].staff.branch_id else '11'}{i:08d}"
+            c.opened_on = opened
+            c.stage = Stage.NEW if (today - opened).days < 180 else Stage.ACTIVE
+            if rng.random() < 0.9:
+                assessed = min(today, opened + timedelta(days=rng.randint(0, 800)))
+                assessed = max(assessed, today - timedelta(days=rng.randint(30, 760)))
+                c.risk_level = rng.choice(["C1", "C2", "C3", "C3", "C4", "C5"])
+                c.risk_assessed_on = assessed
+                c.risk_expires_on = assessed + relativedelta(years=2)
+                c.lowest_category = rng.random() < 0.02
+            c.reviewed_on = today - timedelta(days=rng.randint(10, 400))
+            c.review_due_on = c.reviewed_on + timedelta(days=365)
+        c.completeness = completeness(c)
+        if not potential and c.completeness < 100 and (today - opened).days < 60:
+            c.profile_due_on = opened + timedelta(days=30)
+        clients.append(c)
+    created = bulk_create_with_history(clients, Client, batch_size=500,
+                                       default_change_reason="演示数据导入")  # fmt: skip
+    opened = list(
+        Client.objects.exclude(stage=Stage.POTENTIAL).only(
+            "id", "risk_level", "risk_assessed_on", "risk_expires_on", "lowest_category"
+        )
+    )
+    assessments = [
+        RiskAssessment(client=c, assessed_on=c.risk_assessed_on, score=rng.randint(20, 95),
+                       risk_level=c.risk_level, lowest_category=c.lowest_category,
+                       valid_until=c.risk_expires_on, questionnaire="2024版",
+                       recorded_by=users["am_bj"])
+        for c in opened if c.risk_level
+    ]  # fmt: skip
+    RiskAssessment.objects.bulk_create(assessments, batch_size=1000)
+    _seed_snapshots(opened, rng, today)
+    stdout.write(f"  {len(created)} clients, {len(assessments)} risk assessments")
+
+
+def _seed_snapshots(clients, rng, today: date) -> None:
+    month_ends = [(today.replace(day=1) - relativedelta(months=m)) - timedelta(days=1)
+                  for m in range(24)][::-1]  # fmt: skip
+    snapshots, holdings = [], []
+    for c in clients:
+        assets = Decimal(rng.choice([30_000, 80_000, 200_000, 600_000, 1_500_000, 4_000_000,
+                                     12_000_000]) * rng.uniform(0.6, 1.4))  # fmt: skip
+        for day in month_ends:
+            drift = Decimal(rng.uniform(-0.08, 0.09))
+            inflow = (assets * Decimal(rng.uniform(-0.05, 0.06))).quantize(Decimal("0.01"))
+            assets = max(Decimal(100), assets * (1 + drift) + inflow).quantize(Decimal("0.01"))
+            cash = (assets * Decimal(rng.uniform(0.05, 0.4))).quantize(Decimal("0.01"))
+            volume = (assets * Decimal(rng.uniform(0, 1.5))).quantize(Decimal("0.01"))
+            snapshots.append(AccountSnapshot(
+                client_id=c.pk, date=day, total_assets=assets, cash=cash,
+                market_value=assets - cash, net_inflow=inflow, trading_volume=volume,
+                trade_count=rng.randint(0, 40),
+                commission=(volume * Decimal("0.00025")).quantize(Decimal("0.01")),
+            ))  # fmt: skip
+        for code, name in rng.sample(SECURITIES, rng.randint(1, 4)):
+            price = Decimal(rng.uniform(3, 200)).quantize(Decimal("0.01"))
+            holdings.append(Holding(
+                client_id=c.pk, date=month_ends[-1], security_code=code, security_name=name,
+                quantity=Decimal(rng.randint(1, 50) * 100),
+                cost=(price * Decimal(rng.uniform(0.7, 1.2))).quantize(Decimal("0.0001")),
+                price=price,
+            ))  # fmt: skip
+    AccountSnapshot.objects.bulk_create(snapshots, batch_size=5000)
+    Holding.objects.bulk_create(holdings, batch_size=5000)

@@ -1,0 +1,89 @@
+"""The client filter set, shared by the client list page and the `clients/` API."""
+
+from datetime import timedelta
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.filters import YES_NO_ANY
+from crm.models import Branch, Role
+
+from .models import AccountStatus, Client, ClientType, RiskAssessment, RiskLevel, Stage, Tier
+from .selectors import search_clients
+
+EXPIRY_WARNING_DAYS = 30
+
+
+class ClientFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q", label=_("Search"),
+        help_text=_("Name, client number, last 4 digits of a phone, or pinyin initials"),
+    )  # fmt: skip
+    branch = django_filters.ModelChoiceFilter(
+        field_name="branch", queryset=Branch.objects.filter(kind="branch"), to_field_name="code",
+        label=_("Branch"),
+    )  # fmt: skip
+    owner = django_filters.ModelChoiceFilter(
+        field_name="owner",
+        queryset=get_user_model().objects.filter(staff__role=Role.ACCOUNT_MANAGER),
+        to_field_name="username",
+        label=_("Account manager"),
+    )
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("Stage"))
+    tier = django_filters.ChoiceFilter(choices=Tier.choices, label=_("Tier"))
+    risk_level = django_filters.ChoiceFilter(choices=RiskLevel.choices, label=_("Risk level"))
+    client_type = django_filters.ChoiceFilter(choices=ClientType.choices, label=_("Type"))
+    account_status = django_filters.ChoiceFilter(
+        choices=AccountStatus.choices, label=_("Account status")
+    )
+    assessment_expiring = django_filters.BooleanFilter(
+        method="filter_expiring", label=_("Assessment expiring"), widget=YES_NO_ANY,
+        help_text=_("Expired or expiring within 30 days"),
+    )  # fmt: skip
+    incomplete = django_filters.BooleanFilter(
+        method="filter_incomplete", label=_("Incomplete profile"), widget=YES_NO_ANY
+    )
+
+    class Meta:
+        model = Client
+        fields = ["q", "branch", "owner", "stage", "tier", "risk_level", "client_type",
+                  "account_status", "assessment_expiring", "incomplete"]  # fmt: skip
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = user or getattr(self.request, "user", None)
+        if user is not None:
+            from crm.models import staff_of
+
+            staff = staff_of(user)
+            if staff is not None and not staff.sees_all_branches:
+                self.filters["branch"].queryset = Branch.objects.filter(pk=staff.branch_id)
+                self.filters["owner"].queryset = self.filters["owner"].queryset.filter(
+                    staff__branch_id=staff.branch_id
+                )
+
+    def filter_q(self, queryset, name, value):
+        return search_clients(queryset, value)
+
+    def filter_expiring(self, queryset, name, value):
+        limit = timezone.localdate() + timedelta(days=EXPIRY_WARNING_DAYS)
+        if value:
+            return queryset.filter(risk_expires_on__lte=limit)
+        return queryset.exclude(risk_expires_on__lte=limit)
+
+    def filter_incomplete(self, queryset, name, value):
+        return (
+            queryset.filter(completeness__lt=100)
+            if value
+            else queryset.filter(completeness__gte=100)
+        )
+
+
+class RiskAssessmentFilterSet(django_filters.FilterSet):
+    client_no = django_filters.CharFilter(field_name="client__client_no", label=_("Client number"))
+
+    class Meta:
+        model = RiskAssessment
+        fields = ["client", "client_no", "risk_level", "lowest_category"]

@@ -1,0 +1,152 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.forms import DateInput
+from crm.models import Role, staff_of
+
+from .models import Client, ClientType, RiskLevel
+
+User = get_user_model()
+
+PROFILE_FIELDS = [
+    "client_type", "name", "id_type", "gender", "birth_date", "phone", "phone_alt", "email",
+    "address", "occupation", "credit_code", "credit_code_override_reason",
+    "legal_representative", "contact_person", "advisor", "investor_class",
+    "investment_direction", "expected_return", "risk_control", "risk_preference", "horizon",
+    "products_of_interest", "source", "consent_sms", "consent_email", "grade", "seeks",
+    "next_contact_on",
+]  # fmt: skip
+
+
+def staff_choices(user, roles):
+    staff = staff_of(user)
+    qs = User.objects.filter(is_active=True, staff__role__in=roles).order_by("username")
+    if staff is not None and not staff.sees_all_branches:
+        qs = qs.filter(staff__branch_id=staff.branch_id)
+    return qs
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        from crm.models import person_name
+
+        return f"{person_name(obj)} ({obj.username})"
+
+
+class ClientForm(forms.Form):
+    """Create or edit a client; the service validates and stores (one place for rules)."""
+
+    def __init__(self, *args, user, instance: Client | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        self.fields.update(forms.fields_for_model(Client, fields=PROFILE_FIELDS))
+        for name in ("birth_date", "next_contact_on"):
+            self.fields[name].widget = DateInput()
+        self.fields["birth_date"].help_text = _("Filled in from a resident ID card number.")
+        self.fields["gender"].help_text = _("Filled in from a resident ID card number.")
+        self.fields["id_number"] = forms.CharField(
+            label=_("ID number"), required=False, max_length=40,
+            help_text=_("Stored encrypted. Leave empty to keep the current number.")
+            if instance else "",
+        )  # fmt: skip
+        self.fields["tags"] = forms.CharField(
+            label=_("Tags"), required=False, help_text=_("Separate tags with commas.")
+        )
+        self.fields["advisor"] = StaffChoiceField(
+            label=_("Investment advisor"), required=False,
+            queryset=staff_choices(user, [Role.ADVISOR]),
+        )  # fmt: skip
+        if instance is None:
+            self.fields["client_no"] = forms.CharField(
+                label=_("Client number"), required=False, max_length=20,
+                help_text=_("Leave empty for a potential client (潜在客户)."),
+            )  # fmt: skip
+            self.fields["opened_on"] = forms.DateField(
+                label=_("Opening date"), required=False, widget=DateInput()
+            )
+            staff = staff_of(user)
+            if staff is not None and staff.role != Role.ACCOUNT_MANAGER:
+                self.fields["owner"] = StaffChoiceField(
+                    label=_("Account manager"),
+                    queryset=staff_choices(user, [Role.ACCOUNT_MANAGER]),
+                )
+        else:
+            self.fields["reason"] = forms.CharField(
+                label=_("Reason for the change"), required=False, max_length=100,
+                help_text=_("Required when name or identity data change."),
+            )  # fmt: skip
+            self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput())
+            self.initial.update(forms.model_to_dict(instance, fields=PROFILE_FIELDS))
+            self.initial["tags"] = ", ".join(instance.tags)
+            self.initial["version"] = instance.version
+
+    def clean_tags(self):
+        raw = self.cleaned_data.get("tags") or ""
+        return [t.strip() for t in raw.replace("，", ",").split(",") if t.strip()]
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        for key in ("reason", "version"):
+            data.pop(key, None)
+        if self.instance is not None and not data.get("id_number"):
+            data.pop("id_number", None)
+            if data.get("id_type") == self.instance.id_type:
+                data.pop("id_type", None)
+        if data.get("client_type") == ClientType.INDIVIDUAL:
+            for key in ("credit_code", "credit_code_override_reason", "legal_representative",
+                        "contact_person"):  # fmt: skip
+                data.pop(key, None)
+        return data
+
+
+class RiskAssessmentForm(forms.Form):
+    assessed_on = forms.DateField(label=_("Assessed on"), widget=DateInput())
+    score = forms.IntegerField(label=_("Score"), min_value=0, max_value=1000)
+    risk_level = forms.ChoiceField(label=_("Risk tolerance"), choices=RiskLevel.choices)
+    lowest_category = forms.BooleanField(label=_("Lowest category (最低类别)"), required=False)
+    questionnaire = forms.CharField(label=_("Questionnaire version"), required=False, max_length=50)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assessed_on"].initial = timezone.localdate()
+
+
+class OpenAccountForm(forms.Form):
+    client_no = forms.CharField(label=_("Client number"), max_length=20)
+    opened_on = forms.DateField(label=_("Opening date"), widget=DateInput())
+
+
+class ReassignForm(forms.Form):
+    owner = StaffChoiceField(label=_("New account manager"), queryset=User.objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=100)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = staff_choices(user, [Role.ACCOUNT_MANAGER])
+
+
+class IdentityChangeForm(forms.Form):
+    note = forms.CharField(
+        label=_("What changed"),
+        max_length=100,
+        help_text=_("E.g. new ID card issued, name changed."),
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("File (CSV or Excel)"),
+        help_text=_("Columns: client_no, date, total_assets, cash, market_value, net_inflow, "
+                    "trading_volume, trade_count, commission. At most 20 MB."),
+    )  # fmt: skip
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not name.endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        return upload

@@ -1,0 +1,108 @@
+"""The change ledger of a client: field, old and new value, who, when and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from crm.models import person_name
+
+from .masking import mask_id, mask_phone
+from .models import Client
+from .timeline import Entry
+
+HIDDEN = {"id", "history_id", "history_date", "history_user", "history_change_reason",
+          "history_type", "created_at"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    label: str
+    old: str
+    new: str
+
+
+def _display(field: str, value, instance) -> str:
+    if value in (None, "", []):
+        return "—"
+    if field == "id_number_encrypted":
+        from .crypto import decrypt
+
+        return mask_id(decrypt(value))
+    if field in ("phone", "phone_alt"):
+        return mask_phone(value)
+    model_field = Client._meta.get_field(field)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if model_field.is_relation:
+        return str(getattr(instance, field) or "—")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return "、".join(value)
+    return str(value)
+
+
+def _label(field: str) -> str:
+    if field == "id_number_encrypted":
+        return _("ID number")
+    return str(Client._meta.get_field(field).verbose_name)
+
+
+def changes(record, previous) -> list[FieldChange]:
+    """What one historical record changed against the one before it."""
+    delta = record.diff_against(previous)
+    out = []
+    for change in delta.changes:
+        if change.field in HIDDEN:
+            continue
+        out.append(
+            FieldChange(
+                field=change.field,
+                label=_label(change.field),
+                old=_display(change.field, change.old, previous),
+                new=_display(change.field, change.new, record),
+            )
+        )
+    return out
+
+
+def history_records(client: Client, limit: int = 50):
+    return list(
+        client.history.select_related("history_user", "owner", "advisor").order_by(
+            "-history_date", "-history_id"
+        )[: limit + 1]
+    )
+
+
+def ledger(client: Client, limit: int = 50) -> list[dict]:
+    """Records newest first, each with its field changes (one query)."""
+    records = history_records(client, limit)
+    rows = []
+    for i, record in enumerate(records[:limit]):
+        previous = records[i + 1] if i + 1 < len(records) else None
+        rows.append(
+            {
+                "at": record.history_date,
+                "user": person_name(record.history_user) if record.history_user else _("system"),
+                "reason": record.history_change_reason or "",
+                "created": record.history_type == "+",
+                "changes": changes(record, previous) if previous is not None else [],
+            }
+        )
+    return rows
+
+
+def change_entries(client: Client, limit: int) -> list[Entry]:
+    entries = []
+    for row in ledger(client, limit):
+        if row["created"]:
+            title = _("Profile created")
+        else:
+            labels = "、".join(c.label for c in row["changes"]) or _("no visible field")
+            title = _("Changed: %(fields)s") % {"fields": labels}
+        detail = f"{row['user']}" + (f" · {row['reason']}" if row["reason"] else "")
+        entries.append(Entry(at=row["at"], kind="change", title=title, detail=detail))
+    return entries

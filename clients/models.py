@@ -1,0 +1,418 @@
+"""The client file (客户档案): master data, suitability, account facts and data duties."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Right
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
+
+from crm.models import Branch, Role, staff_of
+
+
+class ClientType(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individual")
+    INSTITUTION = "institution", _("Institution")
+
+
+class IdType(models.TextChoices):
+    ID_CARD = "id_card", _("Resident ID card")
+    PASSPORT = "passport", _("Passport")
+    HK_MACAU_PERMIT = "hk_macau_permit", _("Mainland travel permit for HK/Macau residents")
+    TAIWAN_PERMIT = "taiwan_permit", _("Mainland travel permit for Taiwan residents")
+    CREDIT_CODE = "credit_code", _("Unified social credit code")
+    OTHER = "other", _("Other")
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class AccountStatus(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    DORMANT = "dormant", _("Dormant")
+    SUSPENDED = "suspended", _("Suspended")
+    CLOSED = "closed", _("Closed")
+
+
+class Stage(models.TextChoices):
+    POTENTIAL = "potential", _("Potential")
+    NEW = "new", _("New")
+    ACTIVE = "active", _("Active")
+    DORMANT = "dormant", _("Dormant")
+    CHURNED = "churned", _("Churned")
+
+
+class Tier(models.TextChoices):
+    MASS = "mass", _("Mass")
+    POTENTIAL = "potential", _("Potential VIP")
+    VIP = "vip", _("VIP")
+    HIGH_NET_WORTH = "hnw", _("High net worth")
+    ULTRA = "ultra", _("Ultra high net worth")
+
+
+class InvestorClass(models.TextChoices):
+    ORDINARY = "ordinary", _("Ordinary investor")
+    PROFESSIONAL = "professional", _("Professional investor")
+
+
+class RiskLevel(models.TextChoices):
+    C1 = "C1", _("C1 (conservative)")
+    C2 = "C2", _("C2 (cautious)")
+    C3 = "C3", _("C3 (balanced)")
+    C4 = "C4", _("C4 (growth)")
+    C5 = "C5", _("C5 (aggressive)")
+
+
+class PotentialGrade(models.TextChoices):
+    A = "A", _("A (important)")
+    B = "B", _("B")
+    C = "C", _("C")
+
+
+class Seeks(models.TextChoices):
+    LOW_PRICE = "low_price", _("Low price (价格敏感)")
+    SERVICE = "service", _("Dedicated service (服务型)")
+
+
+class ClientQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ClientQuerySet:
+        """Account managers and advisors: their own clients; branch roles: the branch;
+        HQ (and HQ integrations): every branch."""
+        staff = staff_of(user)
+        if staff is None:
+            return self.none()
+        if staff.sees_all_branches:
+            return self
+        if staff.role == Role.ACCOUNT_MANAGER:
+            return self.filter(owner_id=user.pk)
+        if staff.role == Role.ADVISOR:
+            return self.filter(Q(advisor_id=user.pk) | Q(owner_id=user.pk))
+        return self.filter(branch_id=staff.branch_id)
+
+    def with_phone_last4(self) -> ClientQuerySet:
+        return self.alias(phone_last4=Right("phone", 4))
+
+
+class Client(models.Model):
+    client_type = models.CharField(
+        _("client type"), max_length=12, choices=ClientType.choices, default=ClientType.INDIVIDUAL
+    )
+    client_no = models.CharField(
+        _("client number"), max_length=20, null=True, blank=True, unique=True,
+        help_text=_("Client number / fund account (客户号/资金账号); empty for potential clients."),
+    )  # fmt: skip
+    name = models.CharField(pgettext_lazy("person or company", "name"), max_length=100)
+    name_initials = models.CharField(_("pinyin initials"), max_length=30, blank=True)
+
+    id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, blank=True)
+    id_number_encrypted = models.TextField(blank=True, editable=False)
+    id_number_hash = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
+    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=11, blank=True, db_index=True)
+    phone_alt = models.CharField(_("second mobile phone"), max_length=11, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=100, blank=True)
+
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    credit_code_override_reason = models.CharField(
+        _("reason for accepting a failing credit code"), max_length=200, blank=True
+    )
+    legal_representative = models.CharField(_("legal representative"), max_length=50, blank=True)
+    contact_person = models.CharField(_("contact person"), max_length=50, blank=True)
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="clients", verbose_name=_("branch")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_clients",
+        verbose_name=_("account manager"),
+    )
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="advised_clients",
+        verbose_name=_("investment advisor"),
+    )
+    opened_on = models.DateField(_("opening date"), null=True, blank=True)
+    account_status = models.CharField(
+        _("account status"),
+        max_length=10,
+        choices=AccountStatus.choices,
+        default=AccountStatus.NORMAL,
+    )
+    stage = models.CharField(
+        _("lifecycle stage"), max_length=10, choices=Stage.choices, default=Stage.POTENTIAL
+    )
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, blank=True)
+
+    investor_class = models.CharField(
+        _("investor class"),
+        max_length=12,
+        choices=InvestorClass.choices,
+        default=InvestorClass.ORDINARY,
+    )
+    risk_level = models.CharField(
+        _("risk tolerance"), max_length=2, choices=RiskLevel.choices, blank=True
+    )
+    lowest_category = models.BooleanField(_("lowest category (最低类别)"), default=False)
+    risk_assessed_on = models.DateField(_("risk assessed on"), null=True, blank=True)
+    risk_expires_on = models.DateField(_("risk assessment expires on"), null=True, blank=True)
+
+    investment_direction = models.CharField(_("investment direction"), max_length=200, blank=True)
+    expected_return = models.CharField(_("expected return"), max_length=100, blank=True)
+    risk_control = models.CharField(_("risk control wishes"), max_length=200, blank=True)
+    risk_preference = models.CharField(_("risk preference"), max_length=100, blank=True)
+    horizon = models.CharField(_("investment horizon"), max_length=100, blank=True)
+    products_of_interest = models.CharField(_("products of interest"), max_length=200, blank=True)
+
+    tags = ArrayField(
+        models.CharField(max_length=30), default=list, blank=True, verbose_name=_("tags")
+    )
+    source = models.CharField(_("source"), max_length=50, blank=True)
+    consent_sms = models.BooleanField(_("agrees to marketing by SMS"), default=False)
+    consent_email = models.BooleanField(_("agrees to marketing by e-mail"), default=False)
+
+    grade = models.CharField(
+        _("potential grade"), max_length=1, choices=PotentialGrade.choices, blank=True
+    )
+    seeks = models.CharField(_("seeks"), max_length=10, choices=Seeks.choices, blank=True)
+    next_contact_on = models.DateField(_("next contact"), null=True, blank=True)
+
+    completeness = models.PositiveSmallIntegerField(_("profile completeness (%)"), default=0)
+    # Data duties (DOMAIN.md): each deadline is stored here and watched by the SLA clock.
+    profile_due_on = models.DateField(_("profile to be completed by"), null=True, blank=True)
+    reviewed_on = models.DateField(_("last reviewed on"), null=True, blank=True)
+    review_due_on = models.DateField(_("next review due"), null=True, blank=True)
+    identity_change_reported_at = models.DateTimeField(
+        _("identity change reported at"), null=True, blank=True
+    )
+    identity_change_due_at = models.DateTimeField(
+        _("identity change to be recorded by"), null=True, blank=True
+    )
+
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "version", "name_initials", "id_number_hash",
+                         "completeness"],
+    )  # fmt: skip
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stage="potential") | Q(client_no__isnull=False),
+                name="client_opened_has_number",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["branch", "stage", "-id"]),
+            models.Index(fields=["owner", "-id"]),
+            models.Index(fields=["branch", "tier"]),
+            models.Index(fields=["branch", "risk_level"]),
+            models.Index(fields=["risk_expires_on"]),
+            models.Index(fields=["review_due_on"]),
+            models.Index(
+                fields=["profile_due_on"],
+                condition=Q(profile_due_on__isnull=False),
+                name="client_profile_due_idx",
+            ),
+            models.Index(
+                fields=["identity_change_due_at"],
+                condition=Q(identity_change_due_at__isnull=False),
+                name="client_identity_due_idx",
+            ),
+            models.Index(fields=["completeness"]),
+            models.Index(Right("phone", 4), name="client_phone_last4_idx"),
+            models.Index(
+                fields=["name"], name="client_name_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["name_initials"],
+                name="client_initials_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client_no or _('potential')})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("clients:detail", args=[self.pk])
+
+    @property
+    def id_number(self) -> str:
+        from .crypto import decrypt
+
+        return decrypt(self.id_number_encrypted)
+
+    @property
+    def risk_assessment_expired(self) -> bool:
+        return bool(self.risk_expires_on and self.risk_expires_on < timezone.localdate())
+
+    @property
+    def is_potential(self) -> bool:
+        return self.stage == Stage.POTENTIAL
+
+
+class RiskAssessmentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> RiskAssessmentQuerySet:
+        return self.filter(client__in=Client.objects.visible_to(user))
+
+
+class RiskAssessment(models.Model):
+    """One questionnaire result; kept for 20 years (never deleted)."""
+
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="risk_assessments", verbose_name=_("client")
+    )
+    assessed_on = models.DateField(_("assessed on"))
+    score = models.PositiveSmallIntegerField(_("score"))
+    risk_level = models.CharField(_("risk tolerance"), max_length=2, choices=RiskLevel.choices)
+    lowest_category = models.BooleanField(_("lowest category (最低类别)"), default=False)
+    valid_until = models.DateField(_("valid until"))
+    questionnaire = models.CharField(_("questionnaire version"), max_length=50, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = RiskAssessmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("risk assessment")
+        verbose_name_plural = _("risk assessments")
+        ordering = ["-assessed_on", "-id"]
+        indexes = [models.Index(fields=["client", "-assessed_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=models.F("assessed_on")),
+                name="risk_valid_after_assessed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.assessed_on} {self.risk_level}"
+
+
+class AccountSnapshot(models.Model):
+    """Daily or monthly account facts from the trading system (never typed by hand)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="snapshots")
+    date = models.DateField(_("date"))
+    total_assets = models.DecimalField(_("total assets"), max_digits=18, decimal_places=2)
+    cash = models.DecimalField(_("cash"), max_digits=18, decimal_places=2, default=0)
+    market_value = models.DecimalField(
+        _("market value"), max_digits=18, decimal_places=2, default=0
+    )
+    net_inflow = models.DecimalField(_("net inflow"), max_digits=18, decimal_places=2, default=0)
+    trading_volume = models.DecimalField(
+        _("trading volume"), max_digits=18, decimal_places=2, default=0
+    )
+    trade_count = models.PositiveIntegerField(_("trade count"), default=0)
+    commission = models.DecimalField(_("commission"), max_digits=14, decimal_places=2, default=0)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("account snapshot")
+        verbose_name_plural = _("account snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "date"], name="snapshot_once_per_day"),
+        ]
+        indexes = [models.Index(fields=["date"])]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.date}"
+
+
+class Holding(models.Model):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="holdings")
+    date = models.DateField(_("date"))
+    security_code = models.CharField(_("security code"), max_length=20)
+    security_name = models.CharField(_("security name"), max_length=50, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=2)
+    cost = models.DecimalField(_("cost price"), max_digits=14, decimal_places=4, default=0)
+    price = models.DecimalField(_("price"), max_digits=14, decimal_places=4, default=0)
+
+    class Meta:
+        verbose_name = _("holding")
+        verbose_name_plural = _("holdings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "date", "security_code"], name="holding_once_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.security_code} {self.quantity}"
+
+    @property
+    def market_value(self):
+        return self.quantity * self.price
+
+
+class ImportJob(models.Model):
+    """A file of snapshots uploaded in the UI, imported by a Celery task in batches."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("processed"), default=0)
+    stored_rows = models.PositiveIntegerField(_("stored"), default=0)
+    error_rows = models.PositiveIntegerField(_("rows with errors"), default=0)
+    error_report = models.TextField(blank=True)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status == self.Status.DONE else 0
+        return int(self.processed_rows * 100 / self.total_rows)

@@ -1,0 +1,165 @@
+"""What the client file plugs into the kernel: clocks, workbench, timeline, permissions."""
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Role
+from crm.roles import ALL, grant
+from crm.sla import Clock, declare_policy, register_clock
+from crm.workbench import Section, register_section
+
+from . import selectors
+from .models import AccountStatus, Client, RiskAssessment, Stage
+from .timeline import Entry, at_start_of, register_provider
+
+DAY = 24 * 60
+
+
+def _owner(clients):
+    return {c.pk: {c.owner_id} for c in clients}
+
+
+def _client_url(client):
+    return reverse("clients:detail", args=[client.pk])
+
+
+def _change_entries(client, limit):
+    from .history import change_entries
+
+    return change_entries(client, limit)
+
+
+def _assessment_entries(client, limit):
+    rows = RiskAssessment.objects.filter(client=client).order_by("-assessed_on")[:limit]
+    return [
+        Entry(
+            at=at_start_of(r.assessed_on),
+            kind="risk_assessment",
+            title=_("Risk assessment: %(level)s, score %(score)s")
+            % {"level": r.risk_level, "score": r.score},
+            detail=_("Valid until %(day)s") % {"day": r.valid_until.isoformat()},
+        )
+        for r in rows
+    ]
+
+
+def _agenda_counts(today):
+    rows = (
+        Client.objects.filter(
+            Q(profile_due_on__lte=today)
+            | Q(review_due_on__lte=today)
+            | Q(risk_expires_on__lte=today)
+            | Q(identity_change_due_at__date__lte=today)
+        )
+        .exclude(stage=Stage.POTENTIAL)
+        .values("owner_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["owner_id"]: r["n"] for r in rows}
+
+
+def register() -> None:
+    open_account = ~Q(account_status=AccountStatus.CLOSED) & ~Q(stage=Stage.POTENTIAL)
+    declare_policy(
+        "client.profile_completion",
+        name="新开户客户档案完善",
+        target_value=30,
+        target_unit="days",
+        warn_before_minutes=7 * DAY,
+        escalation_roles=[Role.BRANCH_MANAGER],
+        escalation_interval_minutes=DAY,
+    )
+    declare_policy(
+        "client.review",
+        name="客户档案年度复核",
+        target_value=365,
+        target_unit="days",
+        warn_before_minutes=30 * DAY,
+        escalation_roles=[Role.BRANCH_MANAGER],
+        escalation_interval_minutes=7 * DAY,
+    )
+    declare_policy(
+        "client.risk_reassessment",
+        name="风险测评到期重测（期限为测评有效期）",
+        target_value=730,
+        target_unit="days",
+        warn_before_minutes=30 * DAY,
+        escalation_roles=[Role.BRANCH_MANAGER],
+        escalation_interval_minutes=7 * DAY,
+    )
+    declare_policy(
+        "client.identity_change",
+        name="身份信息变更登记",
+        target_value=3,
+        target_unit="workdays",
+        warn_before_minutes=DAY,
+        escalation_roles=[Role.BRANCH_MANAGER, Role.COMPLIANCE],
+        escalation_interval_minutes=DAY,
+    )
+    describe = {
+        "client.profile_completion": _("complete the profile of %(name)s"),
+        "client.review": _("yearly review of %(name)s"),
+        "client.risk_reassessment": _("risk assessment of %(name)s expires"),
+        "client.identity_change": _("record the identity change of %(name)s"),
+    }
+    fields = {
+        "client.profile_completion": "profile_due_on",
+        "client.review": "review_due_on",
+        "client.risk_reassessment": "risk_expires_on",
+        "client.identity_change": "identity_change_due_at",
+    }
+    for name, due_field in fields.items():
+        register_clock(
+            Clock(
+                name=name,
+                model=Client,
+                due_field=due_field,
+                policy_code=name,
+                open_filter=open_account & Q(**{f"{due_field}__isnull": False}),
+                recipients=_owner,
+                describe=lambda c, text=describe[name]: text % {"name": c.name},
+                url=_client_url,
+                start_field="identity_change_reported_at"
+                if name == "client.identity_change"
+                else None,
+            )
+        )
+    register_section(
+        Section(
+            key="client_duties",
+            title=_("Client data duties"),
+            template="clients/workbench/duties.html",
+            items=selectors.duties_due,
+            roles=frozenset({Role.ACCOUNT_MANAGER}),
+            agenda_counts=_agenda_counts,
+            url_name="clients:list",
+            order=20,
+        )
+    )
+    from crm.demo import register_seeder
+
+    from .demo import seed_clients
+
+    register_seeder(10, "clients", seed_clients)
+    register_provider("change", _change_entries)
+    register_provider("risk_assessment", _assessment_entries)
+    grant(
+        ALL - {Role.INTEGRATION},
+        "clients.view_client",
+        "clients.view_riskassessment",
+        "clients.view_accountsnapshot",
+        "clients.view_holding",
+    )
+    grant(
+        {Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.HQ},
+        "clients.add_client",
+        "clients.change_client",
+        "clients.add_riskassessment",
+    )
+    grant(
+        {Role.INTEGRATION},
+        "clients.view_client",
+        "clients.add_accountsnapshot",
+        "clients.change_accountsnapshot",
+    )

@@ -1,0 +1,30 @@
+from django.urls import path, re_path
+
+from . import views
+
+app_name = "clients"
+
+urlpatterns = [
+    path("", views.ClientListView.as_view(), name="list"),
+    path("export.csv", views.ClientExportView.as_view(), name="export"),
+    path("new/", views.ClientCreateView.as_view(), name="create"),
+    path("reassign/", views.ReassignView.as_view(), name="reassign"),
+    path("import/", views.ImportView.as_view(), name="import"),
+    path("import/<int:pk>/", views.ImportStatusView.as_view(), name="import-status"),
+    path("import/<int:pk>/errors.csv", views.ImportErrorsView.as_view(), name="import-errors"),
+    path("<int:pk>/", views.ClientDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.ClientEditView.as_view(), name="edit"),
+    re_path(
+        r"^(?P<pk>\d+)/reveal/(?P<field>id_number|phone|phone_alt|name)/$",
+        views.ClientRevealView.as_view(),
+        name="reveal",
+    ),
+    path(
+        "<int:pk>/risk-assessment/",
+        views.RiskAssessmentCreateView.as_view(),
+        name="risk-assessment",
+    ),
+    path("<int:pk>/open-account/", views.OpenAccountView.as_view(), name="open-account"),
+    path("<int:pk>/identity-change/", views.IdentityChangeView.as_view(), name="identity-change"),
+    path("<int:pk>/reviewed/", views.MarkReviewedView.as_view(), name="reviewed"),
+]

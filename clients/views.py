@@ -1,0 +1,379 @@
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+
+from crm.models import Role
+from crm.paging import page_without_count
+from crm.services import TransitionNotAllowed
+from crm.views import StaffRequiredMixin
+
+from . import selectors, services
+from .filters import ClientFilterSet
+from .forms import (
+    ClientForm,
+    IdentityChangeForm,
+    ImportForm,
+    OpenAccountForm,
+    ReassignForm,
+    RiskAssessmentForm,
+)
+from .history import ledger
+from .masking import mask_id, mask_name, mask_phone
+from .models import Client, ImportJob
+from .timeline import client_timeline
+
+MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
+
+
+def _form_errors_from(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class ClientObjectMixin(StaffRequiredMixin):
+    def get_client(self, pk, *, for_update=False) -> Client:
+        client = get_object_or_404(
+            Client.objects.visible_to(self.request.user).select_related(
+                "owner", "advisor", "branch"
+            ),
+            pk=pk,
+        )
+        if for_update and not services.can_edit(self.request.user, client):
+            raise PermissionDenied(_("Your role may not change client profiles."))
+        return client
+
+
+class ClientListView(StaffRequiredMixin, View):
+    def get(self, request):
+        qs = selectors.client_list(request.user).order_by("-id")
+        filterset = ClientFilterSet(request.GET, queryset=qs, user=request.user)
+        page = page_without_count(request, filterset.qs, per_page=25)
+        context = {
+            "page": page,
+            "filter": filterset,
+            "mask_names": services.names_masked_for(request.user),
+            "can_reassign": self.staff.role in MANAGERS,
+            "can_create": services.can_edit(request.user),
+        }
+        if context["can_reassign"]:
+            context["reassign_form"] = ReassignForm(user=request.user)
+        template = "clients/partials/client_table.html" if request.htmx else "clients/list.html"
+        return render(request, template, context)
+
+
+class ClientExportView(StaffRequiredMixin, View):
+    """CSV of the filtered list, sensitive values masked (at most 50,000 rows)."""
+
+    def get(self, request):
+        qs = selectors.client_list(request.user).order_by("-id")
+        rows = ClientFilterSet(request.GET, queryset=qs, user=request.user).qs[:50000]
+        mask_names = services.names_masked_for(request.user)
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv.writer(Echo())
+        header = [
+            _("Client number"),
+            _("Name"),
+            _("Type"),
+            _("Mobile phone"),
+            _("ID number"),
+            _("Stage"),
+            _("Tier"),
+            _("Risk level"),
+            _("Account manager"),
+            _("Branch"),
+        ]
+
+        def stream():
+            yield "\ufeff" + writer.writerow(header)
+            for c in rows.iterator(chunk_size=2000):
+                yield writer.writerow([
+                    c.client_no or "", mask_name(c.name) if mask_names else c.name,
+                    c.get_client_type_display(), mask_phone(c.phone), mask_id(c.id_number),
+                    c.get_stage_display(), c.get_tier_display(), c.risk_level,
+                    c.owner.username, c.branch.code,
+                ])  # fmt: skip
+
+        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="clients.csv"'
+        return response
+
+
+class ClientCreateView(StaffRequiredMixin, View):
+    def _check(self, request):
+        if not services.can_edit(request.user):
+            raise PermissionDenied(_("Your role may not change client profiles."))
+
+    def get(self, request):
+        self._check(request)
+        initial = {"client_type": request.GET.get("client_type", "individual")}
+        return render(
+            request, "clients/form.html", {"form": ClientForm(user=request.user, initial=initial)}
+        )
+
+    def post(self, request):
+        self._check(request)
+        form = ClientForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = form.service_data()
+            try:
+                client = services.client_create(user=request.user, data=data)
+            except ValidationError as exc:
+                _form_errors_from(form, exc)
+            else:
+                messages.success(request, _("Client created."))
+                return redirect(client)
+        return render(request, "clients/form.html", {"form": form}, status=400)
+
+
+class ClientDetailView(ClientObjectMixin, View):
+    def get(self, request, pk):
+        client = self.get_client(pk)
+        holdings_date, holdings = selectors.latest_holdings(client)
+        series = selectors.asset_series(client)
+        context = {
+            "client": client,
+            "snapshot": selectors.latest_snapshot(client),
+            "holdings": holdings,
+            "holdings_date": holdings_date,
+            "series": series,
+            "timeline": client_timeline(client, limit=30),
+            "ledger": ledger(client, limit=20),
+            "can_edit": services.can_edit(request.user, client),
+            "can_reveal": services.can_reveal(request.user, client),
+            "can_reassign": self.staff.role in MANAGERS,
+            "mask_names": services.names_masked_for(request.user),
+            "today": timezone.localdate(),
+        }
+        if context["can_reassign"]:
+            context["reassign_form"] = ReassignForm(user=request.user)
+        return render(request, "clients/detail.html", context)
+
+
+class ClientEditView(ClientObjectMixin, View):
+    def get(self, request, pk):
+        client = self.get_client(pk, for_update=True)
+        form = ClientForm(user=request.user, instance=client)
+        return render(request, "clients/form.html", {"form": form, "client": client})
+
+    def post(self, request, pk):
+        client = self.get_client(pk, for_update=True)
+        form = ClientForm(request.POST, user=request.user, instance=client)
+        if form.is_valid():
+            try:
+                services.client_update(
+                    user=request.user, client=client, data=form.service_data(),
+                    reason=form.cleaned_data.get("reason", ""),
+                    version=form.cleaned_data.get("version"),
+                )  # fmt: skip
+            except ValidationError as exc:
+                _form_errors_from(form, exc)
+            except TransitionNotAllowed as exc:
+                form.add_error(None, str(exc))
+                return render(
+                    request, "clients/form.html", {"form": form, "client": client}, status=409
+                )
+            else:
+                messages.success(request, _("Client saved."))
+                return redirect(client)
+        return render(request, "clients/form.html", {"form": form, "client": client}, status=400)
+
+
+class ClientRevealView(ClientObjectMixin, View):
+    def post(self, request, pk, field):
+        client = self.get_client(pk)
+        try:
+            value = services.client_reveal(
+                user=request.user, client=client, field=field, request=request
+            )
+        except ValidationError as exc:
+            return HttpResponse(exc.messages[0], status=400)
+        return render(request, "clients/partials/revealed.html", {"value": value})
+
+
+class RiskAssessmentCreateView(ClientObjectMixin, View):
+    def get(self, request, pk):
+        client = self.get_client(pk, for_update=True)
+        return render(request, "clients/action_form.html", {
+            "client": client, "form": RiskAssessmentForm(),
+            "title": _("Record a risk assessment"),
+        })  # fmt: skip
+
+    def post(self, request, pk):
+        client = self.get_client(pk, for_update=True)
+        form = RiskAssessmentForm(request.POST)
+        if form.is_valid():
+            try:
+                services.risk_assessment_record(
+                    user=request.user, client=client, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                _form_errors_from(form, exc)
+            else:
+                messages.success(request, _("Risk assessment recorded."))
+                return redirect(client)
+        return render(request, "clients/action_form.html", {
+            "client": client, "form": form, "title": _("Record a risk assessment"),
+        }, status=400)  # fmt: skip
+
+
+class OpenAccountView(ClientObjectMixin, View):
+    def get(self, request, pk):
+        client = self.get_client(pk, for_update=True)
+        form = OpenAccountForm(initial={"opened_on": timezone.localdate()})
+        return render(
+            request,
+            "clients/action_form.html",
+            {"client": client, "form": form, "title": _("Open the account")},
+        )
+
+    def post(self, request, pk):
+        client = self.get_client(pk, for_update=True)
+        form = OpenAccountForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                services.client_open_account(user=request.user, client=client, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors_from(form, exc)
+            except TransitionNotAllowed as exc:
+                form.add_error(None, str(exc))
+                status = 409
+            else:
+                messages.success(request, _("Account opened."))
+                return redirect(client)
+        return render(
+            request,
+            "clients/action_form.html",
+            {"client": client, "form": form, "title": _("Open the account")},
+            status=status,
+        )
+
+
+class IdentityChangeView(ClientObjectMixin, View):
+    def get(self, request, pk):
+        client = self.get_client(pk, for_update=True)
+        return render(request, "clients/action_form.html", {
+            "client": client, "form": IdentityChangeForm(),
+            "title": _("Report an identity change"),
+        })  # fmt: skip
+
+    def post(self, request, pk):
+        client = self.get_client(pk, for_update=True)
+        form = IdentityChangeForm(request.POST)
+        if form.is_valid():
+            services.client_report_identity_change(
+                user=request.user, client=client, note=form.cleaned_data["note"]
+            )
+            messages.success(
+                request,
+                _("Identity change reported; record it before the deadline shown on the profile."),
+            )
+            return redirect(client)
+        return render(request, "clients/action_form.html", {
+            "client": client, "form": form, "title": _("Report an identity change"),
+        }, status=400)  # fmt: skip
+
+
+class MarkReviewedView(ClientObjectMixin, View):
+    def post(self, request, pk):
+        client = self.get_client(pk, for_update=True)
+        services.client_mark_reviewed(user=request.user, client=client)
+        messages.success(request, _("Yearly review recorded."))
+        return redirect(client)
+
+
+class ReassignView(StaffRequiredMixin, View):
+    """Reassign one client (from its page) or many (ticked in the list)."""
+
+    roles = MANAGERS
+
+    def post(self, request):
+        form = ReassignForm(request.POST, user=request.user)
+        ids = [int(i) for i in request.POST.getlist("client") if i.isdigit()]
+        clients = list(Client.objects.visible_to(request.user).filter(pk__in=ids))
+        back = request.POST.get("next") or reverse("clients:list")
+        if not back.startswith("/"):
+            back = reverse("clients:list")
+        if not clients:
+            messages.error(request, _("Tick at least one client."))
+            return redirect(back)
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+            return redirect(back)
+        try:
+            count = services.clients_reassign(
+                user=request.user, clients=clients, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("%(count)d clients reassigned.") % {"count": count})
+        return redirect(back)
+
+
+class ImportView(StaffRequiredMixin, View):
+    roles = frozenset({Role.BRANCH_MANAGER, Role.HQ})
+
+    def get(self, request):
+        jobs = ImportJob.objects.filter(created_by=request.user)[:10]
+        return render(request, "clients/import.html", {"form": ImportForm(), "jobs": jobs})
+
+    def post(self, request):
+        from crm.jobs import enqueue_on_commit
+
+        from .tasks import import_snapshots_file
+
+        form = ImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            jobs = ImportJob.objects.filter(created_by=request.user)[:10]
+            return render(request, "clients/import.html", {"form": form, "jobs": jobs}, status=400)
+        upload = form.cleaned_data["file"]
+        job = ImportJob.objects.create(
+            branch_id=self.staff.branch_id, file=upload, original_name=upload.name[:200],
+            created_by=request.user,
+        )  # fmt: skip
+        enqueue_on_commit(import_snapshots_file, job.pk)
+        return redirect("clients:import-status", pk=job.pk)
+
+
+class ImportStatusView(StaffRequiredMixin, View):
+    roles = frozenset({Role.BRANCH_MANAGER, Role.HQ})
+
+    def get(self, request, pk):
+        job = get_object_or_404(ImportJob, pk=pk, created_by=request.user)
+        waiting = (
+            job.status == ImportJob.Status.QUEUED
+            and (timezone.now() - job.created_at).total_seconds() > 30
+        )
+        template = (
+            "clients/partials/import_progress.html"
+            if request.htmx
+            else ("clients/import_status.html")
+        )
+        return render(request, template, {"job": job, "no_worker": waiting})
+
+
+class ImportErrorsView(StaffRequiredMixin, View):
+    roles = frozenset({Role.BRANCH_MANAGER, Role.HQ})
+
+    def get(self, request, pk):
+        job = get_object_or_404(ImportJob, pk=pk, created_by=request.user)
+        response = HttpResponse("\ufeff" + job.error_report, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+        return response
