@@ -7,7 +7,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fmt messages services stop browser clean
+.PHONY: run test bench lint fmt messages services stop browser clean
+SIZE ?= large
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +31,10 @@ run: $(STAMP)
 
 test: $(STAMP) browser
 	$(PY) -m config.devstack test $(ARGS)
+
+# Large data set in its own database, then latency, query counts and throughput.
+bench: $(STAMP)
+	$(PY) -m config.devstack bench --size $(SIZE)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -23,13 +23,14 @@ class ClientFilterSet(django_filters.FilterSet):
     )  # fmt: skip
     branch = django_filters.ModelChoiceFilter(
         field_name="branch", queryset=Branch.objects.filter(kind="branch"), to_field_name="code",
-        label=_("Branch"),
+        label=_("Branch"), empty_label=_("All"),
     )  # fmt: skip
     owner = django_filters.ModelChoiceFilter(
         field_name="owner",
         queryset=get_user_model().objects.filter(staff__role=Role.ACCOUNT_MANAGER),
         to_field_name="username",
         label=_("Account manager"),
+        empty_label=_("All"),
     )
     stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("Stage"))
     tier = django_filters.ChoiceFilter(choices=Tier.choices, label=_("Tier"))

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.forms import DateInput
 from crm.models import Role, staff_of
@@ -37,6 +38,30 @@ class StaffChoiceField(forms.ModelChoiceField):
 
 class ClientForm(forms.Form):
     """Create or edit a client; the service validates and stores (one place for rules)."""
+
+    # (title, css class deciding when the group shows, fields)
+    FIELDSETS = [
+        (_("Account"), "", ["client_type", "client_no", "opened_on", "owner", "advisor",
+                            "investor_class"]),
+        (_("Identity"), "", ["name", "id_type", "id_number"]),
+        (pgettext_lazy("client form", "Person"), "for-individual",
+         ["gender", "birth_date", "occupation"]),
+        (_("Institution"), "for-institution", ["credit_code", "credit_code_override_reason",
+                                               "legal_representative", "contact_person"]),
+        (_("Contact"), "", ["phone", "phone_alt", "email", "address"]),
+        (_("Investment preferences"), "", ["investment_direction", "expected_return",
+                                           "risk_control", "risk_preference", "horizon",
+                                           "products_of_interest"]),
+        (_("Potential client"), "", ["grade", "seeks", "next_contact_on", "source"]),
+        (_("Marketing and tags"), "", ["consent_sms", "consent_email", "tags"]),
+        (_("Why"), "", ["reason", "version"]),
+    ]  # fmt: skip
+
+    def fieldsets(self):
+        for title, css, names in self.FIELDSETS:
+            fields = [self[n] for n in names if n in self.fields and not self[n].is_hidden]
+            if fields:
+                yield {"title": title, "css": css, "fields": fields}
 
     def __init__(self, *args, user, instance: Client | None = None, **kwargs):
         super().__init__(*args, **kwargs)

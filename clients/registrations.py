@@ -59,6 +59,15 @@ def _agenda_counts(today):
     return {r["owner_id"]: r["n"] for r in rows}
 
 
+def _potential_counts(today):
+    rows = (
+        Client.objects.filter(stage=Stage.POTENTIAL, next_contact_on__lte=today)
+        .values("owner_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["owner_id"]: r["n"] for r in rows}
+
+
 def register() -> None:
     open_account = ~Q(account_status=AccountStatus.CLOSED) & ~Q(stage=Stage.POTENTIAL)
     declare_policy(
@@ -142,6 +151,18 @@ def register() -> None:
     from .demo import seed_clients
 
     register_seeder(10, "clients", seed_clients)
+    register_section(
+        Section(
+            key="potential_contacts",
+            title=_("Potential clients to contact"),
+            template="clients/workbench/potential.html",
+            items=selectors.potential_contacts_due,
+            roles=frozenset({Role.ACCOUNT_MANAGER}),
+            agenda_counts=_potential_counts,
+            url_name="clients:list",
+            order=25,
+        )
+    )
     register_provider("change", _change_entries)
     register_provider("risk_assessment", _assessment_entries)
     grant(

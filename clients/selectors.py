@@ -82,3 +82,11 @@ def duties_due(user, today: date) -> list[Client]:
         )
         .order_by("risk_expires_on")[:10]
     )
+
+
+def potential_contacts_due(user, today: date) -> list[Client]:
+    """The user's potential clients whose next contact date has come (at most 10)."""
+    return list(
+        Client.objects.filter(owner=user, stage=Stage.POTENTIAL, next_contact_on__lte=today)
+        .order_by("next_contact_on", "id")[:10]
+    )

@@ -259,6 +259,11 @@ def main(argv: list[str]) -> int:
         return cmd_test(rest)
     if command == "manage":
         return cmd_manage(rest)
+    if command == "bench":
+        with Services() as env:
+            return subprocess.run(
+                [sys.executable, "-m", "tests.bench.run", *rest], env=env, cwd=BASE_DIR
+            ).returncode
     if command == "services":
         return cmd_services()
     if command == "stop":

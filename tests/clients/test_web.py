@@ -237,3 +237,11 @@ def test_workbench_lists_client_duties(client, org):
     client.force_login(org.am)
     html = client.get("/").content.decode()
     assert "section-client_duties" in html and c.name in html
+
+
+def test_workbench_lists_potential_clients_to_contact(client, org):
+    due = make_client(org.am, name="待联系", grade="A", next_contact_on=date.today())
+    make_client(org.am, name="以后联系", next_contact_on=date.today() + timedelta(days=3))
+    client.force_login(org.am)
+    html = client.get("/").content.decode()
+    assert "section-potential_contacts" in html and due.name in html and "以后联系" not in html
