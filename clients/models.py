@@ -244,8 +244,11 @@ class Client(models.Model):
                 name="client_identity_due_idx",
             ),
             models.Index(fields=["completeness"]),
-            models.Index(fields=["owner", "next_contact_on"], condition=Q(stage="potential"),
-                         name="client_potential_contact_idx"),
+            models.Index(
+                fields=["owner", "next_contact_on"],
+                condition=Q(stage="potential"),
+                name="client_potential_contact_idx",
+            ),
             models.Index(Right("phone", 4), name="client_phone_last4_idx"),
             models.Index(
                 fields=["name"], name="client_name_prefix_idx", opclasses=["varchar_pattern_ops"]

@@ -87,6 +87,7 @@ def duties_due(user, today: date) -> list[Client]:
 def potential_contacts_due(user, today: date) -> list[Client]:
     """The user's potential clients whose next contact date has come (at most 10)."""
     return list(
-        Client.objects.filter(owner=user, stage=Stage.POTENTIAL, next_contact_on__lte=today)
-        .order_by("next_contact_on", "id")[:10]
+        Client.objects.filter(
+            owner=user, stage=Stage.POTENTIAL, next_contact_on__lte=today
+        ).order_by("next_contact_on", "id")[:10]
     )
