@@ -10,6 +10,7 @@ from crm.views import healthz
 api_v1 = [
     path("", include("crm.api.urls")),
     path("", include("clients.api.urls")),
+    path("", include("complaints.api.urls")),
 ]
 
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("clients/", include("clients.urls")),
+    path("complaints/", include("complaints.urls")),
     path("", include("crm.urls")),
 ]
 

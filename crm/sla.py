@@ -23,7 +23,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Notification, Role, SlaPolicy, StaffProfile
+from .models import Notification, Reminder, Role, SlaPolicy, StaffProfile
 from .workdays import SHANGHAI, WorkCalendar, get_calendar
 
 logger = logging.getLogger(__name__)
@@ -76,6 +76,10 @@ class Clock:
     branch_field: str = "branch_id"
     # per-object policy (a ForeignKey to SlaPolicy) overriding policy_code, if the model has one
     policy_field: str | None = None
+    # or a function choosing the policy of an object from {code: policy}, reading only
+    # `policy_fields` of the object
+    policy_for: Callable[[models.Model, dict], SlaPolicy | None] | None = None
+    policy_fields: tuple[str, ...] = ()
     # the moment the clock started, for recomputing deadlines after a calendar change
     start_field: str | None = None
     # or a function that recomputes the deadlines of the given open objects itself
@@ -92,15 +96,6 @@ def register_clock(clock: Clock) -> None:
 
 def registered_clocks() -> list[Clock]:
     return list(_clocks.values())
-
-
-@dataclass(frozen=True)
-class _Due:
-    obj: models.Model
-    kind: str
-    deadline: datetime
-    level: str
-    recipients: frozenset[int]
 
 
 def _escalation_targets(branch_ids: Iterable[int], roles: Iterable[str]) -> dict:
@@ -137,7 +132,25 @@ def claim_reminders(keys: list[tuple]) -> set[tuple]:
     return claimed
 
 
+def _due_kinds(policy: SlaPolicy, deadline: datetime, now: datetime):
+    """(kind, escalation role or None) of every reminder due at `now` for one deadline."""
+    if deadline > now:
+        if deadline - timedelta(minutes=policy.warn_before_minutes) <= now:
+            yield "warning", None
+        return
+    yield "breach", None
+    for level, role in enumerate(policy.escalation_roles, start=1):
+        if now < deadline + timedelta(minutes=policy.escalation_interval_minutes * (level - 1)):
+            return
+        yield f"escalation-{level}", role
+
+
 def _scan_clock(clock: Clock, policies: dict[str, SlaPolicy], now: datetime) -> int:
+    """Two cheap reads find what is missing; only those objects are loaded in full.
+
+    1. the open objects near or past their deadline, with just the fields the policy needs;
+    2. the reminders already sent for them; the difference is what to send now.
+    """
     default = policies.get(clock.policy_code)
     if default is None:
         return 0
@@ -145,81 +158,80 @@ def _scan_clock(clock: Clock, policies: dict[str, SlaPolicy], now: datetime) -> 
     horizon = now + timedelta(minutes=widest_warning)
     is_date = _is_date_field(clock)
     limit = timezone.localtime(horizon, SHANGHAI).date() if is_date else horizon
-    qs = (
+    fields = {"pk", clock.due_field, clock.branch_field, *clock.policy_fields}
+    if clock.policy_field:
+        fields.add(f"{clock.policy_field}_id")
+    candidates = list(
         clock.model._default_manager.filter(clock.open_filter)
         .filter(**{f"{clock.due_field}__lte": limit})
-        .select_related(*clock.select_related)
-        .order_by(clock.due_field)
+        .only(*fields)
+        .order_by()
     )
-    objects = list(qs)
-    if not objects:
+    if not candidates:
         return 0
     by_id = {p.pk: p for p in policies.values()}
-    responsible = clock.recipients(objects)
-    escalation_roles = {r for p in policies.values() for r in p.escalation_roles}
-    targets = _escalation_targets(
-        {getattr(o, clock.branch_field) for o in objects}, escalation_roles
-    )
-
-    dues: list[_Due] = []
-    for obj in objects:
+    wanted: list[tuple[int, str, datetime, str | None, int]] = []
+    for obj in candidates:
         policy = default
         if clock.policy_field:
             policy = by_id.get(getattr(obj, f"{clock.policy_field}_id"), default)
+        elif clock.policy_for is not None:
+            policy = clock.policy_for(obj, policies) or default
         deadline = getattr(obj, clock.due_field)
         if is_date:  # a due date means the start of that day, Shanghai time
             deadline = datetime.combine(deadline, time.min, tzinfo=SHANGHAI)
-        people = frozenset(responsible.get(obj.pk, ()))
-        if deadline > now:
-            if deadline - timedelta(minutes=policy.warn_before_minutes) <= now:
-                dues.append(_Due(obj, "warning", deadline, Notification.Level.WARNING, people))
-            continue
-        branch_id = getattr(obj, clock.branch_field)
-        for level, role in enumerate([None, *policy.escalation_roles]):
-            if level and now < deadline + timedelta(
-                minutes=policy.escalation_interval_minutes * (level - 1)
-            ):
-                break
-            if level == 0:
-                kind, users = "breach", set(people)
-            else:
-                kind = f"escalation-{level}"
-                users = targets.get((None if role == Role.HQ else branch_id, role), set())
-            dues.append(_Due(obj, kind, deadline, Notification.Level.DANGER, frozenset(users)))
-
+        for kind, role in _due_kinds(policy, deadline, now):
+            wanted.append((obj.pk, kind, deadline, role, getattr(obj, clock.branch_field)))
+    if not wanted:
+        return 0
     content_type_id = ContentType.objects.get_for_model(clock.model).pk
+    sent_before = set(
+        Reminder.objects.filter(
+            content_type_id=content_type_id,
+            clock=clock.name,
+            object_id__in={w[0] for w in wanted},
+        ).values_list("object_id", "kind", "deadline")
+    )
+    missing = [w for w in wanted if (w[0], w[1], w[2]) not in sent_before]
+    if not missing:
+        return 0
+    objects = clock.model._default_manager.filter(pk__in={m[0] for m in missing})
+    objects = {o.pk: o for o in objects.select_related(*clock.select_related)}
+    responsible = clock.recipients(list(objects.values()))
+    targets = _escalation_targets({m[4] for m in missing}, {m[3] for m in missing if m[3]})
+
     with transaction.atomic():
-        keys = [(content_type_id, d.obj.pk, clock.name, d.kind, d.deadline) for d in dues]
-        sent = claim_reminders(keys)
-        claimed = [d for d in dues if (d.obj.pk, d.kind, d.deadline) in sent]
+        keys = [(content_type_id, pk, clock.name, kind, deadline)
+                for pk, kind, deadline, _role, _branch in missing]  # fmt: skip
+        sent = claim_reminders(keys)  # a concurrent scan may have claimed some meanwhile
         notifications = []
-        for due in claimed:
-            title = _reminder_title(due.kind) % {"item": clock.describe(due.obj)}
+        claimed = 0
+        for pk, kind, deadline, role, branch_id in missing:
+            if (pk, kind, deadline) not in sent or pk not in objects:
+                continue
+            claimed += 1
+            obj = objects[pk]
+            if role is None:
+                users = responsible.get(pk, set())
+            else:
+                users = targets.get((None if role == Role.HQ else branch_id, role), set())
+            title = _reminder_title(kind) % {"item": clock.describe(obj)}
             body = _("Deadline: %(deadline)s") % {
-                "deadline": timezone.localtime(due.deadline).strftime("%Y-%m-%d %H:%M")
+                "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")
             }
+            level = Notification.Level.WARNING if kind == "warning" else Notification.Level.DANGER
             notifications += [
-                Notification(
-                    recipient_id=user_id,
-                    title=title[:200],
-                    body=body,
-                    url=clock.url(due.obj),
-                    level=due.level,
-                    created_at=now,
-                )
-                for user_id in sorted(due.recipients)
-            ]
+                Notification(recipient_id=user_id, title=title[:200], body=body,
+                             url=clock.url(obj), level=level, created_at=now)
+                for user_id in sorted(users)
+            ]  # fmt: skip
         from .services import notifications_deliver
 
         notifications_deliver(notifications)
     if claimed:
-        logger.info(
-            "sla scan %s: %d reminders, %d notifications",
-            clock.name,
-            len(claimed),
-            len(notifications),
-        )
-    return len(claimed)
+        logger.info("sla scan %s: %d reminders, %d notifications", clock.name, claimed,
+                    len(notifications))  # fmt: skip
+    return claimed
 
 
 def _is_date_field(clock: Clock) -> bool:

@@ -55,7 +55,9 @@ class WorkbenchView(StaffRequiredMixin, TemplateView):
             {"section": s, "items": s.items(self.request.user, today)}
             for s in workbench.sections_for(self.staff.role)
         ]
-        return super().get_context_data(sections=sections, today=today, **kwargs)
+        return super().get_context_data(
+            sections=sections, today=today, now=timezone.now(), **kwargs
+        )
 
 
 class DashboardView(StaffRequiredMixin, TemplateView):

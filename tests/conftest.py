@@ -18,6 +18,10 @@ def _clear_cache():
     cache.clear()  # tests use their own Redis databases (CRM_TESTING)
     # Transactional tests flush and reload the database, which renumbers content types.
     ContentType.objects.clear_cache()
+    # The working-day calendar is cached per process; a test's holiday edits roll back.
+    from crm.workdays import invalidate_calendar
+
+    invalidate_calendar()
     yield
 
 

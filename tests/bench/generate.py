@@ -98,3 +98,41 @@ def generate(n_clients: int, months: int, report: dict) -> None:
             [3],
         )
         cur.execute("ANALYZE")
+
+
+def generate_complaints(n_open: int, report: dict) -> None:
+    """Open complaints with deadlines spread from 10 days overdue to 10 days ahead."""
+    from crm.models import Role, StaffProfile
+
+    agents = list(
+        StaffProfile.objects.filter(role=Role.SERVICE_AGENT).values_list("user_id", "branch_id")
+    )
+    with connection.cursor() as cur, timed("generate complaints", report):
+        cur.execute(
+            """
+            INSERT INTO complaints_complaint (
+                ticket_no, branch_id, client_id, complainant_name, complainant_phone, channel,
+                received_at, first_responder_id, handler_id, category, severity, topic,
+                is_group, description, caused_by_department, caused_by_person, resolution,
+                feedback, satisfaction_comment, root_cause, corrective_action, refused_reason,
+                review_note, status, first_response_due_at, acknowledge_due_at,
+                initial_handling_due_at, resolution_due_at, first_responded_at, created_at,
+                version)
+            SELECT 'BENCH-' || g, a.branch_id, NULL, '投诉人' || g, '', 'phone',
+                   now() - make_interval(days => 10) + g * interval '1 second' * 40,
+                   a.user_id, a.user_id, 'general', 1 + g %% 5, 'trading', false, '基准数据',
+                   '', '', '', '', '', '', '', '', '',
+                   (ARRAY['received','acknowledged','investigating'])[1 + g %% 3],
+                   now() - interval '10 days' + g * interval '1 second' * 40 + interval '30 min',
+                   now() - interval '9 days' + g * interval '1 second' * 40,
+                   now() - interval '7 days' + g * interval '1 second' * 40,
+                   now() - interval '10 days' + g * interval '1 second' * 86,
+                   CASE WHEN g %% 3 = 0 THEN NULL ELSE now() END, now(), 1
+            FROM generate_series(1, %(n)s) AS g
+            CROSS JOIN LATERAL (SELECT (%(a)s::bigint[])[1 + g %% %(k)s] AS user_id,
+                                       (%(b)s::bigint[])[1 + g %% %(k)s] AS branch_id) a
+            """,
+            {"n": n_open, "a": [u for u, _b in agents], "b": [b for _u, b in agents],
+             "k": len(agents)},
+        )  # fmt: skip
+        cur.execute("ANALYZE complaints_complaint")

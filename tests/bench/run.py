@@ -84,8 +84,9 @@ def main(argv=None) -> int:
     from django.test import Client as HttpClient
 
     from clients.models import Client
+    from complaints.models import Complaint
     from crm.management.commands.seed_demo import Command as Seed
-    from tests.bench.generate import generate
+    from tests.bench.generate import generate, generate_complaints
 
     report: dict = {}
     call_command("migrate", verbosity=0)
@@ -99,6 +100,12 @@ def main(argv=None) -> int:
             )
         Seed().seed_kernel()
         generate(n_clients, months, report)
+    if args.rebuild or not Complaint.objects.filter(ticket_no__startswith="BENCH-").exists():
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute("TRUNCATE complaints_complaint, crm_reminder, crm_notification CASCADE")
+        generate_complaints(20_000, report)
     from django.contrib.auth import get_user_model
 
     bm = get_user_model().objects.get(username="bm_bj")
@@ -177,6 +184,17 @@ def main(argv=None) -> int:
         best = elapsed if best is None else min(best, elapsed)
     throughput = len(payload) / best
 
+    # the SLA scan over 20,000 open complaints: first run (sends) and second run (nothing)
+    from crm import sla
+    from crm.models import Reminder
+
+    Reminder.objects.all().delete()
+    scans = []
+    for _ in range(2):
+        start = time.perf_counter()
+        sent = sla.scan()
+        scans.append((time.perf_counter() - start, sent))
+
     lines = [
         f"Benchmark ({args.size}: {Client.objects.count():,} clients, "
         f"{months} monthly snapshots each), {time.strftime('%Y-%m-%d %H:%M')}",
@@ -190,6 +208,15 @@ def main(argv=None) -> int:
         lines.append(f"{name:<45} {p50:8.1f} {p95:8.1f} {queries:8d} {bare_text}")
     lines += ["", f"{'account-snapshots/bulk/ (5,000 rows a call)':<45} "
               f"{throughput:8.0f} rows/s"]  # fmt: skip
+    open_n = Complaint.objects.filter(status__in=["received", "acknowledged", "investigating"])
+    lines.append(
+        f"{'SLA scan, first run':<45} {scans[0][0]:8.2f} s  ({scans[0][1]} reminders, "
+        f"{open_n.count():,} open complaints)"
+    )
+    lines.append(
+        f"{'SLA scan, second run (nothing new)':<45} {scans[1][0]:8.2f} s  "
+        f"({scans[1][1]} reminders)"
+    )
     text = "\n".join(lines)
     print(text)
     Path("bench-results.txt").write_text(text + "\n")

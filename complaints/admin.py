@@ -1,0 +1,35 @@
+from django.contrib import admin
+
+from .models import Attachment, Complaint, ComplaintEvent
+
+
+class EventInline(admin.TabularInline):
+    model = ComplaintEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "by", "action", "from_status", "to_status", "note"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    readonly_fields = ["uploaded_by", "uploaded_at", "size"]
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    list_display = ["ticket_no", "branch", "complainant", "category", "severity", "status",
+                    "handler", "received_at", "resolution_due_at"]  # fmt: skip
+    list_filter = ["branch", "status", "category", "severity", "channel", "topic"]
+    search_fields = ["ticket_no", "complainant_name", "client__name", "client__client_no"]
+    list_select_related = ["branch", "client", "handler"]
+    raw_id_fields = ["client", "first_responder", "handler", "reviewer",
+                     "compensation_approved_by"]  # fmt: skip
+    inlines = [EventInline, AttachmentInline]
+    date_hierarchy = "received_at"
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # complaint files are archived for at least 3 years, never deleted

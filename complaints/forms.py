@@ -1,0 +1,104 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from clients.forms import StaffChoiceField, staff_choices
+from crm.forms import DateTimeLocalInput
+
+from .models import Category, Channel, Topic
+from .services import WORKER_ROLES
+
+User = get_user_model()
+
+
+class IntakeForm(forms.Form):
+    """Usable during a phone call: find the client by phone, or note an unknown caller."""
+
+    client = forms.IntegerField(widget=forms.HiddenInput(), required=False)
+    complainant_name = forms.CharField(
+        label=_("Complainant (if not a client)"), max_length=100, required=False
+    )
+    complainant_phone = forms.CharField(label=_("Complainant phone"), max_length=20, required=False)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    received_at = forms.DateTimeField(
+        label=_("Received at"), required=False, widget=DateTimeLocalInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("Leave empty for now (a call in progress)."),
+    )  # fmt: skip
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    severity = forms.TypedChoiceField(
+        label=_("Severity"), coerce=int, initial=2, choices=[(i, str(i)) for i in range(1, 6)]
+    )
+    topic = forms.ChoiceField(label=_("Topic"), choices=Topic.choices)
+    is_group = forms.BooleanField(
+        label=_("Group complaint (many clients, one matter)"), required=False
+    )
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 5}))
+    claimed_compensation = forms.DecimalField(label=_("Compensation claimed (yuan)"),
+                                              required=False, min_value=0, max_digits=14,
+                                              decimal_places=2)  # fmt: skip
+    handler = StaffChoiceField(
+        label=_("Handler"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("Leave empty to handle it yourself."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = staff_choices(user, list(WORKER_ROLES))
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class TransferForm(forms.Form):
+    handler = StaffChoiceField(label=_("New handler"), queryset=User.objects.none())
+    note = forms.CharField(label=_("Note"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = staff_choices(user, list(WORKER_ROLES))
+
+
+class CompensationForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Compensation approved (yuan)"), min_value=0, max_digits=14, decimal_places=2
+    )
+    note = forms.CharField(label=_("Note"), required=False)
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(label=_("Resolution"), widget=forms.Textarea(attrs={"rows": 3}))
+    feedback = forms.CharField(
+        label=_("Written feedback to the client"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    caused_by_department = forms.CharField(label=_("Department that caused it"), required=False)
+    caused_by_person = forms.CharField(label=_("Person that caused it"), required=False)
+    root_cause = forms.CharField(
+        label=_("Root cause"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    corrective_action = forms.CharField(
+        label=_("Corrective action"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReviewForm(forms.Form):
+    note = forms.CharField(label=_("Review note"), widget=forms.Textarea(attrs={"rows": 2}))
+    satisfaction = forms.TypedChoiceField(
+        label=_("Client satisfaction"), coerce=int, required=False, empty_value=None,
+        choices=[("", "—")] + [(i, str(i)) for i in range(1, 6)],
+    )  # fmt: skip
+    satisfaction_comment = forms.CharField(label=_("Satisfaction comment"), required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("File"), required=False)
+    recording_ref = forms.CharField(label=_("Recording reference"), required=False, max_length=200)

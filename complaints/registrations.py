@@ -1,0 +1,125 @@
+"""What the complaints app plugs into the kernel and the client file."""
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.timeline import Entry, register_provider
+from crm.dashboard import Panel, register_panel
+from crm.demo import register_seeder
+from crm.models import Role
+from crm.roles import ALL, grant
+from crm.sla import Clock, declare_policy, register_clock
+from crm.workbench import Section, register_section
+
+from . import selectors
+from .models import OPEN_STATUSES, Complaint, Status
+from .services import CLOCKS, policy_for, recompute_open_deadlines
+
+DAY = 24 * 60
+DEFAULTS = {  # DOMAIN.md: first response 30 office minutes, acknowledgement 24 hours,
+    # initial handling 72 hours, resolution 7 working days
+    "first_response": ("首次响应", 30, "office_minutes", 10),
+    "acknowledge": ("受理确认", 24, "hours", 4 * 60),
+    "initial_handling": ("初步处理", 72, "hours", 12 * 60),
+    "resolution": ("办结", 7, "workdays", DAY),
+}
+
+
+def _recipients(complaints):
+    return {c.pk: {c.handler_id, c.first_responder_id} for c in complaints}
+
+
+def _open_clock_filter(clock):
+    return Q(status__in=[s for s in OPEN_STATUSES if s != Status.WAITING]) & Q(
+        **{f"{clock.done}__isnull": True}
+    )
+
+
+def _timeline(client, limit):
+    rows = Complaint.objects.filter(client=client).order_by("-received_at")[:limit]
+    return [
+        Entry(at=c.received_at, kind="complaint",
+              title=_("Complaint %(no)s: %(topic)s (%(status)s)")
+              % {"no": c.ticket_no, "topic": c.get_topic_display(),
+                 "status": c.get_status_display()},
+              detail=c.description[:80], url=c.get_absolute_url())
+        for c in rows
+    ]  # fmt: skip
+
+
+def _agenda_counts(today):
+    rows = (
+        Complaint.objects.open()
+        .filter(resolution_due_at__date__lte=today)
+        .values("handler_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["handler_id"]: r["n"] for r in rows}
+
+
+def _panel(request, scope):
+    return selectors.desk_summary(scope=scope, now=timezone.now())
+
+
+def _seed(users, stdout):
+    from .demo import seed_complaints
+
+    seed_complaints(users, stdout)
+
+
+def register() -> None:
+    for name, (label, target, unit, warn) in DEFAULTS.items():
+        declare_policy(f"complaint.{name}", name=f"投诉{label}", target_value=target,
+                       target_unit=unit, warn_before_minutes=warn,
+                       escalation_roles=[Role.BRANCH_MANAGER, Role.HQ],
+                       escalation_interval_minutes=DAY)  # fmt: skip
+    for clock in CLOCKS:
+        register_clock(
+            Clock(
+                name=f"complaint.{clock.name}",
+                model=Complaint,
+                due_field=clock.due,
+                policy_code=f"complaint.{clock.name}",
+                open_filter=_open_clock_filter(clock),
+                recipients=_recipients,
+                describe=lambda c, label=clock.label: f"{c.ticket_no} {label}",
+                url=lambda c: reverse("complaints:detail", args=[c.pk]),
+                policy_for=lambda c, policies, name=clock.name: policy_for(
+                    name, c.category, c.severity, policies
+                ),
+                policy_fields=("category", "severity"),
+                # one recomputation for all four clocks (pauses included)
+                recompute=recompute_open_deadlines if clock.name == "resolution" else None,
+            )
+        )
+    register_section(
+        Section(
+            key="complaints",
+            title=_("My complaints"),
+            template="complaints/workbench/mine.html",
+            items=selectors.my_open_complaints,
+            roles=frozenset({Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.ADVISOR,
+                             Role.BRANCH_MANAGER}),
+            agenda_counts=_agenda_counts,
+            url_name="complaints:desk",
+            order=15,
+        )
+    )  # fmt: skip
+    register_panel(
+        Panel(
+            key="complaints",
+            title=_("Complaints"),
+            template="complaints/dashboard/panel.html",
+            context=_panel,
+            roles=frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ}),
+            order=30,
+            width=6,
+        )
+    )
+    register_provider("complaint", _timeline)
+    register_seeder(30, "complaints", _seed)
+    grant(ALL - {Role.INTEGRATION}, "complaints.view_complaint")
+    grant({Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.ADVISOR, Role.BRANCH_MANAGER,
+           Role.HQ}, "complaints.add_complaint", "complaints.change_complaint")  # fmt: skip

@@ -1,0 +1,131 @@
+"""Reads of complaints that need thought: the desk, the summary and the analysis."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from django.db.models import Avg, Count, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from crm.selectors import BranchScope
+from crm.workdays import get_calendar
+
+from .models import OPEN_STATUSES, Complaint, Status
+
+CLOCK_FIELDS = ("first_response", "acknowledge", "initial_handling", "resolution")
+
+
+def desk(user):
+    return Complaint.objects.visible_to(user).select_related(
+        "client", "handler", "first_responder", "branch"
+    )
+
+
+def my_open_complaints(user, today: date) -> list[Complaint]:
+    return list(
+        Complaint.objects.filter(Q(handler=user) | Q(first_responder=user))
+        .filter(status__in=OPEN_STATUSES)
+        .select_related("client")
+        .order_by("resolution_due_at")[:10]
+    )
+
+
+def desk_summary(*, scope: BranchScope, now: datetime) -> dict:
+    """Open complaints and breaches, in one grouped query."""
+    qs = scope.apply(Complaint.objects.all())
+    row = qs.aggregate(
+        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, resolution_due_at__lt=now)),
+        waiting=Count("id", filter=Q(status=Status.WAITING)),
+        to_review=Count("id", filter=Q(status=Status.RESOLVED)),
+        major=Count("id", filter=Q(status__in=OPEN_STATUSES, category="major_economic")),
+    )
+    return row
+
+
+def analysis(*, scope: BranchScope, start: date, end: date) -> dict:
+    """Hot topics per month, SLA compliance per clock, resolution time in working days,
+    satisfaction after closing; by branch, handler and category. A fixed number of
+    grouped queries whatever the period."""
+    qs = scope.apply(Complaint.objects.all()).filter(
+        received_at__date__gte=start, received_at__date__lte=end
+    )
+    topics = defaultdict(dict)
+    for row in (
+        qs.annotate(month=TruncMonth("received_at"))
+        .values("month", "topic")
+        .annotate(n=Count("id"))
+        .order_by("month", "topic")
+    ):
+        topics[row["topic"]][row["month"].strftime("%Y-%m")] = row["n"]
+    sla = {}
+    for clock in CLOCK_FIELDS:
+        met = f"{clock}_met"
+        agg = qs.aggregate(
+            met=Count("id", filter=Q(**{met: True})),
+            breached=Count("id", filter=Q(**{met: False})),
+        )
+        total = agg["met"] + agg["breached"]
+        sla[clock] = {**agg, "rate": round(agg["met"] * 100 / total, 1) if total else None}
+    calendar = get_calendar()
+    days = [
+        calendar.workdays_between(r.date(), s.date())
+        for r, s in qs.filter(resolved_at__isnull=False).values_list("received_at",
+                                                                     "resolved_at")
+    ]  # fmt: skip
+    closed = qs.filter(status=Status.CLOSED, satisfaction__isnull=False)
+    satisfaction = closed.aggregate(
+        avg=Avg("satisfaction"),
+        n=Count("id"),
+        satisfied=Count("id", filter=Q(satisfaction__gte=4)),
+    )
+
+    def grouped(*fields):
+        return list(
+            qs.values(*fields)
+            .annotate(
+                n=Count("id"),
+                open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+                resolved_in_time=Count("id", filter=Q(resolution_met=True)),
+                breached=Count("id", filter=Q(resolution_met=False)),
+                avg_satisfaction=Avg("satisfaction", filter=Q(status=Status.CLOSED)),
+                compensation=Sum("approved_compensation"),
+            )
+            .order_by("-n")
+        )
+
+    return {
+        "total": qs.count(),
+        "topics": dict(topics),
+        "sla": sla,
+        "avg_resolution_workdays": round(sum(days) / len(days), 1) if days else None,
+        "satisfaction": satisfaction,
+        "by_branch": grouped("branch__code", "branch__name"),
+        "by_handler": grouped("handler__username", "handler__last_name", "handler__first_name"),
+        "by_category": grouped("category"),
+    }
+
+
+def regulator_summary(*, scope: BranchScope, year: int) -> dict:
+    """The annual complaint summary for the regulator (due by the end of April)."""
+    qs = scope.apply(Complaint.objects.all()).filter(received_at__year=year)
+    return {
+        "year": year,
+        "by_category": list(qs.values("category").annotate(n=Count("id")).order_by("category")),
+        "by_channel": list(qs.values("channel").annotate(n=Count("id")).order_by("channel")),
+        "by_topic": list(qs.values("topic").annotate(n=Count("id")).order_by("topic")),
+        "totals": qs.aggregate(
+            total=Count("id"),
+            group=Count("id", filter=Q(is_group=True)),
+            closed=Count("id", filter=Q(status=Status.CLOSED)),
+            refused=Count("id", filter=Q(status=Status.REFUSED)),
+            in_time=Count("id", filter=Q(resolution_met=True)),
+            compensation=Sum("approved_compensation"),
+            satisfied=Count("id", filter=Q(satisfaction__gte=4)),
+            rated=Count("id", filter=Q(satisfaction__isnull=False)),
+        ),
+    }
+
+
+__all__ = ["analysis", "desk", "desk_summary", "my_open_complaints", "regulator_summary"]

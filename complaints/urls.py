@@ -1,0 +1,23 @@
+from django.urls import path, re_path
+
+from . import views
+
+app_name = "complaints"
+ACTIONS = ("respond|acknowledge|investigate|pause|resume|transfer|approve_compensation|resolve|"
+           "review|close|reopen|refuse")  # fmt: skip
+
+urlpatterns = [
+    path("", views.DeskView.as_view(), name="desk"),
+    path("new/", views.IntakeView.as_view(), name="intake"),
+    path("client-search/", views.ClientSearchView.as_view(), name="client-search"),
+    path("analysis/", views.AnalysisView.as_view(), name="analysis"),
+    path("regulator-summary.xlsx", views.RegulatorSummaryView.as_view(), name="regulator"),
+    path("<int:pk>/", views.DetailView.as_view(), name="detail"),
+    path("<int:pk>/attachments/", views.AttachmentView.as_view(), name="attach"),
+    path(
+        "<int:pk>/attachments/<int:attachment_id>/",
+        views.AttachmentDownloadView.as_view(),
+        name="attachment",
+    ),
+    re_path(rf"^(?P<pk>\d+)/(?P<action>{ACTIONS})/$", views.ActionView.as_view(), name="action"),
+]

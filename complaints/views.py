@@ -1,0 +1,374 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import tablib
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views import View
+
+from clients.models import Client
+from clients.validators import phone_digits
+from crm.models import Role
+from crm.paging import page_without_count
+from crm.selectors import BranchScope
+from crm.services import TransitionNotAllowed
+from crm.views import StaffRequiredMixin
+
+from . import selectors, services
+from .filters import ComplaintFilterSet
+from .forms import (
+    AttachmentForm,
+    CompensationForm,
+    IntakeForm,
+    NoteForm,
+    ReasonForm,
+    ResolveForm,
+    ReviewForm,
+    TransferForm,
+)
+from .models import Attachment, Category, Channel, Complaint, Topic
+
+ANALYSTS = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ})
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class DeskView(StaffRequiredMixin, View):
+    """The complaint desk: open complaints first, soonest deadline first."""
+
+    def get(self, request):
+        data = request.GET.copy()
+        if not data:
+            data["open"] = "true"
+        qs = selectors.desk(request.user).order_by("resolution_due_at", "id")
+        filterset = ComplaintFilterSet(data, queryset=qs, request=request)
+        page = page_without_count(request, filterset.qs, per_page=25)
+        context = {"page": page, "filter": filterset, "now": timezone.now(),
+                   "can_intake": services.can_work(request.user)}  # fmt: skip
+        template = (
+            "complaints/partials/desk_table.html" if request.htmx else ("complaints/desk.html")
+        )
+        return render(request, template, context)
+
+
+class ClientSearchView(StaffRequiredMixin, View):
+    """HTMX helper of the intake form: the caller's phone to matching clients."""
+
+    def get(self, request):
+        raw = request.GET.get("phone", "")
+        digits = phone_digits(raw)
+        clients = []
+        if len(digits) >= 4:
+            qs = Client.objects.visible_to(request.user).select_related("owner")
+            clients = list(
+                qs.filter(Q(phone=digits) | Q(phone_alt=digits))[:10] if len(digits) == 11
+                else qs.with_phone_last4().filter(phone_last4=digits[-4:])[:10]
+            )  # fmt: skip
+        return render(
+            request,
+            "complaints/partials/client_matches.html",
+            {"clients": clients, "digits": digits},
+        )
+
+
+class IntakeView(StaffRequiredMixin, View):
+    def _check(self):
+        if not services.can_work(self.request.user):
+            raise PermissionDenied(_("Your role may not work on complaints."))
+
+    def get(self, request):
+        self._check()
+        initial = {"channel": request.GET.get("channel", Channel.PHONE)}
+        client = None
+        if request.GET.get("client", "").isdigit():
+            client = (
+                Client.objects.visible_to(request.user).filter(pk=request.GET["client"]).first()
+            )
+            if client:
+                initial["client"] = client.pk
+        if request.GET.get("description"):
+            initial["description"] = request.GET["description"][:2000]
+        return render(request, "complaints/intake.html", {
+            "form": IntakeForm(user=request.user, initial=initial), "client": client,
+        })  # fmt: skip
+
+    def post(self, request):
+        self._check()
+        form = IntakeForm(request.POST, user=request.user)
+        client = None
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            if data.get("client"):
+                client = Client.objects.visible_to(request.user).filter(pk=data["client"]).first()
+                if client is None:
+                    form.add_error(None, _("No such client."))
+            data["client"] = client
+            if not form.errors:
+                try:
+                    complaint = services.complaint_receive(user=request.user, data=data)
+                except ValidationError as exc:
+                    _add_errors(form, exc)
+                else:
+                    messages.success(
+                        request, _("Complaint %(no)s received.") % {"no": complaint.ticket_no}
+                    )
+                    return redirect(complaint)
+        return render(
+            request, "complaints/intake.html", {"form": form, "client": client}, status=400
+        )
+
+
+def _action_forms(user, complaint):
+    return {
+        "respond": NoteForm(prefix="respond"),
+        "acknowledge": NoteForm(prefix="acknowledge"),
+        "investigate": NoteForm(prefix="investigate"),
+        "pause": NoteForm(prefix="pause"),
+        "resume": NoteForm(prefix="resume"),
+        "transfer": TransferForm(user=user, prefix="transfer"),
+        "approve_compensation": CompensationForm(
+            prefix="approve_compensation",
+            initial={"amount": complaint.claimed_compensation},
+        ),
+        "resolve": ResolveForm(prefix="resolve"),
+        "review": ReviewForm(prefix="review"),
+        "close": NoteForm(prefix="close"),
+        "reopen": ReasonForm(prefix="reopen"),
+        "refuse": ReasonForm(prefix="refuse"),
+    }
+
+
+class ComplaintObjectMixin(StaffRequiredMixin):
+    def get_complaint(self, pk) -> Complaint:
+        return get_object_or_404(
+            selectors.desk(self.request.user).select_related(
+                "reviewer", "compensation_approved_by"
+            ),
+            pk=pk,
+        )
+
+
+def render_detail(request, complaint, forms=None, status=200):
+    actions = services.allowed_actions(request.user, complaint)
+    all_forms = _action_forms(request.user, complaint)
+    if forms:
+        all_forms.update(forms)
+    context = {
+        "complaint": complaint,
+        "events": complaint.events.select_related("by"),
+        "attachments": complaint.attachments.all(),
+        "actions": [(a, services.ACTION_LABELS[a], all_forms[a]) for a in actions],
+        "attachment_form": AttachmentForm(),
+        "clocks": [
+            {
+                "label": c.label,
+                "due": getattr(complaint, c.due),
+                "done": getattr(complaint, c.done),
+                "met": getattr(complaint, c.met),
+            }
+            for c in services.CLOCKS
+        ],
+        "now": timezone.now(),
+        "can_work": services.can_work(request.user)
+        and complaint.status not in ("closed", "refused"),
+    }
+    return render(request, "complaints/detail.html", context, status=status)
+
+
+class DetailView(ComplaintObjectMixin, View):
+    def get(self, request, pk):
+        return render_detail(request, self.get_complaint(pk))
+
+
+class ActionView(ComplaintObjectMixin, View):
+    """POST /complaints/<pk>/<action>/ — one workflow step; 409 when not allowed now."""
+
+    def post(self, request, pk, action):
+        complaint = self.get_complaint(pk)
+        form = _action_forms(request.user, complaint)[action]
+        form = form.__class__(
+            request.POST, prefix=action, **({"user": request.user} if action == "transfer" else {})
+        )
+        if not form.is_valid():
+            return render_detail(request, complaint, forms={action: form}, status=400)
+        data = dict(form.cleaned_data)
+        kwargs = {"user": request.user, "complaint": complaint}
+        try:
+            getattr(services, f"complaint_{action}")(**kwargs, **data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+            return render_detail(request, complaint, forms={action: form}, status=400)
+        except TransitionNotAllowed as exc:
+            messages.error(request, str(exc))
+            return redirect(complaint)
+        messages.success(
+            request, _("%(action)s: done.") % {"action": services.ACTION_LABELS[action]}
+        )
+        return redirect(complaint)
+
+
+class AttachmentView(ComplaintObjectMixin, View):
+    def post(self, request, pk):
+        complaint = self.get_complaint(pk)
+        form = AttachmentForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.attachment_add(
+                    user=request.user,
+                    complaint=complaint,
+                    upload=form.cleaned_data["file"],
+                    recording_ref=form.cleaned_data["recording_ref"],
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            except TransitionNotAllowed as exc:
+                messages.error(request, str(exc))
+        return redirect(complaint)
+
+
+class AttachmentDownloadView(ComplaintObjectMixin, View):
+    """Files are served only to those who may see the complaint (never from MEDIA_URL)."""
+
+    def get(self, request, pk, attachment_id):
+        complaint = self.get_complaint(pk)
+        attachment = get_object_or_404(Attachment, pk=attachment_id, complaint=complaint)
+        if not attachment.file:
+            raise Http404
+        return FileResponse(
+            attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name
+        )
+
+
+def _period(request) -> tuple[date, date, str]:
+    today = timezone.localdate()
+    kind = request.GET.get("period", "year")
+    try:
+        year = int(request.GET.get("year", today.year))
+        value = int(request.GET.get("value", 0))
+    except ValueError:
+        year, value = today.year, 0
+    if kind == "month" and 1 <= value <= 12:
+        end_month = date(year + (value == 12), value % 12 + 1, 1)
+        return date(year, value, 1), end_month.replace(day=1) - timedelta(days=1), kind
+    if kind == "quarter" and 1 <= value <= 4:
+        start = date(year, 3 * value - 2, 1)
+        end = (date(year + (value == 4), (3 * value) % 12 + 1, 1)) - timedelta(days=1)
+        return start, end, kind
+    return date(year, 1, 1), date(year, 12, 31), "year"
+
+
+class AnalysisView(StaffRequiredMixin, View):
+    roles = ANALYSTS
+
+    def get(self, request):
+        start, end, kind = _period(request)
+        branch_id = request.GET.get("branch")
+        scope = BranchScope.for_user(
+            request.user, int(branch_id) if (branch_id or "").isdigit() else None
+        )
+        data = selectors.analysis(scope=scope, start=start, end=end)
+        if request.GET.get("export") == "xlsx":
+            return _analysis_workbook(data, start, end)
+        months = sorted({m for per in data["topics"].values() for m in per})
+        topic_rows = [
+            (Topic(t).label, [data["topics"][t].get(m, 0) for m in months])
+            for t in Topic.values
+            if t in data["topics"]
+        ]
+        return render(request, "complaints/analysis.html", {
+            "data": data, "start": start, "end": end, "period": kind, "months": months,
+            "topic_rows": topic_rows, "clock_labels": {c.name: c.label for c in services.CLOCKS},
+            "year": start.year, "categories": dict(Category.choices),
+        })  # fmt: skip
+
+
+def _xlsx_response(book: tablib.Databook, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        book.export("xlsx"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _analysis_workbook(data, start, end) -> HttpResponse:
+    sheets = []
+    sla = tablib.Dataset(
+        headers=[_("Time limit"), _("Met"), _("Breached"), _("Rate %")], title=_("SLA compliance")
+    )
+    for clock in services.CLOCKS:
+        row = data["sla"][clock.name]
+        sla.append([str(clock.label), row["met"], row["breached"], row["rate"]])
+    sheets.append(sla)
+    by_category = tablib.Dataset(headers=[_("Category"), _("Complaints"), _("Open"),
+                                          _("Resolved in time"), _("Breached"),
+                                          _("Average satisfaction"), _("Compensation")],
+                                 title=_("By category"))  # fmt: skip
+    for row in data["by_category"]:
+        by_category.append([str(Category(row["category"]).label), row["n"], row["open"],
+                            row["resolved_in_time"], row["breached"], row["avg_satisfaction"],
+                            row["compensation"]])  # fmt: skip
+    sheets.append(by_category)
+    by_handler = tablib.Dataset(headers=[_("Handler"), _("Complaints"), _("Open"),
+                                         _("Resolved in time"), _("Breached")],
+                                title=_("By handler"))  # fmt: skip
+    for row in data["by_handler"]:
+        by_handler.append([row["handler__username"], row["n"], row["open"],
+                           row["resolved_in_time"], row["breached"]])  # fmt: skip
+    sheets.append(by_handler)
+    topics = tablib.Dataset(
+        headers=[_("Topic"), _("Month"), _("Complaints")], title=_("Hot topics")
+    )
+    for topic, per_month in data["topics"].items():
+        for month, n in sorted(per_month.items()):
+            topics.append([str(Topic(topic).label), month, n])
+    sheets.append(topics)
+    return _xlsx_response(tablib.Databook(sheets), f"complaints-{start}-{end}.xlsx")
+
+
+class RegulatorSummaryView(StaffRequiredMixin, View):
+    """The annual summary of the previous year, as an Excel workbook."""
+
+    roles = ANALYSTS
+
+    def get(self, request):
+        try:
+            year = int(request.GET.get("year", timezone.localdate().year - 1))
+        except ValueError:
+            year = timezone.localdate().year - 1
+        summary = selectors.regulator_summary(scope=BranchScope.for_user(request.user), year=year)
+        totals = summary["totals"]
+        overview = tablib.Dataset(headers=[_("Measure"), _("Value")], title=_("Overview"))
+        for label, value in [
+            (_("Complaints received"), totals["total"]),
+            (_("Group complaints"), totals["group"]),
+            (pgettext("complaint status", "Closed"), totals["closed"]),
+            (_("Not accepted"), totals["refused"]),
+            (_("Resolved within the time limit"), totals["in_time"]),
+            (_("Compensation paid (yuan)"), totals["compensation"] or 0),
+            (_("Satisfied (4 or 5) of rated"), f"{totals['satisfied']}/{totals['rated']}"),
+        ]:
+            overview.append([label, value])
+        sheets = [overview]
+        for key, title, choices in [("by_category", _("By category"), Category),
+                                    ("by_channel", _("By channel"), Channel),
+                                    ("by_topic", _("By topic"), Topic)]:  # fmt: skip
+            field = key.removeprefix("by_")
+            sheet = tablib.Dataset(headers=[title, _("Complaints")], title=title)
+            for row in summary[key]:
+                sheet.append([str(choices(row[field]).label), row["n"]])
+            sheets.append(sheet)
+        return _xlsx_response(tablib.Databook(sheets), f"complaint-summary-{year}.xlsx")
