@@ -20,6 +20,7 @@ from datetime import datetime, time, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -158,15 +159,39 @@ def _scan_clock(clock: Clock, policies: dict[str, SlaPolicy], now: datetime) -> 
     horizon = now + timedelta(minutes=widest_warning)
     is_date = _is_date_field(clock)
     limit = timezone.localtime(horizon, SHANGHAI).date() if is_date else horizon
+    content_type_id = ContentType.objects.get_for_model(clock.model).pk
     fields = {"pk", clock.due_field, clock.branch_field, *clock.policy_fields}
     if clock.policy_field:
         fields.add(f"{clock.policy_field}_id")
-    candidates = list(
+    qs = (
         clock.model._default_manager.filter(clock.open_filter)
         .filter(**{f"{clock.due_field}__lte": limit})
-        .only(*fields)
         .order_by()
     )
+    # Leave out, in SQL, what needs nothing more: past the last escalation level, or
+    # warned and not yet due. (Objects whose policy has a shorter chain are still read.)
+    last_level = max(len(p.escalation_roles) for p in policies.values())
+    last_kind = f"escalation-{last_level}" if last_level else "breach"
+    if is_date:
+        deadline_sql = models.Func(
+            models.F(clock.due_field),
+            template="(%(expressions)s::timestamp AT TIME ZONE 'Asia/Shanghai')",
+            output_field=models.DateTimeField(),
+        )
+    else:
+        deadline_sql = models.F(clock.due_field)
+    sent = Reminder.objects.filter(
+        content_type_id=content_type_id, clock=clock.name, object_id=models.OuterRef("pk"),
+        deadline=models.OuterRef("_deadline"),
+    )  # fmt: skip
+    qs = (
+        qs.annotate(_deadline=deadline_sql)
+        .exclude(models.Exists(sent.filter(kind=last_kind)))
+        .exclude(Q(**{f"{clock.due_field}__gt": timezone.localtime(now, SHANGHAI).date()
+                      if is_date else now})
+                 & models.Exists(sent.filter(kind="warning")))
+    )  # fmt: skip
+    candidates = list(qs.only(*fields))
     if not candidates:
         return 0
     by_id = {p.pk: p for p in policies.values()}
@@ -184,7 +209,6 @@ def _scan_clock(clock: Clock, policies: dict[str, SlaPolicy], now: datetime) -> 
             wanted.append((obj.pk, kind, deadline, role, getattr(obj, clock.branch_field)))
     if not wanted:
         return 0
-    content_type_id = ContentType.objects.get_for_model(clock.model).pk
     sent_before = set(
         Reminder.objects.filter(
             content_type_id=content_type_id,
@@ -254,7 +278,13 @@ def scan(now: datetime | None = None) -> int:
     known = set(policies) | set(SlaPolicy.objects.values_list("code", flat=True))
     for code in {c.policy_code for c in _clocks.values()} - known:
         policies[code] = get_policy(code)  # declared but never stored: create the default
-    return sum(_scan_clock(clock, policies, now) for clock in _clocks.values())
+    sent = sum(_scan_clock(clock, policies, now) for clock in _clocks.values())
+    if sent > 5000:
+        # A large backlog was just sent: refresh the planner's statistics now rather than
+        # wait for autovacuum, or the next scan's lookups may not use the index.
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE crm_reminder")
+    return sent
 
 
 def recompute_open_deadlines() -> int:
