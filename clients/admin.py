@@ -1,10 +1,22 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .masking import mask_id, mask_phone
-from .models import AccountSnapshot, Client, Holding, ImportJob, RiskAssessment
+from .models import (
+    AccountSnapshot,
+    ChurnSignal,
+    Client,
+    Holding,
+    ImportJob,
+    RetentionAction,
+    RetentionCase,
+    RiskAssessment,
+    TierChange,
+    TierRule,
+)
 
 
 class ClientResource(resources.ModelResource):
@@ -77,3 +89,47 @@ class ImportJobAdmin(admin.ModelAdmin):
                     "created_by", "created_at"]  # fmt: skip
     list_filter = ["status"]
     readonly_fields = ["error_report"]
+
+
+@admin.action(description=_("Run the nightly segmentation now"))
+def run_segmentation_now(modeladmin, request, queryset):
+    from crm.jobs import enqueue_on_commit
+
+    from .tasks import nightly_segmentation
+
+    enqueue_on_commit(nightly_segmentation)
+    messages.info(request, _("The segmentation job was queued; results appear in a minute."))
+
+
+@admin.register(TierRule)
+class TierRuleAdmin(admin.ModelAdmin):
+    list_display = ["tier", "min_avg_assets", "min_commission", "min_volume"]
+    actions = [run_segmentation_now]
+
+
+@admin.register(ChurnSignal)
+class ChurnSignalAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "weight", "is_active"]
+    list_editable = ["weight", "is_active"]
+    actions = [run_segmentation_now]
+
+
+class RetentionActionInline(admin.TabularInline):
+    model = RetentionAction
+    extra = 0
+    raw_id_fields = ["by"]
+
+
+@admin.register(RetentionCase)
+class RetentionCaseAdmin(admin.ModelAdmin):
+    list_display = ["client", "owner", "status", "score_at_open", "outcome", "opened_at"]
+    list_filter = ["status", "outcome", "branch"]
+    raw_id_fields = ["client", "owner"]
+    inlines = [RetentionActionInline]
+
+
+@admin.register(TierChange)
+class TierChangeAdmin(admin.ModelAdmin):
+    list_display = ["client", "changed_on", "old_tier", "new_tier", "avg_assets"]
+    list_filter = ["new_tier"]
+    raw_id_fields = ["client"]

@@ -184,3 +184,39 @@ def _seed_snapshots(clients, rng, today: date) -> None:
             ))  # fmt: skip
     AccountSnapshot.objects.bulk_create(snapshots, batch_size=5000)
     Holding.objects.bulk_create(holdings, batch_size=5000)
+
+
+def seed_segmentation(users: dict, stdout) -> None:
+    """A few dormant and at-risk clients, then the nightly job once (idempotent)."""
+    from .models import ExitSignal, RetentionCase
+    from .segmentation import run
+
+    if RetentionCase.objects.exists():
+        return
+    today = timezone.localdate()
+    old = list(
+        Client.objects.filter(owner=users["am_bj"], opened_on__lt=today - timedelta(days=1500))
+        .exclude(client_no=None).order_by("id")[:12]
+    )  # fmt: skip
+    dormant, at_risk = old[:6], old[6:]
+    # dormant: no securities, cash at most 100 yuan, no trade for three years
+    AccountSnapshot.objects.filter(client__in=dormant).update(
+        total_assets=Decimal("80"), cash=Decimal("80"), market_value=0, trade_count=0,
+        trading_volume=0, commission=0, net_inflow=0,
+    )  # fmt: skip
+    Holding.objects.filter(client__in=dormant).delete()
+    # at risk: a transfer-out request, a large net outflow, a liquidation
+    Client.objects.filter(pk=at_risk[0].pk).update(exit_signal=ExitSignal.TRANSFER_OUT)
+    latest = AccountSnapshot.objects.filter(client__in=at_risk[1:4]).order_by("client", "-date")
+    seen = set()
+    for snapshot in latest:
+        if snapshot.client_id in seen:
+            continue
+        seen.add(snapshot.client_id)
+        snapshot.net_inflow = -snapshot.total_assets
+        snapshot.market_value = 0
+        snapshot.total_assets = (snapshot.total_assets * Decimal("0.1")).quantize(Decimal("1"))
+        snapshot.date = today - timedelta(days=3)
+        snapshot.save()
+    result = run()
+    stdout.write(f"  segmentation: {result.clients} clients, {result.cases_opened} cases")

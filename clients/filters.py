@@ -46,11 +46,23 @@ class ClientFilterSet(django_filters.FilterSet):
     incomplete = django_filters.BooleanFilter(
         method="filter_incomplete", label=_("Incomplete profile"), widget=YES_NO_ANY
     )
+    churn_min = django_filters.NumberFilter(
+        field_name="churn_score", lookup_expr="gte", label=_("Churn risk from")
+    )
+    rfm_recency = django_filters.NumberFilter(label=_("R"))
+    rfm_frequency = django_filters.NumberFilter(label=_("F"))
+    rfm_monetary = django_filters.NumberFilter(label=_("M"))
+    sleeping = django_filters.BooleanFilter(label=_("Sleeping"), widget=YES_NO_ANY)
+    pool = django_filters.ChoiceFilter(
+        method="filter_pool", label=_("Pool"), choices=[("potential", _("Potential pool"))],
+        help_text=_("Potential clients and churned clients to win back"),
+    )  # fmt: skip
 
     class Meta:
         model = Client
         fields = ["q", "branch", "owner", "stage", "tier", "risk_level", "client_type",
-                  "account_status", "assessment_expiring", "incomplete"]  # fmt: skip
+                  "account_status", "assessment_expiring", "incomplete", "churn_min",
+                  "rfm_recency", "rfm_frequency", "rfm_monetary", "sleeping", "pool"]  # fmt: skip
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,6 +85,9 @@ class ClientFilterSet(django_filters.FilterSet):
         if value:
             return queryset.filter(risk_expires_on__lte=limit)
         return queryset.exclude(risk_expires_on__lte=limit)
+
+    def filter_pool(self, queryset, name, value):
+        return queryset.filter(stage__in=[Stage.POTENTIAL, Stage.CHURNED])
 
     def filter_incomplete(self, queryset, name, value):
         return (

@@ -175,3 +175,18 @@ class ImportForm(forms.Form):
         if upload.size > 20 * 1024 * 1024:
             raise forms.ValidationError(_("The file is larger than 20 MB."))
         return upload
+
+
+class RetentionActionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Action"), choices=[
+        ("call", _("Call")), ("visit", _("Visit")), ("offer", _("Offer")),
+        ("event", _("Event invitation")),
+    ])  # fmt: skip
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RetentionCloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[("retained", _("Retained")), ("lost", _("Lost"))]
+    )
+    note = forms.CharField(label=_("Note"), required=False)

@@ -82,6 +82,15 @@ class Seeks(models.TextChoices):
     SERVICE = "service", _("Dedicated service (服务型)")
 
 
+class ExitSignal(models.TextChoices):
+    TRANSFER_OUT = "transfer_out", _("Transfer-out requested (转托管/转户)")
+    CLOSING = "closing", _("Closing requested (销户)")
+    BANK_CHANGE = "bank_change", _("Settlement bank changed")
+
+
+TIER_ORDER = [Tier.MASS, Tier.POTENTIAL, Tier.VIP, Tier.HIGH_NET_WORTH, Tier.ULTRA]
+
+
 class ClientQuerySet(models.QuerySet):
     def visible_to(self, user) -> ClientQuerySet:
         """Account managers and advisors: their own clients; branch roles: the branch;
@@ -194,6 +203,32 @@ class Client(models.Model):
     seeks = models.CharField(_("seeks"), max_length=10, choices=Seeks.choices, blank=True)
     next_contact_on = models.DateField(_("next contact"), null=True, blank=True)
 
+    exit_signal = models.CharField(
+        _("exit signal"), max_length=12, choices=ExitSignal.choices, blank=True,
+        help_text=_("Reported by the trading system or the counter. Retention may call or "
+                    "visit, but never blocks or delays a client's exit."),
+    )  # fmt: skip
+    # Segmentation, recomputed by the nightly job (clients.segmentation).
+    tier_since = models.DateField(_("tier since"), null=True, blank=True)
+    avg_assets = models.DecimalField(
+        _("average daily assets last month"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    last_trade_on = models.DateField(_("last trade"), null=True, blank=True)
+    sleeping = models.BooleanField(_("sleeping (long inactive)"), default=False)
+    rfm_recency = models.PositiveSmallIntegerField(_("RFM recency (1-5)"), null=True, blank=True)
+    rfm_frequency = models.PositiveSmallIntegerField(
+        _("RFM frequency (1-5)"), null=True, blank=True
+    )
+    rfm_monetary = models.PositiveSmallIntegerField(_("RFM monetary (1-5)"), null=True, blank=True)
+    churn_score = models.PositiveSmallIntegerField(_("churn risk (0-100)"), default=0)
+    churn_reasons = ArrayField(
+        models.CharField(max_length=20),
+        default=list,
+        blank=True,
+        verbose_name=_("churn risk reasons"),
+    )
+    segmented_at = models.DateTimeField(_("segmented at"), null=True, blank=True)
+
     completeness = models.PositiveSmallIntegerField(_("profile completeness (%)"), default=0)
     # Data duties (DOMAIN.md): each deadline is stored here and watched by the SLA clock.
     profile_due_on = models.DateField(_("profile to be completed by"), null=True, blank=True)
@@ -212,7 +247,9 @@ class Client(models.Model):
 
     history = HistoricalRecords(
         excluded_fields=["updated_at", "version", "name_initials", "id_number_hash",
-                         "completeness"],
+                         "completeness", "tier_since", "avg_assets", "last_trade_on",
+                         "sleeping", "rfm_recency", "rfm_frequency", "rfm_monetary",
+                         "churn_score", "churn_reasons", "segmented_at", "stage", "tier"],
     )  # fmt: skip
     objects = ClientQuerySet.as_manager()
 
@@ -244,6 +281,17 @@ class Client(models.Model):
                 name="client_identity_due_idx",
             ),
             models.Index(fields=["completeness"]),
+            models.Index(
+                fields=["branch", "-churn_score"],
+                condition=Q(churn_score__gt=0),
+                name="client_churn_idx",
+            ),
+            models.Index(
+                fields=["owner", "-churn_score"],
+                condition=Q(churn_score__gt=0),
+                name="client_owner_churn_idx",
+            ),
+            models.Index(fields=["branch", "rfm_recency", "rfm_frequency"]),
             models.Index(
                 fields=["owner", "next_contact_on"],
                 condition=Q(stage="potential"),
@@ -421,3 +469,141 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 100 if self.status == self.Status.DONE else 0
         return int(self.processed_rows * 100 / self.total_rows)
+
+
+class TierRule(models.Model):
+    """The line of a tier: monthly average daily assets, or optionally commission or volume."""
+
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, unique=True)
+    min_avg_assets = models.DecimalField(
+        _("monthly average daily assets from (yuan)"), max_digits=18, decimal_places=2
+    )
+    min_commission = models.DecimalField(
+        _("or monthly commission from (yuan)"), max_digits=14, decimal_places=2, null=True,
+        blank=True,
+    )  # fmt: skip
+    min_volume = models.DecimalField(
+        _("or monthly trading volume from (yuan)"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("tier rule")
+        verbose_name_plural = _("tier rules")
+        ordering = ["min_avg_assets"]
+
+    def __str__(self) -> str:
+        return f"{self.get_tier_display()} ≥ {self.min_avg_assets}"
+
+
+class TierChange(models.Model):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="tier_changes")
+    changed_on = models.DateField(_("changed on"))
+    old_tier = models.CharField(_("from"), max_length=10, choices=Tier.choices, blank=True)
+    new_tier = models.CharField(_("to"), max_length=10, choices=Tier.choices)
+    avg_assets = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+
+    class Meta:
+        verbose_name = _("tier change")
+        verbose_name_plural = _("tier changes")
+        ordering = ["-changed_on", "-id"]
+        indexes = [models.Index(fields=["client", "-changed_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.old_tier}->{self.new_tier}"
+
+
+class ChurnSignal(models.Model):
+    """One warning sign of churn and its weight in the 0-100 score (managers tune them)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    weight = models.PositiveSmallIntegerField(_("weight"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("churn signal")
+        verbose_name_plural = _("churn signals")
+        ordering = ["-weight"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.weight})"
+
+
+class RetentionCaseQuerySet(models.QuerySet):
+    def visible_to(self, user) -> RetentionCaseQuerySet:
+        return self.filter(client__in=Client.objects.visible_to(user))
+
+
+class RetentionCase(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    class Outcome(models.TextChoices):
+        RETAINED = "retained", _("Retained")
+        LOST = "lost", _("Lost")
+        RISK_FELL = "risk_fell", _("Risk fell by itself")
+
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="retention_cases", verbose_name=_("client")
+    )
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="retention_cases",
+        verbose_name=_("account manager"),
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    score_at_open = models.PositiveSmallIntegerField(_("churn risk when opened"))
+    reasons = ArrayField(models.CharField(max_length=20), default=list, verbose_name=_("reasons"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    assets_at_close = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    objects = RetentionCaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("retention case")
+        verbose_name_plural = _("retention cases")
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["client"], condition=Q(status="open"),
+                                    name="one_open_retention_case"),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["owner", "status"]),
+                   models.Index(fields=["branch", "status", "-opened_at"])]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.get_status_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("clients:retention-case", args=[self.pk])
+
+
+class RetentionAction(models.Model):
+    class Kind(models.TextChoices):
+        CALL = "call", _("Call")
+        VISIT = "visit", _("Visit")
+        OFFER = "offer", _("Offer")
+        EVENT = "event", _("Event invitation")
+
+    case = models.ForeignKey(RetentionCase, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(_("action"), max_length=8, choices=Kind.choices)
+    note = models.TextField(_("note"))
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"

@@ -4,6 +4,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from crm.demo import register_seeder
 from crm.models import Role
 from crm.roles import ALL, grant
 from crm.sla import Clock, declare_policy, register_clock
@@ -66,6 +67,60 @@ def _potential_counts(today):
         .annotate(n=Count("id"))
     )
     return {r["owner_id"]: r["n"] for r in rows}
+
+
+def _case_counts(today):
+    from .models import RetentionCase
+
+    rows = RetentionCase.objects.filter(status="open").values("owner_id").annotate(n=Count("id"))
+    return {r["owner_id"]: r["n"] for r in rows}
+
+
+def _segments_panel(request, scope):
+    from .models import RetentionCase, Tier
+
+    qs = scope.apply(Client.objects.exclude(client_no=None))
+    tiers = {r["tier"]: r["n"] for r in qs.values("tier").annotate(n=Count("id"))}
+    counts = qs.aggregate(
+        at_risk=Count("id", filter=Q(churn_score__gte=50) & ~Q(account_status="closed")),
+        dormant=Count("id", filter=Q(stage=Stage.DORMANT)),
+    )
+    open_cases = scope.apply(RetentionCase.objects.filter(status="open")).count()
+    return {
+        "by_tier": [{"tier": t, "label": label, "n": tiers.get(t, 0)} for t, label in Tier.choices],
+        "open_cases": open_cases,
+        **counts,
+    }
+
+
+def _tier_entries(client, limit):
+    from .models import Tier, TierChange
+
+    labels = dict(Tier.choices)
+    return [
+        Entry(at=at_start_of(t.changed_on), kind="tier",
+              title=_("Tier: %(old)s → %(new)s") % {"old": labels.get(t.old_tier, "—"),
+                                                   "new": labels.get(t.new_tier, "")})
+        for t in TierChange.objects.filter(client=client).order_by("-changed_on")[:limit]
+    ]  # fmt: skip
+
+
+def _retention_entries(client, limit):
+    from .models import RetentionCase
+
+    return [
+        Entry(at=c.opened_at, kind="retention",
+              title=_("Retention case (risk %(score)s): %(status)s")
+              % {"score": c.score_at_open, "status": c.get_outcome_display() or
+                 c.get_status_display()}, url=c.get_absolute_url())
+        for c in RetentionCase.objects.filter(client=client).order_by("-opened_at")[:limit]
+    ]  # fmt: skip
+
+
+def _seed_segmentation(users, stdout):
+    from .demo import seed_segmentation
+
+    seed_segmentation(users, stdout)
 
 
 def register() -> None:
@@ -146,8 +201,6 @@ def register() -> None:
             order=20,
         )
     )
-    from crm.demo import register_seeder
-
     from .demo import seed_clients
 
     register_seeder(10, "clients", seed_clients)
@@ -163,6 +216,27 @@ def register() -> None:
             order=25,
         )
     )
+    register_section(
+        Section(key="at_risk", title=_("My clients at risk"),
+                template="clients/workbench/at_risk.html", items=selectors.at_risk_for,
+                roles=frozenset({Role.ACCOUNT_MANAGER}), url_name="clients:churn", order=30)
+    )  # fmt: skip
+    register_section(
+        Section(key="retention", title=_("My open retention cases"),
+                template="clients/workbench/cases.html", items=selectors.open_cases_for,
+                roles=frozenset({Role.ACCOUNT_MANAGER}), agenda_counts=_case_counts,
+                url_name="clients:retention-board", order=31)
+    )  # fmt: skip
+    from crm.dashboard import Panel, register_panel
+
+    register_panel(
+        Panel(key="segments", title=_("Segments and churn"),
+              template="clients/dashboard/segments.html", context=_segments_panel,
+              roles=frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ}), order=20)
+    )  # fmt: skip
+    register_seeder(40, "segmentation", _seed_segmentation)
+    register_provider("tier", _tier_entries)
+    register_provider("retention", _retention_entries)
     register_provider("change", _change_entries)
     register_provider("risk_assessment", _assessment_entries)
     grant(

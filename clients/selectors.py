@@ -54,14 +54,13 @@ def asset_series(client: Client, months: int = 24) -> list[dict]:
 
 
 def latest_holdings(client: Client) -> tuple[date | None, list[Holding]]:
-    latest = (
-        Holding.objects.filter(client=client).order_by("-date").values_list("date", flat=True)
-        .first()
-    )  # fmt: skip
-    if latest is None:
-        return None, []
-    holdings = list(Holding.objects.filter(client=client, date=latest).order_by("security_code"))
-    return latest, holdings
+    from django.db.models import Subquery
+
+    latest = Holding.objects.filter(client=client).order_by("-date").values("date")[:1]
+    holdings = list(
+        Holding.objects.filter(client=client, date=Subquery(latest)).order_by("security_code")
+    )
+    return (holdings[0].date if holdings else None), holdings
 
 
 def latest_snapshot(client: Client) -> AccountSnapshot | None:
@@ -90,4 +89,90 @@ def potential_contacts_due(user, today: date) -> list[Client]:
         Client.objects.filter(
             owner=user, stage=Stage.POTENTIAL, next_contact_on__lte=today
         ).order_by("next_contact_on", "id")[:10]
+    )
+
+
+def segment_overview(scope) -> dict:
+    """Clients, assets and commission by tier and by stage (two grouped queries)."""
+    from django.db.models import Count, Sum
+
+    qs = scope.apply(Client.objects.exclude(client_no=None))
+    by_tier = list(qs.values("tier").annotate(n=Count("id"), assets=Sum("avg_assets"))
+                   .order_by("tier"))  # fmt: skip
+    by_stage = list(qs.values("stage").annotate(n=Count("id"), assets=Sum("avg_assets"))
+                    .order_by("stage"))  # fmt: skip
+    return {"by_tier": by_tier, "by_stage": by_stage}
+
+
+def pareto(scope, points: int = 20) -> list[dict]:
+    """Cumulative share of commission (12 months) and of assets against the share of
+    clients, richest first, at `points` evenly spaced cuts (one query)."""
+    from django.db import connection
+
+    branch_filter, params = "", []
+    if scope.branch_ids is not None:
+        branch_filter, params = "AND c.branch_id = ANY(%s)", [list(scope.branch_ids)]
+    sql = f"""
+        WITH v AS (
+            SELECT c.id, COALESCE(sum(s.commission), 0) AS commission,
+                   COALESCE(max(c.avg_assets), 0) AS assets
+            FROM clients_client c
+            LEFT JOIN clients_accountsnapshot s
+              ON s.client_id = c.id AND s.date > current_date - 365
+            WHERE c.client_no IS NOT NULL {branch_filter}
+            GROUP BY c.id
+        ), r AS (
+            SELECT commission, assets,
+                   row_number() OVER (ORDER BY commission DESC, id) AS rn,
+                   count(*) OVER () AS total,
+                   sum(commission) OVER (ORDER BY commission DESC, id) AS cum_commission,
+                   sum(commission) OVER () AS all_commission,
+                   sum(assets) OVER (ORDER BY commission DESC, id) AS cum_assets,
+                   sum(assets) OVER () AS all_assets
+            FROM v
+        )
+        SELECT rn * 100.0 / total, cum_commission * 100.0 / NULLIF(all_commission, 0),
+               cum_assets * 100.0 / NULLIF(all_assets, 0)
+        FROM r WHERE rn = total OR rn %% GREATEST(1, total / %s) = 0 ORDER BY rn
+    """
+    with connection.cursor() as cur:
+        cur.execute(sql, [*params, points])
+        return [
+            {"clients": float(a), "commission": float(b or 0), "assets": float(c or 0)}
+            for a, b, c in cur.fetchall()
+        ]
+
+
+def rfm_grid(scope) -> list[list[dict]]:
+    """Recency (rows, 5 = most recent) by frequency (columns): clients and average M."""
+    from django.db.models import Avg, Count
+
+    qs = scope.apply(Client.objects.exclude(rfm_recency=None))
+    cells = {
+        (r["rfm_recency"], r["rfm_frequency"]): r
+        for r in qs.values("rfm_recency", "rfm_frequency").annotate(
+            n=Count("id"), m=Avg("rfm_monetary")
+        )
+    }
+    return [
+        [{"r": r, "f": f, **cells.get((r, f), {"n": 0, "m": None})} for f in range(1, 6)]
+        for r in range(5, 0, -1)
+    ]
+
+
+def at_risk_for(user, today) -> list[Client]:
+    return list(
+        Client.objects.filter(owner=user, churn_score__gt=0)
+        .exclude(account_status="closed")
+        .order_by("-churn_score", "id")[:10]
+    )
+
+
+def open_cases_for(user, today):
+    from .models import RetentionCase
+
+    return list(
+        RetentionCase.objects.filter(owner=user, status="open")
+        .select_related("client")
+        .order_by("-score_at_open", "opened_at")[:10]
     )

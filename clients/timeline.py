@@ -20,6 +20,7 @@ KIND_LABELS = {
     "event": _("Event"),
     "consultation": _("Consultation"),
     "retention": _("Retention"),
+    "tier": _("Tier"),
 }
 
 

@@ -28,7 +28,7 @@ from .forms import (
 )
 from .history import ledger
 from .masking import mask_id, mask_name, mask_phone
-from .models import Client, ImportJob
+from .models import Client, ImportJob, Stage, Tier
 from .timeline import client_timeline
 
 MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
@@ -153,7 +153,7 @@ class ClientDetailView(ClientObjectMixin, View):
             "holdings_date": holdings_date,
             "series": series,
             "timeline": client_timeline(client, limit=30),
-            "ledger": ledger(client, limit=20),
+            "ledger": ledger(client, limit=30),
             "can_edit": services.can_edit(request.user, client),
             "can_reveal": services.can_reveal(request.user, client),
             "can_reassign": self.staff.role in MANAGERS,
@@ -377,3 +377,101 @@ class ImportErrorsView(StaffRequiredMixin, View):
         response = HttpResponse("\ufeff" + job.error_report, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
         return response
+
+
+# --- Segmentation, churn and retention ----------------------------------------------
+class SegmentsView(StaffRequiredMixin, View):
+    """Segment overview, Pareto chart and RFM grid; every number links to the list."""
+
+    def get(self, request):
+        from crm.selectors import BranchScope
+
+        scope = BranchScope.for_user(request.user)
+        if self.staff.role == Role.ACCOUNT_MANAGER:
+            raise PermissionDenied(_("Your role may not open this page."))
+        overview = selectors.segment_overview(scope)
+        return render(request, "clients/segments.html", {
+            "overview": overview,
+            "pareto": selectors.pareto(scope),
+            "rfm": selectors.rfm_grid(scope),
+            "tiers": dict(Tier.choices), "stages": dict(Stage.choices),
+        })  # fmt: skip
+
+
+class ChurnListView(StaffRequiredMixin, View):
+    def get(self, request):
+        from .segmentation import reason_labels
+
+        qs = (
+            Client.objects.visible_to(request.user).filter(churn_score__gt=0)
+            .exclude(account_status="closed").select_related("owner")
+            .order_by("-churn_score", "id")
+        )  # fmt: skip
+        page = page_without_count(request, qs, per_page=25)
+        rows = [(c, reason_labels(c.churn_reasons)) for c in page]
+        return render(request, "clients/churn.html", {"page": page, "rows": rows})
+
+
+class RetentionBoardView(StaffRequiredMixin, View):
+    def get(self, request):
+        from .models import RetentionCase
+
+        qs = RetentionCase.objects.visible_to(request.user).select_related("client", "owner")
+        if self.staff.role == Role.ACCOUNT_MANAGER:
+            qs = qs.filter(owner=request.user)
+        status = request.GET.get("status", "open")
+        if status in RetentionCase.Status.values:
+            qs = qs.filter(status=status)
+        page = page_without_count(request, qs.order_by("-opened_at", "-id"), per_page=25)
+        return render(request, "clients/retention_board.html", {"page": page, "status": status})
+
+
+class RetentionCaseView(StaffRequiredMixin, View):
+    def get_case(self, pk):
+        from .models import RetentionCase
+
+        return get_object_or_404(
+            RetentionCase.objects.visible_to(self.request.user).select_related("client", "owner"),
+            pk=pk,
+        )
+
+    def render_case(self, request, case, action_form=None, close_form=None, status=200):
+        from .forms import RetentionActionForm, RetentionCloseForm
+        from .retention import held
+        from .segmentation import reason_labels
+
+        return render(request, "clients/retention_case.html", {
+            "case": case, "actions": case.actions.select_related("by"),
+            "reasons": reason_labels(case.reasons), "held": held(case),
+            "action_form": action_form or RetentionActionForm(),
+            "close_form": close_form or RetentionCloseForm(),
+        }, status=status)  # fmt: skip
+
+    def get(self, request, pk):
+        return self.render_case(request, self.get_case(pk))
+
+    def post(self, request, pk):
+        from . import retention
+        from .forms import RetentionActionForm, RetentionCloseForm
+
+        case = self.get_case(pk)
+        if "outcome" in request.POST:
+            form = RetentionCloseForm(request.POST)
+            call = retention.retention_case_close
+            kwargs = {"close_form": form}
+        else:
+            form = RetentionActionForm(request.POST)
+            call = retention.retention_action_add
+            kwargs = {"action_form": form}
+        if form.is_valid():
+            try:
+                call(user=request.user, case=case, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors_from(form, exc)
+            except TransitionNotAllowed as exc:
+                messages.error(request, str(exc))
+                return redirect(case)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(case)
+        return self.render_case(request, case, status=400, **kwargs)

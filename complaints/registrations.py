@@ -119,6 +119,13 @@ def register() -> None:
         )
     )
     register_provider("complaint", _timeline)
+    from clients.segmentation import register_churn_source
+
+    register_churn_source(
+        "complaint",
+        "SELECT client_id FROM complaints_complaint WHERE client_id IS NOT NULL "
+        "AND received_at >= now() - interval '90 days'",
+    )
     register_seeder(30, "complaints", _seed)
     grant(ALL - {Role.INTEGRATION}, "complaints.view_complaint")
     grant({Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.ADVISOR, Role.BRANCH_MANAGER,

@@ -134,6 +134,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "sla-scan": {"task": "crm.tasks.sla_scan", "schedule": 300.0},
+    "nightly-segmentation": {
+        "task": "clients.tasks.nightly_segmentation",
+        "schedule": crontab(hour=1, minute=30),
+    },
     "email-sweep": {"task": "crm.tasks.send_pending_emails", "schedule": 900.0},
     "morning-agenda": {
         "task": "crm.tasks.send_morning_agenda",
@@ -228,6 +232,11 @@ CRM_LOOKUP_KEY = env("CRM_LOOKUP_KEY", default="dev-only-lookup-key")
 CRM_OFFICE_HOURS = env.list("CRM_OFFICE_HOURS", default=["09:00-11:30", "13:00-17:00"])
 CRM_API_TOKEN_DAYS = env.int("CRM_API_TOKEN_DAYS", default=365)
 CRM_RISK_ASSESSMENT_VALID_YEARS = env.int("CRM_RISK_ASSESSMENT_VALID_YEARS", default=2)
+CRM_NEW_CLIENT_DAYS = env.int("CRM_NEW_CLIENT_DAYS", default=180)
+CRM_SLEEPING_DAYS = env.int("CRM_SLEEPING_DAYS", default=180)
+CRM_DORMANT_YEARS = env.int("CRM_DORMANT_YEARS", default=3)
+CRM_DORMANT_MAX_CASH = env.int("CRM_DORMANT_MAX_CASH", default=100)
+CRM_CHURN_CASE_THRESHOLD = env.int("CRM_CHURN_CASE_THRESHOLD", default=50)
 CRM_SNAPSHOT_BULK_MAX_ROWS = env.int("CRM_SNAPSHOT_BULK_MAX_ROWS", default=10000)
 
 LOGGING = {

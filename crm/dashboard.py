@@ -26,3 +26,16 @@ def register_panel(panel: Panel) -> None:
 
 def panels_for(role: str | None) -> list[Panel]:
     return sorted((p for p in _panels.values() if role in p.roles), key=lambda p: (p.order, p.key))
+
+
+def panel_metrics(request, scope, key: str | None = None) -> dict:
+    """The numbers behind each panel the user's role sees (for `GET /api/v1/metrics/`)."""
+    from .models import staff_of
+
+    staff = staff_of(request.user)
+    role = staff.role if staff else None
+    out = {}
+    for panel in _panels.values():
+        if (role in panel.roles or role == "integration") and (key is None or panel.key == key):
+            out[panel.key] = panel.context(request, scope)
+    return out

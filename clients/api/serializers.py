@@ -49,9 +49,13 @@ class ClientSerializer(serializers.ModelSerializer):
             "risk_preference", "horizon", "products_of_interest", "tags", "source",
             "consent_sms", "consent_email", "grade", "seeks", "next_contact_on",
             "completeness", "profile_due_on", "review_due_on", "identity_change_due_at",
+            "exit_signal", "tier_since", "avg_assets", "last_trade_on", "sleeping",
+            "rfm_recency", "rfm_frequency", "rfm_monetary", "churn_score", "churn_reasons",
             "created_at", "updated_at", "version", "reason",
         ]  # fmt: skip
         read_only_fields = [
+            "tier_since", "avg_assets", "last_trade_on", "sleeping", "rfm_recency",
+            "rfm_frequency", "rfm_monetary", "churn_score", "churn_reasons",
             "account_status", "stage", "tier", "risk_level", "lowest_category",
             "risk_assessed_on", "risk_expires_on", "completeness", "profile_due_on",
             "review_due_on", "identity_change_due_at", "created_at", "updated_at",
@@ -155,3 +159,43 @@ class BulkResultSerializer(serializers.Serializer):
     received = serializers.IntegerField()
     stored = serializers.IntegerField()
     errors = BulkRowErrorSerializer(many=True)
+
+
+class RetentionActionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["call", "visit", "offer", "event"])
+    note = serializers.CharField()
+    at = serializers.DateTimeField(read_only=True)
+    by = serializers.CharField(source="by.username", read_only=True)
+
+
+class RetentionCaseSerializer(serializers.ModelSerializer):
+    client_no = serializers.CharField(source="client.client_no", read_only=True)
+    owner = serializers.CharField(source="owner.username", read_only=True)
+    churn_score_now = serializers.IntegerField(source="client.churn_score", read_only=True)
+    actions = RetentionActionSerializer(many=True, read_only=True)
+
+    class Meta:
+        from ..models import RetentionCase
+
+        model = RetentionCase
+        fields = [
+            "id",
+            "client",
+            "client_no",
+            "owner",
+            "status",
+            "opened_at",
+            "score_at_open",
+            "churn_score_now",
+            "reasons",
+            "outcome",
+            "closed_at",
+            "note",
+            "actions",
+        ]
+        read_only_fields = fields
+
+
+class RetentionCloseSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=["retained", "lost"])
+    note = serializers.CharField(required=False, allow_blank=True)

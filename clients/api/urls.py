@@ -6,6 +6,7 @@ from . import views
 router = DefaultRouter()
 router.register("clients", views.ClientViewSet, basename="client")
 router.register("risk-assessments", views.RiskAssessmentViewSet, basename="riskassessment")
+router.register("retention-cases", views.RetentionCaseViewSet, basename="retentioncase")
 
 urlpatterns = [
     path("account-snapshots/bulk/", views.SnapshotBulkView.as_view(), name="snapshot-bulk"),

@@ -19,6 +19,9 @@ from .serializers import (
     BulkResultSerializer,
     ClientLookupSerializer,
     ClientSerializer,
+    RetentionActionSerializer,
+    RetentionCaseSerializer,
+    RetentionCloseSerializer,
     RiskAssessmentSerializer,
     SnapshotRowSerializer,
     TimelineEntrySerializer,
@@ -165,3 +168,44 @@ class SnapshotBulkView(APIView):
         result = services.snapshots_upsert(user=request.user, rows=rows)
         code = status.HTTP_200_OK if result.stored or not rows else status.HTTP_400_BAD_REQUEST
         return Response(result.as_dict(), status=code)
+
+
+class RetentionCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                           viewsets.GenericViewSet):  # fmt: skip
+    """Retention cases opened by the nightly churn scoring; actions and outcome."""
+
+    serializer_class = RetentionCaseSerializer
+    filterset_fields = ["status", "outcome", "owner__username"]
+    ordering_fields = ["opened_at", "score_at_open"]
+
+    def get_queryset(self):
+        from ..models import RetentionCase
+
+        return (
+            RetentionCase.objects.visible_to(self.request.user)
+            .select_related("client", "owner")
+            .prefetch_related("actions__by")
+            .order_by("-opened_at", "-id")
+        )
+
+    @extend_schema(request=RetentionActionSerializer, responses=RetentionCaseSerializer)
+    @action(detail=True, methods=["post"], url_path="actions")
+    def add_action(self, request, pk=None):
+        from .. import retention
+
+        case = self.get_object()
+        body = RetentionActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        retention.retention_action_add(user=request.user, case=case, **body.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
+
+    @extend_schema(request=RetentionCloseSerializer, responses=RetentionCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        from .. import retention
+
+        case = self.get_object()
+        body = RetentionCloseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        retention.retention_case_close(user=request.user, case=case, **body.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)

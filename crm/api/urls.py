@@ -10,4 +10,8 @@ router.register("holidays", views.HolidayViewSet, basename="holiday")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 router.register("todos", views.TodoViewSet, basename="todo")
 
-urlpatterns = [path("me/", views.MeView.as_view(), name="me"), *router.urls]
+urlpatterns = [
+    path("me/", views.MeView.as_view(), name="me"),
+    path("metrics/", views.MetricsView.as_view(), name="metrics"),
+    *router.urls,
+]

@@ -1,5 +1,5 @@
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -141,3 +141,31 @@ class TodoViewSet(
     def cancel(self, request, pk=None):
         todo = services.todo_cancel(user=request.user, todo=self.get_object())
         return Response(self.get_serializer(todo).data, status=status.HTTP_200_OK)
+
+
+class MetricsView(APIView):
+    """The figures behind the dashboard panels, scoped like the dashboard:
+    `?panel=segments`, HQ and HQ integrations may pass `?branch=<code>`."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("panel", str), OpenApiParameter("branch", str)],
+        responses={200: {"type": "object"}},
+    )
+    def get(self, request):
+        import json
+
+        from django.core.serializers.json import DjangoJSONEncoder
+
+        from ..dashboard import panel_metrics
+        from ..selectors import BranchScope
+
+        branch_id = None
+        code = request.query_params.get("branch")
+        if code:
+            branch = Branch.objects.visible_to(request.user).filter(code=code).first()
+            if branch is None:
+                raise ValidationError({"branch": [_("No such branch.")]})
+            branch_id = branch.pk
+        scope = BranchScope.for_user(request.user, branch_id)
+        data = panel_metrics(request, scope, request.query_params.get("panel"))
+        return Response(json.loads(json.dumps(data, cls=DjangoJSONEncoder)))

@@ -184,6 +184,11 @@ def main(argv=None) -> int:
         best = elapsed if best is None else min(best, elapsed)
     throughput = len(payload) / best
 
+    # the nightly segmentation and churn job over every client, twice (idempotent)
+    from clients.segmentation import run as segmentation_run
+
+    segmentation_runs = [segmentation_run() for _ in range(2)]
+
     # the SLA scan over 20,000 open complaints: first run (sends) and second run (nothing)
     from crm import sla
     from crm.models import Reminder
@@ -208,6 +213,12 @@ def main(argv=None) -> int:
         lines.append(f"{name:<45} {p50:8.1f} {p95:8.1f} {queries:8d} {bare_text}")
     lines += ["", f"{'account-snapshots/bulk/ (5,000 rows a call)':<45} "
               f"{throughput:8.0f} rows/s"]  # fmt: skip
+    for i, r in enumerate(segmentation_runs, start=1):
+        lines.append(
+            f"{'nightly segmentation and churn, run ' + str(i):<45} {r.seconds:8.2f} s  "
+            f"({r.clients:,} clients, {r.tier_changes:,} tier changes, "
+            f"{r.cases_opened:,} cases opened)"
+        )
     open_n = Complaint.objects.filter(status__in=["received", "acknowledged", "investigating"])
     lines.append(
         f"{'SLA scan, first run':<45} {scans[0][0]:8.2f} s  ({scans[0][1]} reminders, "

@@ -23,7 +23,8 @@ def test_find_by_phone_digits_edit_phone_and_see_history(page, org):
     )
     make_client(org.am, name="钱亮", client_no="1100000002", phone="13700001111")
     login(page, "am")
-    page.click("nav a[href='/clients/']")
+    page.locator("nav a.dropdown-toggle", has_text="客户").first.click()
+    page.click("nav a.dropdown-item[href='/clients/']")
     page.fill("#id_q", "5678")
     page.wait_for_function(
         "document.querySelectorAll('#client-table tr[id^=client-]').length === 1"

@@ -1,0 +1,318 @@
+"""The nightly segmentation: lifecycle stage, value tier with hysteresis, RFM quintiles,
+churn-risk score with reasons, and retention cases, for every client in set-based SQL.
+
+One UPDATE ... FROM (facts) statement recomputes every client from the snapshot table;
+tier changes are written as history in the same statement; retention cases are opened
+(one open case per client, a partial unique index) and closed in two more. Running it
+twice gives the same result, and it can be run by hand (`manage.py run_segmentation`,
+or the admin action on tier rules).
+
+Other apps add churn signals without being imported here: `register_churn_source("code",
+sql)` with an SQL query returning a `client_id` column (complaints registers recent
+complaints; the call center will register negative callbacks).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import TIER_ORDER, ChurnSignal, Tier, TierRule
+
+logger = logging.getLogger(__name__)
+
+# DOMAIN.md defaults: on monthly average daily assets.
+DEFAULT_TIERS = [
+    (Tier.MASS, Decimal(0)),
+    (Tier.POTENTIAL, Decimal(100_000)),
+    (Tier.VIP, Decimal(500_000)),
+    (Tier.HIGH_NET_WORTH, Decimal(3_000_000)),
+    (Tier.ULTRA, Decimal(10_000_000)),
+]
+DEFAULT_SIGNALS = [
+    ("exit_request", "转托管、销户申请或更换存管银行", 60),
+    ("outflow", "30天内净流出≥资产的30%", 35),
+    ("liquidation", "清仓并转出资金", 35),
+    ("inactivity", "90天未交易（与其以往习惯不符）", 20),
+    ("complaint", "近90天有投诉", 20),
+    ("negative_callback", "回访中表达不满", 20),
+    ("manager_left", "客户经理已离职", 15),
+]
+REASON_LABELS = {
+    "exit_request": _("transfer-out, closing request or bank change"),
+    "outflow": _("net outflow of 30 percent or more in 30 days"),
+    "liquidation": _("holdings sold and cash withdrawn"),
+    "inactivity": _("no trade for 90 days, unlike before"),
+    "complaint": _("a complaint in the last 90 days"),
+    "negative_callback": _("dissatisfied in a callback"),
+    "manager_left": _("the account manager left"),
+}
+
+_sources: dict[str, str] = {}
+
+
+def register_churn_source(code: str, sql: str) -> None:
+    """`sql` returns the `client_id`s for which the signal `code` is present."""
+    _sources[code] = sql
+
+
+def ensure_defaults() -> None:
+    if not TierRule.objects.exists():
+        TierRule.objects.bulk_create([TierRule(tier=t, min_avg_assets=a) for t, a in DEFAULT_TIERS])
+    existing = set(ChurnSignal.objects.values_list("code", flat=True))
+    ChurnSignal.objects.bulk_create(
+        [ChurnSignal(code=c, name=n, weight=w) for c, n, w in DEFAULT_SIGNALS if c not in existing]
+    )
+
+
+@dataclass
+class RunResult:
+    clients: int = 0
+    tier_changes: int = 0
+    cases_opened: int = 0
+    cases_closed: int = 0
+    seconds: float = 0.0
+
+
+def _tier_rank_sql(prefix: str, rules: list[TierRule], params: list) -> str:
+    """SQL giving the rank (0 = mass) of the tier a month's figures reach."""
+    rank = {t: i for i, t in enumerate(TIER_ORDER)}
+    whens = []
+    for rule in sorted(rules, key=lambda r: rank[r.tier], reverse=True):
+        conditions = [f"{prefix}a >= %s"]
+        params.append(rule.min_avg_assets)
+        if rule.min_commission is not None:
+            conditions.append(f"{prefix}c >= %s")
+            params.append(rule.min_commission)
+        if rule.min_volume is not None:
+            conditions.append(f"{prefix}v >= %s")
+            params.append(rule.min_volume)
+        whens.append(f"WHEN {' OR '.join(conditions)} THEN {rank[rule.tier]}")
+    return f"(CASE WHEN {prefix}a IS NULL THEN NULL {' '.join(whens)} ELSE 0 END)"
+
+
+def run(today: date | None = None) -> RunResult:
+    started = time.perf_counter()
+    today = today or timezone.localdate()
+    ensure_defaults()
+    rules = list(TierRule.objects.all())
+    weights = {s.code: s.weight for s in ChurnSignal.objects.filter(is_active=True)}
+    threshold = settings.CRM_CHURN_CASE_THRESHOLD
+    params: list = []
+
+    rank_m1 = _tier_rank_sql("f.m1", rules, params)
+    rank_m2 = _tier_rank_sql("f.m2", rules, params)
+    rank_m3 = _tier_rank_sql("f.m3", rules, params)
+    tiers_array = "ARRAY[" + ",".join(f"'{t}'" for t in TIER_ORDER) + "]"
+
+    def signal(code: str, condition: str) -> tuple[str, str]:
+        weight = weights.get(code, 0)
+        return (f"(CASE WHEN {condition} THEN {int(weight)} ELSE 0 END)",
+                f"CASE WHEN {condition} AND {int(weight)} > 0 THEN '{code}' END")  # fmt: skip
+
+    signals = [
+        signal("exit_request", "c.exit_signal <> ''"),
+        signal("outflow", "f.inflow30 < 0 AND -f.inflow30 >= 0.3 * (l.total_assets - f.inflow30)"),
+        signal("liquidation", "l.market_value = 0 AND p.market_value > 0 "
+                              "AND l.total_assets < 0.5 * p.total_assets"),
+        signal("inactivity", "COALESCE(f.trades90, 0) = 0 AND COALESCE(f.trades_before, 0) >= 3"),
+        signal("manager_left", "NOT u.is_active"),
+    ]  # fmt: skip
+    for code, sql in _sources.items():
+        signals.append(signal(code, f"c.id IN (SELECT client_id FROM ({sql}) AS src_{code})"))
+    score_sql = "LEAST(100, " + " + ".join(s for s, _r in signals) + ")"
+    reasons_sql = "ARRAY_REMOVE(ARRAY[" + ", ".join(r for _s, r in signals) + "]::varchar[], NULL)"
+
+    sql = f"""
+    WITH bounds AS (
+        SELECT date_trunc('month', %(today)s::date)::date AS m0
+    ), f AS (
+        SELECT s.client_id,
+            avg(s.total_assets) FILTER (WHERE s.date >= b.m0 - interval '1 month'
+                                        AND s.date < b.m0) AS m1a,
+            avg(s.total_assets) FILTER (WHERE s.date >= b.m0 - interval '2 month'
+                                        AND s.date < b.m0 - interval '1 month') AS m2a,
+            avg(s.total_assets) FILTER (WHERE s.date >= b.m0 - interval '3 month'
+                                        AND s.date < b.m0 - interval '2 month') AS m3a,
+            sum(s.commission) FILTER (WHERE s.date >= b.m0 - interval '1 month'
+                                      AND s.date < b.m0) AS m1c,
+            sum(s.commission) FILTER (WHERE s.date >= b.m0 - interval '2 month'
+                                      AND s.date < b.m0 - interval '1 month') AS m2c,
+            sum(s.commission) FILTER (WHERE s.date >= b.m0 - interval '3 month'
+                                      AND s.date < b.m0 - interval '2 month') AS m3c,
+            sum(s.trading_volume) FILTER (WHERE s.date >= b.m0 - interval '1 month'
+                                          AND s.date < b.m0) AS m1v,
+            sum(s.trading_volume) FILTER (WHERE s.date >= b.m0 - interval '2 month'
+                                          AND s.date < b.m0 - interval '1 month') AS m2v,
+            sum(s.trading_volume) FILTER (WHERE s.date >= b.m0 - interval '3 month'
+                                          AND s.date < b.m0 - interval '2 month') AS m3v,
+            sum(s.trade_count) FILTER (WHERE s.date > %(today)s::date - 365) AS trades12,
+            sum(s.commission) FILTER (WHERE s.date > %(today)s::date - 365) AS commission12,
+            max(s.date) FILTER (WHERE s.trade_count > 0) AS last_trade,
+            sum(s.net_inflow) FILTER (WHERE s.date > %(today)s::date - 30) AS inflow30,
+            sum(s.trade_count) FILTER (WHERE s.date > %(today)s::date - 90) AS trades90,
+            sum(s.trade_count) FILTER (WHERE s.date > %(today)s::date - 455
+                                       AND s.date <= %(today)s::date - 90) AS trades_before
+        FROM clients_accountsnapshot s CROSS JOIN bounds b
+        GROUP BY s.client_id
+    ), l AS (
+        SELECT DISTINCT ON (client_id) client_id, total_assets, cash, market_value
+        FROM clients_accountsnapshot ORDER BY client_id, date DESC
+    ), p AS (
+        SELECT DISTINCT ON (client_id) client_id, total_assets, market_value
+        FROM clients_accountsnapshot WHERE date <= %(today)s::date - 60
+        ORDER BY client_id, date DESC
+    ), x AS (
+        SELECT c.id, c.tier AS old_tier,
+            array_position({tiers_array}::varchar[], NULLIF(c.tier, '')) - 1 AS cur,
+            {rank_m1} AS r1,
+            {rank_m2} AS r2,
+            {rank_m3} AS r3,
+            f.m1a, f.last_trade,
+            CASE
+                WHEN c.account_status = 'closed' THEN 'churned'
+                WHEN l.market_value = 0 AND l.cash <= %(dormant_cash)s
+                     AND COALESCE(f.last_trade, c.opened_on) < %(dormant_since)s
+                     AND c.opened_on < %(dormant_since)s THEN 'dormant'
+                WHEN c.opened_on >= %(new_since)s THEN 'new'
+                ELSE 'active'
+            END AS stage,
+            ntile(5) OVER (PARTITION BY c.branch_id
+                           ORDER BY COALESCE(f.last_trade, DATE '1900-01-01')) AS rr,
+            ntile(5) OVER (PARTITION BY c.branch_id ORDER BY COALESCE(f.trades12, 0)) AS rf,
+            ntile(5) OVER (PARTITION BY c.branch_id ORDER BY COALESCE(f.commission12, 0)) AS rm,
+            CASE WHEN c.account_status = 'closed' THEN 0 ELSE {score_sql} END AS score,
+            CASE WHEN c.account_status = 'closed' THEN ARRAY[]::varchar[]
+                 ELSE {reasons_sql} END AS reasons
+        FROM clients_client c
+        JOIN auth_user u ON u.id = c.owner_id
+        LEFT JOIN f ON f.client_id = c.id
+        LEFT JOIN l ON l.client_id = c.id
+        LEFT JOIN p ON p.client_id = c.id
+        WHERE c.client_no IS NOT NULL
+    ), y AS (
+        SELECT x.*,
+            CASE
+                WHEN r1 IS NULL THEN cur
+                WHEN cur IS NULL OR r1 > cur THEN r1
+                WHEN r1 < cur AND r2 < cur AND r3 < cur THEN GREATEST(r1, r2, r3)
+                ELSE cur
+            END AS new_rank
+        FROM x
+    ), changed AS (
+        UPDATE clients_client c SET
+            stage = y.stage,
+            tier = COALESCE(({tiers_array}::varchar[])[y.new_rank + 1], ''),
+            tier_since = CASE WHEN COALESCE(({tiers_array}::varchar[])[y.new_rank + 1], '')
+                              IS DISTINCT FROM c.tier THEN %(today)s::date
+                              ELSE c.tier_since END,
+            avg_assets = y.m1a,
+            last_trade_on = y.last_trade,
+            sleeping = y.stage IN ('new', 'active')
+                       AND COALESCE(y.last_trade, c.opened_on) < %(sleeping_since)s,
+            rfm_recency = y.rr, rfm_frequency = y.rf, rfm_monetary = y.rm,
+            churn_score = y.score, churn_reasons = y.reasons,
+            segmented_at = %(now)s
+        FROM y WHERE c.id = y.id
+        RETURNING c.id, y.old_tier, c.tier, y.m1a
+    ), history AS (
+        INSERT INTO clients_tierchange (client_id, changed_on, old_tier, new_tier, avg_assets)
+        SELECT id, %(today)s::date, COALESCE(old_tier, ''), tier, m1a FROM changed
+        WHERE tier <> '' AND tier IS DISTINCT FROM old_tier
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM history)
+    """
+    named = {
+        "today": today,
+        "now": timezone.now(),
+        "dormant_cash": settings.CRM_DORMANT_MAX_CASH,
+        "dormant_since": today - relativedelta(years=settings.CRM_DORMANT_YEARS),
+        "new_since": today - timedelta(days=settings.CRM_NEW_CLIENT_DAYS),
+        "sleeping_since": today - timedelta(days=settings.CRM_SLEEPING_DAYS),
+    }  # fmt: skip
+    # the tier rules' positional parameters become named ones (psycopg2 takes one style)
+    for i, value in enumerate(params):
+        named[f"t{i}"] = value
+    counter = iter(range(len(params)))
+    sql = _number_placeholders(sql, counter)
+    result = RunResult()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(sql, named)
+        result.clients, result.tier_changes = cur.fetchone()
+        result.cases_opened, result.cases_closed = _retention(cur, threshold)
+    result.seconds = time.perf_counter() - started
+    logger.info("segmentation: %s", result)
+    return result
+
+
+def _number_placeholders(sql: str, counter) -> str:
+    """Turn the positional `%s` of the tier rules into named `%(tN)s` parameters."""
+    out, i = [], 0
+    while True:
+        j = sql.find("%s", i)
+        if j < 0:
+            out.append(sql[i:])
+            return "".join(out)
+        out.append(sql[i:j] + f"%(t{next(counter)})s")
+        i = j + 2
+
+
+def _retention(cur, threshold: int) -> tuple[int, int]:
+    """Open one case per client at or above the threshold; close cases whose risk fell
+    below it (or whose account was closed: lost). Retention never blocks an exit."""
+    cur.execute(
+        """
+        UPDATE clients_retentioncase r SET status = 'closed', closed_at = now(),
+            outcome = CASE WHEN c.account_status = 'closed' THEN 'lost' ELSE 'risk_fell' END,
+            assets_at_close = c.avg_assets
+        FROM clients_client c
+        WHERE r.client_id = c.id AND r.status = 'open'
+          AND (c.churn_score < %s OR c.account_status = 'closed')
+        """,
+        [threshold],
+    )
+    closed = cur.rowcount
+    cur.execute(
+        """
+        INSERT INTO clients_retentioncase (client_id, branch_id, owner_id, status, opened_at,
+            score_at_open, reasons, outcome, note)
+        SELECT c.id, c.branch_id, c.owner_id, 'open', now(), c.churn_score, c.churn_reasons,
+               '', ''
+        FROM clients_client c
+        WHERE c.churn_score >= %s AND c.account_status <> 'closed'
+        ON CONFLICT DO NOTHING
+        RETURNING owner_id
+        """,
+        [threshold],
+    )
+    owners: dict[int, int] = {}
+    for (owner_id,) in cur.fetchall():
+        owners[owner_id] = owners.get(owner_id, 0) + 1
+    if owners:
+        from django.urls import reverse
+
+        from crm.models import Notification
+        from crm.services import notifications_deliver
+
+        url = reverse("clients:retention-board")
+        notifications_deliver([
+            Notification(recipient_id=owner, level=Notification.Level.WARNING, url=url,
+                         title=str(_("%(n)d clients at risk of leaving: retention cases "
+                                     "opened") % {"n": n}))
+            for owner, n in owners.items()
+        ])  # fmt: skip
+    return sum(owners.values()), closed
+
+
+def reason_labels(codes: list[str]) -> list[str]:
+    return [str(REASON_LABELS.get(c, c)) for c in codes]
