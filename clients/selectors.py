@@ -97,8 +97,11 @@ def segment_overview(scope) -> dict:
     from django.db.models import Count, Sum
 
     qs = scope.apply(Client.objects.exclude(client_no=None))
-    by_tier = list(qs.values("tier").annotate(n=Count("id"), assets=Sum("avg_assets"))
-                   .order_by("tier"))  # fmt: skip
+    from .models import TIER_ORDER
+
+    order = {t: i for i, t in enumerate(["", *TIER_ORDER])}
+    by_tier = sorted(qs.values("tier").annotate(n=Count("id"), assets=Sum("avg_assets")),
+                     key=lambda r: order.get(r["tier"], 99))  # fmt: skip
     by_stage = list(qs.values("stage").annotate(n=Count("id"), assets=Sum("avg_assets"))
                     .order_by("stage"))  # fmt: skip
     return {"by_tier": by_tier, "by_stage": by_stage}
