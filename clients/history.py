@@ -70,11 +70,15 @@ def changes(record, previous) -> list[FieldChange]:
 
 
 def history_records(client: Client, limit: int = 50):
-    return list(
-        client.history.select_related("history_user", "owner", "advisor").order_by(
-            "-history_date", "-history_id"
-        )[: limit + 1]
-    )
+    """The newest records (one query, remembered on the client object for the request)."""
+    cache = client.__dict__.setdefault("_history_cache", {})
+    if limit not in cache:
+        cache[limit] = list(
+            client.history.select_related("history_user", "owner", "advisor").order_by(
+                "-history_date", "-history_id"
+            )[: limit + 1]
+        )
+    return cache[limit]
 
 
 def ledger(client: Client, limit: int = 50) -> list[dict]:

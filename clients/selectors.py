@@ -36,21 +36,19 @@ def client_list(user) -> QuerySet:
     return Client.objects.visible_to(user).select_related("owner", "branch")
 
 
-def asset_series(client: Client, months: int = 24) -> list[dict]:
-    """Month-end total assets and the month's commission, oldest first (one query)."""
+def asset_series(client: Client, months: int = 24) -> tuple[list[dict], AccountSnapshot | None]:
+    """Month-end total assets and the month's commission, oldest first, and the latest
+    snapshot, in one query."""
     since = timezone.localdate().replace(day=1) - timedelta(days=31 * months)
-    rows = (
-        AccountSnapshot.objects.filter(client=client, date__gte=since)
-        .order_by("date")
-        .values("date", "total_assets", "commission", "net_inflow")
-    )
+    rows = list(AccountSnapshot.objects.filter(client=client, date__gte=since).order_by("date"))
     by_month: dict[str, dict] = {}
     for row in rows:
-        key = row["date"].strftime("%Y-%m")
+        key = row.date.strftime("%Y-%m")
         entry = by_month.setdefault(key, {"month": key, "commission": 0})
-        entry["total_assets"] = float(row["total_assets"])  # the month's last snapshot
-        entry["commission"] += float(row["commission"])
-    return list(by_month.values())[-months:]
+        entry["total_assets"] = float(row.total_assets)  # the month's last snapshot
+        entry["commission"] += float(row.commission)
+    latest = rows[-1] if rows else latest_snapshot(client)
+    return list(by_month.values())[-months:], latest
 
 
 def latest_holdings(client: Client) -> tuple[date | None, list[Holding]]:

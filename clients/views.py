@@ -145,10 +145,10 @@ class ClientDetailView(ClientObjectMixin, View):
     def get(self, request, pk):
         client = self.get_client(pk)
         holdings_date, holdings = selectors.latest_holdings(client)
-        series = selectors.asset_series(client)
+        series, snapshot = selectors.asset_series(client)
         context = {
             "client": client,
-            "snapshot": selectors.latest_snapshot(client),
+            "snapshot": snapshot,
             "holdings": holdings,
             "holdings_date": holdings_date,
             "series": series,

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("crm.api.urls")),
     path("", include("clients.api.urls")),
     path("", include("complaints.api.urls")),
+    path("", include("visits.api.urls")),
 ]
 
 urlpatterns = [
@@ -28,6 +29,7 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("clients/", include("clients.urls")),
     path("complaints/", include("complaints.urls")),
+    path("visits/", include("visits.urls")),
     path("", include("crm.urls")),
 ]
 

@@ -7,10 +7,13 @@ class CrmConfig(AppConfig):
     verbose_name = _("CRM kernel")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_migrate
 
         from . import registrations
         from .roles import sync_role_groups
+        from .session import mark_active_on_login
 
         registrations.register()
         post_migrate.connect(sync_role_groups)
+        user_logged_in.connect(mark_active_on_login)

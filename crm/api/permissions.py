@@ -29,3 +29,14 @@ class HasRole(IsStaffMember):
 
     def has_permission(self, request, view) -> bool:
         return super().has_permission(request, view) and staff_of(request.user).role in self.roles
+
+
+class ActionRoles(IsStaffMember):
+    """Roles per view action, read from the view's `action_roles` ({"create": {...}}), so
+    that a role without the right gets 403 before its input is even validated."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        roles = getattr(view, "action_roles", {}).get(getattr(view, "action", None))
+        return roles is None or staff_of(request.user).role in roles

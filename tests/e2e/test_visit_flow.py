@@ -1,0 +1,48 @@
+"""An account manager plans a visit, the branch manager approves it, the account manager
+records it, and the client's 360 page shows it."""
+
+import pytest
+
+from tests.e2e.conftest import login, logout
+from tests.factories import make_client
+from visits.models import VisitPlan
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def test_plan_approve_record_and_see_it_on_the_client_page(page, org):
+    client = make_client(org.am, name="吴先生", client_no="1100000001")
+    login(page, "am")
+    page.goto(page.base + client.get_absolute_url())
+    page.click(f"a[href='/visits/new/?client={client.pk}']")
+    assert page.input_value("#id_client_no") == "1100000001"
+    page.fill("#id_planned_at", "2099-01-05T10:00")
+    page.fill("#id_place", "客户公司会议室")
+    page.fill("#id_purpose", "介绍资产配置服务")
+    page.click("button[name=submit]")
+    page.wait_for_selector("#plan-status")
+    plan = VisitPlan.objects.get()
+    assert plan.status == "submitted"
+    logout(page)
+
+    login(page, "bm")
+    page.click(f"#section-visit_approvals a[href='{plan.get_absolute_url()}']")
+    page.click("#plan-actions form[action$='/approve/'] button")
+    page.wait_for_selector("#plan-status")
+    plan.refresh_from_db()
+    assert plan.status == "approved"
+    logout(page)
+
+    login(page, "am")
+    page.goto(page.base + plan.get_absolute_url())
+    page.fill("#record-form #id_presented", "介绍了红利策略与债券组合")
+    page.fill("#record-form #id_investment_direction", "红利低波")
+    page.click("#record-form button[type=submit]")
+    page.wait_for_selector("#visit-record")
+    page.goto(page.base + client.get_absolute_url())
+    timeline = page.locator("#timeline").inner_text()
+    assert "介绍了红利策略与债券组合" in timeline
+    assert "红利低波" in page.locator("main").inner_text()  # preferences updated

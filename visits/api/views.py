@@ -1,0 +1,289 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from clients.models import Client
+from crm.api.permissions import ActionRoles
+from crm.models import Role
+
+from .. import services
+from ..models import Consultation, Event, Invitation, ProductLevel, VisitPlan
+
+PLANNERS = {Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER}
+
+
+class VisitPlanSerializer(serializers.ModelSerializer):
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.none())
+    owner = serializers.CharField(source="owner.username", read_only=True)
+
+    class Meta:
+        model = VisitPlan
+        fields = [
+            "id",
+            "client",
+            "owner",
+            "kind",
+            "planned_at",
+            "place",
+            "purpose",
+            "analysis",
+            "status",
+            "submitted_at",
+            "decided_at",
+            "reject_reason",
+            "record_due_at",
+        ]
+        read_only_fields = ["status", "submitted_at", "decided_at", "reject_reason",
+                            "record_due_at"]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["client"].queryset = Client.objects.visible_to(request.user)
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class RecordSerializer(serializers.Serializer):
+    presented = serializers.CharField()
+    investment_direction = serializers.CharField(required=False, allow_blank=True)
+    expected_return = serializers.CharField(required=False, allow_blank=True)
+    risk_control = serializers.CharField(required=False, allow_blank=True)
+    risk_preference = serializers.CharField(required=False, allow_blank=True)
+    proposal = serializers.CharField(required=False, allow_blank=True)
+    next_steps = serializers.CharField(required=False, allow_blank=True)
+    next_step_on = serializers.DateField(required=False, allow_null=True)
+    research_request = serializers.CharField(required=False, allow_blank=True)
+
+
+class VisitPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                       mixins.CreateModelMixin, viewsets.GenericViewSet):  # fmt: skip
+    """Visit plans: draft → submitted → approved/rejected → completed; 409 otherwise."""
+
+    serializer_class = VisitPlanSerializer
+    permission_classes = [ActionRoles]
+    action_roles = {"create": PLANNERS}
+    filterset_fields = ["status", "kind", "client"]
+    ordering_fields = ["planned_at"]
+
+    def get_queryset(self):
+        return (
+            VisitPlan.objects.visible_to(self.request.user)
+            .select_related("owner")
+            .order_by("planned_at", "id")
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = services.visit_plan_create(
+            user=self.request.user, **serializer.validated_data
+        )
+
+    def _done(self, plan):
+        plan = self.get_queryset().get(pk=plan.pk)
+        return Response(self.get_serializer(plan).data)
+
+    @extend_schema(request=None, responses=VisitPlanSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._done(services.visit_plan_submit(user=request.user, plan=self.get_object()))
+
+    @extend_schema(request=None, responses=VisitPlanSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._done(services.visit_plan_approve(user=request.user, plan=self.get_object()))
+
+    @extend_schema(request=RejectSerializer, responses=VisitPlanSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        body = RejectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._done(
+            services.visit_plan_reject(
+                user=request.user, plan=self.get_object(), **body.validated_data
+            )
+        )
+
+    @extend_schema(request=RecordSerializer, responses=VisitPlanSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        plan = self.get_object()
+        body = RecordSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.visit_plan_complete(user=request.user, plan=plan, **body.validated_data)
+        return self._done(plan)
+
+
+class ProductSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    risk_level = serializers.ChoiceField(choices=ProductLevel.choices)
+    client_insists_in_writing = serializers.BooleanField(required=False, default=False)
+    special_warning_given = serializers.BooleanField(required=False, default=False)
+
+
+class ConsultationSerializer(serializers.ModelSerializer):
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.none())
+    advisor = serializers.SlugRelatedField(slug_field="username", queryset=Client.objects.none())
+    products = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Consultation
+        fields = [
+            "id",
+            "client",
+            "advisor",
+            "question",
+            "holdings",
+            "status",
+            "created_at",
+            "due_at",
+            "analysis",
+            "advice",
+            "answered_at",
+            "answered_in_time",
+            "delivered_at",
+            "delivery_note",
+            "products",
+        ]
+        read_only_fields = [
+            "holdings",
+            "status",
+            "created_at",
+            "due_at",
+            "analysis",
+            "advice",
+            "answered_at",
+            "answered_in_time",
+            "delivered_at",
+            "delivery_note",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["client"].queryset = Client.objects.visible_to(request.user)
+        self.fields["advisor"].queryset = get_user_model().objects.filter(staff__role="advisor")
+
+    def get_products(self, sheet) -> list[dict]:
+        return [{"name": p.name, "risk_level": p.risk_level,
+                 "above_client_level": p.above_client_level,
+                 "special_warning_given_at": p.special_warning_given_at}
+                for p in sheet.products.all()]  # fmt: skip
+
+
+class AnswerSerializer(serializers.Serializer):
+    analysis = serializers.CharField()
+    advice = serializers.CharField()
+    products = ProductSerializer(many=True, required=False)
+
+
+class DeliverSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=200)
+
+
+class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                          mixins.CreateModelMixin, viewsets.GenericViewSet):  # fmt: skip
+    """Consultation sheets: filed by the account manager, answered by the advisor in time."""
+
+    serializer_class = ConsultationSerializer
+    permission_classes = [ActionRoles]
+    action_roles = {"create": PLANNERS}
+    filterset_fields = ["status", "client"]
+    ordering_fields = ["due_at", "created_at"]
+
+    def get_queryset(self):
+        return (
+            Consultation.objects.visible_to(self.request.user)
+            .prefetch_related("products")
+            .order_by("due_at", "id")
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = services.consultation_file(
+            user=self.request.user, **serializer.validated_data
+        )
+
+    @extend_schema(request=AnswerSerializer, responses=ConsultationSerializer)
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        body = AnswerSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        sheet = services.consultation_answer(
+            user=request.user, consultation=self.get_object(), **body.validated_data
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=sheet.pk)).data)
+
+    @extend_schema(request=DeliverSerializer, responses=ConsultationSerializer)
+    @action(detail=True, methods=["post"])
+    def deliver(self, request, pk=None):
+        body = DeliverSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        sheet = services.consultation_deliver(
+            user=request.user, consultation=self.get_object(), **body.validated_data
+        )
+        return Response(self.get_serializer(sheet).data)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    client_no = serializers.CharField(source="client.client_no", read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "client", "client_no", "status", "feedback"]
+        read_only_fields = ["client"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    invited = serializers.IntegerField(read_only=True, source="invitations.count")
+
+    class Meta:
+        model = Event
+        fields = ["id", "kind", "title", "starts_at", "place", "capacity", "description", "invited"]
+
+
+class InviteSerializer(serializers.Serializer):
+    tiers = serializers.ListField(child=serializers.CharField(), required=False)
+    stages = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                   viewsets.GenericViewSet):  # fmt: skip
+    """Client events; `invite/` invites a segment (tiers, stages) of the branch."""
+
+    serializer_class = EventSerializer
+    permission_classes = [ActionRoles]
+    action_roles = {"create": {*PLANNERS, Role.HQ}, "invite": {*PLANNERS, Role.HQ}}
+    filterset_fields = ["kind"]
+    ordering_fields = ["starts_at"]
+
+    def get_queryset(self):
+        return Event.objects.visible_to(self.request.user).order_by("-starts_at")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.event_create(
+            user=self.request.user, **serializer.validated_data
+        )
+
+    @extend_schema(request=InviteSerializer, responses={200: {"type": "object"}})
+    @action(detail=True, methods=["post"])
+    def invite(self, request, pk=None):
+        body = InviteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        n = services.event_invite_segment(
+            user=request.user, event=self.get_object(), **body.validated_data
+        )
+        return Response({"invited": n})
+
+    @extend_schema(responses=InvitationSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def invitations(self, request, pk=None):
+        event = self.get_object()
+        return Response(
+            InvitationSerializer(event.invitations.select_related("client"), many=True).data
+        )

@@ -1,0 +1,83 @@
+"""Demo visits: plans in every state, records, quotas, consultations, two events."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from clients.models import Client
+
+from . import services
+from .models import Event, Invitation, QuotaLog, VisitPlan
+
+
+def seed_visits(users: dict, stdout) -> None:
+    if VisitPlan.objects.exists():
+        return
+    am, bm, adv = users["am_bj"], users["bm_bj"], users["adv_bj"]
+    clients = list(Client.objects.filter(owner=am).exclude(client_no=None)
+                   .order_by("-avg_assets")[:12])  # fmt: skip
+    now = timezone.now()
+
+    def plan(i, days, kind="door_to_door"):
+        return services.visit_plan_create(
+            user=am, client=clients[i], kind=kind, planned_at=now + timedelta(days=days, hours=2),
+            place="客户办公室" if kind == "door_to_door" else "营业部贵宾室",
+            purpose="了解近期投资需求，介绍资产配置服务",
+            analysis="客户资产较大，偏好稳健，关注分红类产品",
+        )  # fmt: skip
+
+    plan(0, 3)  # draft
+    services.visit_plan_submit(user=am, plan=plan(1, 4, "invitation"))  # waiting for approval
+    approved = plan(2, 1)
+    services.visit_plan_submit(user=am, plan=approved)
+    services.visit_plan_approve(user=bm, plan=approved)
+    rejected = plan(3, 5)
+    services.visit_plan_submit(user=am, plan=rejected)
+    services.visit_plan_reject(user=bm, plan=rejected, reason="与上周拜访重复，请合并")
+    done = plan(4, 2)
+    services.visit_plan_submit(user=am, plan=done)
+    services.visit_plan_approve(user=bm, plan=done)
+    VisitPlan.objects.filter(pk=done.pk).update(planned_at=now - timedelta(days=2))
+    done.refresh_from_db()
+    services.visit_plan_complete(
+        user=am, plan=done, presented="介绍了公司研究服务与资产配置方案",
+        investment_direction="红利低波", expected_return="6%-8%", risk_control="回撤不超过10%",
+        risk_preference="稳健", proposal="配置红利ETF与短债基金", next_steps="一周后回访确认方案",
+        next_step_on=(now + timedelta(days=7)).date(), research_request="客户希望了解REITs产品",
+    )  # fmt: skip
+    services.visit_plan_cancel(user=am, plan=plan(5, 6))
+    services.quota_set(user=bm, account_manager=am, contacts_target=5, patrols_target=2)
+    services.quota_set(
+        user=bm, account_manager=users["am_bj2"], contacts_target=4, patrols_target=1
+    )
+    for c in clients[6:9]:
+        services.quota_log(user=am, kind=QuotaLog.Kind.CONTACT, client=c, note="电话问候")
+    services.quota_log(user=am, kind=QuotaLog.Kind.PATROL, room="大户室A", note="巡视正常")
+    sheet = services.consultation_file(
+        user=am, client=clients[0], advisor=adv, question="持仓集中在白酒板块，是否需要调整？"
+    )
+    services.consultation_file(
+        user=am, client=clients[1], advisor=adv, question="想了解可转债的投资机会"
+    )
+    services.consultation_answer(user=adv, consultation=sheet, analysis="行业集中度偏高",
+                                 advice="建议分散配置，降低单一行业占比",
+                                 products=[{"name": "沪深300ETF", "risk_level": "R3"}]
+                                 if clients[0].risk_level >= "C3" else [])  # fmt: skip
+    meeting = services.event_create(user=bm, kind=Event.Kind.EXCHANGE_MEETING,
+                                    title="周三大中户交流会", starts_at=now - timedelta(days=1),
+                                    place="营业部多功能厅")  # fmt: skip
+    services.event_invite_segment(user=bm, event=meeting, tiers=["vip", "hnw"])
+    for i, inv in enumerate(meeting.invitations.all()[:20]):
+        inv.status = Invitation.Status.ATTENDED if i % 3 else Invitation.Status.NO_SHOW
+        inv.save()
+    gala = services.event_create(
+        user=bm,
+        kind=Event.Kind.VIP_GATHERING,
+        title="年度VIP客户联谊会",
+        starts_at=now + timedelta(days=20),
+        place="金融街酒店",
+    )
+    services.event_invite_segment(user=bm, event=gala, tiers=["hnw", "ultra"])
+    stdout.write(f"  {VisitPlan.objects.count()} visit plans, 2 events")

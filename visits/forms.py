@@ -1,0 +1,166 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from clients.forms import StaffChoiceField, staff_choices
+from clients.models import Client, Stage, Tier
+from crm.forms import DateInput, DateTimeLocalInput
+from crm.models import Role
+
+from .models import Event, Invitation, ProductLevel, QuotaLog, VisitPlan
+
+User = get_user_model()
+DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+
+class ClientNumberField(forms.CharField):
+    """A client number typed by the user, resolved to a client the user may see."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label", _("Client number"))
+        kwargs.setdefault("max_length", 20)
+        super().__init__(*args, **kwargs)
+
+
+class ClientByNumberMixin:
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_client_no(self):
+        number = (self.cleaned_data.get("client_no") or "").strip()
+        if not number:
+            return None
+        client = Client.objects.visible_to(self.user).filter(client_no=number).first()
+        if client is None:
+            raise forms.ValidationError(_("No client with this number among your clients."))
+        return client
+
+
+class VisitPlanForm(ClientByNumberMixin, forms.Form):
+    client_no = ClientNumberField()
+    kind = forms.ChoiceField(label=_("Type"), choices=VisitPlan.Kind.choices)
+    planned_at = forms.DateTimeField(
+        label=_("Planned for"), widget=DateTimeLocalInput(), input_formats=DT_FORMATS
+    )
+    place = forms.CharField(label=_("Place"), max_length=200)
+    purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 2}))
+    analysis = forms.CharField(
+        label=_("Preparation and analysis"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for rejection"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class VisitRecordForm(forms.Form):
+    presented = forms.CharField(
+        label=_("What was presented"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    investment_direction = forms.CharField(label=_("Investment direction"), required=False)
+    expected_return = forms.CharField(label=_("Expected return"), required=False)
+    risk_control = forms.CharField(label=_("Risk control wishes"), required=False)
+    risk_preference = forms.CharField(label=_("Risk preference"), required=False)
+    proposal = forms.CharField(
+        label=_("First proposal"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    next_steps = forms.CharField(
+        label=_("Next steps"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    next_step_on = forms.DateField(label=_("Next step on"), required=False, widget=DateInput())
+    research_request = forms.CharField(
+        label=_("Request to the research side"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class QuotaLogForm(ClientByNumberMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=QuotaLog.Kind.choices)
+    client_no = ClientNumberField(required=False)
+    room = forms.CharField(label=_("Room (大户室)"), required=False, max_length=50)
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+
+class QuotaSetForm(forms.Form):
+    account_manager = StaffChoiceField(label=_("Account manager"), queryset=User.objects.none())
+    contacts_target = forms.IntegerField(
+        label=_("Key-client contacts per day"), min_value=0, max_value=100
+    )
+    patrols_target = forms.IntegerField(label=_("Room patrols per day"), min_value=0, max_value=50)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account_manager"].queryset = staff_choices(user, [Role.ACCOUNT_MANAGER])
+
+
+class ConsultationForm(ClientByNumberMixin, forms.Form):
+    client_no = ClientNumberField()
+    advisor = StaffChoiceField(label=_("Investment advisor"), queryset=User.objects.none())
+    question = forms.CharField(
+        label=_("The client's question"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["advisor"].queryset = staff_choices(user, [Role.ADVISOR])
+
+
+class AnswerForm(forms.Form):
+    analysis = forms.CharField(label=_("Analysis"), widget=forms.Textarea(attrs={"rows": 4}))
+    advice = forms.CharField(label=_("Advice"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProductForm(forms.Form):
+    name = forms.CharField(label=_("Product"), max_length=100, required=False)
+    risk_level = forms.ChoiceField(
+        label=_("Risk level"), required=False, choices=[("", "—"), *ProductLevel.choices]
+    )
+    client_insists_in_writing = forms.BooleanField(
+        label=_("Client insists in writing"), required=False
+    )
+    special_warning_given = forms.BooleanField(
+        label=_("Special risk warning given"), required=False
+    )
+
+
+ProductFormSet = forms.formset_factory(ProductForm, extra=3, max_num=10)
+
+
+class DeliverForm(forms.Form):
+    note = forms.CharField(label=_("How the advice was delivered"), max_length=200)
+
+
+class EventForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type"), choices=Event.Kind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"), widget=DateTimeLocalInput(), input_formats=DT_FORMATS
+    )
+    place = forms.CharField(label=_("Place"), max_length=200)
+    capacity = forms.IntegerField(label=_("Capacity"), required=False, min_value=1)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class InviteForm(forms.Form):
+    tiers = forms.MultipleChoiceField(
+        label=_("Tiers"), choices=Tier.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    stages = forms.MultipleChoiceField(
+        label=_("Stages"),
+        required=False,
+        choices=[c for c in Stage.choices if c[0] != "potential"],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class InvitationStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Invitation.Status.choices)
+    feedback = forms.CharField(required=False, max_length=300)

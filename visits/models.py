@@ -1,0 +1,353 @@
+"""Visits (客户拜访), on-site service, consultation sheets (咨询表) and client events."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+from crm.models import Branch, Role, staff_of
+
+
+def _branch_scope(qs, user, *, own_field: str | None):
+    """Branch roles see the branch; account managers and advisors what is theirs."""
+    staff = staff_of(user)
+    if staff is None:
+        return qs.none()
+    if staff.sees_all_branches:
+        return qs
+    if staff.role in (Role.ACCOUNT_MANAGER, Role.ADVISOR) and own_field:
+        client_side = (
+            "client__owner_id" if staff.role == Role.ACCOUNT_MANAGER else ("client__advisor_id")
+        )
+        return qs.filter(Q(**{own_field: user.pk}) | Q(**{client_side: user.pk}))
+    return qs.filter(branch_id=staff.branch_id)
+
+
+class VisitPlanQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return _branch_scope(self, user, own_field="owner_id")
+
+
+class VisitPlan(models.Model):
+    class Kind(models.TextChoices):
+        DOOR_TO_DOOR = "door_to_door", _("Door-to-door visit")
+        INVITATION = "invitation", _("Invitation to the branch")
+        PATROL = "patrol", _("On-site patrol")
+        EVENT = "event", _("Event")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="visit_plans", verbose_name=_("client")
+    )
+    other_clients = models.ManyToManyField(
+        Client, blank=True, related_name="+", verbose_name=_("other clients (group)")
+    )
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="visit_plans",
+        verbose_name=_("account manager"),
+    )
+    kind = models.CharField(_("type"), max_length=14, choices=Kind.choices)
+    planned_at = models.DateTimeField(_("planned for"))
+    place = models.CharField(_("place"), max_length=200)
+    purpose = models.TextField(_("purpose"))
+    analysis = models.TextField(_("preparation and analysis"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reject_reason = models.TextField(_("reason for rejection"), blank=True)
+    record_due_at = models.DateTimeField(_("record due"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = VisitPlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit plan")
+        verbose_name_plural = _("visit plans")
+        ordering = ["planned_at", "id"]
+        indexes = [
+            models.Index(fields=["owner", "planned_at"]),
+            models.Index(fields=["branch", "status", "planned_at"]),
+            models.Index(fields=["record_due_at"], condition=Q(status="approved"),
+                         name="visit_record_due_idx"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.planned_at:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("visits:detail", args=[self.pk])
+
+
+class VisitRecord(models.Model):
+    """The three phases on one form: what was presented, the needs heard, the follow-up."""
+
+    plan = models.OneToOneField(VisitPlan, on_delete=models.CASCADE, related_name="record")
+    presented = models.TextField(_("what was presented"))
+    investment_direction = models.CharField(_("investment direction"), max_length=200, blank=True)
+    expected_return = models.CharField(_("expected return"), max_length=100, blank=True)
+    risk_control = models.CharField(_("risk control wishes"), max_length=200, blank=True)
+    risk_preference = models.CharField(_("risk preference"), max_length=100, blank=True)
+    proposal = models.TextField(_("first proposal"), blank=True)
+    next_steps = models.TextField(_("next steps"), blank=True)
+    next_step_on = models.DateField(_("next step on"), null=True, blank=True)
+    research_request = models.TextField(
+        _("request to the research side"), blank=True,
+        help_text=_("A product need the research department should look at."),
+    )  # fmt: skip
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("visit record")
+        verbose_name_plural = _("visit records")
+
+    def __str__(self) -> str:
+        return f"{self.plan}"
+
+
+class DailyQuota(models.Model):
+    """An account manager's daily targets, set by the branch manager."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="daily_quota",
+        verbose_name=_("account manager"),
+    )
+    contacts_target = models.PositiveSmallIntegerField(_("key-client contacts per day"), default=5)
+    patrols_target = models.PositiveSmallIntegerField(_("room patrols per day"), default=2)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("daily quota")
+        verbose_name_plural = _("daily quotas")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.contacts_target}/{self.patrols_target}"
+
+
+class QuotaLogQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return _branch_scope(self, user, own_field="user_id")
+
+
+class QuotaLog(models.Model):
+    class Kind(models.TextChoices):
+        CONTACT = "contact", _("Key-client contact")
+        PATROL = "patrol", _("Room patrol")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quota_logs"
+    )
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(_("day"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    client = models.ForeignKey(
+        Client,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("client"),
+    )
+    room = models.CharField(_("room (大户室)"), max_length=50, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = QuotaLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["branch", "day"]), models.Index(fields=["user", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.day} {self.kind}"
+
+
+class ConsultationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        staff = staff_of(user)
+        if staff is not None and staff.role == Role.ADVISOR:
+            return self.filter(Q(advisor_id=user.pk) | Q(client__advisor_id=user.pk))
+        return _branch_scope(self, user, own_field="filed_by_id")
+
+
+class Consultation(models.Model):
+    """Consultation sheet: holdings and question in, analysis and advice out, in time."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for advice")
+        ANSWERED = "answered", _("Advice written")
+        DELIVERED = "delivered", _("Delivered to the client")
+
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="consultations", verbose_name=_("client")
+    )
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("filed by"),
+    )
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="consultations",
+        verbose_name=_("advisor"),
+    )
+    question = models.TextField(_("question"))
+    holdings = models.JSONField(_("holdings"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    created_at = models.DateTimeField(_("filed at"), default=timezone.now)
+    due_at = models.DateTimeField(_("advice due"))
+    analysis = models.TextField(_("analysis"), blank=True)
+    advice = models.TextField(_("advice"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_in_time = models.BooleanField(null=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivery_note = models.CharField(_("how it was delivered"), max_length=200, blank=True)
+
+    objects = ConsultationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("consultation sheet")
+        verbose_name_plural = _("consultation sheets")
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["advisor", "status", "due_at"]),
+            models.Index(fields=["branch", "status", "due_at"]),
+            models.Index(fields=["due_at"], condition=Q(status="open"),
+                         name="consultation_open_due_idx"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.created_at:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("visits:consultation", args=[self.pk])
+
+
+class ProductLevel(models.TextChoices):
+    R1 = "R1", "R1"
+    R2 = "R2", "R2"
+    R3 = "R3", "R3"
+    R4 = "R4", "R4"
+    R5 = "R5", "R5"
+
+
+class AdvisedProduct(models.Model):
+    """A product named in the advice, with its risk level and the suitability outcome."""
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="products"
+    )
+    name = models.CharField(_("product"), max_length=100)
+    risk_level = models.CharField(
+        _("product risk level"), max_length=2, choices=ProductLevel.choices
+    )
+    above_client_level = models.BooleanField(_("above the client's level"), default=False)
+    client_insists_in_writing = models.BooleanField(_("client insists in writing"), default=False)
+    special_warning_given_at = models.DateTimeField(
+        _("special risk warning given at"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("advised product")
+        verbose_name_plural = _("advised products")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.risk_level}"
+
+
+class EventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return _branch_scope(self, user, own_field=None)
+
+
+class Event(models.Model):
+    class Kind(models.TextChoices):
+        EXCHANGE_MEETING = "exchange", _("Weekly exchange meeting (大中户交流会)")
+        VIP_GATHERING = "vip", _("VIP gathering (VIP客户联谊会)")
+        EDUCATION = "education", _("Investor education")
+
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("starts at"))
+    place = models.CharField(_("place"), max_length=200)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["-starts_at"]
+        indexes = [models.Index(fields=["branch", "-starts_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("visits:event", args=[self.pk])
+
+
+class Invitation(models.Model):
+    class Status(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        ATTENDED = "attended", _("Attended")
+        NO_SHOW = "no_show", _("Did not come")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invitations")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.INVITED
+    )
+    feedback = models.CharField(_("feedback"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "client"], name="invitation_once"),
+        ]
+        indexes = [models.Index(fields=["client", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.client_id} {self.status}"

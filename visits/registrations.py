@@ -1,0 +1,139 @@
+"""What visits plug into the kernel and the client file."""
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from clients.timeline import Entry, register_provider
+from crm.dashboard import Panel, register_panel
+from crm.demo import register_seeder
+from crm.models import Role
+from crm.roles import ALL, grant
+from crm.sla import Clock, declare_policy, register_clock
+from crm.workbench import Section, register_section
+
+from . import selectors
+from .models import Consultation, Invitation, VisitPlan
+
+
+def _visit_entries(client, limit):
+    plans = (
+        VisitPlan.objects.filter(Q(client=client) | Q(other_clients=client), status="completed")
+        .select_related("record").order_by("-planned_at").distinct()[:limit]
+    )  # fmt: skip
+    return [
+        Entry(at=p.planned_at, kind="visit",
+              title=_("Visit: %(kind)s") % {"kind": p.get_kind_display()},
+              detail=p.record.presented[:80] if hasattr(p, "record") else "",
+              url=p.get_absolute_url())
+        for p in plans
+    ]  # fmt: skip
+
+
+def _event_entries(client, limit):
+    rows = (
+        Invitation.objects.filter(client=client, status="attended").select_related("event")
+        .order_by("-event__starts_at")[:limit]
+    )  # fmt: skip
+    return [Entry(at=i.event.starts_at, kind="event",
+                  title=_("Attended: %(title)s") % {"title": i.event.title},
+                  url=i.event.get_absolute_url()) for i in rows]  # fmt: skip
+
+
+def _consultation_entries(client, limit):
+    rows = Consultation.objects.filter(client=client).order_by("-created_at")[:limit]
+    return [Entry(at=c.created_at, kind="consultation",
+                  title=_("Consultation: %(status)s") % {"status": c.get_status_display()},
+                  detail=c.question[:80], url=c.get_absolute_url()) for c in rows]  # fmt: skip
+
+
+def _visit_counts(today):
+    rows = (VisitPlan.objects.filter(status="approved", planned_at__date__lte=today)
+            .values("owner_id").annotate(n=Count("id")))  # fmt: skip
+    return {r["owner_id"]: r["n"] for r in rows}
+
+
+def _consultation_counts(today):
+    rows = (Consultation.objects.filter(status="open", due_at__date__lte=today)
+            .values("advisor_id").annotate(n=Count("id")))  # fmt: skip
+    return {r["advisor_id"]: r["n"] for r in rows}
+
+
+def _panel(request, scope):
+    return selectors.visit_panel(scope)
+
+
+def _seed(users, stdout):
+    from .demo import seed_visits
+
+    seed_visits(users, stdout)
+
+
+def register() -> None:
+    declare_policy("visit.record", name="拜访记录填写", target_value=1, target_unit="workdays",
+                   warn_before_minutes=4 * 60, escalation_roles=[Role.BRANCH_MANAGER],
+                   escalation_interval_minutes=24 * 60)  # fmt: skip
+    declare_policy(
+        "consultation.answer",
+        name="咨询表答复",
+        target_value=2,
+        target_unit="workdays",
+        warn_before_minutes=4 * 60,
+        escalation_roles=[Role.BRANCH_MANAGER],
+        escalation_interval_minutes=24 * 60,
+    )
+    register_clock(Clock(
+        name="visit.record", model=VisitPlan, due_field="record_due_at",
+        policy_code="visit.record", open_filter=Q(status="approved"),
+        recipients=lambda plans: {p.pk: {p.owner_id} for p in plans},
+        describe=lambda p: str(_("record the visit to %(client)s") % {"client": p.client.name}),
+        url=lambda p: reverse("visits:detail", args=[p.pk]),
+        select_related=("client",),
+    ))  # fmt: skip
+    register_clock(Clock(
+        name="consultation.answer", model=Consultation, due_field="due_at",
+        policy_code="consultation.answer", open_filter=Q(status="open"),
+        recipients=lambda sheets: {s.pk: {s.advisor_id} for s in sheets},
+        describe=lambda s: str(_("answer consultation sheet %(id)s") % {"id": s.pk}),
+        url=lambda s: reverse("visits:consultation", args=[s.pk]),
+        start_field="created_at",
+    ))  # fmt: skip
+    register_section(Section(
+        key="visits", title=_("My visits this week"), template="visits/workbench/visits.html",
+        items=selectors.my_visits, roles=frozenset({Role.ACCOUNT_MANAGER}),
+        agenda_counts=_visit_counts, url_name="visits:list", order=12,
+    ))  # fmt: skip
+    register_section(Section(
+        key="visit_approvals", title=_("Visit plans to approve"),
+        template="visits/workbench/approvals.html", items=selectors.approvals_for,
+        roles=frozenset({Role.BRANCH_MANAGER}), url_name="visits:approvals", order=11,
+    ))  # fmt: skip
+    register_section(Section(
+        key="consultations", title=_("My consultation queue"),
+        template="visits/workbench/consultations.html", items=selectors.consultation_queue,
+        roles=frozenset({Role.ADVISOR}), agenda_counts=_consultation_counts,
+        url_name="visits:consultations", order=10,
+    ))  # fmt: skip
+    register_panel(Panel(
+        key="visits", title=_("Visits, quota and consultations this month"),
+        template="visits/dashboard/panel.html", context=_panel,
+        roles=frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ}), order=40,
+    ))  # fmt: skip
+    register_provider("visit", _visit_entries)
+    register_provider("event", _event_entries)
+    register_provider("consultation", _consultation_entries)
+    register_seeder(50, "visits", _seed)
+    grant(
+        ALL - {Role.INTEGRATION},
+        "visits.view_visitplan",
+        "visits.view_consultation",
+        "visits.view_event",
+    )
+    grant(
+        {Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.HQ},
+        "visits.add_visitplan",
+        "visits.change_visitplan",
+        "visits.add_consultation",
+        "visits.add_event",
+    )
+    grant({Role.ADVISOR}, "visits.change_consultation")

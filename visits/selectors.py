@@ -1,0 +1,101 @@
+"""Reads of visits that need thought."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from crm.models import Role, StaffProfile
+
+from .models import Consultation, Invitation, QuotaLog, VisitPlan
+
+
+def my_visits(user, today: date) -> list[VisitPlan]:
+    return list(
+        VisitPlan.objects.filter(owner=user, status__in=["approved", "submitted", "draft"],
+                                 planned_at__date__lte=today + timedelta(days=7))
+        .select_related("client").order_by("planned_at")[:10]
+    )  # fmt: skip
+
+
+def approvals_for(user, today: date) -> list[VisitPlan]:
+    return list(
+        VisitPlan.objects.visible_to(user).filter(status="submitted")
+        .select_related("client", "owner").order_by("planned_at")[:10]
+    )  # fmt: skip
+
+
+def consultation_queue(user, today: date) -> list[Consultation]:
+    return list(
+        Consultation.objects.filter(advisor=user, status="open")
+        .select_related("client").order_by("due_at")[:10]
+    )  # fmt: skip
+
+
+def week_of(day: date) -> list[date]:
+    start = day - timedelta(days=day.weekday())
+    return [start + timedelta(days=i) for i in range(7)]
+
+
+def quota_board(*, branch_ids, day: date) -> list[dict]:
+    """Per account manager: targets and what was logged on `day`, in one query."""
+    from django.db.models import IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    def logged(kind):
+        return Coalesce(Subquery(
+            QuotaLog.objects.filter(user_id=OuterRef("user_id"), day=day, kind=kind)
+            .values("user_id").annotate(n=Count("id")).values("n"),
+            output_field=IntegerField(),
+        ), Value(0))  # fmt: skip
+
+    staff = (
+        StaffProfile.objects.filter(role=Role.ACCOUNT_MANAGER)
+        .select_related("user")
+        .annotate(
+            contacts_target=Coalesce("user__daily_quota__contacts_target", Value(5)),
+            patrols_target=Coalesce("user__daily_quota__patrols_target", Value(2)),
+            contacts=logged("contact"),
+            patrols=logged("patrol"),
+        )
+        .order_by("user__username")
+    )
+    if branch_ids is not None:
+        staff = staff.filter(branch_id__in=branch_ids)
+    return [
+        {"user": s.user, "contacts": s.contacts, "patrols": s.patrols,
+         "contacts_target": s.contacts_target, "patrols_target": s.patrols_target,
+         "met": s.contacts >= s.contacts_target and s.patrols >= s.patrols_target}
+        for s in staff
+    ]  # fmt: skip
+
+
+def visit_panel(scope, today: date | None = None) -> dict:
+    today = today or timezone.localdate()
+    month_start = today.replace(day=1)
+    plans = scope.apply(VisitPlan.objects.filter(planned_at__date__gte=month_start))
+    counts = plans.aggregate(
+        planned=Count("id"),
+        approved=Count("id", filter=Q(status__in=["approved", "completed"])),
+        completed=Count("id", filter=Q(status="completed")),
+        waiting=Count("id", filter=Q(status="submitted")),
+    )
+    sheets = scope.apply(Consultation.objects.filter(answered_at__date__gte=month_start))
+    on_time = sheets.aggregate(n=Count("id"), in_time=Count("id", filter=Q(answered_in_time=True)))
+    invitations = scope.apply(
+        Invitation.objects.filter(
+            event__starts_at__date__gte=month_start, event__starts_at__date__lte=today
+        ),
+        "event__branch_id",
+    ).aggregate(invited=Count("id"), attended=Count("id", filter=Q(status="attended")))
+    board = quota_board(branch_ids=scope.branch_ids, day=today)
+    return {
+        **counts,
+        "consultations": on_time["n"],
+        "on_time_rate": round(on_time["in_time"] * 100 / on_time["n"]) if on_time["n"] else None,
+        **invitations,
+        "quota_met": sum(1 for r in board if r["met"]),
+        "quota_people": len(board),
+    }

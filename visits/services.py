@@ -1,0 +1,424 @@
+"""Visit plans and records, daily quota, consultation sheets with the suitability rule,
+and client events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients import services as client_services
+from clients.models import Client, InvestorClass
+from clients.selectors import latest_holdings
+from crm.models import Role, staff_of
+from crm.services import TransitionNotAllowed, notify
+from crm.sla import compute_deadline, get_policy
+
+from .models import (
+    AdvisedProduct,
+    Consultation,
+    DailyQuota,
+    Event,
+    Invitation,
+    QuotaLog,
+    VisitPlan,
+    VisitRecord,
+)
+from .signals import visit_completed
+
+RECORD_POLICY = "visit.record"
+CONSULTATION_POLICY = "consultation.answer"
+PREFERENCE_FIELDS = ("investment_direction", "expected_return", "risk_control",
+                     "risk_preference")  # fmt: skip
+
+
+def _role(user, *roles):
+    staff = staff_of(user)
+    if staff is None or staff.role not in roles:
+        raise PermissionDenied(_("Your role may not do this."))
+    return staff
+
+
+def _transition(plan_id: int, allowed: tuple, to_status: str, change=None) -> VisitPlan:
+    with transaction.atomic():
+        plan = VisitPlan.objects.select_for_update().get(pk=plan_id)
+        if plan.status not in allowed:
+            raise TransitionNotAllowed(
+                _("Not possible while the plan is %(status)s.")
+                % {"status": plan.get_status_display()}
+            )
+        if change is not None:
+            change(plan)
+        plan.status = to_status
+        plan.save()
+    return plan
+
+
+# --- Visit plans ------------------------------------------------------------------------
+def visit_plan_create(
+    *,
+    user,
+    client: Client,
+    kind: str,
+    planned_at: datetime,
+    place: str,
+    purpose: str,
+    analysis: str = "",
+    other_clients=(),
+) -> VisitPlan:
+    _role(user, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER)
+    errors = {}
+    if not Client.objects.visible_to(user).filter(pk=client.pk).exists():
+        errors["client"] = [_("No such client.")]
+    if kind not in VisitPlan.Kind.values:
+        errors["kind"] = [_("Choose the type of visit.")]
+    if planned_at <= timezone.now():
+        errors["planned_at"] = [_("Plan the visit in the future.")]
+    if not (place or "").strip():
+        errors["place"] = [_("Where will the visit take place?")]
+    if not (purpose or "").strip():
+        errors["purpose"] = [_("State the purpose of the visit.")]
+    if errors:
+        raise ValidationError(errors)
+    plan = VisitPlan.objects.create(
+        client=client, branch=client.branch, owner=user, kind=kind, planned_at=planned_at,
+        place=place.strip(), purpose=purpose.strip(), analysis=(analysis or "").strip(),
+    )  # fmt: skip
+    if other_clients:
+        plan.other_clients.set(
+            Client.objects.visible_to(user).filter(pk__in=[c.pk for c in other_clients])
+        )
+    return plan
+
+
+def visit_plan_submit(*, user, plan: VisitPlan) -> VisitPlan:
+    if plan.owner_id != user.pk:
+        raise PermissionDenied(_("Only the account manager who wrote the plan submits it."))
+
+    def change(p):
+        p.submitted_at = timezone.now()
+
+    plan = _transition(
+        plan.pk,
+        (VisitPlan.Status.DRAFT, VisitPlan.Status.REJECTED),
+        VisitPlan.Status.SUBMITTED,
+        change,
+    )
+    from crm.models import StaffProfile
+
+    managers = [s.user for s in StaffProfile.objects.filter(branch_id=plan.branch_id,
+                                                            role=Role.BRANCH_MANAGER)
+                .select_related("user")]  # fmt: skip
+    notify(
+        users=managers,
+        title=_("Visit plan to approve: %(client)s") % {"client": plan.client},
+        url=plan.get_absolute_url(),
+    )
+    return plan
+
+
+def _check_approver(user, plan: VisitPlan) -> None:
+    staff = _role(user, Role.BRANCH_MANAGER, Role.HQ)
+    if staff.role == Role.BRANCH_MANAGER and staff.branch_id != plan.branch_id:
+        raise PermissionDenied(_("Only the branch manager of the client's branch approves."))
+
+
+def visit_plan_approve(*, user, plan: VisitPlan) -> VisitPlan:
+    _check_approver(user, plan)
+
+    def change(p):
+        p.decided_by, p.decided_at = user, timezone.now()
+        policy = get_policy(RECORD_POLICY)
+        p.record_due_at = compute_deadline(policy, max(p.planned_at, timezone.now()))
+
+    plan = _transition(plan.pk, (VisitPlan.Status.SUBMITTED,), VisitPlan.Status.APPROVED, change)
+    notify(
+        users=[plan.owner],
+        title=_("Visit plan approved: %(client)s") % {"client": plan.client},
+        url=plan.get_absolute_url(),
+    )
+    return plan
+
+
+def visit_plan_reject(*, user, plan: VisitPlan, reason: str) -> VisitPlan:
+    _check_approver(user, plan)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Give the reason for rejecting the plan.")]})
+
+    def change(p):
+        p.decided_by, p.decided_at, p.reject_reason = user, timezone.now(), reason.strip()
+
+    plan = _transition(plan.pk, (VisitPlan.Status.SUBMITTED,), VisitPlan.Status.REJECTED, change)
+    notify(
+        users=[plan.owner],
+        title=_("Visit plan rejected: %(client)s") % {"client": plan.client},
+        body=reason.strip(),
+        url=plan.get_absolute_url(),
+    )
+    return plan
+
+
+def visit_plan_cancel(*, user, plan: VisitPlan) -> VisitPlan:
+    if plan.owner_id != user.pk:
+        _check_approver(user, plan)
+    return _transition(plan.pk, (VisitPlan.Status.DRAFT, VisitPlan.Status.SUBMITTED,
+                                 VisitPlan.Status.APPROVED, VisitPlan.Status.REJECTED),
+                       VisitPlan.Status.CANCELLED)  # fmt: skip
+
+
+def visit_plan_complete(*, user, plan: VisitPlan, presented: str, **record) -> VisitRecord:
+    """Record the visit; the needs heard update the client's preferences (with history)."""
+    if plan.owner_id != user.pk:
+        raise PermissionDenied(_("The account manager who made the visit records it."))
+    if not (presented or "").strip():
+        raise ValidationError({"presented": [_("Say what was presented.")]})
+    fields = {f.name for f in VisitRecord._meta.fields}
+    record = {k: v for k, v in record.items() if k in fields}
+    with transaction.atomic():
+        plan = _transition(plan.pk, (VisitPlan.Status.APPROVED,), VisitPlan.Status.COMPLETED)
+        created = VisitRecord.objects.create(
+            plan=plan, presented=presented.strip(), recorded_by=user, **record
+        )
+        needs = {f: (record.get(f) or "").strip() for f in PREFERENCE_FIELDS}
+        needs = {f: v for f, v in needs.items() if v}
+        if needs:
+            client_services.client_update(
+                user=user, client=plan.client, data=needs,
+                reason=_("Needs recorded at the visit of %(day)s")
+                % {"day": timezone.localtime(plan.planned_at).date().isoformat()},
+            )  # fmt: skip
+        transaction.on_commit(
+            lambda: visit_completed.send(sender=VisitPlan, plan=plan, record=created)
+        )
+    return created
+
+
+# --- Daily quota and patrols ---------------------------------------------------------
+def quota_set(*, user, account_manager, contacts_target: int, patrols_target: int):
+    staff = _role(user, Role.BRANCH_MANAGER, Role.HQ)
+    target = staff_of(account_manager)
+    if target is None or target.role != Role.ACCOUNT_MANAGER:
+        raise ValidationError({"account_manager": [_("Choose an account manager.")]})
+    if staff.role == Role.BRANCH_MANAGER and target.branch_id != staff.branch_id:
+        raise PermissionDenied(_("Only for account managers of your branch."))
+    quota, _created = DailyQuota.objects.update_or_create(
+        user=account_manager,
+        defaults={"contacts_target": contacts_target, "patrols_target": patrols_target,
+                  "set_by": user},
+    )  # fmt: skip
+    return quota
+
+
+def quota_log(
+    *,
+    user,
+    kind: str,
+    client: Client | None = None,
+    room: str = "",
+    note: str = "",
+    day: date | None = None,
+) -> QuotaLog:
+    staff = _role(user, Role.ACCOUNT_MANAGER)
+    if kind not in QuotaLog.Kind.values:
+        raise ValidationError({"kind": [_("Choose contact or patrol.")]})
+    if kind == QuotaLog.Kind.CONTACT and client is None:
+        raise ValidationError({"client": [_("Choose the client contacted.")]})
+    if kind == QuotaLog.Kind.PATROL and not (room or "").strip():
+        raise ValidationError({"room": [_("Which room was patrolled?")]})
+    if client is not None and not Client.objects.visible_to(user).filter(pk=client.pk).exists():
+        raise ValidationError({"client": [_("No such client.")]})
+    return QuotaLog.objects.create(
+        user=user,
+        branch_id=staff.branch_id,
+        day=day or timezone.localdate(),
+        kind=kind,
+        client=client,
+        room=(room or "").strip(),
+        note=(note or "").strip(),
+    )
+
+
+# --- Consultation sheets -------------------------------------------------------------
+def holdings_of(client: Client) -> list[dict]:
+    _day, holdings = latest_holdings(client)
+    return [{"security_code": h.security_code, "security_name": h.security_name,
+             "quantity": str(h.quantity), "cost": str(h.cost), "price": str(h.price)}
+            for h in holdings]  # fmt: skip
+
+
+def consultation_file(
+    *, user, client: Client, advisor, question: str, holdings: list | None = None
+) -> Consultation:
+    _role(user, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER)
+    errors = {}
+    if not Client.objects.visible_to(user).filter(pk=client.pk).exists():
+        errors["client"] = [_("No such client.")]
+    advisor_staff = staff_of(advisor)
+    if advisor_staff is None or advisor_staff.role != Role.ADVISOR:
+        errors["advisor"] = [_("Choose an investment advisor.")]
+    if not (question or "").strip():
+        errors["question"] = [_("Write the client's question.")]
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    sheet = Consultation.objects.create(
+        client=client, branch=client.branch, filed_by=user, advisor=advisor,
+        question=question.strip(), holdings=holdings if holdings is not None else
+        holdings_of(client), created_at=now,
+        due_at=compute_deadline(get_policy(CONSULTATION_POLICY), now),
+    )  # fmt: skip
+    notify(
+        users=[advisor],
+        title=_("Consultation sheet: %(client)s") % {"client": client},
+        url=sheet.get_absolute_url(),
+    )
+    return sheet
+
+
+LEVEL = {f"C{i}": i for i in range(1, 6)}
+
+
+def product_suitability(client: Client, risk_level: str) -> str:
+    """'ok', 'needs_warning' (above the client's level) or 'blocked' (lowest category)."""
+    product = int(risk_level[1])
+    if client.investor_class == InvestorClass.PROFESSIONAL:
+        return "ok"
+    if client.lowest_category:
+        return "ok" if product <= 1 else "blocked"
+    allowed = LEVEL.get(client.risk_level, 0)
+    return "ok" if product <= allowed else "needs_warning"
+
+
+def consultation_answer(
+    *,
+    user,
+    consultation: Consultation,
+    analysis: str,
+    advice: str,
+    products: list[dict] | None = None,
+) -> Consultation:
+    """The advisor's analysis and advice. A product above the client's level is refused for
+    the lowest category and otherwise needs the client's written insistence and the special
+    risk warning, recorded here before the advice is stored."""
+    if consultation.advisor_id != user.pk:
+        _role(user, Role.BRANCH_MANAGER, Role.HQ)
+    errors: dict[str, list] = {}
+    if not (analysis or "").strip():
+        errors["analysis"] = [_("Write the analysis.")]
+    if not (advice or "").strip():
+        errors["advice"] = [_("Write the advice.")]
+    rows = []
+    client = consultation.client
+    for i, product in enumerate(products or []):
+        level = product.get("risk_level")
+        if level not in ("R1", "R2", "R3", "R4", "R5") or not (product.get("name") or "").strip():
+            errors[f"products[{i}]"] = [_("Each product needs a name and a level R1 to R5.")]
+            continue
+        verdict = product_suitability(client, level)
+        if verdict == "blocked":
+            errors[f"products[{i}]"] = [
+                _("%(name)s (%(level)s) cannot be advised: the client is in the lowest category.")
+                % {"name": product["name"], "level": level}
+            ]
+        elif verdict == "needs_warning" and not (
+            product.get("client_insists_in_writing") and product.get("special_warning_given")
+        ):
+            errors[f"products[{i}]"] = [
+                _(
+                    "%(name)s (%(level)s) is above the client's level %(client)s: record the "
+                    "client's written insistence and the special risk warning first."
+                )
+                % {"name": product["name"], "level": level, "client": client.risk_level or "—"}
+            ]
+        rows.append((product, verdict))
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        sheet = Consultation.objects.select_for_update().get(pk=consultation.pk)
+        if sheet.status != Consultation.Status.OPEN:
+            raise TransitionNotAllowed(_("This sheet has already been answered."))
+        sheet.analysis, sheet.advice = analysis.strip(), advice.strip()
+        sheet.status, sheet.answered_at = Consultation.Status.ANSWERED, now
+        sheet.answered_in_time = now <= sheet.due_at
+        sheet.save()
+        AdvisedProduct.objects.bulk_create([
+            AdvisedProduct(
+                consultation=sheet, name=p["name"].strip()[:100], risk_level=p["risk_level"],
+                above_client_level=verdict == "needs_warning",
+                client_insists_in_writing=bool(p.get("client_insists_in_writing")),
+                special_warning_given_at=now if verdict == "needs_warning" else None,
+            )
+            for p, verdict in rows
+        ])  # fmt: skip
+    notify(
+        users=[sheet.filed_by],
+        title=_("Advice ready: %(client)s") % {"client": client},
+        url=sheet.get_absolute_url(),
+    )
+    return sheet
+
+
+def consultation_deliver(*, user, consultation: Consultation, note: str) -> Consultation:
+    if not (note or "").strip():
+        raise ValidationError({"note": [_("Say how the advice was delivered.")]})
+    updated = Consultation.objects.filter(
+        pk=consultation.pk, status=Consultation.Status.ANSWERED
+    ).update(status=Consultation.Status.DELIVERED, delivered_at=timezone.now(),
+             delivery_note=note.strip()[:200])  # fmt: skip
+    if not updated:
+        raise TransitionNotAllowed(_("Only answered sheets can be delivered."))
+    consultation.refresh_from_db()
+    return consultation
+
+
+# --- Events ---------------------------------------------------------------------------
+def event_create(*, user, kind, title, starts_at, place, capacity=None, description=""):
+    staff = _role(user, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.HQ)
+    if kind not in Event.Kind.values:
+        raise ValidationError({"kind": [_("Choose the type of event.")]})
+    return Event.objects.create(
+        branch_id=staff.branch_id,
+        kind=kind,
+        title=title.strip(),
+        starts_at=starts_at,
+        place=place.strip(),
+        capacity=capacity,
+        description=description,
+        created_by=user,
+    )
+
+
+def event_invite_segment(*, user, event: Event, tiers=(), stages=()) -> int:
+    """Invite every client of the event's branch in the given tiers and stages (a client
+    already invited is not invited twice). One INSERT ... SELECT."""
+    _role(user, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.HQ)
+    if not tiers and not stages:
+        raise ValidationError({"tiers": [_("Choose at least one tier or stage.")]})
+    qs = Client.objects.visible_to(user).filter(branch_id=event.branch_id).exclude(
+        client_no=None).exclude(account_status="closed")  # fmt: skip
+    if tiers:
+        qs = qs.filter(tier__in=tiers)
+    if stages:
+        qs = qs.filter(stage__in=stages)
+    before = event.invitations.count()
+    Invitation.objects.bulk_create(
+        [Invitation(event=event, client_id=pk) for pk in qs.values_list("pk", flat=True)],
+        ignore_conflicts=True, batch_size=2000,
+    )  # fmt: skip
+    return event.invitations.count() - before
+
+
+def invitation_update(*, user, invitation: Invitation, status: str, feedback: str = ""):
+    _role(user, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.SERVICE_AGENT, Role.HQ)
+    if status not in Invitation.Status.values:
+        raise ValidationError({"status": [_("Unknown status.")]})
+    invitation.status, invitation.feedback = status, (feedback or "").strip()[:300]
+    try:
+        invitation.save(update_fields=["status", "feedback", "updated_at"])
+    except IntegrityError as exc:  # pragma: no cover - unique key cannot change here
+        raise ValidationError(str(exc)) from exc
+    return invitation

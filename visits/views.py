@@ -1,0 +1,380 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+
+from clients.models import Client
+from clients.selectors import latest_holdings, latest_snapshot
+from clients.timeline import client_timeline
+from crm.models import Role
+from crm.paging import page_without_count
+from crm.selectors import BranchScope
+from crm.services import TransitionNotAllowed
+from crm.views import StaffRequiredMixin
+
+from . import selectors, services
+from .forms import (
+    AnswerForm,
+    ConsultationForm,
+    DeliverForm,
+    EventForm,
+    InvitationStatusForm,
+    InviteForm,
+    ProductFormSet,
+    QuotaLogForm,
+    QuotaSetForm,
+    RejectForm,
+    VisitPlanForm,
+    VisitRecordForm,
+)
+from .models import Consultation, Event, Invitation, QuotaLog, VisitPlan
+
+MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
+
+
+def _errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _client_initial(request) -> dict:
+    """Prefill the client number when coming from a client's page (`?client=<id>`)."""
+    pk = request.GET.get("client", "")
+    client = Client.objects.visible_to(request.user).filter(pk=pk).first() if pk.isdigit() else None
+    return {"client_no": client.client_no} if client else {}
+
+
+# --- Visit plans -------------------------------------------------------------------------
+class VisitListView(StaffRequiredMixin, View):
+    """My visits as a list and a week calendar."""
+
+    def get(self, request):
+        try:
+            day = date.fromisoformat(request.GET.get("week", ""))
+        except ValueError:
+            day = timezone.localdate()
+        days = selectors.week_of(day)
+        qs = VisitPlan.objects.visible_to(request.user).select_related("client", "owner")
+        if self.staff.role == Role.ACCOUNT_MANAGER:
+            qs = qs.filter(owner=request.user)
+        week = list(qs.filter(planned_at__date__gte=days[0], planned_at__date__lte=days[-1])
+                    .order_by("planned_at"))  # fmt: skip
+        calendar = [(d, [p for p in week if timezone.localtime(p.planned_at).date() == d])
+                    for d in days]  # fmt: skip
+        status = request.GET.get("status", "")
+        listed = qs.filter(status=status) if status in VisitPlan.Status.values else qs
+        page = page_without_count(request, listed.order_by("-planned_at"), per_page=25)
+        return render(request, "visits/list.html", {
+            "calendar": calendar, "page": page, "status": status,
+            "prev_week": days[0] - timedelta(days=7), "next_week": days[0] + timedelta(days=7),
+            "statuses": VisitPlan.Status.choices,
+        })  # fmt: skip
+
+
+class ApprovalQueueView(StaffRequiredMixin, View):
+    roles = MANAGERS
+
+    def get(self, request):
+        qs = (VisitPlan.objects.visible_to(request.user).filter(status="submitted")
+              .select_related("client", "owner").order_by("planned_at"))  # fmt: skip
+        return render(
+            request, "visits/approvals.html", {"page": page_without_count(request, qs, per_page=50)}
+        )
+
+
+class VisitPlanCreateView(StaffRequiredMixin, View):
+    def get(self, request):
+        initial = _client_initial(request)
+        return render(
+            request,
+            "visits/plan_form.html",
+            {"form": VisitPlanForm(user=request.user, initial=initial)},
+        )
+
+    def post(self, request):
+        form = VisitPlanForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data["client"] = data.pop("client_no")
+            try:
+                plan = services.visit_plan_create(user=request.user, **data)
+                if "submit" in request.POST:
+                    services.visit_plan_submit(user=request.user, plan=plan)
+            except ValidationError as exc:
+                _errors(form, exc)
+            else:
+                messages.success(request, _("Visit plan saved."))
+                return redirect(plan)
+        return render(request, "visits/plan_form.html", {"form": form}, status=400)
+
+
+class VisitPlanDetailView(StaffRequiredMixin, View):
+    def get_plan(self, pk) -> VisitPlan:
+        return get_object_or_404(
+            VisitPlan.objects.visible_to(self.request.user).select_related(
+                "client", "owner", "decided_by", "branch"
+            ),
+            pk=pk,
+        )
+
+    def render_plan(self, request, plan, record_form=None, reject_form=None, status=200):
+        client = plan.client
+        holdings_day, holdings = latest_holdings(client)
+        return render(request, "visits/plan_detail.html", {
+            "plan": plan, "client": client, "snapshot": latest_snapshot(client),
+            "holdings": holdings, "holdings_day": holdings_day,
+            "last_contacts": client_timeline(client, limit=8),
+            "record": getattr(plan, "record", None) if plan.status == "completed" else None,
+            "record_form": record_form or VisitRecordForm(),
+            "reject_form": reject_form or RejectForm(),
+            "is_owner": plan.owner_id == request.user.pk,
+            "can_decide": self.staff.role in MANAGERS,
+        }, status=status)  # fmt: skip
+
+    def get(self, request, pk):
+        return self.render_plan(request, self.get_plan(pk))
+
+
+class VisitPlanActionView(VisitPlanDetailView):
+    def post(self, request, pk, action):
+        plan = self.get_plan(pk)
+        try:
+            if action == "submit":
+                services.visit_plan_submit(user=request.user, plan=plan)
+            elif action == "approve":
+                services.visit_plan_approve(user=request.user, plan=plan)
+            elif action == "cancel":
+                services.visit_plan_cancel(user=request.user, plan=plan)
+            elif action == "reject":
+                form = RejectForm(request.POST)
+                if not form.is_valid():
+                    return self.render_plan(request, plan, reject_form=form, status=400)
+                services.visit_plan_reject(user=request.user, plan=plan, **form.cleaned_data)
+            elif action == "complete":
+                form = VisitRecordForm(request.POST)
+                if not form.is_valid():
+                    return self.render_plan(request, plan, record_form=form, status=400)
+                try:
+                    services.visit_plan_complete(user=request.user, plan=plan, **form.cleaned_data)
+                except ValidationError as exc:
+                    _errors(form, exc)
+                    return self.render_plan(request, plan, record_form=form, status=400)
+        except TransitionNotAllowed as exc:
+            messages.error(request, str(exc))
+            return redirect(plan)
+        messages.success(request, _("Done."))
+        return redirect(plan)
+
+
+# --- Daily quota -------------------------------------------------------------------------
+class QuotaBoardView(StaffRequiredMixin, View):
+    def get(self, request, log_form=None, set_form=None, status=200):
+        try:
+            day = date.fromisoformat(request.GET.get("day", ""))
+        except ValueError:
+            day = timezone.localdate()
+        scope = BranchScope.for_user(request.user)
+        rows = selectors.quota_board(branch_ids=scope.branch_ids, day=day)
+        if self.staff.role == Role.ACCOUNT_MANAGER:
+            rows = [r for r in rows if r["user"].pk == request.user.pk]
+        logs = (QuotaLog.objects.visible_to(request.user).filter(day=day)
+                .select_related("user", "client")[:50])  # fmt: skip
+        return render(request, "visits/quota.html", {
+            "rows": rows, "day": day, "logs": logs,
+            "log_form": log_form or QuotaLogForm(user=request.user),
+            "set_form": set_form or (QuotaSetForm(user=request.user)
+                                     if self.staff.role in MANAGERS else None),
+        }, status=status)  # fmt: skip
+
+    def post(self, request):
+        if "contacts_target" in request.POST:
+            form = QuotaSetForm(request.POST, user=request.user)
+            if form.is_valid():
+                try:
+                    services.quota_set(user=request.user, **form.cleaned_data)
+                except ValidationError as exc:
+                    _errors(form, exc)
+                else:
+                    messages.success(request, _("Targets saved."))
+                    return redirect("visits:quota")
+            return self.get(request, set_form=form, status=400)
+        form = QuotaLogForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data["client"] = data.pop("client_no")
+            try:
+                services.quota_log(user=request.user, **data)
+            except ValidationError as exc:
+                _errors(form, exc)
+            else:
+                messages.success(request, _("Logged."))
+                return redirect("visits:quota")
+        return self.get(request, log_form=form, status=400)
+
+
+# --- Consultation sheets -----------------------------------------------------------------
+class ConsultationListView(StaffRequiredMixin, View):
+    def get(self, request):
+        qs = Consultation.objects.visible_to(request.user).select_related("client", "advisor")
+        status = request.GET.get("status", "open")
+        if status in Consultation.Status.values:
+            qs = qs.filter(status=status)
+        page = page_without_count(request, qs.order_by("due_at", "id"), per_page=25)
+        return render(request, "visits/consultations.html", {
+            "page": page, "status": status, "now": timezone.now(),
+            "statuses": Consultation.Status.choices,
+        })  # fmt: skip
+
+
+class ConsultationCreateView(StaffRequiredMixin, View):
+    def get(self, request):
+        initial = _client_initial(request)
+        return render(
+            request,
+            "visits/consultation_form.html",
+            {"form": ConsultationForm(user=request.user, initial=initial)},
+        )
+
+    def post(self, request):
+        form = ConsultationForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data["client"] = data.pop("client_no")
+            try:
+                sheet = services.consultation_file(user=request.user, **data)
+            except ValidationError as exc:
+                _errors(form, exc)
+            except PermissionDenied:
+                raise
+            else:
+                messages.success(request, _("Consultation sheet filed."))
+                return redirect(sheet)
+        return render(request, "visits/consultation_form.html", {"form": form}, status=400)
+
+
+class ConsultationDetailView(StaffRequiredMixin, View):
+    def get_sheet(self, pk):
+        return get_object_or_404(
+            Consultation.objects.visible_to(self.request.user).select_related(
+                "client", "advisor", "filed_by"
+            ),
+            pk=pk,
+        )
+
+    def render_sheet(self, request, sheet, answer=None, products=None, deliver=None, status=200):
+        return render(request, "visits/consultation_detail.html", {
+            "sheet": sheet, "products_done": sheet.products.all(),
+            "answer_form": answer or AnswerForm(), "product_forms": products or ProductFormSet(
+                prefix="products"),
+            "deliver_form": deliver or DeliverForm(), "now": timezone.now(),
+            "can_answer": sheet.status == "open" and (
+                sheet.advisor_id == request.user.pk or self.staff.role in MANAGERS),
+        }, status=status)  # fmt: skip
+
+    def get(self, request, pk):
+        return self.render_sheet(request, self.get_sheet(pk))
+
+    def post(self, request, pk):
+        sheet = self.get_sheet(pk)
+        if "analysis" not in request.POST:
+            form = DeliverForm(request.POST)
+            if form.is_valid():
+                try:
+                    services.consultation_deliver(
+                        user=request.user, consultation=sheet, **form.cleaned_data
+                    )
+                except TransitionNotAllowed as exc:
+                    messages.error(request, str(exc))
+                return redirect(sheet)
+            return self.render_sheet(request, sheet, deliver=form, status=400)
+        form = AnswerForm(request.POST)
+        products = ProductFormSet(request.POST, prefix="products")
+        if form.is_valid() and products.is_valid():
+            rows = [f.cleaned_data for f in products if f.cleaned_data.get("name")]
+            try:
+                services.consultation_answer(
+                    user=request.user, consultation=sheet, products=rows, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                form.add_error(None, [m for msgs in exc.message_dict.values() for m in msgs])
+            except TransitionNotAllowed as exc:
+                messages.error(request, str(exc))
+                return redirect(sheet)
+            else:
+                messages.success(request, _("Advice saved."))
+                return redirect(sheet)
+        return self.render_sheet(request, sheet, answer=form, products=products, status=400)
+
+
+# --- Events ------------------------------------------------------------------------------
+class EventListView(StaffRequiredMixin, View):
+    def get(self, request):
+        qs = Event.objects.visible_to(request.user).order_by("-starts_at")
+        return render(request, "visits/events.html", {
+            "page": page_without_count(request, qs, per_page=25),
+            "form": EventForm() if self.staff.role in (*MANAGERS, Role.ACCOUNT_MANAGER) else None,
+        })  # fmt: skip
+
+    def post(self, request):
+        form = EventForm(request.POST)
+        if form.is_valid():
+            event = services.event_create(user=request.user, **form.cleaned_data)
+            return redirect(event)
+        qs = Event.objects.visible_to(request.user).order_by("-starts_at")
+        return render(request, "visits/events.html", {
+            "page": page_without_count(request, qs, per_page=25), "form": form,
+        }, status=400)  # fmt: skip
+
+
+class EventDetailView(StaffRequiredMixin, View):
+    def get_event(self, pk):
+        return get_object_or_404(Event.objects.visible_to(self.request.user), pk=pk)
+
+    def get(self, request, pk, invite_form=None, status=200):
+        event = self.get_event(pk)
+        invitations = event.invitations.select_related("client").order_by("client__name")
+        counts = dict.fromkeys(Invitation.Status.values, 0)
+        for inv in invitations:
+            counts[inv.status] += 1
+        return render(request, "visits/event_detail.html", {
+            "event": event, "invitations": invitations[:500], "counts": counts,
+            "invite_form": invite_form or InviteForm(), "statuses": Invitation.Status.choices,
+        }, status=status)  # fmt: skip
+
+    def post(self, request, pk):
+        event = self.get_event(pk)
+        if "invitation" in request.POST:
+            invitation = get_object_or_404(Invitation, pk=request.POST["invitation"], event=event)
+            form = InvitationStatusForm(request.POST)
+            if form.is_valid():
+                services.invitation_update(
+                    user=request.user, invitation=invitation, **form.cleaned_data
+                )
+            if request.htmx:
+                return render(
+                    request,
+                    "visits/partials/invitation_row.html",
+                    {"inv": invitation, "statuses": Invitation.Status.choices},
+                )
+            return redirect(event)
+        form = InviteForm(request.POST)
+        if form.is_valid():
+            try:
+                n = services.event_invite_segment(
+                    user=request.user, event=event, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                _errors(form, exc)
+                return self.get(request, pk, invite_form=form, status=400)
+            messages.success(request, _("%(n)d clients invited.") % {"n": n})
+            return redirect(event)
+        return self.get(request, pk, invite_form=form, status=400)
