@@ -364,6 +364,15 @@ def risk_assessment_record(
         )  # fmt: skip
         locked = Client.objects.select_for_update().get(pk=client.pk)
         if locked.risk_assessed_on is None or assessed_on >= locked.risk_assessed_on:
+            if locked.risk_level and (locked.risk_level, locked.lowest_category) != (
+                risk_level,
+                lowest_category,
+            ):
+                from .signals import suitability_changed
+
+                transaction.on_commit(
+                    lambda: suitability_changed.send(sender=Client, client=locked)
+                )
             locked.risk_level = risk_level
             locked.lowest_category = lowest_category
             locked.risk_assessed_on = assessed_on

@@ -121,7 +121,10 @@ class ClientCreateView(StaffRequiredMixin, View):
 
     def get(self, request):
         self._check(request)
-        initial = {"client_type": request.GET.get("client_type", "individual")}
+        initial = {
+            "client_type": request.GET.get("client_type", "individual"),
+            "phone": request.GET.get("phone", "")[-11:],
+        }
         return render(
             request, "clients/form.html", {"form": ClientForm(user=request.user, initial=initial)}
         )

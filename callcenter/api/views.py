@@ -1,0 +1,174 @@
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from crm.api.permissions import ActionRoles
+from crm.models import Role
+
+from .. import services
+from ..models import Attempt, Call, Callback, OpinionCategory, WrapUpCode, YesNo
+
+User = get_user_model()
+CALLERS = {Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.HQ}
+
+
+class CallbackSerializer(serializers.ModelSerializer):
+    client_no = serializers.CharField(source="client.client_no", read_only=True)
+    assignee = serializers.CharField(source="assignee.username", default=None)
+    claimed_by = serializers.CharField(source="claimed_by.username", default=None)
+
+    class Meta:
+        model = Callback
+        fields = [
+            "id",
+            "client",
+            "client_no",
+            "reason",
+            "period",
+            "channel",
+            "due_at",
+            "assignee",
+            "claimed_by",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "completed_at",
+        ]
+        read_only_fields = fields
+
+
+class CompleteSerializer(serializers.Serializer):
+    identity_verified = serializers.BooleanField()
+    account_changes_confirmed = serializers.BooleanField(required=False, default=False)
+    trading_by_staff = serializers.ChoiceField(choices=YesNo.choices)
+    risks_disclosed = serializers.ChoiceField(choices=YesNo.choices)
+    discretionary_mandate = serializers.ChoiceField(choices=YesNo.choices)
+    satisfaction = serializers.IntegerField(min_value=1, max_value=5)
+    opinion = serializers.CharField(required=False, allow_blank=True, default="")
+    opinion_category = serializers.ChoiceField(
+        choices=OpinionCategory.choices, required=False, allow_blank=True, default=""
+    )
+    make_complaint = serializers.BooleanField(required=False, default=False)
+
+
+class FailSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[c for c in Attempt.Outcome.choices
+                                               if c[0] != "reached"])  # fmt: skip
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      viewsets.GenericViewSet):  # fmt: skip
+    """Callback tasks (回访). `claim/` takes one from the pool (409 if someone else has
+    it), `complete/` files the registration form, `fail/` records an unreached attempt."""
+
+    serializer_class = CallbackSerializer
+    permission_classes = [ActionRoles]
+    action_roles = {"claim": CALLERS, "complete": CALLERS, "fail": CALLERS}
+    filterset_fields = ["status", "reason", "channel", "client"]
+    ordering_fields = ["due_at"]
+
+    def get_queryset(self):
+        return (
+            Callback.objects.visible_to(self.request.user)
+            .select_related("client", "assignee", "claimed_by")
+            .order_by("due_at", "id")
+        )
+
+    def _out(self, callback):
+        return Response(self.get_serializer(self.get_queryset().get(pk=callback.pk)).data)
+
+    @extend_schema(request=None, responses=CallbackSerializer)
+    @action(detail=True, methods=["post"])
+    def claim(self, request, pk=None):
+        return self._out(services.callback_claim(user=request.user, callback=self.get_object()))
+
+    @extend_schema(request=CompleteSerializer, responses=CallbackSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        callback = self.get_object()
+        body = CompleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.callback_complete(user=request.user, callback=callback, **body.validated_data)
+        return self._out(callback)
+
+    @extend_schema(request=FailSerializer, responses=CallbackSerializer)
+    @action(detail=True, methods=["post"])
+    def fail(self, request, pk=None):
+        callback = self.get_object()
+        body = FailSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._out(
+            services.callback_fail(user=request.user, callback=callback, **body.validated_data)
+        )
+
+
+class CallSerializer(serializers.ModelSerializer):
+    agent = serializers.SlugRelatedField(
+        slug_field="username",
+        required=False,
+        allow_null=True,
+        queryset=User.objects.filter(staff__isnull=False),
+    )
+    wrap_up = serializers.SlugRelatedField(
+        slug_field="code", required=False, allow_null=True, queryset=WrapUpCode.objects.all()
+    )
+    client = serializers.PrimaryKeyRelatedField(read_only=True)
+    call_id = serializers.CharField(max_length=64)
+
+    class Meta:
+        model = Call
+        fields = [
+            "id",
+            "call_id",
+            "direction",
+            "phone",
+            "client",
+            "agent",
+            "started_at",
+            "ended_at",
+            "duration",
+            "wrap_up",
+            "notes",
+            "recording_ref",
+            "callback",
+            "complaint",
+        ]
+        read_only_fields = ["duration"]
+        extra_kwargs = {"callback": {"required": False}, "complaint": {"required": False}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            from complaints.models import Complaint
+
+            self.fields["callback"].queryset = Callback.objects.visible_to(request.user)
+            self.fields["complaint"].queryset = Complaint.objects.visible_to(request.user)
+
+
+class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                  viewsets.GenericViewSet):  # fmt: skip
+    """Calls posted by the telephony system; POST is idempotent on `call_id` (the same
+    call again updates it and answers 200). The caller is matched to a client by the last
+    11 digits of the number."""
+
+    serializer_class = CallSerializer
+    filterset_fields = ["direction", "client", "agent__username"]
+    ordering_fields = ["started_at"]
+
+    def get_queryset(self):
+        return (
+            Call.objects.visible_to(self.request.user)
+            .select_related("agent", "wrap_up")
+            .order_by("-started_at", "-id")
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        call, created = services.call_record(user=request.user, data=serializer.validated_data)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(self.get_serializer(call).data, status=code)

@@ -1,0 +1,133 @@
+"""What the call center plugs into the kernel, and how it reacts to other apps' signals."""
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from clients.segmentation import register_churn_source
+from clients.signals import suitability_changed
+from clients.timeline import Entry, register_provider
+from complaints.signals import complaint_closed
+from crm.dashboard import Panel, register_panel
+from crm.demo import register_seeder
+from crm.models import Role
+from crm.roles import ALL, grant
+from crm.sla import Clock, declare_policy, register_clock
+from crm.workbench import Section, register_section
+from visits.signals import visit_completed
+
+from . import selectors
+from .models import Call, Callback
+
+DAY = 24 * 60
+
+
+def _on_complaint_closed(sender, complaint, **kwargs):
+    from .services import callback_for_event
+
+    callback_for_event(client=complaint.client, reason="complaint_closed", source_id=complaint.pk)
+
+
+def _on_visit_completed(sender, plan, record, **kwargs):
+    from .services import callback_for_event
+
+    callback_for_event(client=plan.client, reason="visit", source_id=plan.pk)
+
+
+def _on_suitability_changed(sender, client, **kwargs):
+    from .services import callback_for_event
+
+    callback_for_event(client=client, reason="suitability")
+
+
+def _callback_entries(client, limit):
+    rows = (Callback.objects.filter(client=client).exclude(status="open")
+            .order_by("-completed_at")[:limit])  # fmt: skip
+    return [Entry(at=c.completed_at or c.due_at, kind="callback",
+                  title=_("Callback (%(reason)s): %(status)s")
+                  % {"reason": c.get_reason_display(), "status": c.get_status_display()},
+                  url=c.get_absolute_url()) for c in rows]  # fmt: skip
+
+
+def _call_entries(client, limit):
+    rows = Call.objects.filter(client=client).order_by("-started_at")[:limit]
+    return [Entry(at=c.started_at, kind="call",
+                  title=_("%(direction)s call, %(seconds)s s")
+                  % {"direction": c.get_direction_display(), "seconds": c.duration},
+                  detail=c.notes[:80]) for c in rows]  # fmt: skip
+
+
+def _agenda_counts(today):
+    rows = (Callback.objects.filter(status="open", due_at__date__lte=today)
+            .exclude(assignee=None).values("assignee_id").annotate(n=Count("id")))  # fmt: skip
+    return {r["assignee_id"]: r["n"] for r in rows}
+
+
+def _panel(request, scope):
+    return selectors.callback_panel(scope)
+
+
+def _seed(users, stdout):
+    from .demo import seed_callcenter
+
+    seed_callcenter(users, stdout)
+
+
+def register() -> None:
+    for reason, label, days in (
+        ("complaint_closed", "投诉结案后回访", 3),
+        ("visit", "拜访后回访", 5),
+        ("suitability", "适当性变更回访", 5),
+    ):
+        declare_policy(
+            f"callback.{reason}",
+            name=label,
+            target_value=days,
+            target_unit="workdays",
+            warn_before_minutes=DAY,
+            escalation_roles=[Role.BRANCH_MANAGER],
+            escalation_interval_minutes=DAY,
+        )
+    declare_policy("callback.due", name="回访到期", target_value=1, target_unit="workdays",
+                   warn_before_minutes=DAY, escalation_roles=[Role.BRANCH_MANAGER],
+                   escalation_interval_minutes=2 * DAY)  # fmt: skip
+    register_clock(Clock(
+        name="callback.due", model=Callback, due_field="due_at", policy_code="callback.due",
+        open_filter=Q(status="open") & ~Q(assignee=None),
+        recipients=lambda cbs: {c.pk: {c.assignee_id} for c in cbs},
+        describe=lambda c: str(_("callback to %(client)s") % {"client": c.client.name}),
+        url=lambda c: reverse("callcenter:callback", args=[c.pk]), select_related=("client",),
+    ))  # fmt: skip
+    complaint_closed.connect(_on_complaint_closed, dispatch_uid="callback_after_complaint")
+    visit_completed.connect(_on_visit_completed, dispatch_uid="callback_after_visit")
+    suitability_changed.connect(_on_suitability_changed, dispatch_uid="callback_suitability")
+    register_churn_source(
+        "negative_callback",
+        "SELECT b.client_id FROM callcenter_registrationform f "
+        "JOIN callcenter_callback b ON b.id = f.callback_id "
+        "WHERE f.negative AND f.filled_at >= now() - interval '90 days'",
+    )
+    register_section(Section(
+        key="callbacks", title=_("My callbacks"), template="callcenter/workbench/mine.html",
+        items=selectors.my_callbacks, roles=frozenset({Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER}),
+        agenda_counts=_agenda_counts, url_name="callcenter:queue", order=13,
+    ))  # fmt: skip
+    register_panel(Panel(
+        key="callbacks", title=_("Callbacks and satisfaction this month"),
+        template="callcenter/dashboard/panel.html", context=_panel,
+        roles=frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ}), order=35,
+    ))  # fmt: skip
+    register_provider("callback", _callback_entries)
+    register_provider("call", _call_entries)
+    register_seeder(60, "callcenter", _seed)
+    grant(ALL - {Role.INTEGRATION}, "callcenter.view_callback", "callcenter.view_call")
+    grant(
+        {Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.HQ},
+        "callcenter.change_callback",
+    )
+    grant({Role.INTEGRATION}, "callcenter.add_call", "callcenter.view_call")
+    grant(
+        {Role.HQ, Role.BRANCH_MANAGER},
+        "callcenter.change_callbackpolicy",
+        "callcenter.change_script",
+    )

@@ -1,0 +1,136 @@
+"""Reads of the call center that need thought."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.db.models import Avg, Count, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from complaints.models import Complaint
+
+from .models import Attempt, Call, Callback, RegistrationForm
+from .services import csi
+
+TABS = ("due", "overdue", "mine", "pool")
+
+
+def queue(user, tab: str, now: datetime):
+    """The agent's queue: due now, overdue, claimed by me, or the pool."""
+    qs = (
+        Callback.objects.visible_to(user)
+        .filter(status=Callback.Status.OPEN)
+        .select_related("client", "assignee", "claimed_by")
+    )
+    ready = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    mine = Q(assignee=user) | Q(claimed_by=user)
+    if tab == "overdue":
+        return qs.filter(ready, due_at__lt=now).order_by("due_at", "id")
+    if tab == "mine":
+        return qs.filter(mine).order_by("due_at", "id")
+    if tab == "pool":
+        return qs.filter(ready, assignee__isnull=True, claimed_by__isnull=True).order_by(
+            "due_at", "id"
+        )
+    return qs.filter(ready).filter(mine | Q(assignee__isnull=True)).filter(
+        due_at__date__lte=timezone.localdate(now) + timedelta(days=7)
+    ).order_by("due_at", "id")  # fmt: skip
+
+
+def my_callbacks(user, today: date) -> list[Callback]:
+    return list(
+        Callback.objects.filter(Q(assignee=user) | Q(claimed_by=user), status="open",
+                                due_at__date__lte=today)
+        .select_related("client").order_by("due_at")[:10]
+    )  # fmt: skip
+
+
+def agent_stats(scope, start: date, end: date) -> list[dict]:
+    """Per agent: calls, average handle time, reach rate and completion rate (grouped)."""
+    calls = {
+        r["agent_id"]: r
+        for r in scope.apply(Call.objects.filter(started_at__date__gte=start,
+                                                 started_at__date__lte=end, agent__isnull=False))
+        .values("agent_id", "agent__username", "agent__last_name", "agent__first_name")
+        .annotate(calls=Count("id"), aht=Avg("duration"))
+    }  # fmt: skip
+    attempts = {
+        r["by_id"]: r
+        for r in scope.apply(Attempt.objects.filter(at__date__gte=start, at__date__lte=end),
+                             "callback__branch_id")
+        .values("by_id", "by__username", "by__last_name", "by__first_name")
+        .annotate(attempts=Count("id"), reached=Count("id", filter=Q(outcome="reached")))
+    }  # fmt: skip
+    closed = {
+        r["completed_by_id"] or r["claimed_by_id"]: r
+        for r in scope.apply(Callback.objects.filter(completed_at__date__gte=start,
+                                                     completed_at__date__lte=end))
+        .values("completed_by_id", "claimed_by_id")
+        .annotate(done=Count("id", filter=Q(status="completed")),
+                  unreachable=Count("id", filter=Q(status="unreachable")))
+    }  # fmt: skip
+    rows = []
+    for uid in sorted(set(calls) | set(attempts)):
+        c, a, d = calls.get(uid, {}), attempts.get(uid, {}), closed.get(uid, {})
+        name = (c.get("agent__last_name") or a.get("by__last_name") or "") + (
+            c.get("agent__first_name") or a.get("by__first_name") or ""
+        )
+        finished = d.get("done", 0) + d.get("unreachable", 0)
+        rows.append({
+            "username": c.get("agent__username") or a.get("by__username"), "name": name,
+            "calls": c.get("calls", 0), "aht": round(c["aht"]) if c.get("aht") else None,
+            "reach_rate": round(100 * a["reached"] / a["attempts"]) if a.get("attempts") else None,
+            "completion_rate": round(100 * d.get("done", 0) / finished) if finished else None,
+        })  # fmt: skip
+    return rows
+
+
+def csi_table(scope, start: date, end: date, by: str = "branch") -> list[dict]:
+    """CSI by branch, person or month from callback forms and closed complaints."""
+    field = {"branch": "callback__branch__name", "person": "callback__completed_by__username",
+             "month": "month"}[by]  # fmt: skip
+    forms = scope.apply(
+        RegistrationForm.objects.filter(filled_at__date__gte=start, filled_at__date__lte=end),
+        "callback__branch_id",
+    ).annotate(month=TruncMonth("filled_at"))
+    rows: dict = {}
+    for key, rating in forms.values_list(field, "satisfaction"):
+        rows.setdefault(str(key)[:7] if by == "month" else key, []).append(rating)
+    complaint_field = {"branch": "branch__name", "person": "handler__username",
+                       "month": "month"}[by]  # fmt: skip
+    closed = scope.apply(Complaint.objects.filter(
+        status="closed", satisfaction__isnull=False, closed_at__date__gte=start,
+        closed_at__date__lte=end)).annotate(month=TruncMonth("closed_at"))  # fmt: skip
+    for key, rating in closed.values_list(complaint_field, "satisfaction"):
+        rows.setdefault(str(key)[:7] if by == "month" else key, []).append(rating)
+    return [{"key": k, "n": len(v), "csi": csi(v)} for k, v in sorted(rows.items())]
+
+
+def callback_panel(scope, today: date | None = None) -> dict:
+    today = today or timezone.localdate()
+    start = today.replace(day=1)
+    qs = scope.apply(Callback.objects.filter(due_at__date__gte=start, due_at__date__lte=today))
+    counts = qs.aggregate(
+        due=Count("id"),
+        completed=Count("id", filter=Q(status="completed")),
+        unreachable=Count("id", filter=Q(status="unreachable")),
+    )
+    open_overdue = scope.apply(
+        Callback.objects.filter(status="open", due_at__lt=timezone.now())
+    ).count()
+    ratings = list(
+        scope.apply(
+            RegistrationForm.objects.filter(filled_at__date__gte=start), "callback__branch_id"
+        ).values_list("satisfaction", flat=True)
+    )
+    finished = counts["completed"] + counts["unreachable"]
+    return {
+        **counts,
+        "overdue": open_overdue,
+        "completion_rate": round(100 * counts["completed"] / counts["due"])
+        if counts["due"]
+        else None,
+        "reach_rate": round(100 * counts["completed"] / finished) if finished else None,
+        "csi": csi(ratings),
+    }

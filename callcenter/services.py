@@ -1,0 +1,378 @@
+"""Callbacks, registration forms, calls, inspection and satisfaction."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.models import Client
+from clients.validators import phone_digits
+from complaints import services as complaint_services
+from crm.models import Role, staff_of
+from crm.services import TransitionNotAllowed
+from crm.sla import compute_deadline, get_policy
+
+from .models import (
+    Attempt,
+    Call,
+    Callback,
+    InspectionItem,
+    InspectionRound,
+    OpinionCategory,
+    RegistrationForm,
+    WrapUpCode,
+)
+
+CALLERS = {Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.HQ}
+OPINION_TOPIC = {"service": "staff_conduct", "fees": "fees", "systems": "systems",
+                 "advice": "advice", "staff": "staff_conduct", "other": "other"}  # fmt: skip
+CLAIM_MINUTES = 30
+
+
+def _caller(user):
+    staff = staff_of(user)
+    if staff is None or staff.role not in CALLERS:
+        raise PermissionDenied(_("Your role may not work on callbacks."))
+    return staff
+
+
+# --- Generation --------------------------------------------------------------------------
+def generate_due_callbacks(today: date | None = None) -> dict[str, int]:
+    """The nightly job: create every due callback in set-based SQL. Never two open
+    callbacks for the same client and reason (a partial unique index; ON CONFLICT skips)."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    counts: dict[str, int] = {}
+    with transaction.atomic(), connection.cursor() as cur:
+        # 1. every new account within a month of opening, once
+        cur.execute(
+            """
+            INSERT INTO callcenter_callback (client_id, branch_id, reason, period, channel,
+                due_at, assignee_id, status, attempts, created_at)
+            SELECT c.id, c.branch_id, 'new_account', '', 'phone',
+                   (c.opened_on + 30)::timestamp AT TIME ZONE 'Asia/Shanghai', NULL, 'open', 0,
+                   %(now)s
+            FROM clients_client c
+            WHERE c.client_no IS NOT NULL AND c.account_status <> 'closed'
+              AND c.opened_on > %(today)s::date - 30
+              AND NOT EXISTS (SELECT 1 FROM callcenter_callback b
+                              WHERE b.client_id = c.id AND b.reason = 'new_account')
+            ON CONFLICT DO NOTHING
+            """,
+            {"now": now, "today": today},
+        )
+        counts["new_account"] = cur.rowcount
+        # 2. each year at least 10% of the clients at the previous year-end (dormant and
+        #    suspended accounts excluded), a random sample per branch, once a year
+        year = str(today.year)
+        cur.execute(
+            """
+            WITH eligible AS (
+                SELECT c.id, c.branch_id,
+                       row_number() OVER (PARTITION BY c.branch_id ORDER BY random()) AS rn,
+                       count(*) OVER (PARTITION BY c.branch_id) AS total
+                FROM clients_client c
+                WHERE c.client_no IS NOT NULL AND c.opened_on <= %(year_end)s
+                  AND c.account_status = 'normal' AND c.stage <> 'dormant'
+                  AND c.branch_id NOT IN (SELECT DISTINCT branch_id FROM callcenter_callback
+                                          WHERE reason = 'annual_sample' AND period = %(year)s)
+            )
+            INSERT INTO callcenter_callback (client_id, branch_id, reason, period, channel,
+                due_at, assignee_id, status, attempts, created_at)
+            SELECT id, branch_id, 'annual_sample', %(year)s, 'phone', %(due)s, NULL, 'open', 0,
+                   %(now)s
+            FROM eligible WHERE rn <= ceil(total * %(share)s)
+            ON CONFLICT DO NOTHING
+            """,
+            {"year_end": date(today.year - 1, 12, 31), "year": year, "now": now,
+             "due": now + timedelta(days=60), "share": settings.CRM_ANNUAL_SAMPLE_SHARE},
+        )  # fmt: skip
+        counts["annual_sample"] = cur.rowcount
+        # 3. periodic callbacks from the tier and stage policies
+        cur.execute(
+            """
+            WITH p AS (
+                SELECT tier, stage, interval_days, channel, assignee FROM callcenter_callbackpolicy
+                WHERE is_active
+            ), last_done AS (
+                SELECT client_id, max(completed_at) AS at FROM callcenter_callback
+                WHERE status = 'completed' GROUP BY client_id
+            )
+            INSERT INTO callcenter_callback (client_id, branch_id, reason, period, channel,
+                due_at, assignee_id, status, attempts, created_at)
+            SELECT DISTINCT ON (c.id) c.id, c.branch_id, 'periodic', '', p.channel,
+                   %(due)s, CASE WHEN p.assignee = 'owner' THEN c.owner_id END, 'open', 0, %(now)s
+            FROM clients_client c
+            JOIN p ON (p.tier = '' OR p.tier = c.tier) AND (p.stage = '' OR p.stage = c.stage)
+            LEFT JOIN last_done l ON l.client_id = c.id
+            WHERE c.client_no IS NOT NULL AND c.account_status = 'normal'
+              AND COALESCE(l.at, c.opened_on::timestamptz)
+                  < %(now)s - make_interval(days => p.interval_days)
+            ORDER BY c.id, (p.tier <> '') DESC, (p.stage <> '') DESC
+            ON CONFLICT DO NOTHING
+            """,
+            {"now": now, "due": now + timedelta(days=7)},
+        )
+        counts["periodic"] = cur.rowcount
+        # 4. one callback for every open retention case, by the account manager
+        cur.execute(
+            """
+            INSERT INTO callcenter_callback (client_id, branch_id, reason, period, channel,
+                due_at, assignee_id, source_id, status, attempts, created_at)
+            SELECT r.client_id, r.branch_id, 'retention', '', 'phone', %(due)s, r.owner_id,
+                   r.id, 'open', 0, %(now)s
+            FROM clients_retentioncase r
+            WHERE r.status = 'open'
+              AND NOT EXISTS (SELECT 1 FROM callcenter_callback b
+                              WHERE b.reason = 'retention' AND b.source_id = r.id)
+            ON CONFLICT DO NOTHING
+            """,
+            {"now": now, "due": now + timedelta(days=2)},
+        )
+        counts["retention"] = cur.rowcount
+    return counts
+
+
+def callback_for_event(
+    *, client: Client, reason: str, source_id: int | None = None, assignee=None
+) -> Callback | None:
+    """A mandatory callback after an event (closed complaint, visit, suitability change)."""
+    if client is None or client.client_no is None:
+        return None
+    now = timezone.now()
+    due = compute_deadline(get_policy(f"callback.{reason}"), now)
+    try:
+        with transaction.atomic():
+            return Callback.objects.create(
+                client=client,
+                branch_id=client.branch_id,
+                reason=reason,
+                source_id=source_id,
+                due_at=due,
+                assignee=assignee,
+                created_at=now,
+            )
+    except IntegrityError:
+        return None  # an open callback for this client and reason exists already
+
+
+# --- Working a callback ------------------------------------------------------------------
+def callback_claim(*, user, callback: Callback) -> Callback:
+    """Take a pool callback; two agents never call the same client at once."""
+    _caller(user)
+    stale = timezone.now() - timedelta(minutes=CLAIM_MINUTES)
+    updated = Callback.objects.filter(
+        Q(claimed_by__isnull=True) | Q(claimed_by=user) | Q(claimed_at__lt=stale),
+        pk=callback.pk, status=Callback.Status.OPEN,
+    ).filter(Q(assignee__isnull=True) | Q(assignee=user)).update(
+        claimed_by=user, claimed_at=timezone.now()
+    )  # fmt: skip
+    if not updated:
+        raise TransitionNotAllowed(_("Someone else is working on this callback."))
+    callback.refresh_from_db()
+    return callback
+
+
+def _must_hold(user, callback: Callback) -> Callback:
+    locked = Callback.objects.select_for_update().get(pk=callback.pk)
+    if locked.status != Callback.Status.OPEN:
+        raise TransitionNotAllowed(_("This callback is closed."))
+    holder = locked.claimed_by_id or locked.assignee_id
+    if holder != user.pk:
+        raise TransitionNotAllowed(_("Claim the callback before working on it."))
+    return locked
+
+
+def callback_fail(*, user, callback: Callback, outcome: str, note: str = "") -> Callback:
+    """An unreached attempt: retried after a delay that depends on the outcome, closed as
+    unreachable after the maximum number of attempts (or at once for a wrong number)."""
+    _caller(user)
+    if outcome not in Attempt.Outcome.values or outcome == Attempt.Outcome.REACHED:
+        raise ValidationError({"outcome": [_("Choose no answer, busy, wrong number or "
+                                             "refused.")]})  # fmt: skip
+    delays = settings.CRM_CALLBACK_RETRY_MINUTES
+    with transaction.atomic():
+        locked = _must_hold(user, callback)
+        Attempt.objects.create(callback=locked, by=user, outcome=outcome, note=note[:300])
+        locked.attempts += 1
+        final = outcome in (Attempt.Outcome.WRONG_NUMBER, Attempt.Outcome.REFUSED) or (
+            locked.attempts >= settings.CRM_CALLBACK_MAX_ATTEMPTS
+        )
+        if final:
+            locked.status, locked.completed_at = Callback.Status.UNREACHABLE, timezone.now()
+        else:
+            locked.next_attempt_at = timezone.now() + timedelta(minutes=delays.get(outcome, 240))
+        locked.claimed_by, locked.claimed_at = None, None
+        locked.save()
+    return locked
+
+
+def is_negative(data: dict) -> bool:
+    return (
+        data.get("trading_by_staff") == "yes"
+        or data.get("risks_disclosed") == "no"
+        or data.get("discretionary_mandate") == "yes"
+        or int(data.get("satisfaction") or 5) <= 2
+    )
+
+
+def callback_complete(
+    *,
+    user,
+    callback: Callback,
+    identity_verified: bool,
+    trading_by_staff: str,
+    risks_disclosed: str,
+    discretionary_mandate: str,
+    satisfaction: int,
+    account_changes_confirmed: bool = False,
+    opinion: str = "",
+    opinion_category: str = "",
+    make_complaint: bool = False,
+) -> RegistrationForm:
+    """The client was reached: the registration form. An opinion can become a complaint
+    in the same step; a negative answer raises the client's churn risk (nightly)."""
+    _caller(user)
+    errors = {}
+    if not identity_verified:
+        errors["identity_verified"] = [_("Verify the client's identity first.")]
+    for field, value in (("trading_by_staff", trading_by_staff),
+                         ("risks_disclosed", risks_disclosed),
+                         ("discretionary_mandate", discretionary_mandate)):  # fmt: skip
+        if value not in ("yes", "no"):
+            errors[field] = [_("Answer yes or no.")]
+    if not 1 <= int(satisfaction or 0) <= 5:
+        errors["satisfaction"] = [_("Satisfaction is 1 to 5.")]
+    if opinion_category and opinion_category not in OpinionCategory.values:
+        errors["opinion_category"] = [_("Unknown category.")]
+    if make_complaint and not (opinion or "").strip():
+        errors["opinion"] = [_("Write the opinion that becomes a complaint.")]
+    if errors:
+        raise ValidationError(errors)
+    data = {
+        "trading_by_staff": trading_by_staff,
+        "risks_disclosed": risks_disclosed,
+        "discretionary_mandate": discretionary_mandate,
+        "satisfaction": satisfaction,
+    }
+    with transaction.atomic():
+        locked = _must_hold(user, callback)
+        complaint = None
+        if make_complaint:
+            complaint = complaint_services.complaint_receive(user=user, data={
+                "client": locked.client, "channel": "callback",
+                "topic": OPINION_TOPIC.get(opinion_category or "other", "other"),
+                "description": opinion.strip(), "category": "general", "severity": 2,
+            })  # fmt: skip
+        form = RegistrationForm.objects.create(
+            callback=locked, identity_verified=True,
+            account_changes_confirmed=account_changes_confirmed, opinion=(opinion or "").strip(),
+            opinion_category=opinion_category or "", complaint=complaint,
+            negative=is_negative(data), **data,
+        )  # fmt: skip
+        Attempt.objects.create(callback=locked, by=user, outcome=Attempt.Outcome.REACHED)
+        locked.attempts += 1
+        locked.status, locked.completed_at, locked.completed_by = (
+            Callback.Status.COMPLETED,
+            timezone.now(),
+            user,
+        )
+        locked.save()
+    return form
+
+
+# --- Calls ---------------------------------------------------------------------------------
+def match_clients(user, raw_phone: str):
+    digits = phone_digits(raw_phone)
+    if len(digits) < 7:
+        return Client.objects.none()
+    return Client.objects.visible_to(user).filter(Q(phone=digits) | Q(phone_alt=digits))
+
+
+def call_record(*, user, data: dict) -> tuple[Call, bool]:
+    """Store a call from the telephony system; idempotent on its call id."""
+    staff = staff_of(user)
+    call_id = (data.get("call_id") or "").strip()
+    if not call_id:
+        raise ValidationError({"call_id": [_("This field is required.")]})
+    started, ended = data["started_at"], data.get("ended_at")
+    if ended is not None and ended < started:
+        raise ValidationError({"ended_at": [_("The call cannot end before it starts.")]})
+    client = match_clients(user, data["phone"]).order_by("id").first()
+    agent = data.get("agent")
+    duration = int((ended - started).total_seconds()) if ended else 0
+    values = {
+        "branch_id": client.branch_id if client else staff.branch_id,
+        "direction": data["direction"], "phone": phone_digits(data["phone"]) or data["phone"],
+        "client": client, "agent": agent, "started_at": started, "ended_at": ended,
+        "duration": duration, "wrap_up": data.get("wrap_up"), "notes": data.get("notes", ""),
+        "recording_ref": data.get("recording_ref", ""), "callback": data.get("callback"),
+        "complaint": data.get("complaint"),
+    }  # fmt: skip
+    call, created = Call.objects.update_or_create(call_id=call_id, defaults=values)
+    return call, created
+
+
+def wrap_up_codes():
+    return WrapUpCode.objects.all()
+
+
+# --- Inspection ----------------------------------------------------------------------------
+def inspection_draw(
+    *, user, branch, period_start: date, period_end: date, size: int | None = None
+) -> InspectionRound:
+    staff = staff_of(user)
+    if staff is None or staff.role != Role.HQ:
+        raise PermissionDenied(_("Inspection is done by headquarters."))
+    if period_end < period_start:
+        raise ValidationError({"period_end": [_("The period ends before it starts.")]})
+    done = list(Callback.objects.filter(
+        branch=branch, status=Callback.Status.COMPLETED,
+        completed_at__date__gte=period_start, completed_at__date__lte=period_end,
+    ).values_list("pk", flat=True))  # fmt: skip
+    if not done:
+        raise ValidationError({"period_start": [_("No completed callbacks in this period.")]})
+    size = size or max(1, math.ceil(len(done) * settings.CRM_INSPECTION_SHARE))
+    with transaction.atomic():
+        inspection = InspectionRound.objects.create(
+            branch=branch, period_start=period_start, period_end=period_end, created_by=user
+        )
+        InspectionItem.objects.bulk_create([
+            InspectionItem(round=inspection, callback_id=pk)
+            for pk in random.sample(done, min(size, len(done)))
+        ])  # fmt: skip
+    return inspection
+
+
+def inspection_score(*, user, item: InspectionItem, checks: dict, comment: str = ""):
+    staff = staff_of(user)
+    if staff is None or staff.role != Role.HQ:
+        raise PermissionDenied(_("Inspection is done by headquarters."))
+    keys = [k for k, _label in InspectionItem.CHECKLIST]
+    item.checks = {k: bool(checks.get(k)) for k in keys}
+    item.score = round(100 * sum(item.checks.values()) / len(keys))
+    item.comment, item.inspected_by, item.inspected_at = comment, user, timezone.now()
+    item.save()
+    return item
+
+
+# --- Satisfaction ---------------------------------------------------------------------------
+def csi(ratings: list[int]) -> float | None:
+    """Customer satisfaction index: the share of 4 and 5 on the 5-point scale, in %."""
+    if not ratings:
+        return None
+    return round(100 * sum(1 for r in ratings if r >= 4) / len(ratings), 1)
+
+
+def as_datetime(day: date) -> datetime:
+    from crm.workdays import SHANGHAI
+
+    return datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI)

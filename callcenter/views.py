@@ -1,0 +1,261 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+
+from clients.timeline import client_timeline
+from complaints.models import Complaint
+from crm.models import Branch, Role
+from crm.paging import page_without_count
+from crm.selectors import BranchScope
+from crm.services import TransitionNotAllowed
+from crm.views import StaffRequiredMixin
+
+from . import selectors, services
+from .forms import FailForm, InspectionForm, PolicyForm, RegistrationFormForm, ScriptForm
+from .models import Call, Callback, CallbackPolicy, InspectionItem, InspectionRound, Script
+
+MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
+CALLERS = frozenset({Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.HQ})
+
+
+def _period(request) -> tuple[date, date]:
+    today = timezone.localdate()
+    try:
+        start = date.fromisoformat(request.GET.get("from", ""))
+    except ValueError:
+        start = today.replace(day=1)
+    try:
+        end = date.fromisoformat(request.GET.get("to", ""))
+    except ValueError:
+        end = today
+    return start, end
+
+
+class QueueView(StaffRequiredMixin, View):
+    def get(self, request):
+        tab = request.GET.get("tab", "due")
+        if tab not in selectors.TABS:
+            tab = "due"
+        page = page_without_count(
+            request, selectors.queue(request.user, tab, timezone.now()), per_page=25
+        )
+        return render(
+            request,
+            "callcenter/queue.html",
+            {"page": page, "tab": tab, "tabs": selectors.TABS, "now": timezone.now()},
+        )
+
+
+class CallbackView(StaffRequiredMixin, View):
+    def get_callback(self, pk) -> Callback:
+        return get_object_or_404(
+            Callback.objects.visible_to(self.request.user).select_related(
+                "client", "assignee", "claimed_by", "client__owner"
+            ),
+            pk=pk,
+        )
+
+    def render_callback(self, request, callback, form=None, fail_form=None, status=200):
+        holder = callback.claimed_by_id or callback.assignee_id
+        return render(request, "callcenter/callback.html", {
+            "callback": callback, "client": callback.client,
+            "script": Script.objects.filter(reason=callback.reason).first(),
+            "attempts": callback.attempt_log.select_related("by"),
+            "registration": getattr(callback, "form", None)
+            if callback.status == "completed" else None,
+            "timeline": client_timeline(callback.client, limit=6),
+            "holding": holder == request.user.pk and callback.status == "open",
+            "can_claim": callback.status == "open" and self.staff.role in CALLERS
+            and holder != request.user.pk,
+            "form": form or RegistrationFormForm(), "fail_form": fail_form or FailForm(),
+        }, status=status)  # fmt: skip
+
+    def get(self, request, pk):
+        return self.render_callback(request, self.get_callback(pk))
+
+    def post(self, request, pk):
+        callback = self.get_callback(pk)
+        action = request.POST.get("action")
+        try:
+            if action == "claim":
+                services.callback_claim(user=request.user, callback=callback)
+                return redirect(callback)
+            if action == "fail":
+                form = FailForm(request.POST)
+                if not form.is_valid():
+                    return self.render_callback(request, callback, fail_form=form, status=400)
+                services.callback_fail(user=request.user, callback=callback, **form.cleaned_data)
+                messages.info(request, _("Attempt recorded."))
+                return redirect("callcenter:queue")
+            form = RegistrationFormForm(request.POST)
+            if form.is_valid():
+                try:
+                    result = services.callback_complete(
+                        user=request.user, callback=callback, **form.cleaned_data
+                    )
+                except ValidationError as exc:
+                    for field, errors in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    if result.complaint_id:
+                        messages.success(
+                            request,
+                            _("Callback completed; complaint %(no)s registered.")
+                            % {"no": result.complaint.ticket_no},
+                        )
+                    else:
+                        messages.success(request, _("Callback completed."))
+                    return redirect("callcenter:queue")
+            return self.render_callback(request, callback, form=form, status=400)
+        except TransitionNotAllowed as exc:
+            messages.error(request, str(exc))
+            return redirect(callback)
+
+
+class CallLogView(StaffRequiredMixin, View):
+    def get(self, request):
+        qs = Call.objects.visible_to(request.user).select_related("client", "agent", "wrap_up")
+        direction = request.GET.get("direction")
+        if direction in Call.Direction.values:
+            qs = qs.filter(direction=direction)
+        phone = request.GET.get("phone", "").strip()
+        if phone:
+            qs = qs.filter(phone__endswith=phone[-11:])
+        return render(request, "callcenter/calls.html", {
+            "page": page_without_count(request, qs.order_by("-started_at", "-id"), per_page=50),
+            "direction": direction, "phone": phone,
+        })  # fmt: skip
+
+
+class ScreenPopView(StaffRequiredMixin, View):
+    """Opened by the telephony system with the caller's number."""
+
+    def get(self, request):
+        phone = request.GET.get("phone", "")
+        clients = list(services.match_clients(request.user, phone).select_related("owner")[:5])
+        cards = []
+        for client in clients:
+            cards.append({
+                "client": client,
+                "complaints": list(Complaint.objects.filter(
+                    client=client, status__in=["received", "acknowledged", "investigating",
+                                               "waiting"])[:5]),
+                "callbacks": list(Callback.objects.filter(client=client, status="open")[:5]),
+                "timeline": client_timeline(client, limit=5),
+            })  # fmt: skip
+        return render(request, "callcenter/pop.html", {"phone": phone, "cards": cards})
+
+
+class PolicyView(StaffRequiredMixin, View):
+    roles = MANAGERS
+
+    def get(self, request, form=None, script_form=None, status=200):
+        return render(request, "callcenter/policies.html", {
+            "policies": CallbackPolicy.objects.all(), "scripts": Script.objects.all(),
+            "form": form or PolicyForm(), "script_form": script_form or ScriptForm(),
+        }, status=status)  # fmt: skip
+
+    def post(self, request):
+        if "body" in request.POST:
+            instance = Script.objects.filter(reason=request.POST.get("reason")).first()
+            form = ScriptForm(request.POST, instance=instance)
+            if form.is_valid():
+                form.save()
+                messages.success(request, _("Script saved."))
+                return redirect("callcenter:policies")
+            return self.get(request, script_form=form, status=400)
+        instance = CallbackPolicy.objects.filter(
+            tier=request.POST.get("tier", ""), stage=request.POST.get("stage", "")
+        ).first()
+        form = PolicyForm(request.POST, instance=instance)
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Policy saved."))
+            return redirect("callcenter:policies")
+        return self.get(request, form=form, status=400)
+
+
+class StatsView(StaffRequiredMixin, View):
+    roles = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ, Role.SERVICE_AGENT})
+
+    def get(self, request):
+        start, end = _period(request)
+        scope = BranchScope.for_user(request.user)
+        by = request.GET.get("by", "branch")
+        if by not in ("branch", "person", "month"):
+            by = "branch"
+        from django.conf import settings
+
+        return render(request, "callcenter/stats.html", {
+            "start": start, "end": end, "agents": selectors.agent_stats(scope, start, end),
+            "csi": selectors.csi_table(scope, start, end, by), "by": by,
+            "target": settings.CRM_CSI_TARGET,
+        })  # fmt: skip
+
+
+class InspectionListView(StaffRequiredMixin, View):
+    def get(self, request, form=None, status=200):
+        rounds = InspectionRound.objects.select_related("branch", "created_by")
+        if self.staff.role != Role.HQ:
+            rounds = rounds.filter(branch_id=self.staff.branch_id)
+        return render(request, "callcenter/inspections.html", {
+            "rounds": rounds[:50], "form": form or InspectionForm(),
+            "branches": Branch.objects.filter(kind="branch") if self.staff.role == Role.HQ
+            else [],
+        }, status=status)  # fmt: skip
+
+    def post(self, request):
+        if self.staff.role != Role.HQ:
+            raise PermissionDenied(_("Inspection is done by headquarters."))
+        form = InspectionForm(request.POST)
+        branch = Branch.objects.filter(pk=request.POST.get("branch") or 0).first()
+        if form.is_valid() and branch is not None:
+            try:
+                inspection = services.inspection_draw(
+                    user=request.user, branch=branch, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                return redirect(inspection)
+        elif branch is None:
+            form.add_error(None, _("Choose the branch."))
+        return self.get(request, form=form, status=400)
+
+
+class InspectionView(StaffRequiredMixin, View):
+    def get_round(self, pk):
+        qs = InspectionRound.objects.select_related("branch")
+        if self.staff.role != Role.HQ:
+            qs = qs.filter(branch_id=self.staff.branch_id)
+        return get_object_or_404(qs, pk=pk)
+
+    def get(self, request, pk):
+        inspection = self.get_round(pk)
+        items = inspection.items.select_related(
+            "callback__client", "callback__completed_by", "callback__form"
+        )
+        scored = [i.score for i in items if i.score is not None]
+        return render(request, "callcenter/inspection.html", {
+            "round": inspection, "items": items, "checklist": InspectionItem.CHECKLIST,
+            "average": round(sum(scored) / len(scored)) if scored else None,
+            "can_score": self.staff.role == Role.HQ,
+        })  # fmt: skip
+
+    def post(self, request, pk):
+        inspection = self.get_round(pk)
+        item = get_object_or_404(InspectionItem, pk=request.POST.get("item"), round=inspection)
+        services.inspection_score(
+            user=request.user, item=item,
+            checks={k: request.POST.get(k) == "on" for k, _l in InspectionItem.CHECKLIST},
+            comment=request.POST.get("comment", "")[:1000],
+        )  # fmt: skip
+        return redirect(inspection)
