@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, Stage, Tier
 from complaints.models import Complaint
-from crm.models import Branch, Role, staff_of
+from crm.models import Branch, scope_to_branch
 
 
 class Reason(models.TextChoices):
@@ -95,14 +95,9 @@ class CallbackPolicy(models.Model):
 
 class CallbackQuerySet(models.QuerySet):
     def visible_to(self, user) -> CallbackQuerySet:
-        staff = staff_of(user)
-        if staff is None:
-            return self.none()
-        if staff.sees_all_branches:
-            return self
-        if staff.role in (Role.ACCOUNT_MANAGER, Role.ADVISOR):
-            return self.filter(Q(assignee_id=user.pk) | Q(client__owner_id=user.pk))
-        return self.filter(branch_id=staff.branch_id)
+        return scope_to_branch(
+            self, user, lambda u, staff: Q(assignee_id=u.pk) | Q(client__owner_id=u.pk)
+        )
 
 
 class Callback(models.Model):
@@ -277,14 +272,9 @@ class WrapUpCode(models.Model):
 
 class CallQuerySet(models.QuerySet):
     def visible_to(self, user) -> CallQuerySet:
-        staff = staff_of(user)
-        if staff is None:
-            return self.none()
-        if staff.sees_all_branches:
-            return self
-        if staff.role in (Role.ACCOUNT_MANAGER, Role.ADVISOR):
-            return self.filter(Q(agent_id=user.pk) | Q(client__owner_id=user.pk))
-        return self.filter(branch_id=staff.branch_id)
+        return scope_to_branch(
+            self, user, lambda u, staff: Q(agent_id=u.pk) | Q(client__owner_id=u.pk)
+        )
 
 
 class Call(models.Model):

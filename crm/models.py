@@ -146,6 +146,19 @@ def staff_of(user) -> StaffProfile | None:
         return None
 
 
+def scope_to_branch(qs, user, personal=None):
+    """The common scoping rule: HQ (and HQ integrations) see everything; account managers
+    and advisors see `personal(user, staff)` (a Q) when given; everyone else their branch."""
+    staff = staff_of(user)
+    if staff is None:
+        return qs.none()
+    if staff.sees_all_branches:
+        return qs
+    if personal is not None and staff.role in (Role.ACCOUNT_MANAGER, Role.ADVISOR):
+        return qs.filter(personal(user, staff))
+    return qs.filter(branch_id=staff.branch_id)
+
+
 class Holiday(models.Model):
     """One day that departs from the Monday-to-Friday rule (调休 included)."""
 

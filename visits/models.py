@@ -10,22 +10,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
-from crm.models import Branch, Role, staff_of
+from crm.models import Branch, Role, scope_to_branch, staff_of
 
 
 def _branch_scope(qs, user, *, own_field: str | None):
     """Branch roles see the branch; account managers and advisors what is theirs."""
-    staff = staff_of(user)
-    if staff is None:
-        return qs.none()
-    if staff.sees_all_branches:
-        return qs
-    if staff.role in (Role.ACCOUNT_MANAGER, Role.ADVISOR) and own_field:
+
+    def personal(u, staff):
         client_side = (
             "client__owner_id" if staff.role == Role.ACCOUNT_MANAGER else ("client__advisor_id")
         )
-        return qs.filter(Q(**{own_field: user.pk}) | Q(**{client_side: user.pk}))
-    return qs.filter(branch_id=staff.branch_id)
+        return Q(**{own_field: u.pk}) | Q(**{client_side: u.pk})
+
+    return scope_to_branch(qs, user, personal if own_field else None)
 
 
 class VisitPlanQuerySet(models.QuerySet):
