@@ -206,10 +206,22 @@ def cmd_run() -> int:
         )
         honcho = shutil.which("honcho", path=venv_bin)
         proc = subprocess.Popen([honcho, "-f", str(BASE_DIR / "Procfile"), "start"], env=env)
+
+        def interrupt(signum, frame):
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, interrupt)
         try:
             return proc.wait()
         except KeyboardInterrupt:
-            return proc.wait()
+            # Ctrl-C in a terminal reaches honcho too; a signal sent to this process alone
+            # (kill, a supervisor) is passed on, so web, worker and beat always stop.
+            proc.send_signal(signal.SIGINT)
+            try:
+                return proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                return proc.wait()
 
 
 def cmd_test(args: list[str]) -> int:
