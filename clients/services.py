@@ -21,7 +21,6 @@ from crm.sla import compute_deadline, get_policy
 
 from .crypto import encrypt, lookup_hash
 from .models import (
-    AccountSnapshot,
     AccountStatus,
     Client,
     ClientType,
@@ -458,7 +457,7 @@ def _decimal(value, name, errors, *, required=False, minimum=None):
     return number.quantize(Decimal("0.01"))
 
 
-def _parse_snapshot_row(row) -> tuple[dict | None, dict]:
+def _parse_snapshot_row(row, today: date) -> tuple[dict | None, dict]:
     errors: dict[str, list[str]] = {}
     if not isinstance(row, dict):
         return None, {"non_field_errors": [_("Each row must be an object.")]}
@@ -468,7 +467,7 @@ def _parse_snapshot_row(row) -> tuple[dict | None, dict]:
     raw_date = row.get("date")
     try:
         day = raw_date if isinstance(raw_date, date) else date.fromisoformat(str(raw_date)[:10])
-        if day > timezone.localdate():
+        if day > today:
             errors["date"] = [_("The date cannot be in the future.")]
     except (TypeError, ValueError):
         day = None
@@ -524,8 +523,9 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
     """
     result = BulkResult(received=len(rows))
     parsed: list[tuple[int, dict]] = []
+    today = timezone.localdate()
     for index, row in enumerate(rows):
-        values, errors = _parse_snapshot_row(row)
+        values, errors = _parse_snapshot_row(row, today)
         if errors:
             result.errors.append(
                 {"index": index, "client_no": _client_no_of(row), "errors": errors}
@@ -553,24 +553,38 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
     if not latest:
         return result
     now = timezone.now()
-    snapshots = [
-        AccountSnapshot(client_id=cid, date=day, received_at=now, trade_count=v["trade_count"],
-                        **{n: v[n] for n in SNAPSHOT_NUMBERS})
-        for (cid, day), (_i, v) in latest.items()
-    ]  # fmt: skip
+    keys = list(latest)
+    values = [v for _i, v in latest.values()]
     with_holdings = {key: v["holdings"] for key, (_i, v) in latest.items()
                      if v["holdings"] is not None}  # fmt: skip
+    # One INSERT ... SELECT FROM unnest(arrays) ... ON CONFLICT DO UPDATE: a single
+    # statement whatever the number of rows, without per-row SQL compilation.
+    columns = ", ".join(SNAPSHOT_NUMBERS)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*SNAPSHOT_NUMBERS, "trade_count",
+                                                          "received_at"))  # fmt: skip
+    numeric_arrays = ", ".join("%s::numeric[]" for _c in SNAPSHOT_NUMBERS)
+    compared = (*SNAPSHOT_NUMBERS, "trade_count")
+    unchanged_old = ", ".join(f"clients_accountsnapshot.{c}" for c in compared)
+    unchanged_new = ", ".join(f"EXCLUDED.{c}" for c in compared)
+    sql = (
+        f"INSERT INTO clients_accountsnapshot (client_id, date, {columns}, trade_count, "
+        f"received_at) SELECT *, %s::timestamptz FROM unnest(%s::bigint[], %s::date[], "
+        f"{numeric_arrays}, %s::integer[]) "
+        f"ON CONFLICT (client_id, date) DO UPDATE SET {updates} "
+        # the same row sent again writes nothing
+        f"WHERE ({unchanged_old}) IS DISTINCT FROM ({unchanged_new})"
+    )
+    params = [now, [k[0] for k in keys], [k[1] for k in keys],
+              *[[v[c] for v in values] for c in SNAPSHOT_NUMBERS],
+              [v["trade_count"] for v in values]]  # fmt: skip
+    from django.db import connection
+
     with transaction.atomic():
-        for start in range(0, len(snapshots), 2000):
-            AccountSnapshot.objects.bulk_create(
-                snapshots[start : start + 2000],
-                update_conflicts=True,
-                unique_fields=["client", "date"],
-                update_fields=[*SNAPSHOT_NUMBERS, "trade_count", "received_at"],
-            )
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
         if with_holdings:
             _replace_holdings(with_holdings)
-    result.stored = len(snapshots)
+    result.stored = len(keys)
     return result
 
 
