@@ -112,6 +112,11 @@ def register() -> None:
         items=selectors.my_callbacks, roles=frozenset({Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER}),
         agenda_counts=_agenda_counts, url_name="callcenter:queue", order=13,
     ))  # fmt: skip
+    register_section(Section(
+        key="callback_pool", title=_("Pool callbacks due"),
+        template="callcenter/workbench/mine.html", items=selectors.pool_due,
+        roles=frozenset({Role.SERVICE_AGENT}), url_name="callcenter:queue", order=14,
+    ))  # fmt: skip
     register_panel(Panel(
         key="callbacks", title=_("Callbacks and satisfaction this month"),
         template="callcenter/dashboard/panel.html", context=_panel,

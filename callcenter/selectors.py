@@ -134,3 +134,15 @@ def callback_panel(scope, today: date | None = None) -> dict:
         "reach_rate": round(100 * counts["completed"] / finished) if finished else None,
         "csi": csi(ratings),
     }
+
+
+def pool_due(user, today: date) -> list[Callback]:
+    """Unclaimed pool callbacks of the user's branch due today or overdue (at most 10)."""
+    now = timezone.now()
+    return list(
+        Callback.objects.visible_to(user)
+        .filter(status="open", assignee__isnull=True, claimed_by__isnull=True,
+                due_at__date__lte=today)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .select_related("client").order_by("due_at", "id")[:10]
+    )  # fmt: skip

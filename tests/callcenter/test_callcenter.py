@@ -375,3 +375,12 @@ def test_callback_after_a_suitability_change(org, django_capture_on_commit_callb
             user=org.am, client=c, assessed_on=date(2025, 6, 1), score=80, risk_level="C4"
         )
     assert Callback.objects.filter(client=c, reason="suitability").count() == 1
+
+
+def test_agent_workbench_shows_pool_callbacks_due(org, client):
+    c = opened(org, "1100000017", days=5)
+    services.generate_due_callbacks()
+    Callback.objects.filter(client=c).update(due_at=timezone.now() - timedelta(hours=1))
+    client.force_login(org.agent)
+    html = client.get("/").content.decode()
+    assert "section-callback_pool" in html and c.name in html
