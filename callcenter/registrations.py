@@ -8,7 +8,6 @@ from clients.segmentation import register_churn_source
 from clients.signals import suitability_changed
 from clients.timeline import Entry, register_provider
 from complaints.signals import complaint_closed
-from crm.dashboard import Panel, register_panel
 from crm.demo import register_seeder
 from crm.models import Role
 from crm.roles import ALL, grant
@@ -63,10 +62,6 @@ def _agenda_counts(today):
     return {r["assignee_id"]: r["n"] for r in rows}
 
 
-def _panel(request, scope):
-    return selectors.callback_panel(scope)
-
-
 def _seed(users, stdout):
     from .demo import seed_callcenter
 
@@ -74,6 +69,9 @@ def _seed(users, stdout):
 
 
 def register() -> None:
+    from . import measures
+
+    measures.register()
     for reason, label, days in (
         ("complaint_closed", "投诉结案后回访", 3),
         ("visit", "拜访后回访", 5),
@@ -116,11 +114,6 @@ def register() -> None:
         key="callback_pool", title=_("Pool callbacks due"),
         template="callcenter/workbench/mine.html", items=selectors.pool_due,
         roles=frozenset({Role.SERVICE_AGENT}), url_name="callcenter:queue", order=14,
-    ))  # fmt: skip
-    register_panel(Panel(
-        key="callbacks", title=_("Callbacks and satisfaction this month"),
-        template="callcenter/dashboard/panel.html", context=_panel,
-        roles=frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ}), order=35,
     ))  # fmt: skip
     register_provider("callback", _callback_entries)
     register_provider("call", _call_entries)

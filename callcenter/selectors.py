@@ -107,35 +107,6 @@ def csi_table(scope, start: date, end: date, by: str = "branch") -> list[dict]:
     return [{"key": k, "n": len(v), "csi": csi(v)} for k, v in sorted(rows.items())]
 
 
-def callback_panel(scope, today: date | None = None) -> dict:
-    today = today or timezone.localdate()
-    start = today.replace(day=1)
-    qs = scope.apply(Callback.objects.filter(due_at__date__gte=start, due_at__date__lte=today))
-    counts = qs.aggregate(
-        due=Count("id"),
-        completed=Count("id", filter=Q(status="completed")),
-        unreachable=Count("id", filter=Q(status="unreachable")),
-    )
-    open_overdue = scope.apply(
-        Callback.objects.filter(status="open", due_at__lt=timezone.now())
-    ).count()
-    ratings = list(
-        scope.apply(
-            RegistrationForm.objects.filter(filled_at__date__gte=start), "callback__branch_id"
-        ).values_list("satisfaction", flat=True)
-    )
-    finished = counts["completed"] + counts["unreachable"]
-    return {
-        **counts,
-        "overdue": open_overdue,
-        "completion_rate": round(100 * counts["completed"] / counts["due"])
-        if counts["due"]
-        else None,
-        "reach_rate": round(100 * counts["completed"] / finished) if finished else None,
-        "csi": csi(ratings),
-    }
-
-
 def pool_due(user, today: date) -> list[Callback]:
     """Unclaimed pool callbacks of the user's branch due today or overdue (at most 10)."""
     now = timezone.now()

@@ -22,7 +22,7 @@ from .models import (
     RiskAssessment,
     Stage,
 )
-from .services import completeness, name_initials
+from .services import completeness, name_initials, snapshots_changed
 from .validators import MOBILE, credit_code_is_valid, parse_id_card
 
 N_CLIENTS = 2000
@@ -152,6 +152,7 @@ def seed_clients(users: dict, stdout) -> None:
     ]  # fmt: skip
     RiskAssessment.objects.bulk_create(assessments, batch_size=1000)
     _seed_snapshots(opened, rng, today)
+    snapshots_changed()
     stdout.write(f"  {len(created)} clients, {len(assessments)} risk assessments")
 
 
@@ -218,5 +219,6 @@ def seed_segmentation(users: dict, stdout) -> None:
         snapshot.total_assets = (snapshot.total_assets * Decimal("0.1")).quantize(Decimal("1"))
         snapshot.date = today - timedelta(days=3)
         snapshot.save()
+    snapshots_changed()
     result = run()
     stdout.write(f"  segmentation: {result.clients} clients, {result.cases_opened} cases")

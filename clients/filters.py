@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.filters import YES_NO_ANY
+from crm.filters import DATE_INPUT, YES_NO_ANY
 from crm.models import Branch, Role
 
 from .models import AccountStatus, Client, ClientType, RiskAssessment, RiskLevel, Stage, Tier
@@ -46,6 +46,12 @@ class ClientFilterSet(django_filters.FilterSet):
     incomplete = django_filters.BooleanFilter(
         method="filter_incomplete", label=_("Incomplete profile"), widget=YES_NO_ANY
     )
+    opened_after = django_filters.DateFilter(
+        field_name="opened_on", lookup_expr="gte", label=_("Opened from"), widget=DATE_INPUT
+    )
+    opened_before = django_filters.DateFilter(
+        field_name="opened_on", lookup_expr="lte", label=_("Opened to"), widget=DATE_INPUT
+    )
     churn_min = django_filters.NumberFilter(
         field_name="churn_score", lookup_expr="gte", label=_("Churn risk from")
     )
@@ -62,7 +68,8 @@ class ClientFilterSet(django_filters.FilterSet):
         model = Client
         fields = ["q", "branch", "owner", "stage", "tier", "risk_level", "client_type",
                   "account_status", "assessment_expiring", "incomplete", "churn_min",
-                  "rfm_recency", "rfm_frequency", "rfm_monetary", "sleeping", "pool"]  # fmt: skip
+                  "rfm_recency", "rfm_frequency", "rfm_monetary", "sleeping", "pool",
+                  "opened_after", "opened_before"]  # fmt: skip
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -76,23 +76,6 @@ def _case_counts(today):
     return {r["owner_id"]: r["n"] for r in rows}
 
 
-def _segments_panel(request, scope):
-    from .models import RetentionCase, Tier
-
-    qs = scope.apply(Client.objects.exclude(client_no=None))
-    tiers = {r["tier"]: r["n"] for r in qs.values("tier").annotate(n=Count("id"))}
-    counts = qs.aggregate(
-        at_risk=Count("id", filter=Q(churn_score__gte=50) & ~Q(account_status="closed")),
-        dormant=Count("id", filter=Q(stage=Stage.DORMANT)),
-    )
-    open_cases = scope.apply(RetentionCase.objects.filter(status="open")).count()
-    return {
-        "by_tier": [{"tier": t, "label": label, "n": tiers.get(t, 0)} for t, label in Tier.choices],
-        "open_cases": open_cases,
-        **counts,
-    }
-
-
 def _tier_entries(client, limit):
     from .models import Tier, TierChange
 
@@ -124,6 +107,9 @@ def _seed_segmentation(users, stdout):
 
 
 def register() -> None:
+    from . import measures
+
+    measures.register()
     open_account = ~Q(account_status=AccountStatus.CLOSED) & ~Q(stage=Stage.POTENTIAL)
     declare_policy(
         "client.profile_completion",
@@ -226,13 +212,6 @@ def register() -> None:
                 template="clients/workbench/cases.html", items=selectors.open_cases_for,
                 roles=frozenset({Role.ACCOUNT_MANAGER}), agenda_counts=_case_counts,
                 url_name="clients:retention-board", order=31)
-    )  # fmt: skip
-    from crm.dashboard import Panel, register_panel
-
-    register_panel(
-        Panel(key="segments", title=_("Segments and churn"),
-              template="clients/dashboard/segments.html", context=_segments_panel,
-              roles=frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ}), order=20)
     )  # fmt: skip
     register_seeder(40, "segmentation", _seed_segmentation)
     register_provider("tier", _tier_entries)

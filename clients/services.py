@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -515,6 +516,22 @@ def _parse_snapshot_row(row, today: date) -> tuple[dict | None, dict]:
     return (None if errors else parsed), errors
 
 
+SNAPSHOT_VERSION_KEY = "clients:snapshot-version"
+
+
+def snapshot_version() -> int:
+    """A number that changes whenever account snapshots are stored (keys dashboard caches)."""
+    from django.core.cache import cache
+
+    return cache.get_or_set(SNAPSHOT_VERSION_KEY, time.time_ns, None)
+
+
+def snapshots_changed() -> None:
+    from django.core.cache import cache
+
+    transaction.on_commit(lambda: cache.set(SNAPSHOT_VERSION_KEY, time.time_ns(), None))
+
+
 def snapshots_upsert(*, user, rows: list) -> BulkResult:
     """Upsert snapshots by (client number, date) in a few set-based statements.
 
@@ -584,6 +601,7 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
             cur.execute(sql, params)
         if with_holdings:
             _replace_holdings(with_holdings)
+        snapshots_changed()
     result.stored = len(keys)
     return result
 

@@ -2,11 +2,9 @@
 
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.timeline import Entry, register_provider
-from crm.dashboard import Panel, register_panel
 from crm.demo import register_seeder
 from crm.models import Role
 from crm.roles import ALL, grant
@@ -59,10 +57,6 @@ def _agenda_counts(today):
     return {r["handler_id"]: r["n"] for r in rows}
 
 
-def _panel(request, scope):
-    return selectors.desk_summary(scope=scope, now=timezone.now())
-
-
 def _seed(users, stdout):
     from .demo import seed_complaints
 
@@ -70,6 +64,9 @@ def _seed(users, stdout):
 
 
 def register() -> None:
+    from . import measures
+
+    measures.register()
     for name, (label, target, unit, warn) in DEFAULTS.items():
         declare_policy(f"complaint.{name}", name=f"投诉{label}", target_value=target,
                        target_unit=unit, warn_before_minutes=warn,
@@ -107,17 +104,6 @@ def register() -> None:
             order=15,
         )
     )  # fmt: skip
-    register_panel(
-        Panel(
-            key="complaints",
-            title=_("Complaints"),
-            template="complaints/dashboard/panel.html",
-            context=_panel,
-            roles=frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ}),
-            order=30,
-            width=6,
-        )
-    )
     register_provider("complaint", _timeline)
     from clients.segmentation import register_churn_source
 

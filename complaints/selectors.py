@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 
 from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import TruncMonth
@@ -29,19 +29,6 @@ def my_open_complaints(user, today: date) -> list[Complaint]:
         .select_related("client")
         .order_by("resolution_due_at")[:10]
     )
-
-
-def desk_summary(*, scope: BranchScope, now: datetime) -> dict:
-    """Open complaints and breaches, in one grouped query."""
-    qs = scope.apply(Complaint.objects.all())
-    row = qs.aggregate(
-        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
-        overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, resolution_due_at__lt=now)),
-        waiting=Count("id", filter=Q(status=Status.WAITING)),
-        to_review=Count("id", filter=Q(status=Status.RESOLVED)),
-        major=Count("id", filter=Q(status__in=OPEN_STATUSES, category="major_economic")),
-    )
-    return row
 
 
 def analysis(*, scope: BranchScope, start: date, end: date) -> dict:
@@ -126,6 +113,3 @@ def regulator_summary(*, scope: BranchScope, year: int) -> dict:
             rated=Count("id", filter=Q(satisfaction__isnull=False)),
         ),
     }
-
-
-__all__ = ["analysis", "desk", "desk_summary", "my_open_complaints", "regulator_summary"]

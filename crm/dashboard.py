@@ -1,41 +1,104 @@
-"""The manager dashboard frame: apps register panels with `crm` at start-up."""
+"""The manager dashboards: filters from the request, measures, exports."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import csv
+import io
+from datetime import date
+
+from django.utils import timezone
+
+from .measures import Filters, Period
+from .models import Branch, Role, StaffProfile, staff_of
 
 
-@dataclass(frozen=True)
-class Panel:
-    key: str
-    title: str  # lazily translated
-    template: str  # rendered with the panel's context plus {"panel": ...}
-    context: Callable  # (request, scope) -> dict; a fixed number of queries
-    roles: frozenset[str]
-    order: int = 100
-    width: int = 6  # Bootstrap columns out of 12
+def period_from(params) -> Period:
+    """`period=month|quarter|year&year=2025&value=11` or `period=custom&start=&end=`."""
+    today = timezone.localdate()
+    kind = params.get("period", "month")
+    try:
+        year = int(params.get("year") or today.year)
+        value = int(
+            params.get("value") or (today.month if kind == "month" else (today.month - 1) // 3 + 1)
+        )
+        if kind == "quarter" and 1 <= value <= 4:
+            return Period.quarter(year, value)
+        if kind == "year":
+            return Period.year(year)
+        if kind == "custom":
+            start = date.fromisoformat(params.get("start", ""))
+            end = date.fromisoformat(params.get("end", ""))
+            if start <= end and (end - start).days <= 3660:
+                return Period(start, end)
+        if 1 <= value <= 12:
+            return Period.month(year, value)
+    except ValueError:
+        pass
+    return Period.month(today.year, today.month)
 
 
-_panels: dict[str, Panel] = {}
-
-
-def register_panel(panel: Panel) -> None:
-    _panels[panel.key] = panel
-
-
-def panels_for(role: str | None) -> list[Panel]:
-    return sorted((p for p in _panels.values() if role in p.roles), key=lambda p: (p.order, p.key))
-
-
-def panel_metrics(request, scope, key: str | None = None) -> dict:
-    """The numbers behind each panel the user's role sees (for `GET /api/v1/metrics/`)."""
-    from .models import staff_of
-
+def filters_from(request, params, *, person=None) -> Filters:
+    """Scope (a branch manager never sees another branch), optional branch for HQ,
+    team and person; `person` forces the personal page."""
     staff = staff_of(request.user)
-    role = staff.role if staff else None
-    out = {}
-    for panel in _panels.values():
-        if (role in panel.roles or role == "integration") and (key is None or panel.key == key):
-            out[panel.key] = panel.context(request, scope)
-    return out
+    branch_ids: tuple[int, ...] | None = (staff.branch_id,)
+    if staff.sees_all_branches:
+        code = params.get("branch")
+        branch = Branch.objects.filter(code=code).first() if code else None
+        branch_ids = (branch.pk,) if branch else None
+    person_ids = None
+    if person is not None:
+        person_ids = (person.pk,)
+    else:
+        people = StaffProfile.objects.exclude(role=Role.INTEGRATION)
+        if branch_ids is not None:
+            people = people.filter(branch_id__in=branch_ids)
+        if params.get("person"):
+            person_ids = tuple(people.filter(user__username=params["person"])
+                               .values_list("user_id", flat=True)) or (0,)  # fmt: skip
+        elif params.get("team"):
+            person_ids = tuple(people.filter(team=params["team"])
+                               .values_list("user_id", flat=True)) or (0,)  # fmt: skip
+    current = period_from(params)
+    return Filters(
+        branch_ids=branch_ids, person_ids=person_ids, current=current, previous=current.previous()
+    )
+
+
+def rows_as_table(rows, branches=()) -> tuple[list[str], list[list]]:
+    headers = ["measure", "group", "unit", "current", "previous", "change", "target"]
+    headers += [b.code for b in branches]
+    table = []
+    for r in rows:
+        line = [str(r.measure.label), str(r.measure.group), r.measure.unit, r.current,
+                r.previous, r.change, r.measure.target]  # fmt: skip
+        line += [r.by_branch.get(b.pk) for b in branches]
+        table.append(line)
+    return headers, table
+
+
+def export(rows, fmt: str, branches=()):
+    """(content, content type, extension) of the table as CSV or Excel."""
+    headers, table = rows_as_table(rows, branches)
+    if fmt == "xlsx":
+        import tablib
+
+        data = tablib.Dataset(*table, headers=headers, title="measures")
+        return (
+            data.export("xlsx"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    writer.writerows(table)
+    return "\ufeff" + out.getvalue(), "text/csv; charset=utf-8", "csv"
+
+
+def teams_and_people(filters):
+    people = StaffProfile.objects.exclude(role=Role.INTEGRATION).select_related("user")
+    if filters.branch_ids is not None:
+        people = people.filter(branch_id__in=filters.branch_ids)
+    people = list(people.order_by("user__username"))
+    return sorted({p.team for p in people if p.team}), people

@@ -2,11 +2,9 @@
 
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
-from .dashboard import Panel, register_panel
 from .models import Role, Todo
 from .sla import Clock, declare_policy, register_clock
 from .workbench import Section, register_section
@@ -26,10 +24,6 @@ def _todo_agenda_counts(today):
         .annotate(n=Count("id"))
     )
     return {r["assignee_id"]: r["n"] for r in rows}
-
-
-def _todo_panel_context(request, scope):
-    return {"rows": selectors.todo_overview(scope=scope, now=timezone.now())}
 
 
 def register() -> None:
@@ -65,15 +59,5 @@ def register() -> None:
             agenda_counts=_todo_agenda_counts,
             url_name="crm:todo-list",
             order=10,
-        )
-    )
-    register_panel(
-        Panel(
-            key="todos",
-            title=_("Open to-dos by person"),
-            template="crm/dashboard/todos.html",
-            context=_todo_panel_context,
-            roles=MANAGERS,
-            order=900,
         )
     )

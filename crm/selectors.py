@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import Branch, Notification, Todo, staff_of
@@ -39,21 +39,6 @@ def todos_due_for(user, today: date) -> list[Todo]:
     """The user's open to-dos due today or overdue, soonest first (at most 10)."""
     return list(
         Todo.objects.open().filter(assignee=user, due_at__date__lte=today).order_by("due_at")[:10]
-    )
-
-
-def todo_overview(*, scope: BranchScope, now: datetime) -> list[dict]:
-    """Open and overdue to-dos per assignee, in one grouped query."""
-    qs = scope.apply(Todo.objects.open())
-    return list(
-        qs.values(
-            "assignee_id",
-            username=F("assignee__username"),
-            first_name=F("assignee__first_name"),
-            last_name=F("assignee__last_name"),
-        )
-        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
-        .order_by("-overdue", "-open", "username")[:20]
     )
 
 

@@ -7,6 +7,8 @@ app_name = "crm"
 urlpatterns = [
     path("", views.WorkbenchView.as_view(), name="workbench"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("dashboard/me/", views.PersonalDashboardView.as_view(), name="my-dashboard"),
+    path("dashboard/report/", views.MonthlyReportView.as_view(), name="report"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path("notifications/badge/", views.UnreadBadgeView.as_view(), name="notification-badge"),
     path(

@@ -7,7 +7,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from . import dashboard, selectors, services, workbench
+from . import selectors, services, workbench
 from .filters import AccessLogFilterSet, NotificationFilterSet, TodoFilterSet
 from .forms import ScheduleForm, TodoForm
 from .models import AccessLog, Branch, Holiday, Notification, Role, Todo, staff_of
@@ -60,30 +60,63 @@ class WorkbenchView(StaffRequiredMixin, TemplateView):
         )
 
 
-class DashboardView(StaffRequiredMixin, TemplateView):
-    template_name = "crm/dashboard.html"
-    roles = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ})
+class DashboardView(StaffRequiredMixin, View):
+    """Branch dashboard (branch managers, compliance), HQ dashboard comparing branches,
+    and each member of staff's personal page (`/dashboard/me/`)."""
 
-    def get_context_data(self, **kwargs):
-        branch_id = None
-        if self.staff.sees_all_branches:
-            try:
-                branch_id = int(self.request.GET.get("branch") or 0) or None
-            except ValueError:
-                branch_id = None
-        scope = selectors.BranchScope.for_user(self.request.user, branch_id)
-        panels = [
-            {"panel": p, "context": p.context(self.request, scope)}
-            for p in dashboard.panels_for(self.staff.role)
-        ]
-        branches = (
-            list(Branch.objects.visible_to(self.request.user))
-            if (self.staff.sees_all_branches)
-            else []
+    roles = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ})
+    personal = False
+    template = "crm/dashboard.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.personal:
+            self.roles = None
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        from . import dashboard
+        from .measures import compute_rows
+
+        params = request.GET
+        filters = dashboard.filters_from(
+            request, params, person=request.user if self.personal else None
         )
-        return super().get_context_data(
-            panels=panels, branches=branches, branch_id=branch_id, **kwargs
+        rows = compute_rows(filters)
+        compare = (
+            self.staff.sees_all_branches and filters.branch_ids is None and (not self.personal)
         )
+        branches = list(Branch.objects.filter(kind=Branch.Kind.BRANCH)) if compare else []
+        fmt = params.get("export")
+        if fmt in ("csv", "xlsx"):
+            group = params.get("group")
+            chosen = [r for r in rows if not group or str(r.measure.group) == group]
+            content, content_type, ext = dashboard.export(chosen, fmt, branches)
+            response = HttpResponse(content, content_type=content_type)
+            response["Content-Disposition"] = (
+                f'attachment; filename="measures-{filters.current.start}.{ext}"'
+            )
+            return response
+        groups: dict = {}
+        for row in rows:
+            groups.setdefault(str(row.measure.group), []).append(row)
+        teams, people = dashboard.teams_and_people(filters) if not self.personal else ([], [])
+        return render(request, self.template, {
+            "groups": groups, "filters": filters, "params": params, "compare": compare,
+            "branches": branches, "all_branches": Branch.objects.filter(kind="branch")
+            if self.staff.sees_all_branches and not self.personal else [],
+            "teams": teams, "people": people, "personal": self.personal,
+            "chart": [{"label": str(r.measure.label), "current": r.current,
+                       "previous": r.previous}
+                      for r in rows if r.measure.unit == "percent"],
+        })  # fmt: skip
+
+
+class PersonalDashboardView(DashboardView):
+    personal = True
+
+
+class MonthlyReportView(DashboardView):
+    template = "crm/report.html"
 
 
 # --- Notifications ------------------------------------------------------------------

@@ -5,7 +5,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clients.timeline import Entry, register_provider
-from crm.dashboard import Panel, register_panel
 from crm.demo import register_seeder
 from crm.models import Role
 from crm.roles import ALL, grant
@@ -59,10 +58,6 @@ def _consultation_counts(today):
     return {r["advisor_id"]: r["n"] for r in rows}
 
 
-def _panel(request, scope):
-    return selectors.visit_panel(scope)
-
-
 def _seed(users, stdout):
     from .demo import seed_visits
 
@@ -70,6 +65,9 @@ def _seed(users, stdout):
 
 
 def register() -> None:
+    from . import measures
+
+    measures.register()
     declare_policy("visit.record", name="拜访记录填写", target_value=1, target_unit="workdays",
                    warn_before_minutes=4 * 60, escalation_roles=[Role.BRANCH_MANAGER],
                    escalation_interval_minutes=24 * 60)  # fmt: skip
@@ -113,11 +111,6 @@ def register() -> None:
         template="visits/workbench/consultations.html", items=selectors.consultation_queue,
         roles=frozenset({Role.ADVISOR}), agenda_counts=_consultation_counts,
         url_name="visits:consultations", order=10,
-    ))  # fmt: skip
-    register_panel(Panel(
-        key="visits", title=_("Visits, quota and consultations this month"),
-        template="visits/dashboard/panel.html", context=_panel,
-        roles=frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ}), order=40,
     ))  # fmt: skip
     register_provider("visit", _visit_entries)
     register_provider("event", _event_entries)

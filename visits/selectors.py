@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import Count, Q
-from django.utils import timezone
+from django.db.models import Count
 
 from crm.models import Role, StaffProfile
 
-from .models import Consultation, Invitation, QuotaLog, VisitPlan
+from .models import Consultation, QuotaLog, VisitPlan
 
 
 def my_visits(user, today: date) -> list[VisitPlan]:
@@ -70,32 +69,3 @@ def quota_board(*, branch_ids, day: date) -> list[dict]:
          "met": s.contacts >= s.contacts_target and s.patrols >= s.patrols_target}
         for s in staff
     ]  # fmt: skip
-
-
-def visit_panel(scope, today: date | None = None) -> dict:
-    today = today or timezone.localdate()
-    month_start = today.replace(day=1)
-    plans = scope.apply(VisitPlan.objects.filter(planned_at__date__gte=month_start))
-    counts = plans.aggregate(
-        planned=Count("id"),
-        approved=Count("id", filter=Q(status__in=["approved", "completed"])),
-        completed=Count("id", filter=Q(status="completed")),
-        waiting=Count("id", filter=Q(status="submitted")),
-    )
-    sheets = scope.apply(Consultation.objects.filter(answered_at__date__gte=month_start))
-    on_time = sheets.aggregate(n=Count("id"), in_time=Count("id", filter=Q(answered_in_time=True)))
-    invitations = scope.apply(
-        Invitation.objects.filter(
-            event__starts_at__date__gte=month_start, event__starts_at__date__lte=today
-        ),
-        "event__branch_id",
-    ).aggregate(invited=Count("id"), attended=Count("id", filter=Q(status="attended")))
-    board = quota_board(branch_ids=scope.branch_ids, day=today)
-    return {
-        **counts,
-        "consultations": on_time["n"],
-        "on_time_rate": round(on_time["in_time"] * 100 / on_time["n"]) if on_time["n"] else None,
-        **invitations,
-        "quota_met": sum(1 for r in board if r["met"]),
-        "quota_people": len(board),
-    }

@@ -144,28 +144,26 @@ class TodoViewSet(
 
 
 class MetricsView(APIView):
-    """The figures behind the dashboard panels, scoped like the dashboard:
-    `?panel=segments`, HQ and HQ integrations may pass `?branch=<code>`."""
+    """The service measures behind the dashboards, with the same filters:
+    `period=month|quarter|year|custom`, `year`, `value`, `start`, `end`, `branch=<code>`
+    (HQ), `team`, `person=<username>`. Each measure has the current and the previous
+    period, the change, and (for HQ without a branch) the value per branch id."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("panel", str), OpenApiParameter("branch", str)],
+        parameters=[OpenApiParameter(n, str) for n in ("period", "year", "value", "start",
+                                                       "end", "branch", "team", "person")],
         responses={200: {"type": "object"}},
-    )
+    )  # fmt: skip
     def get(self, request):
-        import json
+        from ..dashboard import filters_from
+        from ..measures import compute_rows
 
-        from django.core.serializers.json import DjangoJSONEncoder
-
-        from ..dashboard import panel_metrics
-        from ..selectors import BranchScope
-
-        branch_id = None
         code = request.query_params.get("branch")
-        if code:
-            branch = Branch.objects.visible_to(request.user).filter(code=code).first()
-            if branch is None:
-                raise ValidationError({"branch": [_("No such branch.")]})
-            branch_id = branch.pk
-        scope = BranchScope.for_user(request.user, branch_id)
-        data = panel_metrics(request, scope, request.query_params.get("panel"))
-        return Response(json.loads(json.dumps(data, cls=DjangoJSONEncoder)))
+        if code and not Branch.objects.visible_to(request.user).filter(code=code).exists():
+            raise ValidationError({"branch": [_("No such branch.")]})
+        filters = filters_from(request, request.query_params)
+        return Response({
+            "period": {"start": filters.current.start, "end": filters.current.end},
+            "previous": {"start": filters.previous.start, "end": filters.previous.end},
+            "measures": [r.as_dict() for r in compute_rows(filters)],
+        })  # fmt: skip

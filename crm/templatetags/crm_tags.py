@@ -64,3 +64,25 @@ def bs(field, size: str = ""):
         css += " is-invalid"
     existing = widget.attrs.get("class", "")
     return field.as_widget(attrs={"class": f"{css} {existing}".strip()})
+
+
+@register.filter
+def measure_value(value, unit: str = "") -> str:
+    """A measure's value with its unit: 92.5%, 1,234, 3.2 (days or score)."""
+    if value is None:
+        return "—"
+    if unit == "percent":
+        return f"{value:.1f}%"
+    if unit in ("count", "yuan"):
+        return f"{value:,.0f}"
+    return f"{value:.1f}"
+
+
+@register.simple_tag
+def drill_url(measure, filters) -> str:
+    return measure.drill(filters) if measure.drill else ""
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None

@@ -114,6 +114,8 @@ def main(argv=None) -> int:
     web.force_login(bm)
     am_web = HttpClient()
     am_web.force_login(am)
+    agent_web = HttpClient()
+    agent_web.force_login(get_user_model().objects.get(username="agent_bj"))
     some = Client.objects.filter(owner=am).order_by("id")[100]
     rows = []
 
@@ -219,6 +221,17 @@ def main(argv=None) -> int:
         start = time.perf_counter()
         sent = sla.scan()
         scans.append((time.perf_counter() - start, sent))
+
+    # dashboards and work queues over the full data set (complaints, callbacks, clients)
+    hq_web = HttpClient()
+    hq_web.force_login(get_user_model().objects.get(username="hq_admin"))
+    row("branch dashboard (this month)", measure(web, "/dashboard/", n=20))
+    row("branch dashboard (this year)", measure(web, "/dashboard/?period=year", n=20))
+    row("HQ dashboard (all branches)", measure(hq_web, "/dashboard/", n=20))
+    row("metrics API (branch)", measure(web, "/api/v1/metrics/", n=20))
+    row("personal dashboard (account manager)", measure(am_web, "/dashboard/me/", n=20))
+    row("complaint desk", measure(web, "/complaints/", n=20))
+    row("callback queue (agent)", measure(agent_web, "/callcenter/", n=20))
 
     lines = [
         f"Benchmark ({args.size}: {Client.objects.count():,} clients, "

@@ -1,0 +1,81 @@
+"""Callback and satisfaction measures for the dashboards."""
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import Complaint
+from crm.measures import Measure, grouped, register_source
+
+from .models import Callback, RegistrationForm
+
+GROUP = _("Callbacks and satisfaction")
+
+
+def _stats(filters):
+    return (reverse("callcenter:stats") + f"?from={filters.current.start}"
+            f"&to={filters.current.end}")  # fmt: skip
+
+
+def compute(filters):
+    start, end = filters.previous.start, filters.current.end
+    callbacks = Callback.objects.exclude(status="cancelled")
+    forms = RegistrationForm.objects.all()
+    closed = Complaint.objects.filter(satisfaction__isnull=False)
+    if filters.branch_ids is not None:
+        callbacks = callbacks.filter(branch_id__in=filters.branch_ids)
+        forms = forms.filter(callback__branch_id__in=filters.branch_ids)
+        closed = closed.filter(branch_id__in=filters.branch_ids)
+    if filters.person_ids is not None:
+        mine = Q(assignee_id__in=filters.person_ids) | Q(completed_by_id__in=filters.person_ids)
+        callbacks = callbacks.filter(mine)
+        forms = forms.filter(callback__completed_by_id__in=filters.person_ids)
+        closed = closed.filter(handler_id__in=filters.person_ids)
+    due = grouped(
+        callbacks.filter(due_at__date__gte=start, due_at__date__lte=end),
+        "due_at",
+        filters,
+        n=lambda p: Count("id", filter=p),
+        done=lambda p: Count("id", filter=p & Q(status="completed")),
+    )
+    finished = grouped(
+        callbacks.filter(completed_at__date__gte=start, completed_at__date__lte=end),
+        "completed_at", filters,
+        done=lambda p: Count("id", filter=p & Q(status="completed")),
+        finished=lambda p: Count("id", filter=p),
+    )  # fmt: skip
+    ratings = grouped(
+        forms.filter(filled_at__date__gte=start, filled_at__date__lte=end),
+        "filled_at",
+        filters,
+        "callback__branch_id",
+        good=lambda p: Count("id", filter=p & Q(satisfaction__gte=4)),
+        n=lambda p: Count("id", filter=p),
+    )
+    complaint_ratings = grouped(
+        closed.filter(closed_at__date__gte=start, closed_at__date__lte=end), "closed_at",
+        filters, good=lambda p: Count("id", filter=p & Q(satisfaction__gte=4)),
+        n=lambda p: Count("id", filter=p),
+    )  # fmt: skip
+    csi: dict = {}
+    for source in (ratings, complaint_ratings):
+        for key, v in source.items():
+            cell = csi.setdefault(key, [0, 0])
+            cell[0] += v["good"]
+            cell[1] += v["n"]
+    return {
+        "callback_completion": {k: (v["done"], v["n"]) for k, v in due.items()},
+        "callback_reach": {k: (v["done"], v["finished"]) for k, v in finished.items()},
+        "csi": {k: (v[0], v[1]) for k, v in csi.items()},
+    }
+
+
+def register():
+    register_source("callbacks", compute, [
+        Measure("csi", _("Customer satisfaction index (CSI, share of 4 and 5)"), GROUP,
+                "percent", target=settings.CRM_CSI_TARGET, drill=_stats),
+        Measure("callback_completion", _("Callback completion rate (due in the period)"),
+                GROUP, "percent", drill=lambda f: reverse("callcenter:queue") + "?tab=overdue"),
+        Measure("callback_reach", _("Callback reach rate"), GROUP, "percent", drill=_stats),
+    ])  # fmt: skip

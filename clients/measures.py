@@ -1,0 +1,141 @@
+"""Client, segment and retention measures for the dashboards."""
+
+import hashlib
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, F, Q, Sum
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from crm.measures import Measure, grouped, register_source
+
+from .models import AccountSnapshot, Client, RetentionCase
+from .services import snapshot_version
+
+GROUP = _("Clients and retention")
+
+
+def _clients_list(filters):
+    return (reverse("clients:list") + f"?opened_after={filters.current.start}"
+            f"&opened_before={filters.current.end}")  # fmt: skip
+
+
+def compute(filters):
+    start, end = filters.previous.start, filters.current.end
+    clients = Client.objects.all()
+    cases = RetentionCase.objects.filter(closed_at__date__gte=start, closed_at__date__lte=end)
+    snapshots = AccountSnapshot.objects.filter(date__gte=start, date__lte=end)
+    if filters.branch_ids is not None:
+        clients = clients.filter(branch_id__in=filters.branch_ids)
+        cases = cases.filter(branch_id__in=filters.branch_ids)
+        snapshots = snapshots.filter(client__branch_id__in=filters.branch_ids)
+    if filters.person_ids is not None:
+        clients = clients.filter(owner_id__in=filters.person_ids)
+        cases = cases.filter(owner_id__in=filters.person_ids)
+        snapshots = snapshots.filter(client__owner_id__in=filters.person_ids)
+    out: dict = {"new_clients": {}, "conversion": {}, "retained": {},
+                 "lost": {}, "assets": {}}  # fmt: skip
+    per_period = {}
+    for index, period in enumerate(filters.periods):
+        opened = Q(opened_on__gte=period.start, opened_on__lte=period.end)
+        per_period[f"new{index}"] = Count("id", filter=opened)
+        per_period[f"converted{index}"] = Count(
+            "id", filter=opened & Q(created_at__date__lt=F("opened_on"))
+        )
+        per_period[f"pool{index}"] = Count(
+            "id", filter=Q(client_no__isnull=True, created_at__date__lte=period.end)
+        )
+    for r in clients.values("branch_id").annotate(assets=Sum("avg_assets"), **per_period) \
+            .order_by():  # fmt: skip
+        for index in (0, 1):
+            key = (index, r["branch_id"])
+            out["new_clients"][key] = (r[f"new{index}"], None)
+            converted, pool = r[f"converted{index}"], r[f"pool{index}"]
+            out["conversion"][key] = (converted, converted + pool)
+        out["assets"][(0, r["branch_id"])] = (r["assets"] or 0, None)
+    out.update(_snapshot_figures(filters, snapshots))
+    closed = grouped(
+        cases,
+        "closed_at",
+        filters,
+        retained=lambda p: Count("id", filter=p & Q(outcome="retained")),
+        lost=lambda p: Count("id", filter=p & Q(outcome="lost")),
+    )
+    for key, v in closed.items():
+        out["retained"][key] = (v["retained"], v["retained"] + v["lost"])
+        out["lost"][key] = (v["lost"], None)
+    return out
+
+
+def _snapshot_figures(filters, snapshots) -> dict:
+    """Commission figures: the heaviest sums, over account snapshots, so cached until
+    snapshots are next stored (the version changes) or for an hour at most."""
+    digest = hashlib.sha256(repr(filters).encode()).hexdigest()[:32]
+    key = f"dash:snapshots:{snapshot_version()}:{digest}"
+    found = cache.get(key)
+    if found is not None:
+        return found
+    cur, prev = filters.periods
+    commission = {}
+    rows = (
+        snapshots.values(branch=F("client__branch_id"))
+        .annotate(**{f"c{i}": Sum("commission", filter=Q(date__gte=p.start, date__lte=p.end))
+                     for i, p in enumerate((cur, prev))})
+        .order_by()
+    )  # fmt: skip
+    for r in rows:
+        for index in (0, 1):
+            commission[(index, r["branch"])] = (r[f"c{index}"] or 0, None)
+    found = {"commission": commission, "pareto": _pareto(filters)}
+    cache.set(key, found, 3600)
+    return found
+
+
+def _pareto(filters) -> dict:
+    """Share of the period's commission brought by the top 20% of clients (current only)."""
+    params: list = [filters.current.start, filters.current.end]
+    where = ""
+    if filters.branch_ids is not None:
+        where += " AND c.branch_id = ANY(%s)"
+        params.append(list(filters.branch_ids))
+    if filters.person_ids is not None:
+        where += " AND c.owner_id = ANY(%s)"
+        params.append(list(filters.person_ids))
+    sql = f"""
+        WITH v AS (
+            SELECT c.branch_id, s.client_id, sum(s.commission) AS commission
+            FROM clients_accountsnapshot s JOIN clients_client c ON c.id = s.client_id
+            WHERE s.date BETWEEN %s AND %s {where}
+            GROUP BY c.branch_id, s.client_id
+        ), r AS (
+            SELECT branch_id, commission,
+                   percent_rank() OVER (PARTITION BY branch_id ORDER BY commission DESC) AS pr
+            FROM v
+        )
+        SELECT branch_id, sum(commission) FILTER (WHERE pr < 0.2), sum(commission) FROM r
+        GROUP BY branch_id
+    """
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return {(0, b): (top or 0, total) for b, top, total in cur.fetchall()}
+
+
+def register():
+    register_source("clients", compute, [
+        Measure("new_clients", _("New clients (accounts opened)"), GROUP, "count",
+                drill=_clients_list),
+        Measure("conversion", _("Potential clients converted"), GROUP, "percent",
+                drill=lambda f: reverse("clients:list") + "?pool=potential"),
+        Measure("retained", _("Win-back rate of closed retention cases"), GROUP, "percent",
+                drill=lambda f: reverse("clients:retention-board") + "?status=closed"),
+        Measure("lost", _("Clients lost (retention cases)"), GROUP, "count",
+                higher_is_better=False,
+                drill=lambda f: reverse("clients:retention-board") + "?status=closed"),
+        Measure("assets", _("Average daily assets last month (yuan)"), GROUP, "yuan",
+                drill=lambda f: reverse("clients:segments")),
+        Measure("commission", _("Commission in the period (yuan)"), GROUP, "yuan",
+                drill=lambda f: reverse("clients:segments")),
+        Measure("pareto", _("Commission share of the top 20 percent of clients"), GROUP, "percent",
+                higher_is_better=False, drill=lambda f: reverse("clients:segments")),
+    ])  # fmt: skip

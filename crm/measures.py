@@ -1,0 +1,179 @@
+"""Service measures (服务绩效) for the manager dashboards and `GET /api/v1/metrics/`.
+
+Each app registers a *source*: one function that computes several measures for the
+current and the previous period in a fixed number of grouped queries (FILTER clauses per
+period, GROUP BY branch), returning numerator and denominator per (period, branch). The
+dashboard turns them into values, the change against the previous period, the branch
+comparison for HQ, exports and the printable report. Dates are Asia/Shanghai dates, so a
+month starts at midnight Shanghai time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+    kind: str = "custom"
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        start = date(year, month, 1)
+        return cls(start, start + relativedelta(months=1) - timedelta(days=1), "month")
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int) -> Period:
+        start = date(year, 3 * quarter - 2, 1)
+        return cls(start, start + relativedelta(months=3) - timedelta(days=1), "quarter")
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(date(year, 1, 1), date(year, 12, 31), "year")
+
+    def previous(self) -> Period:
+        if self.kind in ("month", "quarter", "year"):
+            months = {"month": 1, "quarter": 3, "year": 12}[self.kind]
+            start = self.start - relativedelta(months=months)
+            return Period(start, self.start - timedelta(days=1), self.kind)
+        length = (self.end - self.start).days + 1
+        return Period(self.start - timedelta(days=length), self.start - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Filters:
+    branch_ids: tuple[int, ...] | None  # None: every branch
+    person_ids: tuple[int, ...] | None  # None: everybody
+    current: Period
+    previous: Period
+
+    @property
+    def periods(self) -> tuple[Period, Period]:
+        return (self.current, self.previous)
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    label: str  # lazily translated
+    group: str  # lazily translated
+    unit: str  # "count", "percent", "days", "score", "yuan"
+    higher_is_better: bool = True
+    target: float | None = None
+    drill: Callable[[Filters], str] | None = None
+
+
+# source(filters) -> {measure key: {(period index, branch id): (numerator, denominator)}}
+Compute = Callable[[Filters], dict[str, dict[tuple[int, int], tuple[float, float | None]]]]
+
+
+@dataclass
+class _Source:
+    key: str
+    compute: Compute
+    measures: list[Measure] = field(default_factory=list)
+
+
+_sources: dict[str, _Source] = {}
+
+
+def register_source(key: str, compute: Compute, measures: list[Measure]) -> None:
+    _sources[key] = _Source(key, compute, measures)
+
+
+def measures() -> list[Measure]:
+    return [m for s in _sources.values() for m in s.measures]
+
+
+def value_of(measure: Measure, num: float | None, den: float | None) -> float | None:
+    if num is None:
+        return None
+    if measure.unit == "percent":
+        return round(100 * num / den, 1) if den else None
+    if measure.unit in ("days", "score"):
+        return round(num / den, 2) if den else None
+    return round(num, 2)
+
+
+@dataclass
+class Row:
+    measure: Measure
+    current: float | None
+    previous: float | None
+    by_branch: dict[int, float | None]
+
+    @property
+    def change(self) -> float | None:
+        if self.current is None or self.previous is None:
+            return None
+        return round(self.current - self.previous, 2)
+
+    @property
+    def improved(self) -> bool | None:
+        if not self.change:
+            return None
+        return (self.change > 0) == self.measure.higher_is_better
+
+    def as_dict(self) -> dict:
+        return {
+            "key": self.measure.key, "label": str(self.measure.label),
+            "group": str(self.measure.group), "unit": self.measure.unit,
+            "current": self.current, "previous": self.previous, "change": self.change,
+            "target": self.measure.target,
+            "by_branch": {str(k): v for k, v in self.by_branch.items()},
+        }  # fmt: skip
+
+
+def compute_rows(filters: Filters, keys: set[str] | None = None) -> list[Row]:
+    rows = []
+    for source in _sources.values():
+        wanted = [m for m in source.measures if keys is None or m.key in keys]
+        if not wanted:
+            continue
+        raw = source.compute(filters)
+        for measure in wanted:
+            cells = raw.get(measure.key, {})
+            totals: dict[int, list] = defaultdict(lambda: [0.0, None])
+            by_branch: dict[int, float | None] = {}
+            for (period, branch), (num, den) in cells.items():
+                total = totals[period]
+                total[0] += float(num or 0)
+                if den is not None:
+                    total[1] = (total[1] or 0) + float(den)
+                if period == 0:
+                    by_branch[branch] = value_of(measure, num, den)
+            values = [value_of(measure, *totals[i]) if i in totals else None for i in (0, 1)]
+            if measure.unit == "count":  # nothing counted is a zero, not a missing figure
+                values = [0 if v is None else v for v in values]
+            rows.append(Row(measure, values[0], values[1], by_branch))
+    return rows
+
+
+def grouped(
+    qs, period_field: str, filters: Filters, branch_field: str = "branch_id", **aggregates
+) -> dict:
+    """One grouped query: each aggregate for each period, per branch.
+
+    `aggregates` maps a name to a function (period Q) -> aggregate expression; the result
+    is {(period index, branch id): {name: value}}."""
+    from django.db.models import Q
+
+    annotations = {}
+    for index, period in enumerate(filters.periods):
+        in_period = Q(**{f"{period_field}__date__gte": period.start,
+                         f"{period_field}__date__lte": period.end})  # fmt: skip
+        for name, make in aggregates.items():
+            annotations[f"{name}__{index}"] = make(in_period)
+    rows = qs.values(branch_field).annotate(**annotations).order_by()
+    out: dict = {}
+    for row in rows:
+        for index in (0, 1):
+            out[(index, row[branch_field])] = {name: row[f"{name}__{index}"] for name in aggregates}
+    return out

@@ -1,0 +1,95 @@
+"""Visit, quota and consultation measures for the dashboards."""
+
+from datetime import timedelta
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.measures import Measure, grouped, register_source
+from crm.models import Role, StaffProfile
+from crm.workdays import get_calendar
+
+from .models import Consultation, QuotaLog, VisitPlan
+
+GROUP = _("Visits and consultations")
+
+
+def compute(filters):
+    start, end = filters.previous.start, filters.current.end
+    plans = VisitPlan.objects.filter(
+        status__in=["approved", "completed"], planned_at__date__gte=start, planned_at__date__lte=end
+    )
+    sheets = Consultation.objects.filter(answered_at__date__gte=start, answered_at__date__lte=end)
+    logs = QuotaLog.objects.filter(day__gte=start, day__lte=end)
+    staff = StaffProfile.objects.filter(role=Role.ACCOUNT_MANAGER)
+    if filters.branch_ids is not None:
+        plans = plans.filter(branch_id__in=filters.branch_ids)
+        sheets = sheets.filter(branch_id__in=filters.branch_ids)
+        logs = logs.filter(branch_id__in=filters.branch_ids)
+        staff = staff.filter(branch_id__in=filters.branch_ids)
+    if filters.person_ids is not None:
+        plans = plans.filter(owner_id__in=filters.person_ids)
+        sheets = sheets.filter(advisor_id__in=filters.person_ids)
+        logs = logs.filter(user_id__in=filters.person_ids)
+        staff = staff.filter(user_id__in=filters.person_ids)
+    visits = grouped(
+        plans,
+        "planned_at",
+        filters,
+        n=lambda p: Count("id", filter=p),
+        done=lambda p: Count("id", filter=p & Q(status="completed")),
+    )
+    answered = grouped(
+        sheets,
+        "answered_at",
+        filters,
+        n=lambda p: Count("id", filter=p),
+        in_time=lambda p: Count("id", filter=p & Q(answered_in_time=True)),
+    )
+    # Quota: each account manager on each working day up to today, met or not.
+    from django.db.models import Value
+    from django.db.models.functions import Coalesce
+
+    people, targets = {}, {}
+    for s in staff.annotate(
+        ct=Coalesce("user__daily_quota__contacts_target", Value(5)),
+        pt=Coalesce("user__daily_quota__patrols_target", Value(2)),
+    ):
+        people[s.user_id] = s.branch_id
+        targets[s.user_id] = (s.ct, s.pt)
+    done: dict = {}
+    for row in logs.values("user_id", "day").annotate(
+        contacts=Count("id", filter=Q(kind="contact")), patrols=Count("id", filter=Q(kind="patrol"))
+    ):
+        done[(row["user_id"], row["day"])] = (row["contacts"], row["patrols"])
+    calendar, today = get_calendar(), timezone.localdate()
+    quota: dict = {}
+    for index, period in enumerate(filters.periods):
+        day = period.start
+        while day <= min(period.end, today):
+            if calendar.is_workday(day):
+                for user_id, branch_id in people.items():
+                    contacts_target, patrols_target = targets.get(user_id, (5, 2))
+                    contacts, patrols = done.get((user_id, day), (0, 0))
+                    cell = quota.setdefault((index, branch_id), [0, 0])
+                    cell[0] += contacts >= contacts_target and patrols >= patrols_target
+                    cell[1] += 1
+            day += timedelta(days=1)
+    return {
+        "visits_completed": {k: (v["done"], v["n"]) for k, v in visits.items()},
+        "consultations_on_time": {k: (v["in_time"], v["n"]) for k, v in answered.items()},
+        "quota_compliance": {k: (v[0], v[1]) for k, v in quota.items()},
+    }
+
+
+def register():
+    register_source("visits", compute, [
+        Measure("visits_completed", _("Approved visit plans completed"), GROUP, "percent",
+                drill=lambda f: reverse("visits:list") + "?status=completed"),
+        Measure("quota_compliance", _("Daily quota met (person-days)"), GROUP, "percent",
+                drill=lambda f: reverse("visits:quota")),
+        Measure("consultations_on_time", _("Consultations answered in time"), GROUP,
+                "percent", drill=lambda f: reverse("visits:consultations") + "?status=answered"),
+    ])  # fmt: skip
