@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complaint
-from crm.measures import Measure, grouped, register_source
+from crm.measures import Measure, during, grouped, register_source
 
 from .models import Callback, RegistrationForm
 
@@ -33,20 +33,20 @@ def compute(filters):
         forms = forms.filter(callback__completed_by_id__in=filters.person_ids)
         closed = closed.filter(handler_id__in=filters.person_ids)
     due = grouped(
-        callbacks.filter(due_at__date__gte=start, due_at__date__lte=end),
+        callbacks.filter(during("due_at", start, end)),
         "due_at",
         filters,
         n=lambda p: Count("id", filter=p),
         done=lambda p: Count("id", filter=p & Q(status="completed")),
     )
     finished = grouped(
-        callbacks.filter(completed_at__date__gte=start, completed_at__date__lte=end),
+        callbacks.filter(during("completed_at", start, end)),
         "completed_at", filters,
         done=lambda p: Count("id", filter=p & Q(status="completed")),
         finished=lambda p: Count("id", filter=p),
     )  # fmt: skip
     ratings = grouped(
-        forms.filter(filled_at__date__gte=start, filled_at__date__lte=end),
+        forms.filter(during("filled_at", start, end)),
         "filled_at",
         filters,
         "callback__branch_id",
@@ -54,7 +54,7 @@ def compute(filters):
         n=lambda p: Count("id", filter=p),
     )
     complaint_ratings = grouped(
-        closed.filter(closed_at__date__gte=start, closed_at__date__lte=end), "closed_at",
+        closed.filter(during("closed_at", start, end)), "closed_at",
         filters, good=lambda p: Count("id", filter=p & Q(satisfaction__gte=4)),
         n=lambda p: Count("id", filter=p),
     )  # fmt: skip

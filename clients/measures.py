@@ -8,9 +8,9 @@ from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from crm.measures import Measure, grouped, register_source
+from crm.measures import Breakdown, Measure, during, grouped, register_breakdown, register_source
 
-from .models import AccountSnapshot, Client, RetentionCase
+from .models import TIER_ORDER, AccountSnapshot, Client, RetentionCase
 from .services import snapshot_version
 
 GROUP = _("Clients and retention")
@@ -24,7 +24,7 @@ def _clients_list(filters):
 def compute(filters):
     start, end = filters.previous.start, filters.current.end
     clients = Client.objects.all()
-    cases = RetentionCase.objects.filter(closed_at__date__gte=start, closed_at__date__lte=end)
+    cases = RetentionCase.objects.filter(during("closed_at", start, end))
     snapshots = AccountSnapshot.objects.filter(date__gte=start, date__lte=end)
     if filters.branch_ids is not None:
         clients = clients.filter(branch_id__in=filters.branch_ids)
@@ -54,7 +54,8 @@ def compute(filters):
             converted, pool = r[f"converted{index}"], r[f"pool{index}"]
             out["conversion"][key] = (converted, converted + pool)
         out["assets"][(0, r["branch_id"])] = (r["assets"] or 0, None)
-    out.update(_snapshot_figures(filters, snapshots))
+    figures = _snapshot_figures(filters, snapshots)
+    out.update(commission=figures["commission"], pareto=figures["pareto"])
     closed = grouped(
         cases,
         "closed_at",
@@ -87,7 +88,13 @@ def _snapshot_figures(filters, snapshots) -> dict:
     for r in rows:
         for index in (0, 1):
             commission[(index, r["branch"])] = (r[f"c{index}"] or 0, None)
-    found = {"commission": commission, "pareto": _pareto(filters)}
+    by_tier = dict(
+        snapshots.filter(date__gte=cur.start, date__lte=cur.end)
+        .values_list("client__tier")
+        .annotate(Sum("commission"))
+        .order_by()
+    )
+    found = {"commission": commission, "pareto": _pareto(filters), "by_tier": by_tier}
     cache.set(key, found, 3600)
     return found
 
@@ -121,7 +128,43 @@ def _pareto(filters) -> dict:
         return {(0, b): (top or 0, total) for b, top, total in cur.fetchall()}
 
 
+def _scoped(filters, qs, branch="branch_id", owner="owner_id"):
+    if filters.branch_ids is not None:
+        qs = qs.filter(**{f"{branch}__in": filters.branch_ids})
+    if filters.person_ids is not None:
+        qs = qs.filter(**{f"{owner}__in": filters.person_ids})
+    return qs
+
+
+def by_tier(filters) -> list[list]:
+    """Clients, assets (last month's average) and the period's commission per tier."""
+    counts = {
+        r["tier"]: r
+        for r in _scoped(filters, Client.objects.exclude(client_no=None))
+        .values("tier").annotate(n=Count("id"), assets=Sum("avg_assets")).order_by()
+    }  # fmt: skip
+    snapshots = _scoped(
+        filters,
+        AccountSnapshot.objects.filter(date__gte=filters.previous.start,
+                                       date__lte=filters.current.end),
+        "client__branch_id", "client__owner_id",
+    )  # fmt: skip
+    commission = _snapshot_figures(filters, snapshots)["by_tier"]
+    rows = []
+    for tier in reversed(TIER_ORDER):
+        row = counts.get(tier.value, {})
+        rows.append([str(tier.label), row.get("n", 0), round(float(row.get("assets") or 0), 2),
+                     round(float(commission.get(tier.value) or 0), 2)])  # fmt: skip
+    return rows
+
+
 def register():
+    register_breakdown(Breakdown(
+        "tiers", _("Clients, assets and commission by tier"),
+        [_("Tier"), _("Clients"), _("Average daily assets last month (yuan)"),
+         _("Commission in the period (yuan)")],
+        ["count", "yuan", "yuan"], by_tier,
+    ))  # fmt: skip
     register_source("clients", compute, [
         Measure("new_clients", _("New clients (accounts opened)"), GROUP, "count",
                 drill=_clients_list),

@@ -4,7 +4,7 @@ from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from crm.measures import Measure, grouped, register_source
+from crm.measures import Measure, during, grouped, register_source
 from crm.workdays import get_calendar
 
 from .models import Complaint
@@ -39,7 +39,7 @@ def compute(filters):
     qs = _scoped(filters)
     start, end = filters.previous.start, filters.current.end
     received = grouped(
-        qs.filter(received_at__date__gte=start, received_at__date__lte=end), "received_at",
+        qs.filter(during("received_at", start, end)), "received_at",
         filters, n=lambda p: Count("id", filter=p),
         **{f"{c}_met": (lambda p, c=c: Count("id", filter=p & Q(**{f"{c}_met": True})))
            for c, _l in CLOCKS},
@@ -47,7 +47,7 @@ def compute(filters):
            for c, _l in CLOCKS},
     )  # fmt: skip
     closed = grouped(
-        qs.filter(closed_at__date__gte=start, closed_at__date__lte=end,
+        qs.filter(during("closed_at", start, end),
                   satisfaction__isnull=False), "closed_at", filters,
         total=lambda p: Sum("satisfaction", filter=p), n=lambda p: Count("id", filter=p),
     )  # fmt: skip
@@ -62,7 +62,7 @@ def compute(filters):
     # average resolution time in working days (computed per complaint with the calendar)
     calendar = get_calendar()
     days: dict = {}
-    resolved = qs.filter(resolved_at__date__gte=start, resolved_at__date__lte=end)
+    resolved = qs.filter(during("resolved_at", start, end))
     for branch, received_at, resolved_at in resolved.values_list(
         "branch_id", "received_at", "resolved_at"
     ):

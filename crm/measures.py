@@ -13,9 +13,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
+from django.db.models import Q
+
+from crm.workdays import SHANGHAI
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,36 @@ def compute_rows(filters: Filters, keys: set[str] | None = None) -> list[Row]:
     return rows
 
 
+@dataclass(frozen=True)
+class Breakdown:
+    """A distribution shown as a table and a chart beside the measures (e.g. by tier)."""
+
+    key: str
+    title: str  # lazily translated
+    columns: list  # lazily translated headings; the first is the category
+    units: list[str]  # one per value column
+    compute: Callable[[Filters], list[list]]  # rows: [category label, value, value, ...]
+
+
+_breakdowns: dict[str, Breakdown] = {}
+
+
+def register_breakdown(breakdown: Breakdown) -> None:
+    _breakdowns[breakdown.key] = breakdown
+
+
+def compute_breakdowns(filters: Filters) -> list[tuple[Breakdown, list[list]]]:
+    return [(b, b.compute(filters)) for b in _breakdowns.values()]
+
+
+def during(field: str, start: date, end: date) -> Q:
+    """`field` (a timestamp) falls on a day from start to end, Shanghai time; a plain range
+    on the column, so its index serves it (unlike `field__date`)."""
+    first = datetime.combine(start, time.min, tzinfo=SHANGHAI)
+    after = datetime.combine(end + timedelta(days=1), time.min, tzinfo=SHANGHAI)
+    return Q(**{f"{field}__gte": first, f"{field}__lt": after})
+
+
 def grouped(
     qs, period_field: str, filters: Filters, branch_field: str = "branch_id", **aggregates
 ) -> dict:
@@ -163,12 +196,9 @@ def grouped(
 
     `aggregates` maps a name to a function (period Q) -> aggregate expression; the result
     is {(period index, branch id): {name: value}}."""
-    from django.db.models import Q
-
     annotations = {}
     for index, period in enumerate(filters.periods):
-        in_period = Q(**{f"{period_field}__date__gte": period.start,
-                         f"{period_field}__date__lte": period.end})  # fmt: skip
+        in_period = during(period_field, period.start, period.end)
         for name, make in aggregates.items():
             annotations[f"{name}__{index}"] = make(in_period)
     rows = qs.values(branch_field).annotate(**annotations).order_by()

@@ -75,7 +75,7 @@ class DashboardView(StaffRequiredMixin, View):
 
     def get(self, request):
         from . import dashboard
-        from .measures import compute_rows
+        from .measures import compute_breakdowns, compute_rows
 
         params = request.GET
         filters = dashboard.filters_from(
@@ -105,6 +105,7 @@ class DashboardView(StaffRequiredMixin, View):
             "branches": branches, "all_branches": Branch.objects.filter(kind="branch")
             if self.staff.sees_all_branches and not self.personal else [],
             "teams": teams, "people": people, "personal": self.personal,
+            "breakdowns": compute_breakdowns(filters),
             "chart": [{"label": str(r.measure.label), "current": r.current,
                        "previous": r.previous}
                       for r in rows if r.measure.unit == "percent"],

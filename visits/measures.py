@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.measures import Measure, grouped, register_source
+from crm.measures import Measure, during, grouped, register_source
 from crm.models import Role, StaffProfile
 from crm.workdays import get_calendar
 
@@ -19,9 +19,9 @@ GROUP = _("Visits and consultations")
 def compute(filters):
     start, end = filters.previous.start, filters.current.end
     plans = VisitPlan.objects.filter(
-        status__in=["approved", "completed"], planned_at__date__gte=start, planned_at__date__lte=end
+        during("planned_at", start, end), status__in=["approved", "completed"]
     )
-    sheets = Consultation.objects.filter(answered_at__date__gte=start, answered_at__date__lte=end)
+    sheets = Consultation.objects.filter(during("answered_at", start, end))
     logs = QuotaLog.objects.filter(day__gte=start, day__lte=end)
     staff = StaffProfile.objects.filter(role=Role.ACCOUNT_MANAGER)
     if filters.branch_ids is not None:

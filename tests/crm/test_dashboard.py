@@ -167,6 +167,37 @@ def test_commission_cache_refreshes_when_snapshots_are_stored(
     assert rows(month((org.bj.pk,)))["commission"].current == 70
 
 
+def test_tier_breakdown(org, client):
+    from clients.measures import by_tier
+
+    vip = make_client(org.am, client_no="1100000095", opened_on=datetime(2024, 1, 6).date())
+    mass = make_client(org.am, client_no="1100000096", opened_on=datetime(2024, 1, 6).date())
+    Client.objects.filter(pk=vip.pk).update(tier="vip", avg_assets=600_000)
+    Client.objects.filter(pk=mass.pk).update(tier="mass", avg_assets=1_000)
+    AccountSnapshot.objects.create(
+        client=vip,
+        date=datetime(2025, 11, 20).date(),
+        total_assets=600_000,
+        commission=Decimal("80"),
+    )
+    AccountSnapshot.objects.create(
+        client=vip,
+        date=datetime(2025, 10, 20).date(),
+        total_assets=600_000,
+        commission=Decimal("500"),
+    )  # before
+    sh = make_client(org.am_sh, client_no="3100000095", opened_on=datetime(2024, 1, 6).date())
+    Client.objects.filter(pk=sh.pk).update(tier="vip", avg_assets=9_000_000)  # fmt: skip
+    lines = {line[0]: line[1:] for line in by_tier(month((org.bj.pk,)))}
+    from clients.models import Tier
+
+    assert lines[str(Tier.VIP.label)] == [1, 600_000, 80]
+    assert lines[str(Tier.MASS.label)] == [1, 1_000, 0]
+    client.force_login(org.bm)
+    html = client.get(reverse("crm:dashboard"), {"period": "month", "year": 2025, "value": 11})
+    assert "breakdown-tiers" in html.content.decode()
+
+
 def test_scoping_branch_manager_never_sees_another_branch(org, client):
     complaint(org, at(2025, 11, 3, 9))
     sh = make_client(org.am_sh, name="上海", client_no="3100000001")

@@ -22,7 +22,8 @@ def act(page, action, fields=None):
     page.click(f"button[data-bs-target='#act-{action}']")
     for name, value in (fields or {}).items():
         page.fill(f"#act-{action} [name='{action}-{name}']", value)
-    page.click(f"#act-{action} button[type=submit]")
+    with page.expect_navigation():  # the POST and its redirect back to the page
+        page.click(f"#act-{action} button[type=submit]")
     page.wait_for_load_state("networkidle")
 
 
