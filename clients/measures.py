@@ -1,6 +1,7 @@
 """Client, segment and retention measures for the dashboards."""
 
 import hashlib
+from collections import defaultdict
 
 from django.core.cache import cache
 from django.db import connection
@@ -46,16 +47,32 @@ def compute(filters):
         per_period[f"pool{index}"] = Count(
             "id", filter=Q(client_no__isnull=True, created_at__date__lte=period.end)
         )
-    for r in clients.values("branch_id").annotate(assets=Sum("avg_assets"), **per_period) \
-            .order_by():  # fmt: skip
+    # grouped by branch and tier: the branch figures add the tiers up, the tier
+    # breakdown adds the branches up (one pass over the clients for both)
+    tiers: dict = defaultdict(lambda: [0, 0])
+    accounts = Count("id", filter=Q(client_no__isnull=False))
+    rows = clients.values("branch_id", "tier").annotate(
+        assets=Sum("avg_assets"), accounts=accounts, **per_period
+    )
+    for r in rows.order_by():
         for index in (0, 1):
             key = (index, r["branch_id"])
-            out["new_clients"][key] = (r[f"new{index}"], None)
-            converted, pool = r[f"converted{index}"], r[f"pool{index}"]
-            out["conversion"][key] = (converted, converted + pool)
-        out["assets"][(0, r["branch_id"])] = (r["assets"] or 0, None)
+            new, converted, pool = (r[f"new{index}"], r[f"converted{index}"], r[f"pool{index}"])
+            had_new, _den = out["new_clients"].get(key, (0, None))
+            out["new_clients"][key] = (had_new + new, None)
+            had_converted, had_both = out["conversion"].get(key, (0, 0))
+            out["conversion"][key] = (had_converted + converted, had_both + converted + pool)
+        had_assets, _den = out["assets"].get((0, r["branch_id"]), (0, None))
+        out["assets"][(0, r["branch_id"])] = (had_assets + (r["assets"] or 0), None)
+        tiers[r["tier"]][0] += r["accounts"]
+        tiers[r["tier"]][1] += r["assets"] or 0
     figures = _snapshot_figures(filters, snapshots)
     out.update(commission=figures["commission"], pareto=figures["pareto"])
+    out["by_tier"] = [
+        [str(tier.label), tiers[tier.value][0], round(float(tiers[tier.value][1]), 2),
+         round(float(figures["by_tier"].get(tier.value) or 0), 2)]
+        for tier in reversed(TIER_ORDER)
+    ]  # fmt: skip
     closed = grouped(
         cases,
         "closed_at",
@@ -128,42 +145,12 @@ def _pareto(filters) -> dict:
         return {(0, b): (top or 0, total) for b, top, total in cur.fetchall()}
 
 
-def _scoped(filters, qs, branch="branch_id", owner="owner_id"):
-    if filters.branch_ids is not None:
-        qs = qs.filter(**{f"{branch}__in": filters.branch_ids})
-    if filters.person_ids is not None:
-        qs = qs.filter(**{f"{owner}__in": filters.person_ids})
-    return qs
-
-
-def by_tier(filters) -> list[list]:
-    """Clients, assets (last month's average) and the period's commission per tier."""
-    counts = {
-        r["tier"]: r
-        for r in _scoped(filters, Client.objects.exclude(client_no=None))
-        .values("tier").annotate(n=Count("id"), assets=Sum("avg_assets")).order_by()
-    }  # fmt: skip
-    snapshots = _scoped(
-        filters,
-        AccountSnapshot.objects.filter(date__gte=filters.previous.start,
-                                       date__lte=filters.current.end),
-        "client__branch_id", "client__owner_id",
-    )  # fmt: skip
-    commission = _snapshot_figures(filters, snapshots)["by_tier"]
-    rows = []
-    for tier in reversed(TIER_ORDER):
-        row = counts.get(tier.value, {})
-        rows.append([str(tier.label), row.get("n", 0), round(float(row.get("assets") or 0), 2),
-                     round(float(commission.get(tier.value) or 0), 2)])  # fmt: skip
-    return rows
-
-
 def register():
     register_breakdown(Breakdown(
-        "tiers", _("Clients, assets and commission by tier"),
+        "tiers", "clients", _("Clients, assets and commission by tier"),
         [_("Tier"), _("Clients"), _("Average daily assets last month (yuan)"),
          _("Commission in the period (yuan)")],
-        ["count", "yuan", "yuan"], by_tier,
+        ["count", "yuan", "yuan"], lambda raw: raw["by_tier"],
     ))  # fmt: skip
     register_source("clients", compute, [
         Measure("new_clients", _("New clients (accounts opened)"), GROUP, "count",

@@ -134,13 +134,19 @@ class Row:
         }  # fmt: skip
 
 
-def compute_rows(filters: Filters, keys: set[str] | None = None) -> list[Row]:
+def compute_rows(
+    filters: Filters, keys: set[str] | None = None, raws: dict | None = None
+) -> list[Row]:
+    """Every measure (or those in `keys`); `raws`, when given, receives each source's raw
+    output so that breakdowns reuse it instead of querying again."""
     rows = []
     for source in _sources.values():
         wanted = [m for m in source.measures if keys is None or m.key in keys]
         if not wanted:
             continue
         raw = source.compute(filters)
+        if raws is not None:
+            raws[source.key] = raw
         for measure in wanted:
             cells = raw.get(measure.key, {})
             totals: dict[int, list] = defaultdict(lambda: [0.0, None])
@@ -164,10 +170,11 @@ class Breakdown:
     """A distribution shown as a table and a chart beside the measures (e.g. by tier)."""
 
     key: str
+    source: str  # the measure source whose raw output it reads
     title: str  # lazily translated
     columns: list  # lazily translated headings; the first is the category
     units: list[str]  # one per value column
-    compute: Callable[[Filters], list[list]]  # rows: [category label, value, value, ...]
+    compute: Callable[[dict], list[list]]  # raw -> rows: [category label, value, value, ...]
 
 
 _breakdowns: dict[str, Breakdown] = {}
@@ -177,8 +184,13 @@ def register_breakdown(breakdown: Breakdown) -> None:
     _breakdowns[breakdown.key] = breakdown
 
 
-def compute_breakdowns(filters: Filters) -> list[tuple[Breakdown, list[list]]]:
-    return [(b, b.compute(filters)) for b in _breakdowns.values()]
+def compute_breakdowns(filters: Filters, raws: dict) -> list[tuple[Breakdown, list[list]]]:
+    out = []
+    for b in _breakdowns.values():
+        if b.source not in raws:
+            raws[b.source] = _sources[b.source].compute(filters)
+        out.append((b, b.compute(raws[b.source])))
+    return out
 
 
 def during(field: str, start: date, end: date) -> Q:

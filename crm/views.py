@@ -81,7 +81,8 @@ class DashboardView(StaffRequiredMixin, View):
         filters = dashboard.filters_from(
             request, params, person=request.user if self.personal else None
         )
-        rows = compute_rows(filters)
+        raws: dict = {}
+        rows = compute_rows(filters, raws=raws)
         compare = (
             self.staff.sees_all_branches and filters.branch_ids is None and (not self.personal)
         )
@@ -105,7 +106,7 @@ class DashboardView(StaffRequiredMixin, View):
             "branches": branches, "all_branches": Branch.objects.filter(kind="branch")
             if self.staff.sees_all_branches and not self.personal else [],
             "teams": teams, "people": people, "personal": self.personal,
-            "breakdowns": compute_breakdowns(filters),
+            "breakdowns": compute_breakdowns(filters, raws),
             "chart": [{"label": str(r.measure.label), "current": r.current,
                        "previous": r.previous}
                       for r in rows if r.measure.unit == "percent"],

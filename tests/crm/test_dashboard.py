@@ -168,8 +168,6 @@ def test_commission_cache_refreshes_when_snapshots_are_stored(
 
 
 def test_tier_breakdown(org, client):
-    from clients.measures import by_tier
-
     vip = make_client(org.am, client_no="1100000095", opened_on=datetime(2024, 1, 6).date())
     mass = make_client(org.am, client_no="1100000096", opened_on=datetime(2024, 1, 6).date())
     Client.objects.filter(pk=vip.pk).update(tier="vip", avg_assets=600_000)
@@ -188,7 +186,9 @@ def test_tier_breakdown(org, client):
     )  # before
     sh = make_client(org.am_sh, client_no="3100000095", opened_on=datetime(2024, 1, 6).date())
     Client.objects.filter(pk=sh.pk).update(tier="vip", avg_assets=9_000_000)  # fmt: skip
-    lines = {line[0]: line[1:] for line in by_tier(month((org.bj.pk,)))}
+    raws: dict = {}
+    compute_rows(month((org.bj.pk,)), raws=raws)
+    lines = {line[0]: line[1:] for line in raws["clients"]["by_tier"]}
     from clients.models import Tier
 
     assert lines[str(Tier.VIP.label)] == [1, 600_000, 80]
