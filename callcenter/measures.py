@@ -23,15 +23,9 @@ def compute(filters):
     callbacks = Callback.objects.exclude(status="cancelled")
     forms = RegistrationForm.objects.all()
     closed = Complaint.objects.filter(satisfaction__isnull=False)
-    if filters.branch_ids is not None:
-        callbacks = callbacks.filter(branch_id__in=filters.branch_ids)
-        forms = forms.filter(callback__branch_id__in=filters.branch_ids)
-        closed = closed.filter(branch_id__in=filters.branch_ids)
-    if filters.person_ids is not None:
-        mine = Q(assignee_id__in=filters.person_ids) | Q(completed_by_id__in=filters.person_ids)
-        callbacks = callbacks.filter(mine)
-        forms = forms.filter(callback__completed_by_id__in=filters.person_ids)
-        closed = closed.filter(handler_id__in=filters.person_ids)
+    callbacks = filters.scope(callbacks, person=("assignee_id", "completed_by_id"))
+    forms = filters.scope(forms, branch="callback__branch_id", person="callback__completed_by_id")
+    closed = filters.scope(closed, person="handler_id")
     due = grouped(
         callbacks.filter(during("due_at", start, end)),
         "due_at",

@@ -24,17 +24,13 @@ def _clients_list(filters):
 
 def compute(filters):
     start, end = filters.previous.start, filters.current.end
-    clients = Client.objects.all()
-    cases = RetentionCase.objects.filter(during("closed_at", start, end))
-    snapshots = AccountSnapshot.objects.filter(date__gte=start, date__lte=end)
-    if filters.branch_ids is not None:
-        clients = clients.filter(branch_id__in=filters.branch_ids)
-        cases = cases.filter(branch_id__in=filters.branch_ids)
-        snapshots = snapshots.filter(client__branch_id__in=filters.branch_ids)
-    if filters.person_ids is not None:
-        clients = clients.filter(owner_id__in=filters.person_ids)
-        cases = cases.filter(owner_id__in=filters.person_ids)
-        snapshots = snapshots.filter(client__owner_id__in=filters.person_ids)
+    clients = filters.scope(Client.objects.all())
+    cases = filters.scope(RetentionCase.objects.filter(during("closed_at", start, end)))
+    snapshots = filters.scope(
+        AccountSnapshot.objects.filter(date__gte=start, date__lte=end),
+        branch="client__branch_id",
+        person="client__owner_id",
+    )
     out: dict = {"new_clients": {}, "conversion": {}, "retained": {},
                  "lost": {}, "assets": {}}  # fmt: skip
     per_period = {}

@@ -25,18 +25,8 @@ def _analysis(filters):
     return reverse("complaints:analysis") + f"?period=year&year={filters.current.start.year}"
 
 
-def _scoped(filters):
-    qs = Complaint.objects.all()
-    if filters.branch_ids is not None:
-        qs = qs.filter(branch_id__in=filters.branch_ids)
-    if filters.person_ids is not None:
-        qs = qs.filter(Q(handler_id__in=filters.person_ids)
-                       | Q(first_responder_id__in=filters.person_ids))  # fmt: skip
-    return qs
-
-
 def compute(filters):
-    qs = _scoped(filters)
+    qs = filters.scope(Complaint.objects.all(), person=("handler_id", "first_responder_id"))
     start, end = filters.previous.start, filters.current.end
     received = grouped(
         qs.filter(during("received_at", start, end)), "received_at",

@@ -61,6 +61,19 @@ class Filters:
     def periods(self) -> tuple[Period, Period]:
         return (self.current, self.previous)
 
+    def scope(self, qs, branch: str = "branch_id", person: str | tuple[str, ...] = "owner_id"):
+        """`qs` limited to the chosen branches and people; `person` names the field (or
+        fields, any of which may match) that ties a row to a member of staff."""
+        if self.branch_ids is not None:
+            qs = qs.filter(**{f"{branch}__in": self.branch_ids})
+        if self.person_ids is not None:
+            fields = (person,) if isinstance(person, str) else person
+            match = Q()
+            for name in fields:
+                match |= Q(**{f"{name}__in": self.person_ids})
+            qs = qs.filter(match)
+        return qs
+
 
 @dataclass(frozen=True)
 class Measure:

@@ -18,22 +18,14 @@ GROUP = _("Visits and consultations")
 
 def compute(filters):
     start, end = filters.previous.start, filters.current.end
-    plans = VisitPlan.objects.filter(
+    plans = filters.scope(VisitPlan.objects.filter(
         during("planned_at", start, end), status__in=["approved", "completed"]
+    ))  # fmt: skip
+    sheets = filters.scope(
+        Consultation.objects.filter(during("answered_at", start, end)), person="advisor_id"
     )
-    sheets = Consultation.objects.filter(during("answered_at", start, end))
-    logs = QuotaLog.objects.filter(day__gte=start, day__lte=end)
-    staff = StaffProfile.objects.filter(role=Role.ACCOUNT_MANAGER)
-    if filters.branch_ids is not None:
-        plans = plans.filter(branch_id__in=filters.branch_ids)
-        sheets = sheets.filter(branch_id__in=filters.branch_ids)
-        logs = logs.filter(branch_id__in=filters.branch_ids)
-        staff = staff.filter(branch_id__in=filters.branch_ids)
-    if filters.person_ids is not None:
-        plans = plans.filter(owner_id__in=filters.person_ids)
-        sheets = sheets.filter(advisor_id__in=filters.person_ids)
-        logs = logs.filter(user_id__in=filters.person_ids)
-        staff = staff.filter(user_id__in=filters.person_ids)
+    logs = filters.scope(QuotaLog.objects.filter(day__gte=start, day__lte=end), person="user_id")
+    staff = filters.scope(StaffProfile.objects.filter(role=Role.ACCOUNT_MANAGER), person="user_id")
     visits = grouped(
         plans,
         "planned_at",
