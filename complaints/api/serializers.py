@@ -33,10 +33,8 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Complaint
-        fields = [
-            "id", "ticket_no", "branch", "client", "client_no", "complainant_name",
-            "complainant_phone", "channel", "received_at", "first_responder", "handler",
-            "category", "severity", "topic", "is_group", "description", "claimed_compensation",
+        # set by the workflow actions and the SLA clock, never by create or update
+        workflow_fields = [
             "approved_compensation", "resolution", "feedback", "satisfaction",
             "satisfaction_comment", "root_cause", "corrective_action", "caused_by_department",
             "caused_by_person", "refused_reason", "review_note", "status",
@@ -45,15 +43,13 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "resolved_at", "reviewed_at", "closed_at", "first_response_met", "acknowledge_met",
             "initial_handling_met", "resolution_met", "version",
         ]  # fmt: skip
-        read_only_fields = [
-            "ticket_no", "approved_compensation", "resolution", "feedback", "satisfaction",
-            "satisfaction_comment", "root_cause", "corrective_action", "caused_by_department",
-            "caused_by_person", "refused_reason", "review_note", "status",
-            "first_response_due_at", "acknowledge_due_at", "initial_handling_due_at",
-            "resolution_due_at", "first_responded_at", "acknowledged_at", "initial_handled_at",
-            "resolved_at", "reviewed_at", "closed_at", "first_response_met", "acknowledge_met",
-            "initial_handling_met", "resolution_met", "version",
+        fields = [
+            "id", "ticket_no", "branch", "client", "client_no", "complainant_name",
+            "complainant_phone", "channel", "received_at", "first_responder", "handler",
+            "category", "severity", "topic", "is_group", "description", "claimed_compensation",
+            *workflow_fields,
         ]  # fmt: skip
+        read_only_fields = ["ticket_no", *workflow_fields]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
