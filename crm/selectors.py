@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from .models import Branch, Notification, Todo, staff_of
 
@@ -44,7 +43,3 @@ def todos_due_for(user, today: date) -> list[Todo]:
 
 def unread_count(user) -> int:
     return Notification.objects.visible_to(user).unread().count()
-
-
-def today_local() -> date:
-    return timezone.localdate()

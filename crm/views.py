@@ -86,7 +86,12 @@ class DashboardView(StaffRequiredMixin, View):
         compare = (
             self.staff.sees_all_branches and filters.branch_ids is None and (not self.personal)
         )
-        branches = list(Branch.objects.filter(kind=Branch.Kind.BRANCH)) if compare else []
+        all_branches = (
+            list(Branch.objects.filter(kind=Branch.Kind.BRANCH))
+            if self.staff.sees_all_branches and not self.personal
+            else []
+        )
+        branches = all_branches if compare else []
         fmt = params.get("export")
         if fmt in ("csv", "xlsx"):
             group = params.get("group")
@@ -103,8 +108,7 @@ class DashboardView(StaffRequiredMixin, View):
         teams, people = dashboard.teams_and_people(filters) if not self.personal else ([], [])
         return render(request, self.template, {
             "groups": groups, "filters": filters, "params": params, "compare": compare,
-            "branches": branches, "all_branches": Branch.objects.filter(kind="branch")
-            if self.staff.sees_all_branches and not self.personal else [],
+            "branches": branches, "all_branches": all_branches,
             "teams": teams, "people": people, "personal": self.personal,
             "breakdowns": compute_breakdowns(filters, raws),
             "chart": [{"label": str(r.measure.label), "current": r.current,
