@@ -1,13 +1,18 @@
 """Build a large data set with set-based SQL (generate_series), in a few minutes.
 
-Used by `make bench`; the data goes into its own database (crm_bench by default).
+Used by `make bench`; the data goes into its own database (crm_bench_<size>). Sizes are
+in `tests/bench/run.py`: 100,000 clients by default across 5 branches and 100 staff, with
+12 monthly snapshots each, holdings, callbacks and calls, complaints and visit records.
+Every statement is one INSERT ... SELECT over generate_series (or over the rows already
+made), so the whole set builds in a few minutes.
 """
 
 from __future__ import annotations
 
 import time
 
-from django.db import connection
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection, models
 
 SURNAMES = list(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -15,6 +20,19 @@ SURNAMES = list(
 GIVEN = list(
     "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰辉鹏晨颖建国红梅飞宇浩然雪琳欣怡子轩思远"
 )
+# Three branches beyond the demo's BJ01 and SH01, and the staff each of the five gets.
+EXTRA_BRANCHES = [
+    ("GZ01", "广州天河营业部"),
+    ("SZ01", "深圳福田营业部"),
+    ("HZ01", "杭州钱江营业部"),
+]
+STAFF_PER_BRANCH = {
+    "account_manager": 12,
+    "advisor": 2,
+    "service_agent": 4,
+    "branch_manager": 1,
+    "compliance": 1,
+}  # 20 per branch, 100 in all
 
 
 def timed(label: str, report: dict):
@@ -28,111 +46,355 @@ def timed(label: str, report: dict):
     return _Timer()
 
 
+def insert_select(model, values: dict[str, str], source: str, params=None) -> int:
+    """INSERT INTO <model's table> (...) SELECT <values> FROM <source>.
+
+    `values` maps field names to SQL expressions; every other concrete column gets the
+    empty value of its type (NULL when nullable), so a model's new blank field does not
+    break the generator. Returns the number of rows inserted.
+    """
+    columns, exprs = [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key and field.name not in values:
+            continue
+        columns.append(connection.ops.quote_name(field.column))
+        if field.name in values:
+            exprs.append(values[field.name])
+        elif field.null:
+            exprs.append("NULL")
+        elif isinstance(field, models.BooleanField):
+            exprs.append("false")
+        elif isinstance(field, (models.IntegerField, models.DecimalField, models.FloatField)):
+            exprs.append(str(field.default if isinstance(field.default, int) else 0))
+        elif isinstance(field, ArrayField):
+            exprs.append("'{}'")
+        elif isinstance(field, models.JSONField):
+            exprs.append("'[]'::jsonb" if field.default is list else "'{}'::jsonb")
+        elif isinstance(field, models.DateTimeField):
+            exprs.append("now()")
+        elif isinstance(field, (models.CharField, models.TextField)):
+            exprs.append(f"'{field.default}'" if isinstance(field.default, str) else "''")
+        else:
+            raise ValueError(f"{model.__name__}.{field.name} needs a value")
+    sql = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(exprs)} FROM {source}"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, params or {})
+        return cur.rowcount
+
+
+def ensure_staff() -> None:
+    """Five branches and 100 staff with the demo password (the demo users included)."""
+    from django.contrib.auth import get_user_model
+
+    from crm import services
+    from crm.models import Branch, StaffProfile
+
+    user_model = get_user_model()
+    password = user_model.objects.get(username="am_bj").password  # the demo password's hash
+    for code, name in EXTRA_BRANCHES:
+        Branch.objects.get_or_create(code=code, defaults={"name": name})
+    for branch in Branch.objects.filter(kind=Branch.Kind.BRANCH).order_by("code"):
+        for role, wanted in STAFF_PER_BRANCH.items():
+            have = StaffProfile.objects.filter(branch=branch, role=role).count()
+            for i in range(have + 1, wanted + 1):
+                user, _created = user_model.objects.get_or_create(
+                    username=f"{role[:3]}_{branch.code.lower()}_{i:02d}",
+                    defaults={"password": password, "last_name": SURNAMES[i],
+                              "first_name": GIVEN[i + len(role)]},
+                )  # fmt: skip
+                services.staff_assign(user=user, branch=branch, role=role, team=f"{i % 3 + 1}组")
+
+
+# Clients: one row per generate_series value; `c.rn` numbers them 1..n so other tables can
+# pick "the k-th client" by arithmetic (g * 7919 is a bijection mod n: 7919 is prime).
+NUMBERED_CLIENTS = (
+    "(SELECT id, branch_id, owner_id, phone, row_number() OVER (ORDER BY id) AS rn "
+    "FROM clients_client)"
+)
+AGENT_OF_BRANCH = (
+    "LEFT JOIN LATERAL (SELECT s.user_id FROM crm_staffprofile s WHERE s.branch_id = "
+    "c.branch_id AND s.role = 'service_agent' ORDER BY s.user_id OFFSET g %% 4 LIMIT 1) a "
+    "ON true"
+)
+
+
 def generate(n_clients: int, months: int, report: dict) -> None:
-    """Clients spread over the account managers of the demo branches, `months` month-end
+    """Clients spread over the account managers of the five branches, `months` month-end
     snapshots each and three holdings at the last month end."""
+    from clients.models import AccountSnapshot, Client, Holding
     from crm.models import Role, StaffProfile
 
     owners = list(
-        StaffProfile.objects.filter(role=Role.ACCOUNT_MANAGER).values_list("user_id", "branch_id")
+        StaffProfile.objects.filter(role=Role.ACCOUNT_MANAGER)
+        .order_by("user_id")
+        .values_list("user_id", "branch_id")
     )
-    owner_ids = [o for o, _b in owners]
-    branch_ids = [b for _o, b in owners]
-    with connection.cursor() as cur, timed("generate clients", report):
-        cur.execute(
-            """
-            INSERT INTO clients_client (
-                client_type, client_no, name, name_initials, id_type, id_number_encrypted,
-                gender, phone, phone_alt, email, address, occupation, credit_code,
-                credit_code_override_reason, legal_representative, contact_person, branch_id,
-                owner_id, opened_on, account_status, stage, tier, investor_class, risk_level,
-                lowest_category, risk_assessed_on, risk_expires_on, investment_direction,
-                expected_return, risk_control, risk_preference, horizon, products_of_interest,
-                tags, source, consent_sms, consent_email, grade, seeks, completeness,
-                reviewed_on, review_due_on, created_at, updated_at, version)
-            SELECT 'individual', '8' || lpad(g::text, 9, '0'),
-                   (%(s)s::text[])[1 + g %% array_length(%(s)s::text[], 1)]
-                     || (%(g)s::text[])[1 + (g / 7) %% array_length(%(g)s::text[], 1)]
-                     || (%(g)s::text[])[1 + (g / 11) %% array_length(%(g)s::text[], 1)],
-                   chr(97 + g %% 26) || chr(97 + (g / 26) %% 26), 'id_card', '',
-                   CASE WHEN g %% 2 = 0 THEN 'female' ELSE 'male' END,
-                   '13' || lpad((g * 7919 %% 1000000000)::text, 9, '0'), '', '', '', '', '',
-                   '', '', '', (%(b)s::bigint[])[1 + g %% %(k)s], (%(o)s::bigint[])[1 + g %% %(k)s],
-                   current_date - (g %% 3650), 'normal',
-                   (ARRAY['new','active','active','active','dormant'])[1 + g %% 5],
-                   (ARRAY['mass','mass','potential','vip','hnw'])[1 + g %% 5], 'ordinary',
-                   (ARRAY['C1','C2','C3','C4','C5'])[1 + g %% 5], false,
-                   current_date - (g %% 700), current_date - (g %% 700) + 730,
-                   '', '', '', '', '', '', '{}', '', true, false, '', '', 60 + g %% 41,
-                   current_date - (g %% 365), current_date - (g %% 365) + 365, now(), now(), 1
-            FROM generate_series(1, %(n)s) AS g
-            """,
-            {"s": SURNAMES, "g": GIVEN, "b": branch_ids, "o": owner_ids, "k": len(owners),
-             "n": n_clients},
+    with timed("generate clients", report):
+        insert_select(
+            Client,
+            {
+                "client_type": "'individual'",
+                "client_no": "'8' || lpad(g::text, 9, '0')",
+                "name": "(%(s)s::text[])[1 + g %% array_length(%(s)s::text[], 1)]"
+                " || (%(g)s::text[])[1 + (g / 7) %% array_length(%(g)s::text[], 1)]"
+                " || (%(g)s::text[])[1 + (g / 11) %% array_length(%(g)s::text[], 1)]",
+                "name_initials": "chr(97 + g %% 26) || chr(97 + (g / 26) %% 26)",
+                "id_type": "'id_card'",
+                "gender": "CASE WHEN g %% 2 = 0 THEN 'female' ELSE 'male' END",
+                "phone": "'13' || lpad((g * 7919 %% 1000000000)::text, 9, '0')",
+                "branch": "(%(b)s::bigint[])[1 + g %% %(k)s]",
+                "owner": "(%(o)s::bigint[])[1 + g %% %(k)s]",
+                "opened_on": "current_date - (g %% 3650)",
+                "account_status": "'normal'",
+                "stage": "(ARRAY['new','active','active','active','dormant'])[1 + g %% 5]",
+                "tier": "(ARRAY['mass','mass','potential','vip','hnw'])[1 + g %% 5]",
+                "investor_class": "'ordinary'",
+                "risk_level": "(ARRAY['C1','C2','C3','C4','C5'])[1 + g %% 5]",
+                "risk_assessed_on": "current_date - (g %% 700)",
+                "risk_expires_on": "current_date - (g %% 700) + 730",
+                "tags": "'{}'",
+                "consent_sms": "true",
+                "completeness": "60 + g %% 41",
+                "reviewed_on": "current_date - (g %% 365)",
+                "review_due_on": "current_date - (g %% 365) + 365",
+                "version": "1",
+            },
+            "generate_series(1, %(n)s) AS g",
+            {"s": SURNAMES, "g": GIVEN, "b": [b for _o, b in owners],
+             "o": [o for o, _b in owners], "k": len(owners), "n": n_clients},
         )  # fmt: skip
-    with connection.cursor() as cur, timed("generate snapshots", report):
-        cur.execute(
-            """
-            INSERT INTO clients_accountsnapshot (client_id, date, total_assets, cash,
-                market_value, net_inflow, trading_volume, trade_count, commission, received_at)
-            SELECT c.id, (date_trunc('month', current_date) - make_interval(months => m))::date - 1,
-                   a.assets, round(a.assets * 0.2, 2), round(a.assets * 0.8, 2),
-                   round(a.assets * ((c.id + m) %% 11 - 5) / 100.0, 2), round(a.assets * 0.5, 2),
-                   (c.id + m) %% 30, round(a.assets * 0.00012, 2), now()
-            FROM clients_client c
-            CROSS JOIN generate_series(0, %(m)s - 1) AS m
-            CROSS JOIN LATERAL (SELECT round((20000 + (c.id * 7919 %% 5000000))
-                                * (1 + m %% 4 / 10.0), 2) AS assets) a
-            """,
+    with timed("generate snapshots and holdings", report):
+        insert_select(
+            AccountSnapshot,
+            {
+                "client": "c.id",
+                "date": "(date_trunc('month', current_date)"
+                " - make_interval(months => m))::date - 1",
+                "total_assets": "a.assets",
+                "cash": "round(a.assets * 0.2, 2)",
+                "market_value": "round(a.assets * 0.8, 2)",
+                "net_inflow": "round(a.assets * ((c.id + m) %% 11 - 5) / 100.0, 2)",
+                "trading_volume": "round(a.assets * 0.5, 2)",
+                "trade_count": "(c.id + m) %% 30",
+                "commission": "round(a.assets * 0.00012, 2)",
+            },
+            "clients_client c CROSS JOIN generate_series(0, %(m)s - 1) AS m "
+            "CROSS JOIN LATERAL (SELECT round((20000 + (c.id * 7919 %% 5000000))"
+            " * (1 + m %% 4 / 10.0), 2) AS assets) a",
             {"m": months},
         )
-        cur.execute(
-            """
-            INSERT INTO clients_holding (client_id, date, security_code, security_name,
-                quantity, cost, price)
-            SELECT c.id, (date_trunc('month', current_date))::date - 1,
-                   lpad(((c.id * 31 + h * 101) %% 900000 + 100000)::text, 6, '0'), '证券',
-                   100 * (1 + h), 10.5, 11.2
-            FROM clients_client c CROSS JOIN generate_series(1, %s) AS h
-            """,
-            [3],
+        insert_select(
+            Holding,
+            {
+                "client": "c.id",
+                "date": "date_trunc('month', current_date)::date - 1",
+                "security_code": "lpad(((c.id * 31 + h * 101) %% 900000 + 100000)::text, 6, '0')",
+                "security_name": "'证券'",
+                "quantity": "100 * (1 + h)",
+                "cost": "10.5",
+                "price": "11.2",
+            },
+            "clients_client c CROSS JOIN generate_series(1, 3) AS h",
         )
-        cur.execute("ANALYZE")
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
 
 
-def generate_complaints(n_open: int, report: dict) -> None:
-    """Open complaints with deadlines spread from 10 days overdue to 10 days ahead."""
-    from crm.models import Role, StaffProfile
+def generate_complaints(n_open: int, n_closed: int, report: dict) -> None:
+    """Open complaints with deadlines from 10 days overdue to 10 days ahead (the SLA scan's
+    work), and closed ones over the past year (the dashboards' history)."""
+    from complaints.models import Complaint
 
-    agents = list(
-        StaffProfile.objects.filter(role=Role.SERVICE_AGENT).values_list("user_id", "branch_id")
+    common = {
+        "ticket_no": "'BENCH-' || g",
+        "branch": "c.branch_id",
+        "client": "c.id",
+        "complainant_name": "'投诉人' || g",
+        "channel": "(ARRAY['phone','on_site','letter','email','hotline_12386'])[1 + g %% 5]",
+        "first_responder": "a.user_id",
+        "handler": "a.user_id",
+        "category": "'general'",
+        "severity": "1 + g %% 5",
+        "topic": "(ARRAY['account','trading','advice','fees','systems'])[1 + g %% 5]",
+        "description": "'基准数据'",
+        "version": "1",
+    }
+    source = (
+        f"generate_series(%(lo)s, %(hi)s) AS g JOIN {NUMBERED_CLIENTS} c "
+        f"ON c.rn = 1 + (g::bigint * 7919) %% %(n)s {AGENT_OF_BRANCH}"
     )
-    with connection.cursor() as cur, timed("generate complaints", report):
-        cur.execute(
-            """
-            INSERT INTO complaints_complaint (
-                ticket_no, branch_id, client_id, complainant_name, complainant_phone, channel,
-                received_at, first_responder_id, handler_id, category, severity, topic,
-                is_group, description, caused_by_department, caused_by_person, resolution,
-                feedback, satisfaction_comment, root_cause, corrective_action, refused_reason,
-                review_note, status, first_response_due_at, acknowledge_due_at,
-                initial_handling_due_at, resolution_due_at, first_responded_at, created_at,
-                version)
-            SELECT 'BENCH-' || g, a.branch_id, NULL, '投诉人' || g, '', 'phone',
-                   now() - make_interval(days => 10) + g * interval '1 second' * 40,
-                   a.user_id, a.user_id, 'general', 1 + g %% 5, 'trading', false, '基准数据',
-                   '', '', '', '', '', '', '', '', '',
-                   (ARRAY['received','acknowledged','investigating'])[1 + g %% 3],
-                   now() - interval '10 days' + g * interval '1 second' * 40 + interval '30 min',
-                   now() - interval '9 days' + g * interval '1 second' * 40,
-                   now() - interval '7 days' + g * interval '1 second' * 40,
-                   now() - interval '10 days' + g * interval '1 second' * 86,
-                   CASE WHEN g %% 3 = 0 THEN NULL ELSE now() END, now(), 1
-            FROM generate_series(1, %(n)s) AS g
-            CROSS JOIN LATERAL (SELECT (%(a)s::bigint[])[1 + g %% %(k)s] AS user_id,
-                                       (%(b)s::bigint[])[1 + g %% %(k)s] AS branch_id) a
-            """,
-            {"n": n_open, "a": [u for u, _b in agents], "b": [b for _u, b in agents],
-             "k": len(agents)},
-        )  # fmt: skip
-        cur.execute("ANALYZE complaints_complaint")
+    n = connection.cursor()
+    n.execute("SELECT count(*) FROM clients_client")
+    n_clients = n.fetchone()[0]
+    with timed("generate complaints", report):
+        insert_select(
+            Complaint,
+            {
+                **common,
+                "received_at": "now() - interval '10 days' + g * interval '40 seconds'",
+                "status": "(ARRAY['received','acknowledged','investigating'])[1 + g %% 3]",
+                "first_response_due_at": "now() - interval '10 days' + g * interval '40 s'"
+                " + interval '30 min'",
+                "acknowledge_due_at": "now() - interval '9 days' + g * interval '40 seconds'",
+                "initial_handling_due_at": "now() - interval '7 days' + g * interval '40 s'",
+                "resolution_due_at": "now() - interval '10 days' + g * interval '86 seconds'",
+                "first_responded_at": "CASE WHEN g %% 3 = 0 THEN NULL ELSE now() END",
+            },
+            source,
+            {"lo": 1, "hi": n_open, "n": n_clients},
+        )
+        received = "now() - make_interval(days => 11 + g %% 355, secs => g %% 30000)"
+        insert_select(
+            Complaint,
+            {
+                **common,
+                "received_at": received,
+                "status": "'closed'",
+                "first_response_due_at": f"{received} + interval '1 day'",
+                "acknowledge_due_at": f"{received} + interval '3 days'",
+                "initial_handling_due_at": f"{received} + interval '5 days'",
+                "resolution_due_at": f"{received} + interval '30 days'",
+                "first_responded_at": f"{received} + interval '2 hours'",
+                "acknowledged_at": f"{received} + interval '1 day'",
+                "initial_handled_at": f"{received} + interval '2 days'",
+                "resolved_at": f"{received} + make_interval(days => 3 + g %% 40)",
+                "reviewed_at": f"{received} + make_interval(days => 4 + g %% 40)",
+                "closed_at": f"{received} + make_interval(days => 5 + g %% 40)",
+                "satisfaction": "1 + g %% 5",
+                "first_response_met": "true",
+                "acknowledge_met": "g %% 9 <> 0",
+                "initial_handling_met": "g %% 7 <> 0",
+                "resolution_met": "g %% 40 < 26",
+                "resolution": "'已解决'",
+            },
+            source,
+            {"lo": n_open + 1, "hi": n_open + n_closed, "n": n_clients},
+        )
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE complaints_complaint")
+
+
+def generate_callcenter(n_callbacks: int, n_calls: int, report: dict) -> None:
+    """Callbacks over the past year (most completed with a registration form, a few open
+    per client and reason, as the constraint demands) and telephony call records."""
+    from callcenter.models import Call, Callback, RegistrationForm
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM clients_client")
+        n_clients = cur.fetchone()[0]
+    n_open = min(n_callbacks // 12, n_clients // 4)  # distinct clients: g < n is a bijection
+    source = (
+        f"generate_series(1, %(hi)s) AS g JOIN {NUMBERED_CLIENTS} c "
+        f"ON c.rn = 1 + (g::bigint * 7919) %% %(n)s {AGENT_OF_BRANCH}"
+    )
+    done = "now() - make_interval(days => g %% 365, secs => g %% 30000)"
+    with timed("generate callbacks and calls", report):
+        insert_select(
+            Callback,
+            {
+                "client": "c.id",
+                "branch": "c.branch_id",
+                "reason": "(ARRAY['periodic','new_account','visit','complaint_closed',"
+                "'suitability','periodic'])[1 + g %% 6]",
+                "channel": "'phone'",
+                "due_at": "CASE WHEN g <= %(open)s THEN now() + make_interval(days => g %% 20 - 10)"
+                f" ELSE {done} - interval '3 days' END",
+                "assignee": "CASE WHEN g %% 3 = 0 THEN NULL ELSE a.user_id END",
+                "status": "CASE WHEN g <= %(open)s THEN 'open' WHEN g %% 20 = 0 THEN "
+                "'unreachable' ELSE 'completed' END",
+                "attempts": "CASE WHEN g <= %(open)s THEN 0 WHEN g %% 20 = 0 THEN 3 ELSE 1 END",
+                "created_at": f"{done} - interval '10 days'",
+                "completed_at": f"CASE WHEN g <= %(open)s THEN NULL ELSE {done} END",
+                "completed_by": "CASE WHEN g <= %(open)s THEN NULL ELSE a.user_id END",
+            },
+            source,
+            {"hi": n_callbacks, "n": n_clients, "open": n_open},
+        )
+        insert_select(
+            RegistrationForm,
+            {
+                "callback": "cb.id",
+                "identity_verified": "true",
+                "account_changes_confirmed": "true",
+                "trading_by_staff": "'no'",
+                "risks_disclosed": "'yes'",
+                "discretionary_mandate": "'no'",
+                "satisfaction": "(ARRAY[5,5,5,4,4,5,3,5,4,2])[1 + cb.id %% 10]",
+                "negative": "cb.id %% 50 = 0",
+                "filled_at": "cb.completed_at",
+            },
+            "callcenter_callback cb WHERE cb.status = 'completed' AND NOT EXISTS "
+            "(SELECT 1 FROM callcenter_registrationform f WHERE f.callback_id = cb.id)",
+        )
+        started = "now() - make_interval(days => g %% 365, secs => g %% 30000)"
+        insert_select(
+            Call,
+            {
+                "call_id": "'BENCH-' || g",
+                "branch": "c.branch_id",
+                "direction": "CASE WHEN g %% 3 = 0 THEN 'inbound' ELSE 'outbound' END",
+                "phone": "c.phone",
+                "client": "CASE WHEN g %% 17 = 0 THEN NULL ELSE c.id END",
+                "agent": "a.user_id",
+                "started_at": started,
+                "ended_at": f"{started} + make_interval(secs => 30 + g %% 600)",
+                "duration": "30 + g %% 600",
+            },
+            source,
+            {"hi": n_calls, "n": n_clients},
+        )
+        with connection.cursor() as cur:
+            cur.execute(
+                "ANALYZE callcenter_callback; ANALYZE callcenter_registrationform; "
+                "ANALYZE callcenter_call"
+            )
+
+
+def generate_visits(n_visits: int, report: dict) -> None:
+    """Visit plans by each client's account manager over the past year, most completed with
+    a record; the newest still submitted or approved."""
+    from visits.models import VisitPlan, VisitRecord
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM clients_client")
+        n_clients = cur.fetchone()[0]
+    planned = "now() - make_interval(days => g %% 365 - 14, secs => g %% 30000)"
+    with timed("generate visits", report):
+        insert_select(
+            VisitPlan,
+            {
+                "client": "c.id",
+                "branch": "c.branch_id",
+                "owner": "c.owner_id",
+                "kind": "(ARRAY['door_to_door','invitation','door_to_door','event'])[1 + g %% 4]",
+                "planned_at": planned,
+                "place": "'客户办公室'",
+                "purpose": "'资产配置沟通'",
+                "status": "CASE WHEN g %% 365 < 14 THEN (ARRAY['submitted','approved'])[1 + g %% 2]"
+                " WHEN g %% 25 = 0 THEN 'cancelled' ELSE 'completed' END",
+                "submitted_at": f"{planned} - interval '3 days'",
+                "decided_at": f"{planned} - interval '2 days'",
+                "record_due_at": f"{planned} + interval '2 days'",
+                "created_at": f"{planned} - interval '4 days'",
+            },
+            f"generate_series(1, %(hi)s) AS g JOIN {NUMBERED_CLIENTS} c "
+            "ON c.rn = 1 + (g::bigint * 7919) %% %(n)s",
+            {"hi": n_visits, "n": n_clients},
+        )
+        insert_select(
+            VisitRecord,
+            {
+                "plan": "p.id",
+                "presented": "'介绍了资产配置方案'",
+                "next_steps": "'下周电话跟进'",
+                "recorded_by": "p.owner_id",
+                "recorded_at": "p.planned_at + interval '2 hours'",
+            },
+            "visits_visitplan p WHERE p.status = 'completed' AND NOT EXISTS "
+            "(SELECT 1 FROM visits_visitrecord r WHERE r.plan_id = p.id)",
+        )
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE visits_visitplan; ANALYZE visits_visitrecord")
