@@ -266,6 +266,13 @@ class Client(models.Model):
         indexes = [
             models.Index(fields=["branch", "stage", "-id"]),
             models.Index(fields=["owner", "-id"]),
+            # the client list's sort orders (clients.selectors.CLIENT_LIST_SORTS)
+            models.Index(fields=["branch", "name_initials", "name", "id"]),
+            models.Index(fields=["owner", "name_initials", "name", "id"]),
+            models.Index(fields=["branch", "-opened_on", "-id"]),
+            models.Index(fields=["owner", "-opened_on", "-id"]),
+            models.Index(fields=["branch", "completeness", "id"]),
+            models.Index(fields=["owner", "completeness", "id"]),
             models.Index(fields=["branch", "tier"]),
             models.Index(fields=["branch", "risk_level"]),
             models.Index(fields=["risk_expires_on"]),

@@ -57,13 +57,17 @@ class ClientObjectMixin(StaffRequiredMixin):
 
 class ClientListView(StaffRequiredMixin, View):
     def get(self, request):
-        qs = selectors.client_list(request.user).order_by("-id")
+        sort = request.GET.get("sort", "")
+        qs = selectors.client_list(request.user).order_by(
+            *selectors.CLIENT_LIST_SORTS.get(sort, ("-id",))
+        )
         filterset = ClientFilterSet(request.GET, queryset=qs, user=request.user)
         page = page_without_count(request, filterset.qs, per_page=25)
         context = {
             "page": page,
             "filter": filterset,
             "mask_names": services.names_masked_for(request.user),
+            "sort": sort if sort in selectors.CLIENT_LIST_SORTS else "",
             "can_reassign": self.staff.role in MANAGERS,
             "can_create": services.can_edit(request.user),
         }

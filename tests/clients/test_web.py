@@ -77,6 +77,32 @@ def test_client_list_query_count_is_fixed(client, org, django_assert_max_num_que
     assert "139****00" in html and not re.search(r"139\d{8}", html)  # masked in lists
 
 
+@pytest.mark.parametrize(
+    "sort, first",
+    [("client_no", "客户000"), ("name", "客户000"), ("", "客户004"), ("bogus", "客户004")],
+)
+def test_client_list_sorts_by_column(client, org, sort, first):
+    many_clients(org.am, 5)
+    client.force_login(org.bm)
+    html = client.get(reverse("clients:list"), {"sort": sort, "stage": "new"}).content.decode()
+    names = re.findall(r'<a href="/clients/\d+/">([^<]+)</a>', html)
+    assert names[0] == first and len(names) == 5
+    if sort == "name":  # the active sort is shown, not linked, and kept by the filter bar
+        assert '<input type="hidden" name="sort" value="name">' in html
+        assert "sort=name" not in html.split("<thead>")[1].split("</thead>")[0]
+
+
+def test_filter_bar_keeps_the_chosen_values(client, org):
+    client.force_login(org.bm)
+    html = client.get(reverse("clients:list"), {"stage": "active", "q": "王", "incomplete": "true"})
+    html = html.content.decode()
+    assert '<option value="active" selected>' in html
+    assert re.search(
+        r'<input class="form-control form-control-sm"[^>]*name="q"[^>]*value="王">', html
+    )
+    assert re.search(r'name="incomplete".*?<option value="true" selected>', html, re.S)
+
+
 def test_search_by_last_four_phone_digits_and_initials(client, org):
     many_clients(org.am, 12)
     client.force_login(org.am)
