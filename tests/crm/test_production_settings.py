@@ -47,3 +47,14 @@ def test_refuses_the_development_key():
     result = run_manage({**PROD_ENV, "SECRET_KEY": "short"}, "check")
     assert result.returncode != 0
     assert "SECRET_KEY must be a long random value" in result.stderr
+
+
+def test_collectstatic_builds_the_manifest_with_production_storage(tmp_path):
+    """The production storage rewrites references inside CSS/JS; a vendored file that
+    names a missing source map would stop the deployment here."""
+    env = {**PROD_ENV, "STATIC_ROOT": str(tmp_path),
+           "DJANGO_SETTINGS_MODULE": "tests.crm.settings_manifest"}  # fmt: skip
+    result = run_manage(env, "collectstatic", "--noinput")
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    assert "vendor/chartjs/chart.umd.min.js" in manifest
