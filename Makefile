@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint fmt messages services stop browser clean
+.PHONY: run test bench loadtest lint fmt messages services stop browser clean
 SIZE ?= large
 
 $(STAMP): requirements.txt
@@ -35,6 +35,10 @@ test: $(STAMP) browser
 # Large data set in its own database, then latency, query counts and throughput.
 bench: $(STAMP)
 	$(PY) -m config.devstack bench --size $(SIZE)
+
+# gunicorn (production settings) under locust's simulated users, 20 and 50 at a time.
+loadtest: $(STAMP)
+	$(PY) -m config.devstack loadtest --size $(SIZE)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

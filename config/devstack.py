@@ -262,7 +262,8 @@ def cmd_manage(args: list[str]) -> int:
 def main(argv: list[str]) -> int:
     if not argv:
         raise SystemExit(
-            "usage: python -m config.devstack run|test [pytest args]|manage ARGS|services|stop"
+            "usage: python -m config.devstack run|test [pytest args]|manage ARGS|bench|loadtest"
+            "|services|stop"
         )
     command, rest = argv[0], argv[1:]
     if command == "run":
@@ -271,10 +272,11 @@ def main(argv: list[str]) -> int:
         return cmd_test(rest)
     if command == "manage":
         return cmd_manage(rest)
-    if command == "bench":
+    if command in ("bench", "loadtest"):
+        module = "tests.bench.run" if command == "bench" else "tests.bench.load"
         with Services() as env:
             return subprocess.run(
-                [sys.executable, "-m", "tests.bench.run", *rest], env=env, cwd=BASE_DIR
+                [sys.executable, "-m", module, *rest], env=env, cwd=BASE_DIR
             ).returncode
     if command == "services":
         return cmd_services()
