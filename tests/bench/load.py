@@ -72,6 +72,23 @@ def fixture(path: Path) -> None:
     }))  # fmt: skip
 
 
+def wait_until_serving(host: str, timeout: float = 120) -> None:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(f"{host}/healthz", timeout=5).close()
+            return
+        except urllib.error.HTTPError:
+            return  # serving (503 when no Celery worker runs, which is the case here)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.5)
+
+
 def run_locust(host: str, users: int, seconds: int, fixture_path: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         prefix = Path(tmp) / "stats"
@@ -126,17 +143,12 @@ def main(argv=None) -> int:
         )  # fmt: skip
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--log-level", "warning"],
+         "--workers", str(args.workers), "--preload", "--log-level", "warning"],
         env=env, cwd=BASE_DIR, start_new_session=True,
     )  # fmt: skip
     host = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_serving(host)
         lines = [
             f"Load test, size {args.size}: gunicorn (config.settings_production, "
             f"{args.workers} sync workers) on loopback, {os.cpu_count()} cores shared with "
