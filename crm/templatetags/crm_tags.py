@@ -71,6 +71,18 @@ def bs(field, size: str = ""):
     return field.as_widget(attrs={"class": _bootstrap_class(field, size)})
 
 
+def _choices(form_field, widget) -> list:
+    """A field's choices; model choices from one plain query (ModelChoiceIterator counts,
+    then reads through a server-side cursor: three round trips instead of one)."""
+    if isinstance(form_field, forms.ModelChoiceField):
+        empty = [] if form_field.empty_label is None else [("", form_field.empty_label)]
+        return empty + [
+            (form_field.prepare_value(obj), form_field.label_from_instance(obj))
+            for obj in form_field.queryset
+        ]
+    return [*getattr(form_field, "choices", widget.choices)]
+
+
 @register.filter
 def filter_widget(field, size: str = "sm"):
     """A filter bar field as `bs` renders it, built directly instead of through Django's
@@ -88,7 +100,7 @@ def filter_widget(field, size: str = "sm"):
     attrs = {**widget.attrs, "name": name, "id": field.auto_id,
              "class": _bootstrap_class(field, size)}  # fmt: skip
     if isinstance(widget, forms.Select):
-        choices = list(getattr(field.field, "choices", widget.choices))
+        choices = _choices(field.field, widget)
         if any(isinstance(label, (list, tuple)) for _value, label in choices):
             return bs(field, size)  # grouped choices
         options = format_html_join(
