@@ -326,8 +326,7 @@ def generate_callcenter(n_callbacks: int, n_calls: int, report: dict) -> None:
                 "negative": "cb.id %% 50 = 0",
                 "filled_at": "cb.completed_at",
             },
-            "callcenter_callback cb WHERE cb.status = 'completed' AND NOT EXISTS "
-            "(SELECT 1 FROM callcenter_registrationform f WHERE f.callback_id = cb.id)",
+            "callcenter_callback cb WHERE cb.status = 'completed'",
         )
         started = "now() - make_interval(days => g %% 365, secs => g %% 30000)"
         insert_select(
@@ -393,8 +392,7 @@ def generate_visits(n_visits: int, report: dict) -> None:
                 "recorded_by": "p.owner_id",
                 "recorded_at": "p.planned_at + interval '2 hours'",
             },
-            "visits_visitplan p WHERE p.status = 'completed' AND NOT EXISTS "
-            "(SELECT 1 FROM visits_visitrecord r WHERE r.plan_id = p.id)",
+            "visits_visitplan p WHERE p.status = 'completed'",
         )
         with connection.cursor() as cur:
             cur.execute("ANALYZE visits_visitplan; ANALYZE visits_visitrecord")
