@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test bench loadtest lint fmt messages services stop browser clean
 SIZE ?= large
+LOAD_USERS ?= 20,50
+LOAD_SECONDS ?= 60
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,7 +40,7 @@ bench: $(STAMP)
 
 # gunicorn (production settings) under locust's simulated users, 20 and 50 at a time.
 loadtest: $(STAMP)
-	$(PY) -m config.devstack loadtest --size $(SIZE)
+	$(PY) -m config.devstack loadtest --size $(SIZE) --users $(LOAD_USERS) --seconds $(LOAD_SECONDS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
