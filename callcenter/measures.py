@@ -39,9 +39,11 @@ def compute(filters):
         done=lambda p: Count("id", filter=p & Q(status="completed")),
         finished=lambda p: Count("id", filter=p),
     )  # fmt: skip
+    # a form is filled when its callback completes: the period goes through the callback,
+    # whose (branch, completed_at) index serves it
     ratings = grouped(
-        forms.filter(during("filled_at", start, end)),
-        "filled_at",
+        forms.filter(during("callback__completed_at", start, end)),
+        "callback__completed_at",
         filters,
         "callback__branch_id",
         good=lambda p: Count("id", filter=p & Q(satisfaction__gte=4)),

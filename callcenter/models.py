@@ -167,8 +167,9 @@ class Callback(models.Model):
             models.Index(fields=["client", "reason"]),
             models.Index(fields=["due_at"], condition=Q(status="open"),
                          name="callback_open_due_idx"),
-            models.Index(fields=["branch", "completed_at"], condition=Q(status="completed"),
-                         name="callback_completed_idx"),
+            # the dashboards' periods: due, and finished (completed or unreachable)
+            models.Index(fields=["branch", "due_at"], name="callback_branch_due_idx"),
+            models.Index(fields=["branch", "completed_at"], name="callback_branch_finished_idx"),
         ]  # fmt: skip
 
     def __str__(self) -> str:

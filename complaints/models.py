@@ -204,6 +204,11 @@ class Complaint(models.Model):
             models.Index(fields=["resolution_due_at"],
                          condition=Q(status__in=["received", "acknowledged", "investigating"]),
                          name="complaint_resolution_due_idx"),
+            # the complaint desk: a branch's open complaints, soonest deadline first
+            models.Index(fields=["branch", "resolution_due_at", "id"],
+                         condition=Q(status__in=["received", "acknowledged", "investigating",
+                                                 "waiting"]),
+                         name="complaint_desk_open_idx"),
         ]  # fmt: skip
 
     def __str__(self) -> str:

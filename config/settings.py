@@ -88,6 +88,12 @@ DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Index reads cost about as much as sequential ones when the working set is in memory or on
+# SSD; PostgreSQL's default (4.0) made it hash-join whole tables for the dashboards' period
+# queries instead of walking the (branch, date) indexes (make bench: 227 -> 125 ms of SQL).
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = env(
+    "DB_SESSION_OPTIONS", default="-c random_page_cost=1.1"
+)
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env("TEST_DATABASE_NAME", default="test_crm")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
