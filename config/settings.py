@@ -116,10 +116,12 @@ _REDIS_DB_OFFSET = 8 if TESTING else 0  # tests use their own logical databases
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis down: reads miss, writes are skipped, pages still serve (crm/cache.py)
+        "BACKEND": "crm.cache.ResilientRedisCache",
         "LOCATION": redis_url_for(REDIS_URL, 1 + _REDIS_DB_OFFSET),
         "KEY_PREFIX": "crm",
         "TIMEOUT": 300,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1, "RETRY_AFTER": 5},
     }
 }
 
