@@ -133,7 +133,15 @@ CELERY_TASK_ACKS_LATE = True  # every task here is idempotent; a killed worker's
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A task taken by a worker that died as a whole (not just a pool process) goes back
+    # to the queue once it is this old, when a worker starts or sweeps: above the longest
+    # task, or a slow task would run twice (harmless, every task is idempotent, but wasted).
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # An unreachable broker fails a publish in seconds instead of hanging a page.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "sla-scan": {"task": "crm.tasks.sla_scan", "schedule": 300.0},
