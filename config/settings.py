@@ -154,6 +154,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
     },
     "email-sweep": {"task": "crm.tasks.send_pending_emails", "schedule": 900.0},
+    "import-sweep": {"task": "clients.tasks.resume_stalled_imports", "schedule": 600.0},
     "morning-agenda": {
         "task": "crm.tasks.send_morning_agenda",
         "schedule": crontab(hour=8, minute=0),
