@@ -155,6 +155,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "email-sweep": {"task": "crm.tasks.send_pending_emails", "schedule": 900.0},
     "import-sweep": {"task": "clients.tasks.resume_stalled_imports", "schedule": 600.0},
+    # catches up a recompute lost when the broker was down as the calendar changed
+    "nightly-sla-recompute": {
+        "task": "crm.tasks.sla_recompute_deadlines",
+        "schedule": crontab(hour=0, minute=30),
+    },
     "morning-agenda": {
         "task": "crm.tasks.send_morning_agenda",
         "schedule": crontab(hour=8, minute=0),
