@@ -1,26 +1,36 @@
 """The snapshot file import behind the UI: CSV or Excel, atomic per batch of rows.
 
-Each batch goes through the same `snapshots_upsert` as the REST endpoint, inside its own
-transaction, and the job's progress is saved after it; rows with errors are collected
-into a CSV report. Running the job again (a worker killed mid-run) is safe: the upsert
-is idempotent and the job restarts from the beginning of the file.
+Each batch goes through the same `snapshots_upsert` as the REST endpoint, in one
+transaction with the job's progress (rows processed, stored, with errors, and the error
+report so far): a batch and the count of it are stored together or not at all. An
+import interrupted halfway (a worker killed, the database gone, a bug) therefore leaves
+whole batches only, the job says how many rows were stored, and running it again (the
+task's retry, a redelivered message, the stalled-import sweep) resumes after the last
+stored batch. Each batch locks the job row, so two runs of one job never import the
+same batch twice; the upsert is idempotent anyway.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
 from datetime import datetime
 
 import tablib
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import ImportJob
 from .services import snapshots_upsert
 
+logger = logging.getLogger(__name__)
+
 BATCH = 1000
+STALLED_AFTER_MINUTES = 10  # queued this long: the sweep enqueues the job again
 COLUMNS = ("client_no", "date", "total_assets", "cash", "market_value", "net_inflow",
            "trading_volume", "trade_count", "commission")  # fmt: skip
 
@@ -46,13 +56,10 @@ def read_rows(job: ImportJob) -> list[dict]:
 
 
 def run_import(job_id: int) -> int:
-    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    """Import the job's file from where it stopped; return the number of rows stored."""
+    job = ImportJob.objects.get(pk=job_id)
     if job.status == ImportJob.Status.DONE:
         return job.stored_rows
-    job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
-    job.processed_rows = job.stored_rows = job.error_rows = 0
-    job.save(update_fields=["status", "started_at", "processed_rows", "stored_rows",
-                            "error_rows"])  # fmt: skip
     try:
         job.file.open("rb")
         rows = read_rows(job)
@@ -63,26 +70,73 @@ def run_import(job_id: int) -> int:
         return 0
     finally:
         job.file.close()
-    job.total_rows = len(rows)
-    job.save(update_fields=["total_rows"])
-    report = io.StringIO()
-    writer = csv.writer(report)
-    writer.writerow([_("row"), "client_no", _("errors")])
-    for start in range(0, len(rows), BATCH):
+    ImportJob.objects.filter(pk=job_id).exclude(status=ImportJob.Status.DONE).update(
+        status=ImportJob.Status.RUNNING, total_rows=len(rows), message="",
+        started_at=Coalesce("started_at", Value(timezone.now())), finished_at=None,
+    )  # fmt: skip
+    try:
+        while _import_next_batch(job_id, rows):
+            pass
+    except Exception:
+        _record_interruption(job_id)
+        raise
+    return _finish(job_id)
+
+
+def _import_next_batch(job_id: int, rows: list[dict]) -> bool:
+    """Store the batch after the last stored one with the job's progress, in one
+    transaction; False when there is nothing left."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
+        start = job.processed_rows
+        if job.status == ImportJob.Status.DONE or start >= len(rows):
+            return False
         batch = rows[start : start + BATCH]
-        with transaction.atomic():
-            result = snapshots_upsert(user=job.created_by, rows=batch)
-        for error in result.errors:
-            messages = "; ".join(f"{k}: {' '.join(v)}" for k, v in error["errors"].items())
-            writer.writerow([start + error["index"] + 2, error["client_no"], messages])
-        job.processed_rows += len(batch)
+        result = snapshots_upsert(user=job.created_by, rows=batch)
+        if result.errors:
+            report = io.StringIO()
+            writer = csv.writer(report)
+            if not job.error_report:
+                writer.writerow([_("row"), "client_no", _("errors")])
+            for error in result.errors:
+                messages = "; ".join(f"{k}: {' '.join(v)}" for k, v in error["errors"].items())
+                writer.writerow([start + error["index"] + 2, error["client_no"], messages])
+            job.error_report += report.getvalue()
+        job.processed_rows = start + len(batch)
         job.stored_rows += result.stored
         job.error_rows += len(result.errors)
-        job.save(update_fields=["processed_rows", "stored_rows", "error_rows"])
-    job.error_report = report.getvalue() if job.error_rows else ""
-    job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
-    job.message = _("%(stored)d rows stored, %(errors)d rows with errors.") % {
-        "stored": job.stored_rows, "errors": job.error_rows,
-    }  # fmt: skip
-    job.save(update_fields=["error_report", "status", "finished_at", "message"])
+        job.save(update_fields=["processed_rows", "stored_rows", "error_rows", "error_report"])
+    return True
+
+
+def _finish(job_id: int) -> int:
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.status != ImportJob.Status.DONE:
+            job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
+            job.message = _("%(stored)d rows stored, %(errors)d rows with errors.") % {
+                "stored": job.stored_rows, "errors": job.error_rows,
+            }  # fmt: skip
+            job.save(update_fields=["status", "finished_at", "message"])
     return job.stored_rows
+
+
+def _record_interruption(job_id: int) -> None:
+    """Say on the job what was stored before the failure; the batch in progress was
+    rolled back. If the database itself is gone this fails too, and the job keeps the
+    progress of its last stored batch, which is what a new run resumes from."""
+    try:
+        killed = connection.connection is not None and connection.errors_occurred
+        if killed and not connection.is_usable():
+            connection.close()  # the failure took the connection: open a new one
+        job = ImportJob.objects.get(pk=job_id)
+        job.status, job.finished_at = ImportJob.Status.FAILED, timezone.now()
+        job.message = _(
+            "Interrupted after %(processed)d of %(total)d rows: %(stored)d rows stored, "
+            "%(errors)d rows with errors; the batch in progress was not stored. The import "
+            "resumes from there when it runs again."
+        ) % {"processed": job.processed_rows, "total": job.total_rows,
+             "stored": job.stored_rows, "errors": job.error_rows}  # fmt: skip
+        job.save(update_fields=["status", "finished_at", "message"])
+    except Exception:
+        logger.exception("could not record the interruption of import job %s", job_id)

@@ -122,10 +122,12 @@ _REDIS_DB_OFFSET = 8 if TESTING else 0  # tests use their own logical databases
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis down: reads miss, writes are skipped, pages still serve (crm/cache.py)
+        "BACKEND": "crm.cache.ResilientRedisCache",
         "LOCATION": redis_url_for(REDIS_URL, 1 + _REDIS_DB_OFFSET),
         "KEY_PREFIX": "crm",
         "TIMEOUT": 300,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1, "RETRY_AFTER": 5},
     }
 }
 
@@ -137,7 +139,15 @@ CELERY_TASK_ACKS_LATE = True  # every task here is idempotent; a killed worker's
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A task taken by a worker that died as a whole (not just a pool process) goes back
+    # to the queue once it is this old, when a worker starts or sweeps: above the longest
+    # task, or a slow task would run twice (harmless, every task is idempotent, but wasted).
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # An unreachable broker fails a publish in seconds instead of hanging a page.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "sla-scan": {"task": "crm.tasks.sla_scan", "schedule": 300.0},
@@ -150,6 +160,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
     },
     "email-sweep": {"task": "crm.tasks.send_pending_emails", "schedule": 900.0},
+    "import-sweep": {"task": "clients.tasks.resume_stalled_imports", "schedule": 600.0},
+    # catches up a recompute lost when the broker was down as the calendar changed
+    "nightly-sla-recompute": {
+        "task": "crm.tasks.sla_recompute_deadlines",
+        "schedule": crontab(hour=0, minute=30),
+    },
     "morning-agenda": {
         "task": "crm.tasks.send_morning_agenda",
         "schedule": crontab(hour=8, minute=0),

@@ -35,5 +35,8 @@ urlpatterns = [
     path("", include("crm.urls")),
 ]
 
+# A dead database answers 503 with a retry hint, anything else the static 500 page.
+handler500 = "crm.views.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -363,6 +365,47 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
     )
+
+
+def _database_unavailable(exc: BaseException | None) -> bool:
+    """The error, or one it was raised from, says the database cannot be used right now:
+    connection lost or refused, server shutting down, statement cancelled, serialization
+    failure (psycopg's OperationalError), or a connection already closed."""
+    for _depth in range(5):
+        if exc is None:
+            return False
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def server_error(request, *args, **kwargs):
+    """handler500. A database that is down or unreachable answers 503 with a retry hint
+    (DESIGN: never a 500 for a fault the user can wait out), JSON under /api/. The page
+    is rendered without the request, so no context processor or query runs. The
+    transaction of the failed request was rolled back: nothing of it was stored."""
+    unavailable = _database_unavailable(sys.exc_info()[1])
+    status = 503 if unavailable else 500
+    if request.path.startswith("/api/"):
+        detail = (
+            _("The database is temporarily unavailable. Try again in a minute.")
+            if unavailable
+            else _("Server error. Try again; if it keeps happening, tell the IT desk.")
+        )
+        response = JsonResponse({"detail": detail}, status=status)
+    else:
+        retry_url = request.get_full_path() if request.method == "GET" else request.path
+        try:
+            template = loader.get_template("503.html" if unavailable else "500.html")
+            body = template.render({"retry_url": retry_url})
+        except Exception:  # the error page itself must not fail
+            logger.exception("could not render the error page")
+            body = "<h1>Service Unavailable (503)</h1>" if unavailable else "<h1>Server Error</h1>"
+        response = HttpResponse(body, status=status)
+    if unavailable:
+        response["Retry-After"] = "30"
+    return response
 
 
 def _ping_redis() -> None:
