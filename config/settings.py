@@ -5,6 +5,7 @@ tests get DATABASE_URL / REDIS_URL from `config.devstack`, which starts embedded
 PostgreSQL and Redis when they are not set.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -40,6 +41,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "import_export",
+    # Login protection and security headers (issue 10)
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "crm",
     "clients",
     "visits",
@@ -56,11 +61,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "crm.session.SessionActivityMiddleware",
+    "crm.twofactor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -157,7 +165,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["crm.auth.StaffModelBackend"]
+# django-axes checks the lockout first; crm.auth.StaffModelBackend then checks the password.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "crm.auth.StaffModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "crm:workbench"
 LOGOUT_REDIRECT_URL = "login"
@@ -165,6 +174,23 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 # Expiry counts from the last activity; crm.session saves it at most every 5 minutes.
 SESSION_SAVE_EVERY_REQUEST = False
+
+# --- Login protection ---------------------------------------------------------------
+# Lockout after repeated failed logins (django-axes), counted per username and IP address;
+# HQ unlocks in the admin (Access attempts) or with `manage.py axes_reset_username`.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "crm.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "crm.auth.client_ip"
+# Reverse proxies in front of the app whose X-Forwarded-For entry is trusted (0: none).
+CRM_TRUSTED_PROXIES = env.int("CRM_TRUSTED_PROXIES", default=0)
+# Optional second factor (TOTP) for branch managers and HQ (django-otp, crm.twofactor).
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Branch CRM")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- i18n ---------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -261,7 +287,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "axes": {"level": "WARNING"},  # lockouts only, not every failed attempt
+    },
 }
 
 if TESTING:
@@ -270,3 +299,4 @@ if TESTING:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
     REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/min", "user": "100000/min"}
+    AXES_ENABLED = False  # tests of the lockout switch it on; force_login never counts

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from crm import account_views
 from crm.views import healthz
 
 api_v1 = [
@@ -24,6 +25,15 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", account_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/two-factor/", account_views.TwoFactorSetupView.as_view(), name="two-factor-setup"
+    ),
+    path(
+        "accounts/two-factor/verify/",
+        account_views.TwoFactorVerifyView.as_view(),
+        name="two-factor-verify",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
