@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "import_export",
     # Login protection and security headers (issue 10)
     "axes",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "crm",
@@ -54,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "crm.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "crm.middleware.DefaultLanguageMiddleware",
@@ -175,7 +179,7 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 # Expiry counts from the last activity; crm.session saves it at most every 5 minutes.
 SESSION_SAVE_EVERY_REQUEST = False
 
-# --- Login protection ---------------------------------------------------------------
+# --- Login protection and security headers -----------------------------------------
 # Lockout after repeated failed logins (django-axes), counted per username and IP address;
 # HQ unlocks in the admin (Access attempts) or with `manage.py axes_reset_username`.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
@@ -191,6 +195,31 @@ CRM_TRUSTED_PROXIES = env.int("CRM_TRUSTED_PROXIES", default=0)
 # Optional second factor (TOTP) for branch managers and HQ (django-otp, crm.twofactor).
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Branch CRM")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Headers on every response (production adds HSTS and secure cookies).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+PERMISSIONS_POLICY = env(
+    "PERMISSIONS_POLICY",
+    default="accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()",
+)
+# Scripts only from /static/ or inline with the per-request nonce; no inline styles.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- i18n ---------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
