@@ -264,6 +264,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
+        "crm.api.throttling.IntegrationTokenRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/min"),
@@ -271,6 +272,10 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Requests per integration token; INTEGRATION_TOKEN_RATES overrides it for a token's name
+# (system), e.g. INTEGRATION_TOKEN_RATES="交易系统=6000/min".
+INTEGRATION_TOKEN_RATE = env("INTEGRATION_TOKEN_RATE", default="1200/min")
+INTEGRATION_TOKEN_RATES = env.dict("INTEGRATION_TOKEN_RATES", default={})
 FILTERS_EMPTY_CHOICE_LABEL = _("All")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Brokerage branch CRM API",
@@ -328,4 +333,5 @@ if TESTING:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
     REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/min", "user": "100000/min"}
+    INTEGRATION_TOKEN_RATE = "100000/min"
     AXES_ENABLED = False  # tests of the lockout switch it on; force_login never counts
