@@ -1,13 +1,13 @@
 # Two commands do all set-up on a fresh machine:
 #   make run   - venv, requirements, embedded PostgreSQL/Redis when DATABASE_URL/REDIS_URL
 #                are unset, migrations, demo data, then web + worker + beat (Ctrl-C stops all)
-#   make test  - the same set-up, then the whole test suite
+#   make test  - the same set-up, then the whole test suite and the security checks
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench loadtest lint fmt messages services stop browser clean
+.PHONY: run test security bench loadtest lint fmt messages services stop browser clean
 SIZE ?= large
 LOAD_USERS ?= 20,50
 LOAD_SECONDS ?= 60
@@ -33,6 +33,12 @@ run: $(STAMP)
 
 test: $(STAMP) browser
 	$(PY) -m config.devstack test $(ARGS)
+	@if [ -z "$(ARGS)" ]; then $(MAKE) --no-print-directory security; fi
+
+# check --deploy with the production profile, bandit (high), pip-audit (skipped with a
+# warning when its vulnerability database is unreachable). Part of a full `make test`.
+security: $(STAMP)
+	PY=$(PY) .ci/security
 
 # Large data set in its own database, then latency, query counts and throughput.
 bench: $(STAMP)

@@ -5,11 +5,13 @@ tests get DATABASE_URL / REDIS_URL from `config.devstack`, which starts embedded
 PostgreSQL and Redis when they are not set.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -40,6 +42,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "import_export",
+    # Login protection and security headers (issue 10)
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "crm",
     "clients",
     "visits",
@@ -49,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "crm.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "crm.middleware.DefaultLanguageMiddleware",
@@ -56,11 +65,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "crm.session.SessionActivityMiddleware",
+    "crm.twofactor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -179,7 +191,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["crm.auth.StaffModelBackend"]
+# django-axes checks the lockout first; crm.auth.StaffModelBackend then checks the password.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "crm.auth.StaffModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "crm:workbench"
 LOGOUT_REDIRECT_URL = "login"
@@ -187,6 +200,48 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 # Expiry counts from the last activity; crm.session saves it at most every 5 minutes.
 SESSION_SAVE_EVERY_REQUEST = False
+
+# --- Login protection and security headers -----------------------------------------
+# Lockout after repeated failed logins (django-axes), counted per username and IP address;
+# HQ unlocks in the admin (Access attempts) or with `manage.py axes_reset_username`.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "crm.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "crm.auth.client_ip"
+# Reverse proxies in front of the app whose X-Forwarded-For entry is trusted (0: none).
+CRM_TRUSTED_PROXIES = env.int("CRM_TRUSTED_PROXIES", default=0)
+# Optional second factor (TOTP) for branch managers and HQ (django-otp, crm.twofactor).
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Branch CRM")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Headers on every response (production adds HSTS and secure cookies).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+PERMISSIONS_POLICY = env(
+    "PERMISSIONS_POLICY",
+    default="accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()",
+)
+# Scripts only from /static/ or inline with the per-request nonce; no inline styles.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- i18n ---------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -231,6 +286,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
+        "crm.api.throttling.IntegrationTokenRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/min"),
@@ -238,6 +294,10 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Requests per integration token; INTEGRATION_TOKEN_RATES overrides it for a token's name
+# (system), e.g. INTEGRATION_TOKEN_RATES="交易系统=6000/min".
+INTEGRATION_TOKEN_RATE = env("INTEGRATION_TOKEN_RATE", default="1200/min")
+INTEGRATION_TOKEN_RATES = env.dict("INTEGRATION_TOKEN_RATES", default={})
 FILTERS_EMPTY_CHOICE_LABEL = _("All")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Brokerage branch CRM API",
@@ -283,7 +343,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "axes": {"level": "WARNING"},  # lockouts only, not every failed attempt
+    },
 }
 
 if TESTING:
@@ -292,3 +355,5 @@ if TESTING:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
     REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/min", "user": "100000/min"}
+    INTEGRATION_TOKEN_RATE = "100000/min"
+    AXES_ENABLED = False  # tests of the lockout switch it on; force_login never counts

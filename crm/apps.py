@@ -13,7 +13,9 @@ class CrmConfig(AppConfig):
         from . import registrations
         from .roles import sync_role_groups
         from .session import mark_active_on_login
+        from .twofactor import mark_on_login
 
         registrations.register()
         post_migrate.connect(sync_role_groups)
         user_logged_in.connect(mark_active_on_login)
+        user_logged_in.connect(mark_on_login)

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.shortcuts import render
 
 
 class StaffModelBackend(ModelBackend):
@@ -12,3 +14,33 @@ class StaffModelBackend(ModelBackend):
         except user_model.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
+
+
+def client_ip(request) -> str | None:
+    """The client's address for the login lockout (settings.AXES_CLIENT_IP_CALLABLE).
+
+    X-Forwarded-For is only believed for the CRM_TRUSTED_PROXIES proxies in front of the
+    app: the entry the outermost trusted proxy appended. Anything further left was written
+    by the client and could be changed at will to escape the lockout.
+    """
+    proxies = settings.CRM_TRUSTED_PROXIES
+    if proxies > 0:
+        chain = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        chain = [a for a in chain if a]
+        if len(chain) >= proxies:
+            return chain[-proxies]
+    return request.META.get("REMOTE_ADDR")
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """The page shown instead of logging in while locked out (AXES_LOCKOUT_CALLABLE)."""
+    from axes.helpers import get_cool_off, get_failure_limit
+
+    cool_off = get_cool_off(request)
+    context = {
+        "failure_limit": get_failure_limit(request, credentials),
+        "cooloff_minutes": int(cool_off.total_seconds() // 60) if cool_off else None,
+    }
+    return render(
+        request, "registration/lockout.html", context, status=settings.AXES_HTTP_RESPONSE_CODE
+    )

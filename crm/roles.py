@@ -30,6 +30,15 @@ grant(
     "crm.view_slapolicy",
 )
 grant({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ}, "crm.view_accesslog", "crm.view_slapolicy")
+# HQ unlocks logins (django-axes) and resets second-factor devices (django-otp) in the admin.
+grant(
+    {Role.HQ},
+    "axes.view_accessattempt",
+    "axes.delete_accessattempt",
+    "axes.view_accesslog",
+    "otp_totp.view_totpdevice",
+    "otp_totp.delete_totpdevice",
+)
 
 
 def sync_role_groups(app_config=None, **kwargs) -> None:

@@ -40,8 +40,16 @@ def page(browser, live_server):
     context.set_default_timeout(15000)
     page = context.new_page()
     page.base = live_server.url
+    # Anything the Content-Security-Policy blocks (an inline script or handler, a style
+    # attribute) is logged by Chromium to the console: fail the test that hit it.
+    page.csp_violations = []
+    page.on(
+        "console",
+        lambda m: "Content Security Policy" in m.text and page.csp_violations.append(m.text),
+    )
     yield page
     context.close()
+    assert not page.csp_violations, page.csp_violations
 
 
 def login(page, username, password="Test-pass-2026"):

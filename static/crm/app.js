@@ -1,0 +1,45 @@
+/* Behaviour that would otherwise sit in inline handlers, which the Content-Security-Policy
+   forbids. Delegated on the document, so it also works in fragments swapped in by htmx. */
+(function () {
+  "use strict";
+
+  // <select data-autosubmit>: submit the form on change (requestSubmit lets htmx see it).
+  document.addEventListener("change", function (event) {
+    var el = event.target.closest("[data-autosubmit]");
+    if (el && el.form) {
+      el.form.requestSubmit();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    // <button data-print>: the browser's print dialog.
+    if (event.target.closest("[data-print]")) {
+      window.print();
+      return;
+    }
+    // <button data-pick-client="id" data-name="..."> in the complaint intake's matches.
+    var pick = event.target.closest("[data-pick-client]");
+    if (pick) {
+      document.getElementById("id_client").value = pick.dataset.pickClient;
+      document.getElementById("client-picked-name").textContent = pick.dataset.name;
+      document.getElementById("client-picked").classList.remove("d-none");
+      document.getElementById("client-matches").innerHTML = "";
+    }
+  });
+
+  // data-width="42": a percentage width (progress bars), set through the DOM because
+  // style attributes are refused by the policy.
+  function applyWidths(root) {
+    if (root.matches && root.matches("[data-width]")) {
+      root.style.width = root.dataset.width + "%";
+    }
+    root.querySelectorAll("[data-width]").forEach(function (el) {
+      el.style.width = el.dataset.width + "%";
+    });
+  }
+  if (window.htmx) {
+    window.htmx.onLoad(applyWidths);
+  } else {
+    document.addEventListener("DOMContentLoaded", function () { applyWidths(document); });
+  }
+})();
