@@ -148,6 +148,9 @@ def test_consultation_holdings_deadline_and_reminders_once(org):
     assert sheet.answered_in_time is False
     with pytest.raises(TransitionNotAllowed):
         services.consultation_answer(user=org.advisor, consultation=sheet, analysis="a", advice="b")
+    for user in (org.agent, org.compliance, org.integration):  # they change nothing here
+        with pytest.raises(PermissionDenied):
+            services.consultation_deliver(user=user, consultation=sheet, note="当面交付")
     assert (
         services.consultation_deliver(user=org.am, consultation=sheet, note="当面交付").status
         == "delivered"
