@@ -252,6 +252,14 @@ def test_api_actions_answer_409_and_404(org):
     assert other.get(f"{url}/").status_code == 404
 
 
+def test_web_action_urls_answer_post_only(client, org):
+    plan = new_plan(org)
+    client.force_login(org.am)
+    url = reverse("visits:action", args=[plan.pk, "submit"])
+    assert client.get(url).status_code == 405  # was a 500 (the page view got `action`)
+    assert client.post(url).status_code == 302
+
+
 @pytest.mark.parametrize("n", [2, 25])
 def test_pages_query_counts(client, org, django_assert_max_num_queries, n):
     for i in range(n):
