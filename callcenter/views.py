@@ -240,9 +240,11 @@ class InspectionView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         inspection = self.get_round(pk)
-        items = inspection.items.select_related(
-            "callback__client", "callback__completed_by", "callback__form"
-        )
+        # The items of callbacks the user may see: an account manager sees those of their
+        # own clients (and their own calls), not the names of a colleague's clients.
+        items = inspection.items.filter(
+            callback__in=Callback.objects.visible_to(request.user)
+        ).select_related("callback__client", "callback__completed_by", "callback__form")
         scored = [i.score for i in items if i.score is not None]
         return render(request, "callcenter/inspection.html", {
             "round": inspection, "items": items, "checklist": InspectionItem.CHECKLIST,

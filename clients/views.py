@@ -394,7 +394,7 @@ class SegmentsView(StaffRequiredMixin, View):
         from crm.selectors import BranchScope
 
         scope = BranchScope.for_user(request.user)
-        if self.staff.role == Role.ACCOUNT_MANAGER:
+        if self.staff.role in (Role.ACCOUNT_MANAGER, Role.ADVISOR):  # their own clients only
             raise PermissionDenied(_("Your role may not open this page."))
         overview = selectors.segment_overview(scope)
         return render(request, "clients/segments.html", {

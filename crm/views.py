@@ -138,6 +138,9 @@ class NotificationListView(StaffRequiredMixin, View):
 
 class NotificationReadView(StaffRequiredMixin, View):
     def post(self, request, pk=None):
+        notification = None
+        if pk is not None:  # someone else's notification: 404, as for any object
+            notification = get_object_or_404(Notification.objects.visible_to(request.user), pk=pk)
         services.notification_mark_read(user=request.user, notification_id=pk)
         if request.htmx:
             return render(
@@ -146,9 +149,8 @@ class NotificationReadView(StaffRequiredMixin, View):
                 {"unread": selectors.unread_count(request.user), "oob": True},
             )
         target = request.POST.get("next")
-        if pk is not None and not target:
-            notification = Notification.objects.visible_to(request.user).filter(pk=pk).first()
-            target = notification.url if notification and notification.url else None
+        if notification is not None and not target:
+            target = notification.url or None
         return redirect(target if target and target.startswith("/") else "crm:notifications")
 
 

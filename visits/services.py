@@ -363,6 +363,9 @@ def consultation_answer(
 
 
 def consultation_deliver(*, user, consultation: Consultation, note: str) -> Consultation:
+    """The advice reached the client: recorded by the account manager or the advisor (or
+    a branch manager / HQ), never by compliance, agents or integrations."""
+    _role(user, Role.ACCOUNT_MANAGER, Role.ADVISOR, Role.BRANCH_MANAGER, Role.HQ)
     if not (note or "").strip():
         raise ValidationError({"note": [_("Say how the advice was delivered.")]})
     updated = Consultation.objects.filter(

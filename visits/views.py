@@ -145,6 +145,8 @@ class VisitPlanDetailView(StaffRequiredMixin, View):
 
 
 class VisitPlanActionView(VisitPlanDetailView):
+    http_method_names = ["post", "options"]  # a GET of an action URL is 405, not the page
+
     def post(self, request, pk, action):
         plan = self.get_plan(pk)
         try:

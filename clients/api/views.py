@@ -8,6 +8,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm.api.pagination import CursorPagination
+from crm.api.permissions import HasRole
+from crm.models import Role
 
 from .. import services
 from ..filters import ClientFilterSet, RiskAssessmentFilterSet
@@ -150,7 +152,12 @@ class RiskAssessmentViewSet(
 
 
 class SnapshotBulkView(APIView):
-    """Upsert account snapshots by (client_no, date); idempotent; errors per row."""
+    """Upsert account snapshots by (client_no, date); idempotent; errors per row.
+
+    Account facts come from the trading system (an integration token), or from a branch
+    manager or HQ, who may also import them as a file; other staff may not post them."""
+
+    permission_classes = [HasRole.of(Role.INTEGRATION, Role.BRANCH_MANAGER, Role.HQ)]
 
     @extend_schema(
         request=SnapshotRowSerializer(many=True),

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from .. import services
 from ..filters import HolidayFilterSet, NotificationFilterSet, TodoFilterSet
-from ..models import Branch, Holiday, Notification, StaffProfile, Todo, staff_of
+from ..models import Branch, Holiday, Notification, Role, StaffProfile, Todo, staff_of
 from .serializers import (
     BranchSerializer,
     HolidaySerializer,
@@ -17,6 +17,9 @@ from .serializers import (
     StaffSerializer,
     TodoSerializer,
 )
+
+# Roles that read the branch's figures (the dashboard); the others read their own.
+DASHBOARD_ROLES = {Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ, Role.INTEGRATION}
 
 
 class MeView(APIView):
@@ -147,7 +150,10 @@ class MetricsView(APIView):
     """The service measures behind the dashboards, with the same filters:
     `period=month|quarter|year|custom`, `year`, `value`, `start`, `end`, `branch=<code>`
     (HQ), `team`, `person=<username>`. Each measure has the current and the previous
-    period, the change, and (for HQ without a branch) the value per branch id."""
+    period, the change, and (for HQ without a branch) the value per branch id.
+
+    Branch managers, compliance, HQ and integrations (the data warehouse) get the branch
+    figures, as on the dashboard; everyone else their own figures, as on "My figures"."""
 
     @extend_schema(
         parameters=[OpenApiParameter(n, str) for n in ("period", "year", "value", "start",
@@ -161,7 +167,9 @@ class MetricsView(APIView):
         code = request.query_params.get("branch")
         if code and not Branch.objects.visible_to(request.user).filter(code=code).exists():
             raise ValidationError({"branch": [_("No such branch.")]})
-        filters = filters_from(request, request.query_params)
+        staff = staff_of(request.user)
+        person = None if staff.role in DASHBOARD_ROLES else request.user
+        filters = filters_from(request, request.query_params, person=person)
         return Response({
             "period": {"start": filters.current.start, "end": filters.current.end},
             "previous": {"start": filters.previous.start, "end": filters.previous.end},

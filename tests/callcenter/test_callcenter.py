@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from callcenter import selectors, services
-from callcenter.models import Call, Callback, CallbackPolicy
+from callcenter.models import Call, Callback, CallbackPolicy, InspectionItem, InspectionRound
 from clients import segmentation
 from clients.models import Client
 from complaints import services as complaint_services
@@ -294,6 +294,24 @@ def test_inspection_by_hq_only(org):
         user=org.hq, item=item, checks={"identity": True, "script": True}, comment="ok"
     )
     assert item.score == 40
+
+
+def test_inspection_page_lists_only_callbacks_in_the_users_scope(org, client):
+    mine, theirs = (opened(org, no, owner=owner, days=5) for no, owner in
+                    (("1100000015", org.am), ("1100000016", org.am2)))  # fmt: skip
+    now = timezone.now()
+    round_ = InspectionRound.objects.create(
+        branch=org.bj, period_start=now.date(), period_end=now.date(), created_by=org.hq
+    )
+    for c in (mine, theirs):
+        cb = Callback.objects.create(client=c, branch=org.bj, reason="annual_sample",
+                                     due_at=now, status="completed", completed_at=now)  # fmt: skip
+        InspectionItem.objects.create(round=round_, callback=cb)
+    url = reverse("callcenter:inspection", args=[round_.pk])
+    for user, shown in ((org.am, [mine]), (org.bm, [mine, theirs])):
+        client.force_login(user)
+        html = client.get(url).content.decode()
+        assert [c for c in (mine, theirs) if c.name in html] == shown
 
 
 class CallbackScopes:

@@ -213,12 +213,14 @@ def test_snapshot_bulk_is_scoped_to_the_token_branch(org):
         response.json()["stored"] == 0
     )
     assert not AccountSnapshot.objects.exists()
-    assert (
-        api_for(org.agent)
-        .post("/api/v1/account-snapshots/bulk/", rows, format="json")
-        .json()["stored"]
-        == 0
-    )
+    own = [{"client_no": make_client(org.am, client_no="1100000001").client_no,
+            "date": "2025-10-31", "total_assets": "1"}]  # fmt: skip
+    for user in (org.agent, org.am):  # account facts come from the trading system
+        response = api_for(user).post("/api/v1/account-snapshots/bulk/", own, format="json")
+        assert response.status_code == 403
+    assert not AccountSnapshot.objects.exists()
+    assert api_for(org.bm).post("/api/v1/account-snapshots/bulk/", own,
+                                format="json").json()["stored"] == 1  # fmt: skip
 
 
 def test_risk_assessment_api(org):

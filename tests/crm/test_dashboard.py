@@ -267,6 +267,22 @@ def test_dashboard_query_count_is_fixed(client, org, django_assert_max_num_queri
         assert client.get(reverse("crm:dashboard")).status_code == 200
 
 
+def test_metrics_api_gives_staff_below_managers_their_own_figures(org):
+    complaint(org, at(2025, 11, 3, 9))  # received by the agent
+    params = {"period": "month", "year": 2025, "value": 11}
+    api = APIClient()
+
+    def received(user, **extra):
+        api.force_authenticate(user)
+        measures = api.get("/api/v1/metrics/", {**params, **extra}).json()["measures"]
+        return {m["key"]: m for m in measures}["complaints_received"]["current"]
+
+    assert received(org.bm) == 1 and received(org.compliance) == 1  # the branch
+    assert received(org.agent) == 1  # their own
+    assert received(org.am) == 0 and received(org.am, person="agent") == 0  # not the branch
+    assert received(org.advisor) == 0
+
+
 def test_personal_page_for_every_role(org, client):
     complaint(org, at(2025, 11, 3, 9))
     client.force_login(org.agent)

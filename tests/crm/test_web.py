@@ -123,6 +123,8 @@ def test_notifications_page_and_badge(client, org, django_assert_max_num_queries
     assert ">29<" in response.content.decode()
     client.post(reverse("crm:notification-read-all"))
     assert not Notification.objects.filter(recipient=org.am, read_at__isnull=True).exists()
+    others = services.notify(users=[org.am2], title="别人的通知")[0]
+    assert client.post(reverse("crm:notification-read", args=[others.pk])).status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -148,6 +148,9 @@ def test_consultation_holdings_deadline_and_reminders_once(org):
     assert sheet.answered_in_time is False
     with pytest.raises(TransitionNotAllowed):
         services.consultation_answer(user=org.advisor, consultation=sheet, analysis="a", advice="b")
+    for user in (org.agent, org.compliance, org.integration):  # they change nothing here
+        with pytest.raises(PermissionDenied):
+            services.consultation_deliver(user=user, consultation=sheet, note="当面交付")
     assert (
         services.consultation_deliver(user=org.am, consultation=sheet, note="当面交付").status
         == "delivered"
@@ -247,6 +250,14 @@ def test_api_actions_answer_409_and_404(org):
     other = APIClient()
     other.force_authenticate(org.am2)
     assert other.get(f"{url}/").status_code == 404
+
+
+def test_web_action_urls_answer_post_only(client, org):
+    plan = new_plan(org)
+    client.force_login(org.am)
+    url = reverse("visits:action", args=[plan.pk, "submit"])
+    assert client.get(url).status_code == 405  # was a 500 (the page view got `action`)
+    assert client.post(url).status_code == 302
 
 
 @pytest.mark.parametrize("n", [2, 25])

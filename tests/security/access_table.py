@@ -1,0 +1,668 @@
+"""The access matrix: which status every role gets for every URL and every action.
+
+One entry per URL pattern name (with its namespace), one `Case` per HTTP method and
+workflow action, and for each case the status of every role:
+
+    anonymous · account_manager · advisor · service_agent · branch_manager · compliance ·
+    hq · integration (a branch system's token) · integration_hq (an HQ system's token)
+
+`tests/security/test_access_matrix.py` requests every case as every role with objects in
+that role's scope (tests/security/world.py) and asserts the status declared here; the
+same requests with an object of another branch or another account manager must answer
+404 (or, for a role refused before the object is looked up, exactly what a missing
+object gets). A URL pattern, HTTP method or workflow action that is not declared here
+fails the test: a new endpoint needs its line in this table.
+
+Unsafe requests carry a valid body, so an allowed role gets the success status (201, 200,
+or 302 after a web form) and a refused one 403: the refusal is tested where it happens,
+in the service, not hidden behind a form error. Where the object's state does not allow
+the step, the declared status is the 409 / redirect of that state.
+
+Reading the helpers: `web(200, allow=ANALYSTS)` = these staff roles get 200, the other
+staff roles 403, anonymous users and API tokens are sent to the login page (tokens do
+not authenticate web pages). `api(201, allow=WRITERS)` = these roles (staff sessions or
+tokens) get 201, the others 403, anonymous 401. Keyword arguments override one role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils import timezone
+
+from .world import ROLES, STAFF_ROLES, TOKEN_ROLES
+
+ANON, AM, ADV, AGENT, BM, COMP, HQ = (
+    "anonymous", "account_manager", "advisor", "service_agent", "branch_manager",
+    "compliance", "hq",
+)  # fmt: skip
+INT, INT_HQ = TOKEN_ROLES
+
+STAFF = frozenset(STAFF_ROLES)  # people, signed in with a session
+TOKENS = frozenset(TOKEN_ROLES)  # integration systems, `Authorization: Token <key>`
+API_ROLES = STAFF | TOKENS
+MANAGERS = frozenset({BM, HQ})
+ANALYSTS = frozenset({BM, COMP, HQ})  # dashboards, access log, complaint analysis
+EDITORS = frozenset({AM, BM, HQ})  # change client profiles, work retention cases
+PLANNERS = frozenset({AM, BM})  # visit plans and consultation sheets
+COMPLAINT_WORKERS = frozenset({AGENT, AM, ADV, BM, HQ})
+CALLERS = frozenset({AGENT, AM, BM, HQ})  # work callbacks
+SNAPSHOT_POSTERS = frozenset({BM, HQ, INT, INT_HQ})  # account facts (trading system)
+DASHBOARD_API = frozenset({BM, COMP, HQ, INT, INT_HQ})  # branch-wide metrics
+
+LOGIN = "302 login"  # redirected to the login page
+ADMIN_LOGIN = "302 admin login"  # redirected to the admin's login page
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request: method, the object its URL names (a kind of tests/security/world.py),
+    fixed URL kwargs (the workflow action), a query string, a body, the status per role."""
+
+    method: str
+    expect: dict[str, int | str]
+    obj: str | None = None
+    kwargs: dict = field(default_factory=dict)
+    query: dict = field(default_factory=dict)
+    body: Callable | dict | None = None  # dict, or body(world, role) -> dict
+    label: str = ""  # tells two cases of the same method apart (e.g. two forms)
+
+    @property
+    def variant(self) -> str:
+        parts = [self.method.upper(), *(str(v) for v in self.kwargs.values())]
+        return " ".join([*parts, self.label] if self.label else parts)
+
+
+def web(ok=200, allow=STAFF, deny=403, **roles) -> dict:
+    """A web page: `allow`ed staff roles get `ok`, the others `deny`; anonymous users and
+    tokens go to the login page."""
+    expect = {ANON: LOGIN, **dict.fromkeys(TOKENS, LOGIN)}
+    expect.update({r: ok if r in allow else deny for r in STAFF})
+    expect.update(roles)
+    return expect
+
+
+def api(ok=200, allow=API_ROLES, deny=403, **roles) -> dict:
+    """An API endpoint: `allow`ed roles get `ok`, the others `deny`, anonymous 401."""
+    expect = {ANON: 401}
+    expect.update({r: ok if r in allow else deny for r in API_ROLES})
+    expect.update(roles)
+    return expect
+
+
+def everyone(status) -> dict:
+    return dict.fromkeys(ROLES, status)
+
+
+def get(expect, **kw) -> Case:
+    return Case("get", expect, **kw)
+
+
+def post(expect, **kw) -> Case:
+    return Case("post", expect, **kw)
+
+
+# --- Request bodies -----------------------------------------------------------------------
+def soon(days=1) -> str:
+    return (timezone.localtime() + timedelta(days=days)).strftime("%Y-%m-%d %H:%M")
+
+
+def soon_iso(days=1) -> str:
+    return (timezone.now() + timedelta(days=days)).isoformat()
+
+
+def today() -> str:
+    return timezone.localdate().isoformat()
+
+
+def client_form(w, role) -> dict:
+    """The edit form of the client as the page shows it, posted back unchanged."""
+    from clients.forms import ClientForm
+    from clients.models import Client
+
+    client = Client.objects.get(pk=w.obj("client", role).pk)  # its current version
+    form = ClientForm(user=w.users.get(role), instance=client)
+    data = {}
+    for name, value in form.initial.items():
+        if value is None or value is False:
+            continue
+        if hasattr(value, "pk"):
+            value = value.pk
+        data[name] = "on" if value is True else value
+    data["reason"] = "资料核对"
+    return data
+
+
+def new_client(w, role) -> dict:
+    data = {
+        "client_type": "individual",
+        "name": "新客户",
+        "phone": "13900139555",
+        "investor_class": "ordinary",
+    }
+    if role not in (AM, ANON) and role in w.users:
+        data["owner"] = w.users[AM].pk
+    return data
+
+
+def new_client_api(w, role) -> dict:
+    data = {"client_type": "individual", "name": "新客户", "phone": "13900139555"}
+    if role in (BM, HQ):
+        data["owner"] = "am"
+    return data
+
+
+COMPLAINT_STEPS = {
+    # action: (the status the complaint is in, roles that may take the step, body)
+    "respond": ("received", COMPLAINT_WORKERS, {"note": "已电话联系"}),
+    "acknowledge": ("received", COMPLAINT_WORKERS, {"note": "受理"}),
+    "investigate": ("acknowledged", COMPLAINT_WORKERS, {"note": "调查"}),
+    "pause": ("acknowledged", COMPLAINT_WORKERS, {"note": "等待客户材料"}),
+    "resume": ("waiting", COMPLAINT_WORKERS, {"note": "材料已到"}),
+    "transfer": ("received", COMPLAINT_WORKERS, {"handler": "agent", "note": "转交"}),
+    "approve_compensation": ("major", MANAGERS, {"amount": "800.00", "note": "同意"}),
+    "resolve": ("acknowledged", COMPLAINT_WORKERS, {"resolution": "已解决",
+                                                    "feedback": "已书面答复"}),
+    "review": ("resolved", EDITORS, {"note": "复核通过", "satisfaction": 5}),  # not the handler
+    "close": ("reviewed", COMPLAINT_WORKERS, {"note": "结案"}),
+    "reopen": ("resolved", COMPLAINT_WORKERS, {"reason": "客户不满意"}),
+    "refuse": ("received", COMPLAINT_WORKERS, {"reason": "不属于投诉"}),
+}  # fmt: skip
+
+
+def complaint_form(action, body):
+    """The web form of a step: its fields prefixed by the action; the handler by id."""
+
+    def data(w, role):
+        values = dict(body)
+        if "handler" in values:
+            values["handler"] = w.users[AGENT].pk
+        return {f"{action}-{k}": v for k, v in values.items()}
+
+    return data
+
+
+COMPLAINT_WEB_STEPS = [
+    post(web(302, allow=allow), obj=f"complaint:{state}", kwargs={"action": action},
+         body=complaint_form(action, body))
+    for action, (state, allow, body) in COMPLAINT_STEPS.items()
+]  # fmt: skip
+COMPLAINT_API_STEPS = {
+    f"api:complaint-{action.replace('_', '-')}": [
+        post(api(allow=allow), obj=f"complaint:{state}", body=body)
+    ]
+    for action, (state, allow, body) in COMPLAINT_STEPS.items()
+}
+
+REGISTRATION = {"identity_verified": True, "trading_by_staff": "no", "risks_disclosed": "yes",
+                "discretionary_mandate": "no", "satisfaction": 5}  # fmt: skip
+
+
+def registration_web(w, role) -> dict:
+    return {"action": "complete", **REGISTRATION, "identity_verified": "on"}
+
+
+def snapshot_rows(w, role) -> list:
+    return [{"client_no": "1100000001", "date": today(), "total_assets": "1000.00"}]
+
+
+def call_body(w, role) -> dict:
+    return {"call_id": f"matrix-new-{role}", "direction": "inbound", "phone": "13800130001",
+            "started_at": soon_iso(-1)}  # fmt: skip
+
+
+# --- The table ----------------------------------------------------------------------------
+TABLE: dict[str, list[Case]] = {
+    # Public: health, sign-in, language, API schema and docs -------------------------------
+    "healthz": [get(everyone(200))],
+    "login": [
+        get(web(302, **{ANON: 200}, **dict.fromkeys(TOKENS, 200))),
+        post(web(302, **{ANON: 200}, **dict.fromkeys(TOKENS, 200))),  # a form error
+        Case("put", web(302, **{ANON: 200}, **dict.fromkeys(TOKENS, 200))),
+    ],
+    "logout": [post(everyone(LOGIN))],
+    "set_language": [post(everyone(302), body={"language": "en", "next": "/"})],
+    "api-schema": [get(everyone(200))],
+    "api-docs": [get(everyone(200))],
+    # Kernel: workbench, dashboards, notifications, to-dos, calendar, access log ------------
+    "crm:workbench": [get(web())],
+    "crm:dashboard": [get(web(allow=ANALYSTS))],
+    "crm:my-dashboard": [get(web())],
+    "crm:report": [get(web(allow=ANALYSTS))],
+    "crm:notifications": [get(web())],
+    "crm:notification-badge": [get(web())],
+    "crm:notification-read-all": [post(web(302))],
+    "crm:notification-read": [post(web(302), obj="notification")],
+    "crm:todo-list": [get(web())],
+    "crm:todo-create": [
+        get(web(compliance=403)),
+        post(web(302, compliance=403), body={"title": "准备材料", "due_at": soon()}),
+    ],
+    "crm:todo-detail": [get(web(), obj="todo")],
+    "crm:todo-edit": [
+        get(web(), obj="todo"),
+        post(web(302, compliance=403), obj="todo", body={"title": "准备材料", "due_at": soon(2)}),
+    ],
+    "crm:todo-action": [
+        post(web(302, compliance=403), obj="todo", kwargs={"action": a})
+        for a in ("complete", "cancel")
+    ],
+    "crm:calendar": [get(web())],
+    "crm:calendar-edit": [
+        get(web(allow={HQ})),
+        post(
+            web(302, allow={HQ}), body={"year": 2099, "schedule": "2099-10-01~2099-10-03 休 国庆节"}
+        ),
+    ],
+    "crm:access-log": [get(web(allow=ANALYSTS))],
+    # Kernel API ---------------------------------------------------------------------------
+    "api:api-root": [get(api())],
+    "api:me": [get(api())],
+    "api:metrics": [get(api())],
+    "api:branch-list": [get(api())],
+    "api:branch-detail": [get(api(), obj="branch")],
+    "api:staff-list": [get(api())],
+    "api:staff-detail": [get(api(), obj="staff")],
+    "api:holiday-list": [get(api())],
+    "api:holiday-detail": [get(api(), obj="holiday")],
+    "api:notification-list": [get(api())],
+    "api:notification-detail": [get(api(), obj="notification")],
+    # Compliance reads only: the API refuses it every write, its own notifications too.
+    "api:notification-read": [post(api(compliance=403), obj="notification")],
+    "api:notification-read-all": [post(api(compliance=403))],
+    "api:todo-list": [
+        get(api()),
+        post(api(201, compliance=403), body={"title": "准备材料", "due_at": soon_iso()}),
+    ],
+    "api:todo-detail": [
+        get(api(), obj="todo"),
+        Case("patch", api(compliance=403), obj="todo", body={"title": "改期"}),
+        Case("put", api(compliance=403), obj="todo", body={"title": "改期", "due_at": soon_iso(2)}),
+    ],
+    "api:todo-complete": [post(api(compliance=403), obj="todo")],
+    "api:todo-cancel": [post(api(compliance=403), obj="todo")],
+    # Clients (web) --------------------------------------------------------------------------
+    "clients:list": [get(web())],
+    "clients:export": [get(web())],
+    "clients:create": [get(web(allow=EDITORS)), post(web(302, allow=EDITORS), body=new_client)],
+    "clients:reassign": [
+        post(
+            web(302, allow=MANAGERS),
+            body=lambda w, role: {
+                "client": w.clients["mine"].pk,
+                "owner": w.users["am2"].pk,
+                "reason": "岗位调整",
+            },
+        ),
+    ],
+    "clients:import": [get(web(allow=MANAGERS)), post(web(400, allow=MANAGERS))],  # no file
+    "clients:import-status": [get(web(allow=MANAGERS), obj="importjob")],
+    "clients:import-errors": [get(web(allow=MANAGERS), obj="importjob")],
+    "clients:segments": [get(web(allow=STAFF - {AM, ADV}))],  # branch-wide figures
+    "clients:churn": [get(web())],
+    "clients:retention-board": [get(web())],
+    "clients:retention-case": [
+        get(web(), obj="retentioncase"),
+        post(
+            web(302, allow=EDITORS), obj="retentioncase", body={"kind": "call", "note": "电话挽留"}
+        ),
+    ],
+    "clients:detail": [get(web(), obj="client")],
+    "clients:edit": [
+        get(web(allow=EDITORS), obj="client"),
+        post(web(302, allow=EDITORS), obj="client", body=client_form),
+    ],
+    "clients:reveal": [
+        post(web(200, allow={AM, BM, COMP, HQ}), obj="client", kwargs={"field": f})
+        for f in ("id_number", "phone", "phone_alt", "name")
+    ],
+    "clients:risk-assessment": [
+        get(web(allow=EDITORS), obj="client"),
+        post(
+            web(302, allow=EDITORS),
+            obj="client",
+            body={"assessed_on": today(), "score": 60, "risk_level": "C4"},
+        ),
+    ],
+    "clients:open-account": [
+        get(web(allow=EDITORS), obj="client:potential"),
+        post(
+            web(302, allow=EDITORS),
+            obj="client:potential",
+            body={"client_no": "1100000099", "opened_on": today()},
+        ),
+    ],
+    "clients:identity-change": [
+        get(web(allow=EDITORS), obj="client"),
+        post(web(302, allow=EDITORS), obj="client", body={"note": "换发新身份证"}),
+    ],
+    "clients:reviewed": [post(web(302, allow=EDITORS), obj="client")],
+    # Clients (API) --------------------------------------------------------------------------
+    "api:client-list": [get(api()), post(api(201, allow=EDITORS), body=new_client_api)],
+    "api:client-lookup": [get(api(), query={"phone": "13800130001"})],
+    "api:client-detail": [
+        get(api(), obj="client", query={"reveal": "id_number"}),
+        Case("patch", api(allow=EDITORS), obj="client", body={"email": "k@example.com"}),
+        Case(
+            "put",
+            api(allow=EDITORS),
+            obj="client",
+            body={"name": "客户1", "client_type": "individual", "phone": "13800130001"},
+        ),
+    ],
+    "api:client-timeline": [get(api(), obj="client")],
+    "api:riskassessment-list": [
+        get(api()),
+        post(
+            api(201, allow=EDITORS),
+            body=lambda w, role: {
+                "client": w.clients["mine"].pk,
+                "assessed_on": today(),
+                "score": 60,
+                "risk_level": "C4",
+            },
+        ),
+    ],
+    "api:riskassessment-detail": [get(api(), obj="riskassessment")],
+    "api:snapshot-bulk": [post(api(allow=SNAPSHOT_POSTERS), body=snapshot_rows)],
+    "api:retentioncase-list": [get(api())],
+    "api:retentioncase-detail": [get(api(), obj="retentioncase")],
+    "api:retentioncase-add-action": [
+        post(api(allow=EDITORS), obj="retentioncase", body={"kind": "call", "note": "电话"})
+    ],
+    "api:retentioncase-close": [
+        post(api(allow=EDITORS), obj="retentioncase", body={"outcome": "retained"})
+    ],
+    # Complaints -------------------------------------------------------------------------------
+    "complaints:desk": [get(web())],
+    "complaints:intake": [
+        get(web(allow=COMPLAINT_WORKERS)),
+        post(
+            web(302, allow=COMPLAINT_WORKERS),
+            body=lambda w, role: {
+                "client": w.clients["mine"].pk,
+                "channel": "phone",
+                "category": "general",
+                "severity": 2,
+                "topic": "trading",
+                "description": "委托未成交",
+            },
+        ),
+    ],
+    "complaints:client-search": [get(web(), query={"phone": "13800130001"})],
+    "complaints:analysis": [get(web(allow=ANALYSTS))],
+    "complaints:regulator": [get(web(allow=ANALYSTS))],
+    "complaints:detail": [get(web(), obj="complaint")],
+    "complaints:attach": [
+        post(web(302, allow=COMPLAINT_WORKERS), obj="complaint", body={"recording_ref": "R-1"})
+    ],
+    "complaints:attachment": [get(web(), obj="attachment")],
+    "complaints:action": COMPLAINT_WEB_STEPS,
+    "api:complaint-list": [
+        get(api()),
+        post(
+            api(201, allow=COMPLAINT_WORKERS),
+            body=lambda w, role: {
+                "client": w.clients["mine"].pk,
+                "channel": "phone",
+                "topic": "trading",
+                "description": "委托未成交",
+            },
+        ),
+    ],
+    "api:complaint-detail": [get(api(), obj="complaint")],
+    "api:complaint-events": [get(api(), obj="complaint")],
+    **COMPLAINT_API_STEPS,
+    # Visits, consultation sheets, events ------------------------------------------------------
+    "visits:list": [get(web())],
+    "visits:approvals": [get(web(allow=MANAGERS))],
+    "visits:create": [
+        get(web()),
+        post(
+            web(302, allow=PLANNERS),
+            body={
+                "client_no": "1100000001",
+                "kind": "door_to_door",
+                "planned_at": soon(3),
+                "place": "客户公司",
+                "purpose": "资产配置",
+            },
+        ),
+    ],
+    "visits:detail": [get(web(), obj="visitplan")],
+    "visits:action": [
+        post(web(302, allow={AM}), obj="visitplan:draft", kwargs={"action": "submit"}),
+        post(web(302, allow=MANAGERS), obj="visitplan:submitted", kwargs={"action": "approve"}),
+        post(
+            web(302, allow=MANAGERS),
+            obj="visitplan:submitted",
+            kwargs={"action": "reject"},
+            body={"reason": "时间冲突"},
+        ),
+        post(
+            web(302, allow={AM}),
+            obj="visitplan:approved",
+            kwargs={"action": "complete"},
+            body={"presented": "资产配置方案"},
+        ),
+        post(web(302, allow={AM, *MANAGERS}), obj="visitplan:draft", kwargs={"action": "cancel"}),
+    ],
+    "visits:quota": [
+        get(web()),
+        post(web(302, allow={AM}), body={"kind": "patrol", "room": "大户室1"}, label="log"),
+        post(
+            web(302, allow=MANAGERS),
+            body=lambda w, role: {
+                "account_manager": w.users[AM].pk,
+                "contacts_target": 3,
+                "patrols_target": 1,
+            },
+            label="set",
+        ),
+    ],
+    "visits:consultations": [get(web())],
+    "visits:consultation-create": [
+        get(web()),
+        post(
+            web(302, allow=PLANNERS),
+            body=lambda w, role: {
+                "client_no": "1100000001",
+                "advisor": w.users[ADV].pk,
+                "question": "是否适合加仓？",
+            },
+        ),
+    ],
+    "visits:consultation": [
+        get(web(), obj="consultation"),
+        post(
+            web(302, allow={ADV, BM, HQ}),
+            obj="consultation:open",
+            label="answer",
+            body={
+                "analysis": "分析",
+                "advice": "建议",
+                "products-TOTAL_FORMS": 0,
+                "products-INITIAL_FORMS": 0,
+            },
+        ),
+        post(
+            web(302, allow={AM, ADV, BM, HQ}),
+            obj="consultation:answered",
+            label="deliver",
+            body={"note": "当面交付"},
+        ),
+    ],
+    "visits:events": [
+        get(web()),
+        post(
+            web(302, allow=EDITORS),
+            body={
+                "kind": "education",
+                "title": "投资者教育",
+                "starts_at": soon(5),
+                "place": "营业部",
+            },
+        ),
+    ],
+    "visits:event": [
+        get(web(), obj="event"),
+        post(web(302, allow=EDITORS), obj="event", body={"tiers": "vip"}, label="invite"),
+        post(
+            web(302, allow={AM, AGENT, BM, HQ}),
+            obj="event",
+            label="invitation",
+            body=lambda w, role: {"invitation": w.obj("invitation", role).pk, "status": "accepted"},
+        ),
+    ],
+    "api:visitplan-list": [
+        get(api()),
+        post(
+            api(201, allow=PLANNERS),
+            body=lambda w, role: {
+                "client": w.clients["mine"].pk,
+                "kind": "door_to_door",
+                "planned_at": soon_iso(3),
+                "place": "客户公司",
+                "purpose": "资产配置",
+            },
+        ),
+    ],
+    "api:visitplan-detail": [get(api(), obj="visitplan")],
+    "api:visitplan-submit": [post(api(allow={AM}), obj="visitplan:draft")],
+    "api:visitplan-approve": [post(api(allow=MANAGERS), obj="visitplan:submitted")],
+    "api:visitplan-reject": [
+        post(api(allow=MANAGERS), obj="visitplan:submitted", body={"reason": "时间冲突"})
+    ],
+    "api:visitplan-complete": [
+        post(api(allow={AM}), obj="visitplan:approved", body={"presented": "资产配置方案"})
+    ],
+    "api:consultation-list": [
+        get(api()),
+        post(
+            api(201, allow=PLANNERS),
+            body=lambda w, role: {
+                "client": w.clients["mine"].pk,
+                "advisor": "advisor",
+                "question": "是否适合加仓？",
+            },
+        ),
+    ],
+    "api:consultation-detail": [get(api(), obj="consultation")],
+    "api:consultation-answer": [
+        post(
+            api(allow={ADV, BM, HQ}),
+            obj="consultation:open",
+            body={"analysis": "分析", "advice": "建议"},
+        ),
+    ],
+    "api:consultation-deliver": [
+        post(api(allow={AM, ADV, BM, HQ}), obj="consultation:answered", body={"note": "当面"})
+    ],
+    "api:event-list": [
+        get(api()),
+        post(
+            api(201, allow=EDITORS),
+            body={
+                "kind": "education",
+                "title": "投资者教育",
+                "starts_at": soon_iso(5),
+                "place": "营业部",
+            },
+        ),
+    ],
+    "api:event-detail": [get(api(), obj="event")],
+    "api:event-invitations": [get(api(), obj="event")],
+    "api:event-invite": [post(api(allow=EDITORS), obj="event", body={"tiers": ["vip"]})],
+    # Call center --------------------------------------------------------------------------------
+    "callcenter:queue": [get(web())],
+    # Callbacks hang on the client's account manager or the agent working them: an advisor
+    # has none in scope.
+    "callcenter:callback": [
+        get(web(advisor=404), obj="callback"),
+        post(
+            web(302, allow=CALLERS, advisor=404),
+            obj="callback",
+            label="claim",
+            body={"action": "claim"},
+        ),
+        post(
+            web(302, allow=CALLERS, advisor=404),
+            obj="callback:held",
+            label="fail",
+            body={"action": "fail", "outcome": "no_answer"},
+        ),
+        post(
+            web(302, allow=CALLERS, advisor=404),
+            obj="callback:held",
+            label="complete",
+            body=registration_web,
+        ),
+    ],
+    "callcenter:calls": [get(web())],
+    "callcenter:pop": [get(web(), query={"phone": "13800130001"})],
+    "callcenter:policies": [
+        get(web(allow=MANAGERS)),
+        post(
+            web(302, allow=MANAGERS),
+            label="policy",
+            body={
+                "tier": "vip",
+                "stage": "",
+                "interval_days": 90,
+                "channel": "phone",
+                "assignee": "owner",
+                "is_active": "on",
+            },
+        ),
+        post(
+            web(302, allow=MANAGERS),
+            label="script",
+            body={"reason": "periodic", "title": "定期回访", "body": "您好"},
+        ),
+    ],
+    "callcenter:stats": [get(web(allow={AGENT, BM, COMP, HQ}))],
+    "callcenter:inspections": [
+        get(web()),
+        post(
+            web(302, allow={HQ}),
+            body=lambda w, role: {
+                "branch": w.obj("branch", HQ).pk,
+                "period_start": today(),
+                "period_end": today(),
+            },
+        ),
+    ],
+    "callcenter:inspection": [
+        get(web(), obj="inspection"),
+        post(
+            web(302, allow={HQ}),
+            obj="inspection",
+            body=lambda w, role: {
+                "item": w.obj("inspection", HQ).items.get().pk,
+                "identity": "on",
+                "comment": "规范",
+            },
+        ),
+    ],
+    "api:callback-list": [get(api())],
+    "api:callback-detail": [get(api(advisor=404), obj="callback")],
+    "api:callback-claim": [post(api(allow=CALLERS), obj="callback")],
+    "api:callback-complete": [post(api(allow=CALLERS), obj="callback:held", body=REGISTRATION)],
+    "api:callback-fail": [
+        post(api(allow=CALLERS), obj="callback:held", body={"outcome": "no_answer"})
+    ],
+    "api:call-list": [get(api()), post(api(201, compliance=403), body=call_body)],
+    "api:call-detail": [get(api(advisor=404), obj="call")],
+}
+
+# Unnamed patterns allowed without an entry: the admin's own redirects (covered by the
+# admin rule below) and the media server that only DEBUG adds.
+UNNAMED_PREFIXES = ("admin/", "^media/")
+# The Django admin, by prefix: only HQ staff (is_staff) get in; everyone else is sent to
+# the admin's login page. HQ gets a page, a redirect, 403 for a model its role may not
+# touch, or 404 for a missing object, never a 500.
+ADMIN_PREFIX = "admin:"
+ADMIN_ROLES = frozenset({HQ})
+ADMIN_ALLOWED_STATUSES = frozenset({200, 302, 403, 404})

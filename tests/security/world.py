@@ -1,0 +1,328 @@
+"""The data the access matrix runs against: built once per test module.
+
+Three branches (HQ, BJ01, SH01). In BJ01 one user per role and a second account manager
+and advisor (whose things are "another account manager's"); in SH01 the same kind of
+people with their own things ("another branch"). Every kind of object a URL can name is
+built inside BJ01 on the account manager `am`'s client (advised by `advisor`), so it is in
+the scope of every BJ01 role that may see it, plus one copy per out-of-scope kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from tests.factories import BranchFactory, make_client, make_staff, valid_id_number
+
+# The roles of the matrix: anonymous, every staff role, and two integration tokens (a
+# branch system such as telephony, and a headquarters system such as trading).
+STAFF_ROLES = ["account_manager", "advisor", "service_agent", "branch_manager", "compliance", "hq"]
+TOKEN_ROLES = ["integration", "integration_hq"]
+ROLES = ["anonymous", *STAFF_ROLES, *TOKEN_ROLES]
+
+# Roles that see every branch: they have no "other branch" object.
+ALL_BRANCH_ROLES = {"hq", "integration_hq"}
+# Roles whose scope is personal inside the branch: they have an "other owner" object.
+PERSONAL_ROLES = {"account_manager", "advisor"}
+
+# Out-of-scope variants: a thing of another branch, a thing of another account manager.
+OTHER_BRANCH, OTHER_OWNER = "other_branch", "other_owner"
+
+
+@dataclass
+class Kind:
+    """One kind of object a URL names: the object per role (`"*"` for every role) and
+    the out-of-scope objects with the roles they are out of scope for."""
+
+    inside: dict = field(default_factory=dict)
+    outside: dict = field(default_factory=dict)  # scope -> (object, roles)
+
+    def for_role(self, role):
+        return self.inside.get(role, self.inside.get("*"))
+
+
+@dataclass
+class World:
+    users: dict  # role (and a few extra names) -> user
+    tokens: dict  # token role -> key
+    kinds: dict  # kind name -> Kind
+    clients: dict = field(default_factory=dict)  # "mine", "other", "sh" -> Client
+    sessions: dict = field(default_factory=dict)  # role -> session key
+    files: list = field(default_factory=list)  # stored uploads, deleted after the module
+
+    def obj(self, kind: str, role: str):
+        return self.kinds[kind].for_role(role)
+
+
+def _outside(branch_obj, owner_obj=None, *, branch_roles=None, owner_roles=None):
+    """Out-of-scope objects: another branch's for branch-bound roles, another account
+    manager's for the personal roles."""
+    roles = set(branch_roles) if branch_roles is not None else set(ROLES) - ALL_BRANCH_ROLES
+    roles.discard("anonymous")
+    out = {OTHER_BRANCH: (branch_obj, roles)}
+    if owner_obj is not None:
+        out[OTHER_OWNER] = (owner_obj, set(owner_roles or PERSONAL_ROLES))
+    return out
+
+
+def build_world() -> World:
+    from callcenter.models import Call, Callback, InspectionItem, InspectionRound
+    from clients import services as client_services
+    from clients.models import Client, ImportJob, RetentionCase
+    from complaints import services as complaint_services
+    from crm import services as crm_services
+    from crm.models import Holiday, StaffProfile
+    from visits import services as visit_services
+    from visits.models import Invitation
+
+    hq_branch = BranchFactory(code="HQ", name="总部", kind="hq")
+    bj = BranchFactory(code="BJ01", name="北京营业部")
+    sh = BranchFactory(code="SH01", name="上海营业部")
+
+    u = {
+        "account_manager": make_staff("am", bj, "account_manager"),
+        "advisor": make_staff("advisor", bj, "advisor"),
+        "service_agent": make_staff("agent", bj, "service_agent"),
+        "branch_manager": make_staff("bm", bj, "branch_manager"),
+        "compliance": make_staff("compliance", bj, "compliance"),
+        "hq": make_staff("hq", hq_branch, "hq", is_staff=True),  # HQ administers (admin)
+        "integration": make_staff("sys_bj", bj, "integration"),
+        "integration_hq": make_staff("sys_hq", hq_branch, "integration"),
+        "am2": make_staff("am2", bj, "account_manager"),
+        "advisor2": make_staff("advisor2", bj, "advisor"),
+        "am_sh": make_staff("am_sh", sh, "account_manager"),
+        "advisor_sh": make_staff("advisor_sh", sh, "advisor"),
+        "agent_sh": make_staff("agent_sh", sh, "service_agent"),
+        "bm_sh": make_staff("bm_sh", sh, "branch_manager"),
+    }
+    tokens = {
+        role: crm_services.integration_token_issue(name=role, user=u[role])[1]
+        for role in TOKEN_ROLES
+    }
+    now = timezone.now()
+    today = timezone.localdate()
+    kinds: dict[str, Kind] = {}
+    files: list[str] = []
+
+    # --- Clients --------------------------------------------------------------------
+    def client(owner, no, seq, advisor=None):
+        c = make_client(
+            owner, name=f"客户{seq}", client_no=no, id_number=valid_id_number(seq),
+            phone=f"1380013{seq:04d}", opened_on=today - timedelta(days=400),
+        )  # fmt: skip
+        if advisor is not None:
+            Client.objects.filter(pk=c.pk).update(advisor=advisor)
+            c.refresh_from_db()
+        return c
+
+    c1 = client(u["account_manager"], "1100000001", 1, advisor=u["advisor"])
+    c2 = client(u["am2"], "1100000002", 2, advisor=u["advisor2"])
+    c3 = client(u["am_sh"], "3100000001", 3, advisor=u["advisor_sh"])
+    kinds["client"] = Kind({"*": c1}, _outside(c3, c2))
+    potential = make_client(
+        u["account_manager"], name="潜在客户", phone="13900139001", advisor=u["advisor"]
+    )
+    kinds["client:potential"] = Kind({"*": potential}, _outside(c3, c2))
+
+    def assessment(c, by):
+        return client_services.risk_assessment_record(
+            user=by, client=c, assessed_on=today, score=50, risk_level="C3"
+        )
+
+    kinds["riskassessment"] = Kind(
+        {"*": assessment(c1, u["account_manager"])},
+        _outside(assessment(c3, u["am_sh"]), assessment(c2, u["am2"])),
+    )
+
+    def case(c):
+        return RetentionCase.objects.create(
+            client=c, branch_id=c.branch_id, owner=c.owner, score_at_open=60, reasons=["idle"]
+        )
+
+    kinds["retentioncase"] = Kind({"*": case(c1)}, _outside(case(c3), case(c2)))
+
+    # --- Complaints: one per status the workflow steps start from -------------------
+    def complaint(by, c, status="received", handler=None, **extra):
+        data = {"client": c, "channel": "phone", "topic": "trading", "description": "委托未成交",
+                "handler": handler, **extra}  # fmt: skip
+        k = complaint_services.complaint_receive(user=by, data=data)
+        if status == "received":
+            return k
+        k = complaint_services.complaint_acknowledge(user=by, complaint=k)
+        if status == "acknowledged":
+            return k
+        if status == "waiting":
+            return complaint_services.complaint_pause(user=by, complaint=k, note="补材料")
+        k = complaint_services.complaint_resolve(
+            user=by, complaint=k, resolution="已处理", feedback="已书面答复"
+        )
+        if status == "resolved":
+            return k
+        return complaint_services.complaint_review(user=u["branch_manager"], complaint=k,
+                                                   note="复核")  # fmt: skip
+
+    agent, adv = u["service_agent"], u["advisor"]
+    sh_complaint = complaint(u["agent_sh"], c3)
+    other_complaint = complaint(agent, c2, handler=agent)
+    for status in ("received", "acknowledged", "waiting", "resolved", "reviewed"):
+        kinds[f"complaint:{status}"] = Kind(
+            {"*": complaint(agent, c1, status, handler=adv)},
+            _outside(sh_complaint, other_complaint),
+        )
+    major = complaint(agent, c1, "acknowledged", handler=adv, category="major_economic",
+                      claimed_compensation=Decimal("1000"))  # fmt: skip
+    kinds["complaint:major"] = Kind({"*": major}, _outside(sh_complaint, other_complaint))
+    kinds["complaint"] = kinds["complaint:received"]
+
+    def attachment(k, by):
+        upload = SimpleUploadedFile("note.pdf", b"%PDF-1.4 access matrix", "application/pdf")
+        stored = complaint_services.attachment_add(user=by, complaint=k, upload=upload)
+        files.append(stored.file.name)
+        return stored
+
+    kinds["attachment"] = Kind(
+        {"*": attachment(kinds["complaint"].for_role("*"), agent)},
+        _outside(attachment(sh_complaint, u["agent_sh"]), attachment(other_complaint, agent)),
+    )
+
+    # --- Visit plans, consultation sheets, events ------------------------------------
+    def plan(by, c, status="draft"):
+        p = visit_services.visit_plan_create(
+            user=by, client=c, kind="door_to_door", planned_at=now + timedelta(days=2),
+            place="客户公司", purpose="介绍服务",
+        )  # fmt: skip
+        if status == "draft":
+            return p
+        p = visit_services.visit_plan_submit(user=by, plan=p)
+        if status == "submitted":
+            return p
+        return visit_services.visit_plan_approve(user=u["branch_manager"], plan=p)
+
+    am = u["account_manager"]
+    plan_outside = _outside(plan(u["am_sh"], c3), plan(u["am2"], c2))
+    for status in ("draft", "submitted", "approved"):
+        kinds[f"visitplan:{status}"] = Kind({"*": plan(am, c1, status)}, plan_outside)
+    kinds["visitplan"] = kinds["visitplan:draft"]
+
+    def sheet(by, c, advisor, answered=False):
+        s = visit_services.consultation_file(
+            user=by, client=c, advisor=advisor, question="是否适合加仓？"
+        )
+        if answered:
+            s = visit_services.consultation_answer(
+                user=advisor, consultation=s, analysis="分析", advice="建议持有"
+            )
+        return s
+
+    sheet_outside = _outside(sheet(u["am_sh"], c3, u["advisor_sh"]),
+                             sheet(u["am2"], c2, u["advisor2"]))  # fmt: skip
+    kinds["consultation:open"] = Kind({"*": sheet(am, c1, adv)}, sheet_outside)
+    kinds["consultation:answered"] = Kind({"*": sheet(am, c1, adv, answered=True)}, sheet_outside)
+    kinds["consultation"] = kinds["consultation:open"]
+
+    def event(by):
+        return visit_services.event_create(
+            user=by, kind="education", title="投资者教育", starts_at=now + timedelta(days=7),
+            place="营业部",
+        )  # fmt: skip
+
+    bj_event = event(u["branch_manager"])
+    invitation = Invitation.objects.create(event=bj_event, client=c1)
+    kinds["event"] = Kind({"*": bj_event}, _outside(event(u["bm_sh"])))
+
+    # --- Callbacks and calls ---------------------------------------------------------
+    def callback(c, reason="new_account", **extra):
+        return Callback.objects.create(
+            client=c, branch_id=c.branch_id, reason=reason, due_at=now - timedelta(hours=1),
+            **extra,
+        )  # fmt: skip
+
+    cb_outside = _outside(callback(c3), callback(c2))
+    kinds["callback"] = Kind({"*": callback(c1)}, cb_outside)
+    # Held (claimed) by each role that works callbacks, so that it may complete or fail it.
+    held = {"*": kinds["callback"].for_role("*")}
+    for role, reason in [("account_manager", "periodic"), ("service_agent", "visit"),
+                         ("branch_manager", "suitability"), ("hq", "retention")]:  # fmt: skip
+        held[role] = callback(c1, reason, claimed_by=u[role], claimed_at=now)
+    kinds["callback:held"] = Kind(held, cb_outside)
+
+    def call(c, by, no):
+        return Call.objects.create(
+            call_id=f"matrix-{no}", branch_id=c.branch_id, direction="inbound", phone=c.phone,
+            client=c, agent=by, started_at=now - timedelta(minutes=5), ended_at=now,
+        )  # fmt: skip
+
+    kinds["call"] = Kind(
+        {"*": call(c1, agent, 1)}, _outside(call(c3, u["agent_sh"], 2), call(c2, agent, 3))
+    )
+
+    def inspection(branch, c):
+        done = callback(c, "annual_sample", status="completed", completed_at=now,
+                        completed_by=agent, period=str(today.year))  # fmt: skip
+        r = InspectionRound.objects.create(
+            branch=branch, period_start=today.replace(day=1), period_end=today,
+            created_by=u["hq"],
+        )  # fmt: skip
+        InspectionItem.objects.create(round=r, callback=done)
+        return r
+
+    kinds["inspection"] = Kind({"*": inspection(bj, c1)}, _outside(inspection(sh, c3)))
+
+    # --- Personal things: to-dos, notifications, import jobs -----------------------------
+    bm = u["branch_manager"]
+
+    def todo(assignee, by=None):
+        return crm_services.todo_create(
+            created_by=by or assignee, assignee=assignee, title="核对回访记录",
+            due_at=now + timedelta(days=1),
+        )  # fmt: skip
+
+    todos = {role: todo(u[role], bm if role in ("advisor", "compliance") else None)
+             for role in ROLES if role != "anonymous"}  # fmt: skip
+    todos["*"] = todos["account_manager"]
+    kinds["todo"] = Kind(
+        todos,
+        _outside(todo(u["am_sh"]), todo(u["am2"]),
+                 owner_roles={"account_manager", "advisor", "service_agent", "integration"}),
+    )  # fmt: skip
+
+    def notification(user):
+        return crm_services.notify(users=[user], title="提醒", url="/todos/")[0]
+
+    notes = {role: notification(u[role]) for role in ROLES if role != "anonymous"}
+    notes["*"] = notes["account_manager"]
+    kinds["notification"] = Kind(
+        notes,
+        {
+            OTHER_OWNER: (notification(u["am2"]), set(ROLES) - {"anonymous"}),
+            OTHER_BRANCH: (notification(u["am_sh"]), set(ROLES) - {"anonymous"}),
+        },
+    )
+
+    def job(user):
+        return ImportJob.objects.create(
+            branch_id=user.staff.branch_id, file="imports/matrix.csv", original_name="m.csv",
+            created_by=user, status="done", error_report="row,error\n",
+        )  # fmt: skip
+
+    jobs = {role: job(u[role]) for role in ("branch_manager", "hq")}
+    jobs["*"] = jobs["branch_manager"]
+    kinds["importjob"] = Kind(jobs, {OTHER_OWNER: (job(u["bm_sh"]), {"branch_manager", "hq"})})
+
+    # --- Reference data --------------------------------------------------------------
+    kinds["branch"] = Kind({"*": bj}, _outside(sh))
+    kinds["staff"] = Kind(
+        {"*": StaffProfile.objects.get(user=agent)},
+        _outside(StaffProfile.objects.get(user=u["agent_sh"])),
+    )
+    holiday, _ = Holiday.objects.get_or_create(
+        date=date(today.year + 1, 10, 1), defaults={"kind": "holiday", "name": "国庆节"}
+    )
+    kinds["holiday"] = Kind({"*": holiday})
+    kinds["invitation"] = Kind({"*": invitation})
+    clients = {"mine": c1, "other": c2, "sh": c3}
+    return World(users=u, tokens=tokens, kinds=kinds, clients=clients, files=files)
