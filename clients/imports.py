@@ -86,3 +86,23 @@ def run_import(job_id: int) -> int:
     }  # fmt: skip
     job.save(update_fields=["error_report", "status", "finished_at", "message"])
     return job.stored_rows
+
+
+def purge_import_files(now: datetime, dry_run: bool = False) -> int:
+    """Delete the uploaded files of imports finished `CRM_RETENTION_IMPORT_FILE_DAYS` ago
+    (the job, its figures and its error report stay); idempotent."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    cutoff = now - timedelta(days=settings.CRM_RETENTION_IMPORT_FILE_DAYS)
+    finished = (ImportJob.Status.DONE, ImportJob.Status.FAILED)
+    qs = ImportJob.objects.filter(status__in=finished, finished_at__lt=cutoff).exclude(file="")
+    if dry_run:
+        return qs.count()
+    purged = 0
+    while batch := list(qs.order_by("pk").only("pk", "file")[:500]):
+        for job in batch:
+            job.file.storage.delete(job.file.name)  # a file already gone is no error
+        purged += ImportJob.objects.filter(pk__in=[j.pk for j in batch]).update(file="")
+    return purged

@@ -107,9 +107,13 @@ def _seed_segmentation(users, stdout):
 
 
 def register() -> None:
+    from crm.retention import register_purge
+
     from . import measures
+    from .imports import purge_import_files
 
     measures.register()
+    register_purge("import_files", _("Uploaded import files"), purge_import_files)
     open_account = ~Q(account_status=AccountStatus.CLOSED) & ~Q(stage=Stage.POTENTIAL)
     declare_policy(
         "client.profile_completion",

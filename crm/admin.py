@@ -17,6 +17,13 @@ from .models import (
 )
 
 
+class RegulatedAdmin(admin.ModelAdmin):
+    """A regulated record (crm/retention.py): archived, never deleted, so no delete here."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Branch)
 class BranchAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind", "is_active"]

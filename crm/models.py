@@ -240,6 +240,7 @@ class Reminder(models.Model):
                 name="reminder_once_per_deadline",
             )
         ]
+        indexes = [models.Index(fields=["created_at"], name="reminder_created_idx")]  # purge
 
     def __str__(self) -> str:
         return f"{self.clock} {self.kind} {self.object_id} @ {self.deadline:%Y-%m-%d %H:%M}"
@@ -287,6 +288,9 @@ class Notification(models.Model):
                 fields=["created_at"],
                 condition=Q(emailed_at__isnull=True),
                 name="notif_email_pending_idx",
+            ),
+            models.Index(  # the purge of old read notifications
+                fields=["created_at"], condition=Q(read_at__isnull=False), name="notif_read_idx"
             ),
         ]
 
