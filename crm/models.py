@@ -298,10 +298,14 @@ class Notification(models.Model):
         return self.title
 
 
+ACCESS_LOG_ROLES = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ})
+
+
 class AccessLogQuerySet(models.QuerySet):
     def visible_to(self, user) -> AccessLogQuerySet:
+        """Compliance and branch managers: their branch's entries; HQ: all."""
         staff = staff_of(user)
-        if staff is None or staff.role not in (Role.COMPLIANCE, Role.HQ, Role.BRANCH_MANAGER):
+        if staff is None or staff.role not in ACCESS_LOG_ROLES:
             return self.none()
         if staff.sees_all_branches:
             return self
@@ -309,11 +313,15 @@ class AccessLogQuerySet(models.QuerySet):
 
 
 class AccessLog(models.Model):
-    """Who saw which sensitive value, when and from where. Kept, never deleted."""
+    """Who saw which sensitive value, when and from where; kept for the retention period
+    (crm/retention.py), never edited. A list export has no single object."""
 
     class Action(models.TextChoices):
         REVEAL = "reveal", _("Revealed a masked value")
         EXPORT = "export", _("Exported unmasked data")
+        REQUEST = "request", _("Requested an unmasked export")
+        APPROVE = "approve", _("Approved an unmasked export")
+        REJECT = "reject", _("Rejected an unmasked export")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
@@ -323,8 +331,10 @@ class AccessLog(models.Model):
     )
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.BigIntegerField(_("object"))
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("record type")
+    )
+    object_id = models.BigIntegerField(_("object"), null=True, blank=True)
     object_repr = models.CharField(_("record"), max_length=200, blank=True)
     field = models.CharField(_("field"), max_length=50)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
@@ -341,6 +351,12 @@ class AccessLog(models.Model):
             models.Index(fields=["user", "-occurred_at"]),
             models.Index(fields=["branch", "-occurred_at"]),
             models.Index(fields=["content_type", "object_id"]),
+            # search by the beginning of the record's name or number
+            models.Index(
+                fields=["object_repr"],
+                name="accesslog_repr_prefix_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:

@@ -100,20 +100,37 @@ def client_ip(request) -> str | None:
     return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
 
 
-def access_log_record(*, user, obj, field: str, request=None, action=AccessLog.Action.REVEAL):
+def access_log_record(
+    *, user, obj, field: str, request=None, action=AccessLog.Action.REVEAL, object_repr=None
+):
+    """One line of the access log. `obj` None: a list export, logged in the user's branch."""
     from django.contrib.contenttypes.models import ContentType
 
+    if obj is not None:
+        branch_id = getattr(obj, "branch_id", None)
+    else:
+        staff = staff_of(user)
+        branch_id = staff.branch_id if staff is not None else None
     return AccessLog.objects.create(
         user=user,
-        branch_id=getattr(obj, "branch_id", None),
+        branch_id=branch_id,
         action=action,
-        content_type=ContentType.objects.get_for_model(obj),
-        object_id=obj.pk,
-        object_repr=str(obj)[:200],
+        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=obj.pk if obj is not None else None,
+        object_repr=(str(obj) if object_repr is None else object_repr)[:200],
         field=field,
         ip_address=client_ip(request),
         path=request.get_full_path()[:300] if request is not None else "",
     )
+
+
+def access_log_export_record(*, user, fmt: str, filters: str, request=None) -> AccessLog:
+    """Exporting the access log is itself written to it."""
+    return access_log_record(
+        user=user, obj=None, field="access_log", request=request,
+        action=AccessLog.Action.EXPORT,
+        object_repr=_("Access log (%(fmt)s) %(filters)s") % {"fmt": fmt, "filters": filters},
+    )  # fmt: skip
 
 
 # --- Working-day calendar ---------------------------------------------------------

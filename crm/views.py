@@ -17,9 +17,20 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from . import selectors, services, workbench
+from .exports import FORMATS, access_log_table, table_response
 from .filters import AccessLogFilterSet, NotificationFilterSet, TodoFilterSet
 from .forms import ScheduleForm, TodoForm
-from .models import AccessLog, Branch, Holiday, Notification, Role, Todo, staff_of
+from .models import (
+    ACCESS_LOG_ROLES,
+    AccessLog,
+    Branch,
+    Holiday,
+    Notification,
+    Role,
+    Todo,
+    staff_of,
+)
+from .paging import page_without_count
 from .services import TransitionNotAllowed
 
 logger = logging.getLogger(__name__)
@@ -319,17 +330,26 @@ class CalendarEditView(StaffRequiredMixin, View):
 
 # --- Access log ---------------------------------------------------------------------
 class AccessLogView(StaffRequiredMixin, View):
-    roles = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ})
+    """Compliance, branch managers (their branch) and HQ (all): filter, search, page
+    through without a count, export to CSV or Excel (the export is logged too)."""
+
+    roles = ACCESS_LOG_ROLES
+    EXPORT_MAX_ROWS = 50_000
 
     def get(self, request):
-        qs = AccessLog.objects.visible_to(request.user).select_related("user", "content_type")
-        filterset = AccessLogFilterSet(request.GET, queryset=qs)
-        users = filterset.filters["user"].queryset
-        if not self.staff.sees_all_branches:
-            filterset.form.fields["user"].queryset = users.filter(
-                staff__branch_id=self.staff.branch_id
+        qs = AccessLog.objects.visible_to(request.user).order_by("-occurred_at", "-id")
+        filterset = AccessLogFilterSet(request.GET, queryset=qs, user=request.user)
+        fmt = request.GET.get("export")
+        if fmt in FORMATS:
+            services.access_log_export_record(
+                user=request.user, fmt=fmt, filters=filterset.describe(), request=request
             )
-        page = paginate(request, filterset.qs, per_page=50)
+            headers, rows = access_log_table(filterset.qs[: self.EXPORT_MAX_ROWS])
+            stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+            return table_response(f"access-log-{stamp}", headers, rows, fmt)
+        page = page_without_count(
+            request, filterset.qs.select_related("user", "content_type", "branch"), per_page=50
+        )
         return render(request, "crm/access_log.html", {"page": page, "filter": filterset})
 
 
