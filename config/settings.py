@@ -243,6 +243,8 @@ SPECTACULAR_SETTINGS = {
 # Development keys only; the production profile requires its own.
 CRM_DATA_KEYS = env.list("CRM_DATA_KEYS", default=["kR0Z3pWc3nqT8eH3dC1fR9sYvX2uJ6aLmB4oN7gQ5iE="])
 CRM_LOOKUP_KEY = env("CRM_LOOKUP_KEY", default="dev-only-lookup-key")
+# An approved unmasked export can be downloaded once, within this many hours.
+CRM_UNMASKED_EXPORT_HOURS = env.int("CRM_UNMASKED_EXPORT_HOURS", default=24)
 
 # --- Record keeping (DOMAIN.md; applied by crm/retention.py) ---------------------
 # Regulated records are archived, never deleted; these are the legal minimum years.

@@ -1,11 +1,13 @@
-"""Table exports (CSV streamed, Excel built in memory) and the access log as a table."""
+"""Table exports (CSV streamed, Excel built in memory), the access log as a table, and the
+registry of list exports that may be downloaded unmasked after approval."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,3 +58,41 @@ def access_log_table(queryset) -> tuple[list, Iterable]:
             ]  # fmt: skip
 
     return headers, rows()
+
+
+# --- Exports that can be unmasked after approval -------------------------------------
+@dataclass(frozen=True)
+class ExportKind:
+    """A list export of personal data, masked unless an approved request says otherwise.
+
+    `table(user, params, unmasked)` returns (headers, rows) of the list the user sees,
+    filtered by `params` (the list page's query string, a QueryDict)."""
+
+    key: str
+    label: str
+    roles: frozenset[str]  # who may request it unmasked
+    table: Callable[..., tuple[list, Iterable]]
+    list_url_name: str
+
+
+_kinds: dict[str, ExportKind] = {}
+
+
+def register_export(kind: ExportKind) -> None:
+    _kinds[kind.key] = kind
+
+
+def export_kind(key: str) -> ExportKind | None:
+    return _kinds.get(key)
+
+
+def export_kinds() -> list[ExportKind]:
+    return list(_kinds.values())
+
+
+def params_querydict(params: dict) -> QueryDict:
+    """The stored filters ({name: [values]}) as the QueryDict the list page would get."""
+    query = QueryDict(mutable=True)
+    for key, values in (params or {}).items():
+        query.setlist(key, [str(v) for v in (values if isinstance(values, list) else [values])])
+    return query

@@ -363,6 +363,92 @@ class AccessLog(models.Model):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.field}"
 
 
+EXPORT_APPROVER_ROLES = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE})
+# Who uses the unmasked-export pages (each export kind says who may request it).
+EXPORT_PAGE_ROLES = frozenset({Role.ACCOUNT_MANAGER, *EXPORT_APPROVER_ROLES, Role.HQ})
+
+
+class ExportRequestQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ExportRequestQuerySet:
+        """Everyone their own requests; branch managers and compliance also the branch's
+        (they decide them); HQ all."""
+        staff = staff_of(user)
+        if staff is None:
+            return self.none()
+        if staff.sees_all_branches:
+            return self
+        if staff.role in EXPORT_APPROVER_ROLES:
+            return self.filter(Q(branch_id=staff.branch_id) | Q(requested_by=user))
+        return self.filter(requested_by=user)
+
+
+class ExportRequest(models.Model):
+    """A request for an export without masking: a branch manager or compliance (never the
+    requester) approves it, and the requester may then download it once, within
+    `CRM_UNMASKED_EXPORT_HOURS` of the approval. Every step is in the access log."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        DOWNLOADED = "downloaded", _("Downloaded")
+
+    kind = models.CharField(_("export"), max_length=30)
+    params = models.JSONField(_("filters"), default=dict, blank=True)
+    reason = models.TextField(_("reason"))
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("branch")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="export_requests",
+        verbose_name=_("requested by"),
+    )  # fmt: skip
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("decided by"),
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("note"), blank=True)
+    expires_at = models.DateTimeField(_("download until"), null=True, blank=True)
+    downloaded_at = models.DateTimeField(_("downloaded at"), null=True, blank=True)
+
+    objects = ExportRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("unmasked export request")
+        verbose_name_plural = _("unmasked export requests")
+        indexes = [
+            models.Index(fields=["branch", "status", "-requested_at"]),
+            models.Index(fields=["requested_by", "-requested_at"]),
+            models.Index(fields=["requested_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(decided_by=models.F("requested_by")),
+                name="export_not_decided_by_requester",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return _("Unmasked export #%(id)s (%(kind)s)") % {"id": self.pk, "kind": self.kind}
+
+    def get_absolute_url(self) -> str:
+        return reverse("crm:exports") + f"#export-{self.pk}"
+
+    @property
+    def is_downloadable(self) -> bool:
+        return (
+            self.status == self.Status.APPROVED
+            and self.expires_at is not None
+            and self.expires_at > timezone.now()
+        )
+
+
 class IntegrationToken(models.Model):
     """A revocable, expiring API token for one integration system (trading, telephony...).
 

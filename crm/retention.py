@@ -10,7 +10,8 @@ nightly purge of what may go.
 - **The access log** is kept `CRM_RETENTION_ACCESS_LOG_MONTHS` (36; never less than the
   legal 6 months, which the database trigger enforces on its own) and purged after that.
 - **Purgeable data** (read notifications, expired sessions, reminders of finished work,
-  expired or revoked integration tokens, uploaded import files, old export requests) is
+  expired or revoked integration tokens, uploaded import files, export requests as old
+  as the access log entries that record them) is
   deleted by `purge()` (Celery beat nightly, or `manage.py purge_expired_data`), set-based
   in batches, idempotent. Apps add their own with `register_purge`.
 
@@ -246,6 +247,15 @@ def _purge_access_log(now, dry_run):
     )
 
 
+def _purge_export_requests(now, dry_run):
+    """Requests for unmasked exports go with the access log entries that record them."""
+    from .models import ExportRequest
+
+    return delete_in_batches(
+        ExportRequest.objects.filter(requested_at__lt=access_log_cutoff(now)), dry_run=dry_run
+    )
+
+
 def _purge_notifications(now, dry_run):
     from .models import Notification
 
@@ -304,6 +314,10 @@ def register_kernel_purges() -> None:
     register_purge(
         "access_log", _("Access log entries past the retention period"), _purge_access_log
     )
+    register_purge(
+        "export_requests", _("Unmasked export requests past the access log period"),
+        _purge_export_requests,
+    )  # fmt: skip
     register_purge("notifications", _("Read notifications"), _purge_notifications)
     register_purge("sessions", _("Expired sessions"), _purge_sessions)
     register_purge("tokens", _("Expired or revoked integration tokens"), _purge_tokens)

@@ -21,7 +21,14 @@ from clients import services as client_services
 from clients.models import Client, ImportJob, RiskAssessment
 from complaints.models import Complaint, ComplaintEvent
 from crm import retention, services
-from crm.models import AccessLog, IntegrationToken, Notification, Reminder, Todo
+from crm.models import (
+    AccessLog,
+    ExportRequest,
+    IntegrationToken,
+    Notification,
+    Reminder,
+    Todo,
+)
 from crm.retention import RegulatedRecordError
 from tests.complaints.helpers import receive
 from tests.factories import make_client
@@ -163,6 +170,9 @@ def purgeable(org, regulated, settings, tmp_path):
     made = {}
     made["log_old"] = log_entry(org.am, todo_open, days=3 * 365 + 5)
     made["log_kept"] = log_entry(org.am, todo_open, days=3 * 365 - 5)
+    for days in (3 * 365 + 5, 3 * 365 - 5):
+        ExportRequest.objects.create(kind="clients", reason="旧的", branch=org.bj,
+                                     requested_by=org.am, requested_at=days_ago(days))  # fmt: skip
     made["note_old_read"], made["note_old_unread"], made["note_recent_read"] = (
         Notification.objects.create(recipient=org.am, title=t, created_at=days_ago(d), read_at=r)
         for t, d, r in [("a", 200, NOW), ("b", 200, None), ("c", 100, NOW)]
@@ -207,6 +217,7 @@ def test_purge_removes_what_may_go_and_keeps_the_rest(purgeable, regulated):
         == dry
         == {
             "access_log": 1,
+            "export_requests": 1,
             "notifications": 1,
             "sessions": 1,
             "tokens": 1,
@@ -237,11 +248,11 @@ def test_purge_removes_what_may_go_and_keeps_the_rest(purgeable, regulated):
 def test_purge_command_and_task(purgeable):
     out = StringIO()
     call_command("purge_expired_data", "--dry-run", stdout=out)
-    assert "Total: 6 to purge." in out.getvalue()
+    assert "Total: 7 to purge." in out.getvalue()
     assert "Complaint files (at least 3 years)" in out.getvalue()
     from crm.tasks import purge_expired_data
 
-    assert sum(purge_expired_data.delay().get().values()) == 6
+    assert sum(purge_expired_data.delay().get().values()) == 7
     assert settings.CELERY_BEAT_SCHEDULE["nightly-purge"]["task"] == (
         "crm.tasks.purge_expired_data"
     )
