@@ -350,6 +350,9 @@ class AccessLog(models.Model):
             models.Index(fields=["-occurred_at"]),
             models.Index(fields=["user", "-occurred_at"]),
             models.Index(fields=["branch", "-occurred_at"]),
+            # the action filter: exports and approvals are rare among reveals
+            models.Index(fields=["action", "-occurred_at"]),
+            models.Index(fields=["branch", "action", "-occurred_at"]),
             models.Index(fields=["content_type", "object_id"]),
             # search by the beginning of the record's name or number
             models.Index(
