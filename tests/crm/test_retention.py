@@ -148,7 +148,7 @@ def test_no_delete_in_the_admin_for_regulated_records(org):
     assert checked >= 12
 
 
-def test_services_never_delete_regulated_records_by_closing(org):
+def test_complaints_are_archived_by_closing_and_kept_from_then(org):
     """Closing a complaint archives it: closed_at set, read-only, still there."""
     from complaints.models import Status
 
