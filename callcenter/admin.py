@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from crm.admin import RegulatedAdmin
+
 from .models import (
     Attempt,
     Call,
@@ -23,22 +25,23 @@ admin.site.register(WrapUpCode, list_display=["code", "name"])
 class AttemptInline(admin.TabularInline):
     model = Attempt
     extra = 0
+    can_delete = False  # callback records are archived, never deleted
     raw_id_fields = ["by"]
 
 
 @admin.register(Callback)
-class CallbackAdmin(admin.ModelAdmin):
+class CallbackAdmin(RegulatedAdmin):
     list_display = ["client", "reason", "due_at", "assignee", "status", "attempts"]
     list_filter = ["status", "reason", "branch"]
     raw_id_fields = ["client", "assignee", "claimed_by", "completed_by"]
     inlines = [AttemptInline]
 
 
-admin.site.register(RegistrationForm, raw_id_fields=["callback", "complaint"])
+admin.site.register(RegistrationForm, RegulatedAdmin, raw_id_fields=["callback", "complaint"])
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(RegulatedAdmin):
     list_display = ["call_id", "direction", "phone", "client", "agent", "started_at", "duration"]
     list_filter = ["direction", "branch"]
     raw_id_fields = ["client", "agent", "callback", "complaint"]

@@ -51,19 +51,29 @@ def _label(field: str) -> str:
     return str(Client._meta.get_field(field).verbose_name)
 
 
+def _same_secret(old: str, new: str) -> bool:
+    from .crypto import decrypt
+
+    return bool(old and new) and decrypt(old) == decrypt(new)
+
+
 def changes(record, previous) -> list[FieldChange]:
     """What one historical record changed against the one before it."""
     delta = record.diff_against(previous)
+    found = [(c.field, c.old, c.new) for c in delta.changes if c.field not in HIDDEN]
+    # simple-history diffs editable fields only; the encrypted ID number is part of the
+    # ledger too (shown masked), unless only its ciphertext changed (key rotation)
+    old_id, new_id = previous.id_number_encrypted, record.id_number_encrypted
+    if old_id != new_id and not _same_secret(old_id, new_id):
+        found.append(("id_number_encrypted", old_id, new_id))
     out = []
-    for change in delta.changes:
-        if change.field in HIDDEN:
-            continue
+    for field, old, new in sorted(found, key=lambda c: c[0]):
         out.append(
             FieldChange(
-                field=change.field,
-                label=_label(change.field),
-                old=_display(change.field, change.old, previous),
-                new=_display(change.field, change.new, record),
+                field=field,
+                label=_label(field),
+                old=_display(field, old, previous),
+                new=_display(field, new, record),
             )
         )
     return out

@@ -140,3 +140,23 @@ def _record_interruption(job_id: int) -> None:
         job.save(update_fields=["status", "finished_at", "message"])
     except Exception:
         logger.exception("could not record the interruption of import job %s", job_id)
+
+
+def purge_import_files(now: datetime, dry_run: bool = False) -> int:
+    """Delete the uploaded files of imports finished `CRM_RETENTION_IMPORT_FILE_DAYS` ago
+    (the job, its figures and its error report stay); idempotent."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    cutoff = now - timedelta(days=settings.CRM_RETENTION_IMPORT_FILE_DAYS)
+    finished = (ImportJob.Status.DONE, ImportJob.Status.FAILED)
+    qs = ImportJob.objects.filter(status__in=finished, finished_at__lt=cutoff).exclude(file="")
+    if dry_run:
+        return qs.count()
+    purged = 0
+    while batch := list(qs.order_by("pk").only("pk", "file")[:500]):
+        for job in batch:
+            job.file.storage.delete(job.file.name)  # a file already gone is no error
+        purged += ImportJob.objects.filter(pk__in=[j.pk for j in batch]).update(file="")
+    return purged

@@ -107,9 +107,22 @@ def _seed_segmentation(users, stdout):
 
 
 def register() -> None:
+    from crm.exports import ExportKind, register_export
+    from crm.retention import register_purge
+
     from . import measures
+    from .exports import client_table
+    from .imports import purge_import_files
+    from .services import REVEAL_ROLES
 
     measures.register()
+    register_purge("import_files", _("Uploaded import files"), purge_import_files)
+    register_export(
+        ExportKind(
+            key="clients", label=_("Client list"), roles=frozenset(REVEAL_ROLES),
+            table=client_table, list_url_name="clients:list",
+        )
+    )  # fmt: skip
     open_account = ~Q(account_status=AccountStatus.CLOSED) & ~Q(stage=Stage.POTENTIAL)
     declare_policy(
         "client.profile_completion",

@@ -1,22 +1,22 @@
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from crm.exports import table_response
 from crm.models import Role
 from crm.paging import page_without_count
 from crm.services import TransitionNotAllowed
 from crm.views import StaffRequiredMixin
 
 from . import selectors, services
+from .exports import client_table
 from .filters import ClientFilterSet
 from .forms import (
     ClientForm,
@@ -27,7 +27,6 @@ from .forms import (
     RiskAssessmentForm,
 )
 from .history import ledger
-from .masking import mask_id, mask_name, mask_phone
 from .models import Client, ImportJob, Stage, Tier
 from .timeline import client_timeline
 
@@ -78,44 +77,12 @@ class ClientListView(StaffRequiredMixin, View):
 
 
 class ClientExportView(StaffRequiredMixin, View):
-    """CSV of the filtered list, sensitive values masked (at most 50,000 rows)."""
+    """CSV of the filtered list, sensitive values masked (at most 50,000 rows); unmasked
+    only through an approved request (`/exports/`)."""
 
     def get(self, request):
-        qs = selectors.client_list(request.user).order_by("-id")
-        rows = ClientFilterSet(request.GET, queryset=qs, user=request.user).qs[:50000]
-        mask_names = services.names_masked_for(request.user)
-
-        class Echo:
-            def write(self, value):
-                return value
-
-        writer = csv.writer(Echo())
-        header = [
-            _("Client number"),
-            _("Name"),
-            _("Type"),
-            _("Mobile phone"),
-            _("ID number"),
-            _("Stage"),
-            _("Tier"),
-            _("Risk level"),
-            _("Account manager"),
-            _("Branch"),
-        ]
-
-        def stream():
-            yield "\ufeff" + writer.writerow(header)
-            for c in rows.iterator(chunk_size=2000):
-                yield writer.writerow([
-                    c.client_no or "", mask_name(c.name) if mask_names else c.name,
-                    c.get_client_type_display(), mask_phone(c.phone), mask_id(c.id_number),
-                    c.get_stage_display(), c.get_tier_display(), c.risk_level,
-                    c.owner.username, c.branch.code,
-                ])  # fmt: skip
-
-        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="clients.csv"'
-        return response
+        headers, rows = client_table(request.user, request.GET)
+        return table_response("clients", headers, rows, "csv")
 
 
 class ClientCreateView(StaffRequiredMixin, View):

@@ -16,6 +16,7 @@ class EventInline(admin.TabularInline):
 class AttachmentInline(admin.TabularInline):
     model = Attachment
     extra = 0
+    can_delete = False  # part of the complaint file
     readonly_fields = ["uploaded_by", "uploaded_at", "size"]
 
 

@@ -182,6 +182,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.tasks.send_morning_agenda",
         "schedule": crontab(hour=8, minute=0),
     },
+    # record keeping (crm/retention.py): purge what may be purged, never regulated records
+    "nightly-purge": {
+        "task": "crm.tasks.purge_expired_data",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------
@@ -320,6 +325,20 @@ SPECTACULAR_SETTINGS = {
 # Development keys only; the production profile requires its own.
 CRM_DATA_KEYS = env.list("CRM_DATA_KEYS", default=["kR0Z3pWc3nqT8eH3dC1fR9sYvX2uJ6aLmB4oN7gQ5iE="])
 CRM_LOOKUP_KEY = env("CRM_LOOKUP_KEY", default="dev-only-lookup-key")
+# An approved unmasked export can be downloaded once, within this many hours.
+CRM_UNMASKED_EXPORT_HOURS = env.int("CRM_UNMASKED_EXPORT_HOURS", default=24)
+
+# --- Record keeping (DOMAIN.md; applied by crm/retention.py) ---------------------
+# Regulated records are archived, never deleted; these are the legal minimum years.
+CRM_RETENTION_SUITABILITY_YEARS = env.int("CRM_RETENTION_SUITABILITY_YEARS", default=20)
+CRM_RETENTION_CALLBACK_YEARS = env.int("CRM_RETENTION_CALLBACK_YEARS", default=3)
+CRM_RETENTION_COMPLAINT_YEARS = env.int("CRM_RETENTION_COMPLAINT_YEARS", default=3)
+# Purged by the nightly job after these periods (the access log: at least 6 months).
+CRM_RETENTION_ACCESS_LOG_MONTHS = env.int("CRM_RETENTION_ACCESS_LOG_MONTHS", default=36)
+CRM_RETENTION_NOTIFICATION_DAYS = env.int("CRM_RETENTION_NOTIFICATION_DAYS", default=180)
+CRM_RETENTION_REMINDER_DAYS = env.int("CRM_RETENTION_REMINDER_DAYS", default=400)
+CRM_RETENTION_TOKEN_DAYS = env.int("CRM_RETENTION_TOKEN_DAYS", default=90)
+CRM_RETENTION_IMPORT_FILE_DAYS = env.int("CRM_RETENTION_IMPORT_FILE_DAYS", default=30)
 
 # --- Domain defaults (every number configurable) ------------------------------
 CRM_OFFICE_HOURS = env.list("CRM_OFFICE_HOURS", default=["09:00-11:30", "13:00-17:00"])

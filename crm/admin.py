@@ -8,6 +8,7 @@ from . import services
 from .models import (
     AccessLog,
     Branch,
+    ExportRequest,
     Holiday,
     IntegrationToken,
     Notification,
@@ -15,6 +16,13 @@ from .models import (
     StaffProfile,
     Todo,
 )
+
+
+class RegulatedAdmin(admin.ModelAdmin):
+    """A regulated record (crm/retention.py): archived, never deleted, so no delete here."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Branch)
@@ -88,6 +96,26 @@ class AccessLogAdmin(admin.ModelAdmin):
     list_filter = ["action", "field"]
     search_fields = ["user__username", "object_repr"]
     list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExportRequest)
+class ExportRequestAdmin(admin.ModelAdmin):
+    """Read-only: requests are made and decided in the CRM (/exports/), each step logged."""
+
+    list_display = ["pk", "kind", "branch", "requested_by", "requested_at", "status",
+                    "decided_by", "decided_at", "downloaded_at"]  # fmt: skip
+    list_filter = ["status", "kind", "branch"]
+    list_select_related = ["branch", "requested_by", "decided_by"]
+    search_fields = ["requested_by__username", "reason"]
 
     def has_add_permission(self, request):
         return False

@@ -10,12 +10,15 @@ class CrmConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_migrate
 
-        from . import registrations
+        from . import registrations, retention
         from .roles import sync_role_groups
         from .session import mark_active_on_login
         from .twofactor import mark_on_login
 
         registrations.register()
         post_migrate.connect(sync_role_groups)
+        retention.connect_delete_guards()
+        retention.register_kernel_purges()
+        post_migrate.connect(retention.install_triggers_after_migrate)
         user_logged_in.connect(mark_active_on_login)
         user_logged_in.connect(mark_on_login)

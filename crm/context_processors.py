@@ -1,6 +1,6 @@
 from django.utils import timezone
 
-from .models import Role, staff_of
+from .models import EXPORT_PAGE_ROLES, Role, staff_of
 
 
 def crm(request):
@@ -19,4 +19,5 @@ def crm(request):
         context["calendar_missing_years"] = get_calendar().missing_years(years)
     context["is_manager"] = staff.role in (Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ)
     context["can_see_access_log"] = staff.role in (Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ)
+    context["can_use_exports"] = staff.role in EXPORT_PAGE_ROLES
     return context

@@ -1,13 +1,17 @@
 """Filter sets shared by the web lists and the API."""
 
+from datetime import datetime, time, timedelta
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import AccessLog, Holiday, Notification, Todo
+from .models import AccessLog, Holiday, Notification, Todo, staff_of
+from .workdays import SHANGHAI
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
@@ -65,17 +69,83 @@ class HolidayFilterSet(django_filters.FilterSet):
         fields = ["year", "kind"]
 
 
+def start_of_day(day) -> datetime:
+    """Midnight in Shanghai: date filters become timestamp ranges an index can serve."""
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
+
+
 class AccessLogFilterSet(django_filters.FilterSet):
+    """Shared by the access log page, its exports and the `access-logs/` API."""
+
+    q = django_filters.CharFilter(
+        method="filter_q", label=_("Search"),
+        help_text=_("The record's name or number (its beginning), or a username"),
+    )  # fmt: skip
     user = django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(staff__isnull=False), label=_("User")
-    )
-    since = django_filters.DateFilter(
-        field_name="occurred_at", lookup_expr="date__gte", label=_("From")
-    )
-    until = django_filters.DateFilter(
-        field_name="occurred_at", lookup_expr="date__lte", label=_("To")
-    )
+        queryset=get_user_model().objects.filter(staff__isnull=False).order_by("username"),
+        to_field_name="username", label=_("User"), empty_label=_("All"),
+    )  # fmt: skip
+    action = django_filters.ChoiceFilter(choices=AccessLog.Action.choices, label=_("Action"))
+    field = django_filters.CharFilter(label=_("Field"), widget=forms.HiddenInput)
+    since = django_filters.DateFilter(method="filter_since", label=_("From"), widget=DATE_INPUT)
+    until = django_filters.DateFilter(method="filter_until", label=_("To"), widget=DATE_INPUT)
+    object_type = django_filters.CharFilter(
+        method="filter_object_type", label=_("Record type"), widget=forms.HiddenInput,
+        help_text=_("app_label.model, e.g. clients.client"),
+    )  # fmt: skip
+    object_id = django_filters.NumberFilter(label=_("Record"), widget=forms.HiddenInput)
 
     class Meta:
         model = AccessLog
-        fields = ["user", "action", "field", "since", "until"]
+        fields = ["q", "user", "action", "since", "until", "field", "object_type", "object_id"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = user or getattr(self.request, "user", None)
+        staff = staff_of(user) if user is not None else None
+        if staff is not None and not staff.sees_all_branches:
+            self.filters["user"].queryset = self.filters["user"].queryset.filter(
+                staff__branch_id=staff.branch_id
+            )
+
+    def filter_q(self, queryset, name, value):
+        return self.search(queryset, value)
+
+    @staticmethod
+    def search(queryset, value: str):
+        """The record's name or number by its beginning (as typed or in capitals, e.g. a
+        ticket number), or a username: each served by an index."""
+        value = (value or "").strip()[:100]
+        if not value:
+            return queryset
+        match = Q(object_repr__startswith=value) | Q(object_repr__startswith=value.upper())
+        # the user's id, not a join: the three conditions stay on this table's indexes
+        user_id = get_user_model().objects.filter(username=value).values_list("pk", flat=True)
+        user_id = user_id.first()
+        if user_id is not None:
+            match |= Q(user_id=user_id)
+        return queryset.filter(match)
+
+    def filter_since(self, queryset, name, value):
+        return queryset.filter(occurred_at__gte=start_of_day(value))
+
+    def filter_until(self, queryset, name, value):
+        return queryset.filter(occurred_at__lt=start_of_day(value + timedelta(days=1)))
+
+    def filter_object_type(self, queryset, name, value):
+        app_label, _dot, model = value.lower().partition(".")
+        try:
+            content_type = ContentType.objects.get_by_natural_key(app_label, model)
+        except ContentType.DoesNotExist:
+            return queryset.none()
+        return queryset.filter(content_type=content_type)
+
+    def describe(self) -> str:
+        """The filters applied, in words, for the log line of an export."""
+        if not self.is_bound or not self.form.is_valid():
+            return ""
+        parts = []
+        for key, value in self.form.cleaned_data.items():
+            if value not in (None, ""):
+                parts.append(f"{key}={getattr(value, 'username', value)}")
+        return " ".join(parts)

@@ -72,3 +72,14 @@ class ScheduleForm(forms.Form):
             "The year's existing entries are replaced."
         ),
     )
+
+
+class ExportRequestForm(forms.Form):
+    kind = forms.CharField(widget=forms.HiddenInput)
+    query = forms.CharField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(
+        label=_("Why do you need the data unmasked?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_("A branch manager or compliance officer reads this before approving."),
+    )

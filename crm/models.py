@@ -240,6 +240,7 @@ class Reminder(models.Model):
                 name="reminder_once_per_deadline",
             )
         ]
+        indexes = [models.Index(fields=["created_at"], name="reminder_created_idx")]  # purge
 
     def __str__(self) -> str:
         return f"{self.clock} {self.kind} {self.object_id} @ {self.deadline:%Y-%m-%d %H:%M}"
@@ -288,16 +289,23 @@ class Notification(models.Model):
                 condition=Q(emailed_at__isnull=True),
                 name="notif_email_pending_idx",
             ),
+            models.Index(  # the purge of old read notifications
+                fields=["created_at"], condition=Q(read_at__isnull=False), name="notif_read_idx"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
 
 
+ACCESS_LOG_ROLES = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ})
+
+
 class AccessLogQuerySet(models.QuerySet):
     def visible_to(self, user) -> AccessLogQuerySet:
+        """Compliance and branch managers: their branch's entries; HQ: all."""
         staff = staff_of(user)
-        if staff is None or staff.role not in (Role.COMPLIANCE, Role.HQ, Role.BRANCH_MANAGER):
+        if staff is None or staff.role not in ACCESS_LOG_ROLES:
             return self.none()
         if staff.sees_all_branches:
             return self
@@ -305,11 +313,15 @@ class AccessLogQuerySet(models.QuerySet):
 
 
 class AccessLog(models.Model):
-    """Who saw which sensitive value, when and from where. Kept, never deleted."""
+    """Who saw which sensitive value, when and from where; kept for the retention period
+    (crm/retention.py), never edited. A list export has no single object."""
 
     class Action(models.TextChoices):
         REVEAL = "reveal", _("Revealed a masked value")
         EXPORT = "export", _("Exported unmasked data")
+        REQUEST = "request", _("Requested an unmasked export")
+        APPROVE = "approve", _("Approved an unmasked export")
+        REJECT = "reject", _("Rejected an unmasked export")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
@@ -319,8 +331,10 @@ class AccessLog(models.Model):
     )
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.BigIntegerField(_("object"))
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("record type")
+    )
+    object_id = models.BigIntegerField(_("object"), null=True, blank=True)
     object_repr = models.CharField(_("record"), max_length=200, blank=True)
     field = models.CharField(_("field"), max_length=50)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
@@ -336,11 +350,106 @@ class AccessLog(models.Model):
             models.Index(fields=["-occurred_at"]),
             models.Index(fields=["user", "-occurred_at"]),
             models.Index(fields=["branch", "-occurred_at"]),
+            # the action filter: exports and approvals are rare among reveals
+            models.Index(fields=["action", "-occurred_at"]),
+            models.Index(fields=["branch", "action", "-occurred_at"]),
             models.Index(fields=["content_type", "object_id"]),
+            # search by the beginning of the record's name or number
+            models.Index(
+                fields=["object_repr"],
+                name="accesslog_repr_prefix_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.field}"
+
+
+EXPORT_APPROVER_ROLES = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE})
+# Who uses the unmasked-export pages (each export kind says who may request it).
+EXPORT_PAGE_ROLES = frozenset({Role.ACCOUNT_MANAGER, *EXPORT_APPROVER_ROLES, Role.HQ})
+
+
+class ExportRequestQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ExportRequestQuerySet:
+        """Everyone their own requests; branch managers and compliance also the branch's
+        (they decide them); HQ all."""
+        staff = staff_of(user)
+        if staff is None:
+            return self.none()
+        if staff.sees_all_branches:
+            return self
+        if staff.role in EXPORT_APPROVER_ROLES:
+            return self.filter(Q(branch_id=staff.branch_id) | Q(requested_by=user))
+        return self.filter(requested_by=user)
+
+
+class ExportRequest(models.Model):
+    """A request for an export without masking: a branch manager or compliance (never the
+    requester) approves it, and the requester may then download it once, within
+    `CRM_UNMASKED_EXPORT_HOURS` of the approval. Every step is in the access log."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        DOWNLOADED = "downloaded", _("Downloaded")
+
+    kind = models.CharField(_("export"), max_length=30)
+    params = models.JSONField(_("filters"), default=dict, blank=True)
+    reason = models.TextField(_("reason"))
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("branch")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="export_requests",
+        verbose_name=_("requested by"),
+    )  # fmt: skip
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("decided by"),
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("note"), blank=True)
+    expires_at = models.DateTimeField(_("download until"), null=True, blank=True)
+    downloaded_at = models.DateTimeField(_("downloaded at"), null=True, blank=True)
+
+    objects = ExportRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("unmasked export request")
+        verbose_name_plural = _("unmasked export requests")
+        indexes = [
+            models.Index(fields=["branch", "status", "-requested_at"]),
+            models.Index(fields=["requested_by", "-requested_at"]),
+            models.Index(fields=["requested_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(decided_by=models.F("requested_by")),
+                name="export_not_decided_by_requester",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return _("Unmasked export #%(id)s (%(kind)s)") % {"id": self.pk, "kind": self.kind}
+
+    def get_absolute_url(self) -> str:
+        return reverse("crm:exports") + f"#export-{self.pk}"
+
+    @property
+    def is_downloadable(self) -> bool:
+        return (
+            self.status == self.Status.APPROVED
+            and self.expires_at is not None
+            and self.expires_at > timezone.now()
+        )
 
 
 class IntegrationToken(models.Model):

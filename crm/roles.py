@@ -29,7 +29,12 @@ grant(
     "crm.change_slapolicy",
     "crm.view_slapolicy",
 )
-grant({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ}, "crm.view_accesslog", "crm.view_slapolicy")
+grant(
+    {Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ},
+    "crm.view_accesslog",
+    "crm.view_exportrequest",
+    "crm.view_slapolicy",
+)
 # HQ unlocks logins (django-axes) and resets second-factor devices (django-otp) in the admin.
 grant(
     {Role.HQ},

@@ -70,3 +70,11 @@ def send_morning_agenda() -> int:
     from .services import morning_agenda_send
 
     return morning_agenda_send()
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def purge_expired_data() -> dict[str, int]:
+    """Nightly: purge what the retention rules allow (crm/retention.py); idempotent."""
+    from .retention import purge
+
+    return purge()

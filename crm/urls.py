@@ -33,4 +33,16 @@ urlpatterns = [
     path("calendar/", views.CalendarView.as_view(), name="calendar"),
     path("calendar/edit/", views.CalendarEditView.as_view(), name="calendar-edit"),
     path("access-log/", views.AccessLogView.as_view(), name="access-log"),
+    path("exports/", views.ExportRequestListView.as_view(), name="exports"),
+    path("exports/new/", views.ExportRequestCreateView.as_view(), name="export-request"),
+    re_path(
+        r"^exports/(?P<pk>\d+)/(?P<decision>approve|reject)/$",
+        views.ExportRequestDecideView.as_view(),
+        name="export-decide",
+    ),
+    path(
+        "exports/<int:pk>/download/",
+        views.ExportRequestDownloadView.as_view(),
+        name="export-download",
+    ),
 ]

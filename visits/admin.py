@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from crm.admin import RegulatedAdmin
+
 from .models import (
     AdvisedProduct,
     Consultation,
@@ -13,13 +15,13 @@ from .models import (
 
 
 @admin.register(VisitPlan)
-class VisitPlanAdmin(admin.ModelAdmin):
+class VisitPlanAdmin(RegulatedAdmin):
     list_display = ["client", "owner", "kind", "planned_at", "status"]
     list_filter = ["status", "kind", "branch"]
     raw_id_fields = ["client", "owner", "decided_by", "other_clients"]
 
 
-admin.site.register(VisitRecord, raw_id_fields=["plan", "recorded_by"])
+admin.site.register(VisitRecord, RegulatedAdmin, raw_id_fields=["plan", "recorded_by"])
 admin.site.register(DailyQuota, raw_id_fields=["user", "set_by"])
 admin.site.register(
     QuotaLog,
@@ -31,10 +33,11 @@ admin.site.register(
 class ProductInline(admin.TabularInline):
     model = AdvisedProduct
     extra = 0
+    can_delete = False  # part of the consultation sheet, a suitability record
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(admin.ModelAdmin):
+class ConsultationAdmin(RegulatedAdmin):
     list_display = ["client", "advisor", "status", "due_at", "answered_in_time"]
     list_filter = ["status", "branch"]
     raw_id_fields = ["client", "filed_by", "advisor"]

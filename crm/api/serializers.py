@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..models import Branch, Holiday, Notification, StaffProfile, Todo
+from ..models import AccessLog, Branch, Holiday, Notification, StaffProfile, Todo, person_name
 
 User = get_user_model()
 
@@ -66,3 +66,25 @@ class TodoSerializer(serializers.ModelSerializer):
             "due_at", "status", "done_at", "is_overdue",
         ]  # fmt: skip
         read_only_fields = ["created_at", "status", "done_at"]
+
+
+class AccessLogSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username")
+    user_name = serializers.SerializerMethodField()
+    branch = serializers.CharField(source="branch.code", default=None)
+    object_type = serializers.SerializerMethodField(
+        help_text=_("app_label.model of the record; null for a list export")
+    )
+
+    class Meta:
+        model = AccessLog
+        fields = ["id", "occurred_at", "user", "user_name", "branch", "action", "object_type",
+                  "object_id", "object_repr", "field", "ip_address", "path"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_user_name(self, entry) -> str:
+        return person_name(entry.user)
+
+    def get_object_type(self, entry) -> str | None:
+        ct = entry.content_type
+        return f"{ct.app_label}.{ct.model}" if ct else None

@@ -9,6 +9,7 @@ router.register("staff", views.StaffViewSet, basename="staff")
 router.register("holidays", views.HolidayViewSet, basename="holiday")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 router.register("todos", views.TodoViewSet, basename="todo")
+router.register("access-logs", views.AccessLogViewSet, basename="access-log")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),

@@ -1,15 +1,30 @@
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import services
-from ..filters import HolidayFilterSet, NotificationFilterSet, TodoFilterSet
-from ..models import Branch, Holiday, Notification, Role, StaffProfile, Todo, staff_of
+from ..filters import AccessLogFilterSet, HolidayFilterSet, NotificationFilterSet, TodoFilterSet
+from ..models import (
+    ACCESS_LOG_ROLES,
+    AccessLog,
+    Branch,
+    Holiday,
+    Notification,
+    Role,
+    StaffProfile,
+    Todo,
+    staff_of,
+)
+from .pagination import CursorPagination
+from .permissions import HasRole
 from .serializers import (
+    AccessLogSerializer,
     BranchSerializer,
     HolidaySerializer,
     MeSerializer,
@@ -175,3 +190,34 @@ class MetricsView(APIView):
             "previous": {"start": filters.previous.start, "end": filters.previous.end},
             "measures": [r.as_dict() for r in compute_rows(filters)],
         })  # fmt: skip
+
+
+class AccessLogPagination(CursorPagination):
+    ordering = ("-occurred_at", "-id")
+
+
+class AccessLogSearch(SearchFilter):
+    """`?search=` as the page's search box: record name or number prefix, or username."""
+
+    def filter_queryset(self, request, queryset, view):
+        return AccessLogFilterSet.search(queryset, request.query_params.get(self.search_param))
+
+
+class AccessLogViewSet(viewsets.ReadOnlyModelViewSet):
+    """The access log (read-only): compliance and branch managers see their branch's
+    entries, HQ all. Filters: `q` (record name or number prefix, or username), `user`,
+    `action`, `since`, `until` (dates), `field`, `object_type` (e.g. `clients.client`)
+    with `object_id`. Cursor pagination, newest first."""
+
+    serializer_class = AccessLogSerializer
+    filterset_class = AccessLogFilterSet
+    permission_classes = [HasRole.of(*ACCESS_LOG_ROLES)]
+    pagination_class = AccessLogPagination
+    filter_backends = [DjangoFilterBackend, AccessLogSearch, OrderingFilter]
+    search_fields = ["^object_repr", "=user__username"]
+    ordering_fields = ["occurred_at"]
+
+    def get_queryset(self):
+        return AccessLog.objects.visible_to(self.request.user).select_related(
+            "user", "branch", "content_type"
+        )
