@@ -237,7 +237,7 @@ def main(argv=None) -> int:
 
     # the nightly callback generation over every client, twice (idempotent), rolled back
     # afterwards: callbacks are regulated records, so the next run must find none to remove
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from callcenter.models import CallbackPolicy
     from callcenter.services import generate_due_callbacks
