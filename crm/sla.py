@@ -271,14 +271,16 @@ def _reminder_title(kind: str) -> str:
     return _("Escalated, overdue: %(item)s")
 
 
-def scan(now: datetime | None = None) -> int:
-    """Send the reminders due at `now` for every registered clock; return how many."""
+def scan(now: datetime | None = None, only: tuple[str, ...] = ()) -> int:
+    """Send the reminders due at `now` for every registered clock (or those whose name
+    starts with one of `only`, e.g. ("complaint.",)); return how many."""
     now = now or timezone.now()
     policies = {p.code: p for p in SlaPolicy.objects.filter(is_active=True)}
     known = set(policies) | set(SlaPolicy.objects.values_list("code", flat=True))
     for code in {c.policy_code for c in _clocks.values()} - known:
         policies[code] = get_policy(code)  # declared but never stored: create the default
-    sent = sum(_scan_clock(clock, policies, now) for clock in _clocks.values())
+    clocks = [c for name, c in _clocks.items() if not only or name.startswith(only)]
+    sent = sum(_scan_clock(clock, policies, now) for clock in clocks)
     if sent > 5000:
         # A large backlog was just sent: refresh the planner's statistics now rather than
         # wait for autovacuum, or the next scan's lookups may not use the index.
