@@ -51,6 +51,7 @@ COMPLAINT_WORKERS = frozenset({AGENT, AM, ADV, BM, HQ})
 CALLERS = frozenset({AGENT, AM, BM, HQ})  # work callbacks
 SNAPSHOT_POSTERS = frozenset({BM, HQ, INT, INT_HQ})  # account facts (trading system)
 DASHBOARD_API = frozenset({BM, COMP, HQ, INT, INT_HQ})  # branch-wide metrics
+REVEALERS = frozenset({AM, BM, COMP, HQ})  # unmask data; request unmasked exports
 
 LOGIN = "302 login"  # redirected to the login page
 ADMIN_LOGIN = "302 admin login"  # redirected to the admin's login page
@@ -213,6 +214,27 @@ def call_body(w, role) -> dict:
             "started_at": soon_iso(-1)}  # fmt: skip
 
 
+def password_change(w, role) -> dict:
+    from tests.factories import PASSWORD
+
+    new = "Matrix-new-pass-2026"
+    return {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+
+
+def first_code(w, role) -> dict:
+    """The code of the authenticator app being enrolled: the page's pending device,
+    created here as the page would, so the code is the one the app would show."""
+    from django_otp.oath import totp
+
+    from crm import twofactor
+
+    user = w.users.get(role)
+    if user is None or not twofactor.may_enrol(user):
+        return {"code": "123456"}
+    device = twofactor.enrolment_device(user)
+    return {"code": f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}"}
+
+
 # --- The table ----------------------------------------------------------------------------
 TABLE: dict[str, list[Case]] = {
     # Public: health, sign-in, language, API schema and docs -------------------------------
@@ -226,6 +248,18 @@ TABLE: dict[str, list[Case]] = {
     "set_language": [post(everyone(302), body={"language": "en", "next": "/"})],
     "api-schema": [get(everyone(200))],
     "api-docs": [get(everyone(200))],
+    # Own account: password, optional second factor (branch managers and HQ only) -----------
+    "password_change": [
+        get(web()),
+        post(web(302), body=password_change),
+        Case("put", web(200)),  # no body: the form with its errors
+    ],
+    "two-factor-setup": [
+        get(web(allow=MANAGERS, deny=404)),  # the option does not exist for other roles
+        post(web(302, allow=MANAGERS, deny=404), body=first_code),
+    ],
+    # Nothing to verify for a session that owes no code: on to the workbench.
+    "two-factor-verify": [get(web(302)), post(web(302), body={"code": "123456"})],
     # Kernel: workbench, dashboards, notifications, to-dos, calendar, access log ------------
     "crm:workbench": [get(web())],
     "crm:dashboard": [get(web(allow=ANALYSTS))],
@@ -257,6 +291,28 @@ TABLE: dict[str, list[Case]] = {
         ),
     ],
     "crm:access-log": [get(web(allow=ANALYSTS))],
+    # Unmasked exports: requested by those who may reveal, decided by the branch's managers
+    # and compliance or HQ (never the requester), downloaded once by the requester only.
+    "crm:exports": [get(web(allow=REVEALERS))],
+    "crm:export-request": [
+        get(web(allow=REVEALERS), query={"kind": "clients", "tier": "vip"}),
+        post(
+            web(302, allow=REVEALERS),
+            body={"kind": "clients", "query": "tier=vip", "reason": "年度回访核对联系方式"},
+        ),
+    ],
+    "crm:export-decide": [
+        post(
+            web(302, allow=ANALYSTS),
+            obj="exportrequest:pending",
+            kwargs={"decision": d},
+            body={"note": "核对后决定"},
+        )
+        for d in ("approve", "reject")
+    ],
+    "crm:export-download": [
+        post(web(200, allow={AM}, deny=403), obj="exportrequest:approved", body={"format": "csv"})
+    ],
     # Kernel API ---------------------------------------------------------------------------
     "api:api-root": [get(api())],
     "api:me": [get(api())],
@@ -283,6 +339,8 @@ TABLE: dict[str, list[Case]] = {
     ],
     "api:todo-complete": [post(api(compliance=403), obj="todo")],
     "api:todo-cancel": [post(api(compliance=403), obj="todo")],
+    "api:access-log-list": [get(api(allow=ANALYSTS))],
+    "api:access-log-detail": [get(api(allow=ANALYSTS), obj="accesslog")],
     # Clients (web) --------------------------------------------------------------------------
     "clients:list": [get(web())],
     "clients:export": [get(web())],

@@ -313,6 +313,33 @@ def build_world() -> World:
     jobs["*"] = jobs["branch_manager"]
     kinds["importjob"] = Kind(jobs, {OTHER_OWNER: (job(u["bm_sh"]), {"branch_manager", "hq"})})
 
+    # --- Access log, unmasked export requests -------------------------------------------
+    def log_entry(user, c):
+        return crm_services.access_log_record(user=user, obj=c, field="id_number")
+
+    kinds["accesslog"] = Kind(
+        {"*": log_entry(u["account_manager"], c1)}, _outside(log_entry(u["am_sh"], c3))
+    )
+
+    def export_request(by, approver=None):
+        r = crm_services.export_request_create(
+            user=by, kind="clients", params={"tier": ["vip"]}, reason="年度回访核对联系方式"
+        )
+        if approver is not None:
+            r = crm_services.export_request_decide(user=approver, export_request=r, approve=True)
+        return r
+
+    # Requested by the account manager; branch managers and compliance of the branch (and
+    # HQ) decide it; only the requester downloads it.
+    kinds["exportrequest:pending"] = Kind(
+        {"*": export_request(am)},
+        _outside(export_request(u["am_sh"]), export_request(u["am2"])),
+    )
+    kinds["exportrequest:approved"] = Kind(
+        {"*": export_request(am, bm)},
+        _outside(export_request(u["am_sh"], u["bm_sh"]), export_request(u["am2"], bm)),
+    )
+
     # --- Reference data --------------------------------------------------------------
     kinds["branch"] = Kind({"*": bj}, _outside(sh))
     kinds["staff"] = Kind(
