@@ -67,8 +67,6 @@ def fixture(path: Path) -> None:
         "sessions": sessions,
         "token": key,
         "phones": list(branch_clients.values_list("phone", flat=True)[:500]),
-        "client_nos": list(branch_clients.values_list("client_no", flat=True)[:2000]),
-        "snapshot_day": "2020-06-30",
     }))  # fmt: skip
 
 
