@@ -355,6 +355,7 @@ CRM_CALLBACK_RETRY_MINUTES = {"no_answer": 240, "busy": 60}
 CRM_INSPECTION_SHARE = env.float("CRM_INSPECTION_SHARE", default=0.05)
 CRM_CSI_TARGET = env.int("CRM_CSI_TARGET", default=90)
 CRM_SNAPSHOT_BULK_MAX_ROWS = env.int("CRM_SNAPSHOT_BULK_MAX_ROWS", default=10000)
+CRM_DASHBOARD_CACHE_SECONDS = env.int("CRM_DASHBOARD_CACHE_SECONDS", default=60)
 
 LOGGING = {
     "version": 1,
@@ -371,6 +372,7 @@ LOGGING = {
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    CRM_DASHBOARD_CACHE_SECONDS = 0  # tests change data between two views; one test caches
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
     REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/min", "user": "100000/min"}

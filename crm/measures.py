@@ -10,12 +10,15 @@ month starts at midnight Shanghai time.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 
 from crm.workdays import SHANGHAI
@@ -147,6 +150,21 @@ class Row:
         }  # fmt: skip
 
 
+def _computed(source_key: str, filters: Filters) -> dict:
+    """A source's raw figures for these filters, kept `CRM_DASHBOARD_CACHE_SECONDS` (60 s):
+    managers reopening a dashboard, or many looking at the same branch and month, do not
+    rerun its grouped queries; a figure is at most that much older than the data."""
+    seconds = settings.CRM_DASHBOARD_CACHE_SECONDS
+    if not seconds:
+        return _sources[source_key].compute(filters)
+    key = "measures:" + hashlib.sha256(f"{source_key}|{filters!r}".encode()).hexdigest()
+    raw = cache.get(key)
+    if raw is None:
+        raw = _sources[source_key].compute(filters)
+        cache.set(key, raw, seconds)
+    return raw
+
+
 def compute_rows(
     filters: Filters, keys: set[str] | None = None, raws: dict | None = None
 ) -> list[Row]:
@@ -157,7 +175,7 @@ def compute_rows(
         wanted = [m for m in source.measures if keys is None or m.key in keys]
         if not wanted:
             continue
-        raw = source.compute(filters)
+        raw = _computed(source.key, filters)
         if raws is not None:
             raws[source.key] = raw
         for measure in wanted:
@@ -201,7 +219,7 @@ def compute_breakdowns(filters: Filters, raws: dict) -> list[tuple[Breakdown, li
     out = []
     for b in _breakdowns.values():
         if b.source not in raws:
-            raws[b.source] = _sources[b.source].compute(filters)
+            raws[b.source] = _computed(b.source, filters)
         out.append((b, b.compute(raws[b.source])))
     return out
 

@@ -292,3 +292,24 @@ def test_personal_page_for_every_role(org, client):
     assert "measure-complaints_received" in html
     client.force_login(org.am)
     assert client.get(reverse("crm:dashboard")).status_code == 403
+
+
+def test_dashboard_figures_are_kept_a_minute_per_scope(
+    client, org, settings, django_assert_max_num_queries
+):
+    settings.CRM_DASHBOARD_CACHE_SECONDS = 60
+    complaint(org, at(2025, 11, 3, 9))
+    params = {"period": "month", "year": 2025, "value": 11}
+    client.force_login(org.bm)
+    first = client.get(reverse("crm:dashboard"), params)
+    with django_assert_max_num_queries(8):  # session, user, branches: no measure query
+        again = client.get(reverse("crm:dashboard"), params)
+    assert again.status_code == first.status_code == 200
+    # the same figures from the cache; another branch's manager gets its own, never these
+    api = APIClient()
+    api.force_authenticate(org.bm)
+    mine = {m["key"]: m for m in api.get("/api/v1/metrics/", params).json()["measures"]}
+    assert mine["complaints_received"]["current"] == 1
+    api.force_authenticate(org.bm_sh)
+    other = {m["key"]: m for m in api.get("/api/v1/metrics/", params).json()["measures"]}
+    assert other["complaints_received"]["current"] == 0
