@@ -37,3 +37,7 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# JSON under /api/ for addresses no route matches (and the unexpected), pages elsewhere.
+handler404 = "crm.views.page_not_found"
+handler500 = "crm.views.server_error"

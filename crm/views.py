@@ -369,3 +369,25 @@ def _ping_redis() -> None:
     from django.core.cache import cache
 
     cache._cache.get_client(write=True).ping()
+
+
+# --- Errors -------------------------------------------------------------------------
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception):
+    """An address no route matches: JSON under /api/ (like every API error), else the page."""
+    if _is_api(request):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    from django.views.defaults import page_not_found as default
+
+    return default(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return JsonResponse({"detail": _("A server error occurred.")}, status=500)
+    from django.views.defaults import server_error as default
+
+    return default(request)
