@@ -33,7 +33,8 @@ class ClientSerializer(serializers.ModelSerializer):
         help_text=_("Why the profile changes; required for identity data."),
     )  # fmt: skip
     version = serializers.IntegerField(
-        required=False, help_text=_("Send the version you read; a stale one answers 409.")
+        required=False,
+        help_text=_("The version you read (or send it as If-Match); a stale one answers 412."),
     )
     opened_on = serializers.DateField(required=False, allow_null=True)
 

@@ -84,5 +84,6 @@ class ActionSerializer(serializers.Serializer):
     )
     amount = serializers.DecimalField(required=False, max_digits=14, decimal_places=2, min_value=0)
     version = serializers.IntegerField(
-        required=False, help_text=_("The version you read; a stale one answers 409.")
+        required=False,
+        help_text=_("The version you read (or send it as If-Match); a stale one answers 412."),
     )

@@ -104,7 +104,25 @@ def test_two_people_acting_at_once_cannot_both_succeed(org):
     second = api_for(org.bm).post(
         f"/api/v1/complaints/{c.pk}/refuse/", {"reason": "重复投诉", "version": 1}
     )
-    assert first.status_code == 200 and second.status_code == 409
+    assert first.status_code == 200 and second.status_code == 412
+    assert Complaint.objects.get(pk=c.pk).status == "acknowledged"
+
+
+def test_etag_if_match_412_and_409_stays_for_steps(org):
+    c = receive(org)
+    url = f"/api/v1/complaints/{c.pk}"
+    agent, bm = api_for(org.agent), api_for(org.bm)
+    assert agent.get(f"{url}/")["ETag"] == '"1"' == bm.get(f"{url}/")["ETag"]
+    # both transfer the complaint they read: the second is refused, not overwritten
+    first = agent.post(f"{url}/transfer/", {"handler": "am"}, HTTP_IF_MATCH='"1"')
+    assert first.status_code == 200 and first["ETag"] == '"2"'
+    second = bm.post(f"{url}/transfer/", {"handler": "am2"}, HTTP_IF_MATCH='"1"')
+    assert second.status_code == 412 and second.json()["detail"]
+    assert Complaint.objects.get(pk=c.pk).handler.username == "am"
+    # with the current version, a step the status does not allow is still 409
+    closing = bm.post(f"{url}/close/", {}, HTTP_IF_MATCH='"2"')
+    assert closing.status_code == 409 and closing.json()["detail"]
+    assert Complaint.objects.get(pk=c.pk).version == 2
 
 
 def test_api_transfer_and_compensation(org):
