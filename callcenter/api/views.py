@@ -167,6 +167,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             .order_by("-started_at", "-id")
         )
 
+    @extend_schema(responses={201: CallSerializer, 200: CallSerializer})
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -122,7 +122,7 @@ class ClientViewSet(
         )
 
     @extend_schema(responses=TimelineEntrySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def timeline(self, request, pk=None):
         client = self.get_object()
         entries = [e.as_dict() for e in client_timeline(client, limit=100)]

@@ -67,7 +67,7 @@ class ComplaintViewSet(VersionedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return Response(ComplaintSerializer(result, context={"request": request}).data)
 
     @extend_schema(responses=ComplaintEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def events(self, request, pk=None):
         complaint = self.get_object()
         return Response(

@@ -298,3 +298,12 @@ def test_put_takes_if_match_too(org):
     assert stale.status_code == 412, stale.json()
     assert api.put(url, body, format="json", HTTP_IF_MATCH='"1"').status_code == 200
 
+
+def test_schema_documents_etag_if_match_and_412(org):
+    schema = api_for(org.am).get("/api/schema/", {"format": "json"}).json()
+    patch = schema["paths"]["/api/v1/clients/{id}/"]["patch"]
+    assert "If-Match" in [p["name"] for p in patch["parameters"]]
+    assert {"200", "400", "404", "412"} <= set(patch["responses"])
+    assert "ETag" in patch["responses"]["200"]["headers"]
+    read = schema["paths"]["/api/v1/clients/{id}/"]["get"]
+    assert "ETag" in read["responses"]["200"]["headers"] and "412" not in read["responses"]

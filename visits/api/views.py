@@ -283,7 +283,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         return Response({"invited": n})
 
     @extend_schema(responses=InvitationSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def invitations(self, request, pk=None):
         event = self.get_object()
         return Response(
