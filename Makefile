@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint fmt messages services stop browser clean
+.PHONY: run test bench lint fmt messages services stop browser clean fuzz
 SIZE ?= large
 
 $(STAMP): requirements.txt
@@ -35,6 +35,13 @@ test: $(STAMP) browser
 # Large data set in its own database, then latency, query counts and throughput.
 bench: $(STAMP)
 	$(PY) -m config.devstack bench --size $(SIZE)
+
+# API fuzzing: the fuzz test of `make test` (schemathesis, every operation of /api/schema/)
+# with many more examples per operation and a new seed each run.
+FUZZ_EXAMPLES ?= 1000
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_RANDOM=1 $(PY) -m config.devstack test -q -p no:randomly \
+	  tests/security/test_fuzz.py $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
