@@ -214,6 +214,42 @@ def test_web_actions_and_forbidden_step(client, org):
     assert bad.status_code == 400
 
 
+def test_web_two_tabs_the_second_step_is_refused_not_applied(client, org):
+    """Two tabs show the complaint at version 1; the first transfers it, the second
+    transfers it too: refused with the message, the typed note kept, nothing applied."""
+    c = receive(org)
+    client.force_login(org.bm)
+    page = client.get(reverse("complaints:detail", args=[c.pk])).content.decode()
+    assert 'name="transfer-version" value="1"' in page
+    url = reverse("complaints:action", args=[c.pk, "transfer"])
+    first = client.post(url, {"transfer-handler": org.am.pk, "transfer-version": 1})
+    assert first.status_code == 302
+    second = client.post(
+        url, {"transfer-handler": org.am2.pk, "transfer-note": "请跟进", "transfer-version": 1}
+    )
+    assert second.status_code == 409
+    html = second.content.decode()
+    assert "其他人" in html  # "someone else changed this complaint", in Chinese
+    assert "请跟进" in html and 'name="transfer-version" value="2"' in html
+    c.refresh_from_db()
+    assert (c.handler, c.version) == (org.am, 2)
+    # sent again from the refreshed form, knowing the current state: applied
+    again = client.post(url, {"transfer-handler": org.am2.pk, "transfer-version": 2})
+    assert again.status_code == 302
+    c.refresh_from_db()
+    assert c.handler == org.am2
+
+
+def test_web_stale_step_that_is_no_longer_allowed_says_so(client, org):
+    c = receive(org)
+    client.force_login(org.agent)
+    ack = reverse("complaints:action", args=[c.pk, "acknowledge"])
+    assert client.post(ack, {"acknowledge-version": 1}).status_code == 302
+    again = client.post(ack, {"acknowledge-version": 1})
+    assert again.status_code == 409 and "其他人" in again.content.decode()
+    assert Complaint.objects.get(pk=c.pk).events.filter(action="acknowledge").count() == 1
+
+
 def test_attachment_download_is_scoped(client, org, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
