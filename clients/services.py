@@ -466,6 +466,8 @@ def _parse_snapshot_row(row, today: date) -> tuple[dict | None, dict]:
     client_no = str(row.get("client_no") or "").strip()
     if not client_no:
         errors["client_no"] = [_("This field is required.")]
+    elif "\x00" in client_no:  # PostgreSQL refuses NUL in text (found by fuzzing)
+        errors["client_no"] = [_("Remove the NUL character.")]
     raw_date = row.get("date")
     try:
         day = raw_date if isinstance(raw_date, date) else date.fromisoformat(str(raw_date)[:10])
@@ -508,6 +510,8 @@ def _parse_snapshot_row(row, today: date) -> tuple[dict | None, dict]:
                     "cost": _decimal(h.get("cost"), "cost", h_errors, minimum=0),
                     "price": _decimal(h.get("price"), "price", h_errors, minimum=0),
                 }
+                if "\x00" in item["security_code"] + item["security_name"]:
+                    h_errors["security_code"] = [_("Remove the NUL character.")]
                 if h_errors:
                     errors[f"holdings[{i}]"] = [f"{k}: {v[0]}" for k, v in h_errors.items()]
                 parsed["holdings"].append(item)
