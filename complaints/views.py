@@ -17,6 +17,7 @@ from clients.models import Client
 from clients.validators import phone_digits
 from crm.models import Role
 from crm.paging import page_without_count
+from crm.params import year_param
 from crm.selectors import BranchScope
 from crm.services import ConcurrentUpdate, TransitionNotAllowed
 from crm.views import StaffRequiredMixin
@@ -269,11 +270,11 @@ class AttachmentDownloadView(ComplaintObjectMixin, View):
 def _period(request) -> tuple[date, date, str]:
     today = timezone.localdate()
     kind = request.GET.get("period", "year")
+    year = year_param(request.GET.get("year"), today.year)
     try:
-        year = int(request.GET.get("year", today.year))
         value = int(request.GET.get("value", 0))
     except ValueError:
-        year, value = today.year, 0
+        value = 0
     if kind == "month" and 1 <= value <= 12:
         end_month = date(year + (value == 12), value % 12 + 1, 1)
         return date(year, value, 1), end_month.replace(day=1) - timedelta(days=1), kind
@@ -359,10 +360,7 @@ class RegulatorSummaryView(StaffRequiredMixin, View):
     roles = ANALYSTS
 
     def get(self, request):
-        try:
-            year = int(request.GET.get("year", timezone.localdate().year - 1))
-        except ValueError:
-            year = timezone.localdate().year - 1
+        year = year_param(request.GET.get("year"), timezone.localdate().year - 1)
         summary = selectors.regulator_summary(scope=BranchScope.for_user(request.user), year=year)
         totals = summary["totals"]
         overview = tablib.Dataset(headers=[_("Measure"), _("Value")], title=_("Overview"))

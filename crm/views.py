@@ -20,6 +20,7 @@ from . import selectors, services, workbench
 from .filters import AccessLogFilterSet, NotificationFilterSet, TodoFilterSet
 from .forms import ScheduleForm, TodoForm
 from .models import AccessLog, Branch, Holiday, Notification, Role, Todo, staff_of
+from .params import year_param
 from .services import TransitionNotAllowed
 
 logger = logging.getLogger(__name__)
@@ -263,10 +264,7 @@ class TodoActionView(StaffRequiredMixin, View):
 class CalendarView(StaffRequiredMixin, View):
     def get(self, request):
         today = timezone.localdate()
-        try:
-            year = int(request.GET.get("year", today.year))
-        except ValueError:
-            year = today.year
+        year = year_param(request.GET.get("year"), today.year)
         days = Holiday.objects.filter(date__year=year).order_by("date")
         can_edit = request.user.is_superuser or self.staff.role == Role.HQ
         return render(
@@ -290,7 +288,7 @@ class CalendarEditView(StaffRequiredMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
-        year = request.GET.get("year") or timezone.localdate().year + 1
+        year = year_param(request.GET.get("year"), timezone.localdate().year + 1)
         lines = [
             f"{h.date} {h.kind} {h.name}".strip()
             for h in Holiday.objects.filter(date__year=year).order_by("date")

@@ -95,3 +95,35 @@ def test_every_operation_documents_its_errors(hq):
                 assert "404" in codes, (method, path)
             if method in ("post", "put", "patch"):
                 assert {"400", "409"} <= codes, (method, path)
+
+
+def test_nul_in_a_query_parameter_is_400(org, hq, client):
+    response = hq.get("/api/v1/metrics/", {"branch": "BJ\x0001"})
+    assert response.status_code == 400 and response.json()["detail"]
+    assert hq.get("/api/v1/clients/", {"search": "\x00"}).status_code == 400
+    client.force_login(org.hq)
+    assert client.get("/dashboard/", {"branch": "\x00"}).status_code == 400
+    assert client.get("/callcenter/calls/", {"q": "a\x00"}).status_code == 400
+
+
+@pytest.mark.parametrize("year", ["99999999999999999999999", "0", "x", "1e16"])
+def test_odd_years_in_pages_and_metrics_fall_back(org, hq, client, year):
+    assert hq.get("/api/v1/metrics/", {"period": "year", "year": year}).status_code == 200
+    custom = {"period": "custom", "start": "0001-01-01", "end": "0001-12-31"}
+    assert hq.get("/api/v1/metrics/", custom).status_code == 200
+    client.force_login(org.hq)
+    for url in ("/calendar/", "/calendar/edit/", "/complaints/analysis/",
+                "/complaints/regulator-summary.xlsx"):  # fmt: skip
+        assert client.get(url, {"year": year}).status_code == 200, url
+
+
+def test_nul_in_a_snapshot_row_is_a_row_error(org, hq):
+    make_client(org.am, client_no="1100000001")
+    rows = [
+        {"client_no": "11\x00", "date": "2025-01-02", "total_assets": "1"},
+        {"client_no": "1100000001", "date": "2025-01-02", "total_assets": "1",
+         "holdings": [{"security_code": "600000", "security_name": "浦发\x00", "quantity": "1"}]},
+    ]  # fmt: skip
+    response = hq.post("/api/v1/account-snapshots/bulk/", rows, format="json")
+    assert response.status_code == 400
+    assert [e["index"] for e in response.json()["errors"]] == [0, 1]
