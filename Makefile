@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test security bench loadtest lint fmt messages services stop browser clean
+.PHONY: run test security bench loadtest fuzz lint fmt messages services stop browser clean
 SIZE ?= large
 LOAD_USERS ?= 20,50
 LOAD_SECONDS ?= 60
@@ -47,6 +47,13 @@ bench: $(STAMP)
 # gunicorn (production settings) under locust's simulated users, 20 and 50 at a time.
 loadtest: $(STAMP)
 	$(PY) -m config.devstack loadtest --size $(SIZE) --users $(LOAD_USERS) --seconds $(LOAD_SECONDS)
+
+# API fuzzing: the fuzz test of `make test` (schemathesis, every operation of /api/schema/)
+# with many more examples per operation and a new seed each run.
+FUZZ_EXAMPLES ?= 1000
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_RANDOM=1 $(PY) -m config.devstack test -q -p no:randomly \
+	  tests/security/test_fuzz.py $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -17,7 +17,12 @@ from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from crm.models import AccessLog, Role, staff_of
-from crm.services import TransitionNotAllowed, access_log_record
+from crm.services import (  # noqa: F401  (ConcurrentUpdate: part of this module's API)
+    ConcurrentUpdate,
+    TransitionNotAllowed,
+    access_log_record,
+    check_version,
+)
 from crm.sla import compute_deadline, get_policy
 
 from .crypto import encrypt, lookup_hash
@@ -36,10 +41,6 @@ from .validators import credit_code_is_valid, normalize_mobile, parse_id_card
 PROFILE_POLICY = "client.profile_completion"
 REVIEW_POLICY = "client.review"
 IDENTITY_POLICY = "client.identity_change"
-
-
-class ConcurrentUpdate(TransitionNotAllowed):
-    """Someone else saved the record since it was loaded (HTTP 409)."""
 
 
 IDENTITY_FIELDS = ("name", "id_type", "id_number", "birth_date", "gender", "credit_code")
@@ -285,10 +286,10 @@ def client_update(
     reason = (reason or "").strip()
     with transaction.atomic():
         locked = Client.objects.select_for_update().get(pk=client.pk)
-        if version is not None and int(version) != locked.version:
-            raise ConcurrentUpdate(
-                _("Someone else changed this client since you opened it. Reload and try again.")
-            )
+        check_version(
+            locked, version,
+            _("Someone else changed this client since you opened it. Reload and try again."),
+        )  # fmt: skip
         values = _clean(locked, data, user)
         changed = _apply(locked, values)
         if not changed:
@@ -465,6 +466,8 @@ def _parse_snapshot_row(row, today: date) -> tuple[dict | None, dict]:
     client_no = str(row.get("client_no") or "").strip()
     if not client_no:
         errors["client_no"] = [_("This field is required.")]
+    elif "\x00" in client_no:  # PostgreSQL refuses NUL in text (found by fuzzing)
+        errors["client_no"] = [_("Remove the NUL character.")]
     raw_date = row.get("date")
     try:
         day = raw_date if isinstance(raw_date, date) else date.fromisoformat(str(raw_date)[:10])
@@ -507,6 +510,8 @@ def _parse_snapshot_row(row, today: date) -> tuple[dict | None, dict]:
                     "cost": _decimal(h.get("cost"), "cost", h_errors, minimum=0),
                     "price": _decimal(h.get("price"), "price", h_errors, minimum=0),
                 }
+                if "\x00" in item["security_code"] + item["security_name"]:
+                    h_errors["security_code"] = [_("Remove the NUL character.")]
                 if h_errors:
                     errors[f"holdings[{i}]"] = [f"{k}: {v[0]}" for k, v in h_errors.items()]
                 parsed["holdings"].append(item)

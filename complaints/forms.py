@@ -49,13 +49,20 @@ class IntakeForm(forms.Form):
         self.fields["handler"].queryset = staff_choices(user, list(WORKER_ROLES))
 
 
-class NoteForm(forms.Form):
+class ActionForm(forms.Form):
+    """A workflow step's form carries the version the page showed: if someone else acted
+    on the complaint in between, the step is refused instead of applied blindly."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput(), required=False)
+
+
+class NoteForm(ActionForm):
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
 
 
-class TransferForm(forms.Form):
+class TransferForm(ActionForm):
     handler = StaffChoiceField(label=_("New handler"), queryset=User.objects.none())
     note = forms.CharField(label=_("Note"), required=False)
 
@@ -64,14 +71,14 @@ class TransferForm(forms.Form):
         self.fields["handler"].queryset = staff_choices(user, list(WORKER_ROLES))
 
 
-class CompensationForm(forms.Form):
+class CompensationForm(ActionForm):
     amount = forms.DecimalField(
         label=_("Compensation approved (yuan)"), min_value=0, max_digits=14, decimal_places=2
     )
     note = forms.CharField(label=_("Note"), required=False)
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(ActionForm):
     resolution = forms.CharField(label=_("Resolution"), widget=forms.Textarea(attrs={"rows": 3}))
     feedback = forms.CharField(
         label=_("Written feedback to the client"), widget=forms.Textarea(attrs={"rows": 3})
@@ -86,7 +93,7 @@ class ResolveForm(forms.Form):
     )
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(ActionForm):
     note = forms.CharField(label=_("Review note"), widget=forms.Textarea(attrs={"rows": 2}))
     satisfaction = forms.TypedChoiceField(
         label=_("Client satisfaction"), coerce=int, required=False, empty_value=None,
@@ -95,7 +102,7 @@ class ReviewForm(forms.Form):
     satisfaction_comment = forms.CharField(label=_("Satisfaction comment"), required=False)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(ActionForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 

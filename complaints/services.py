@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from clients.models import Client
 from clients.validators import normalize_mobile
 from crm.models import Role, SlaPolicy, staff_of
-from crm.services import TransitionNotAllowed, notify
+from crm.services import TransitionNotAllowed, check_version, notify
 from crm.sla import compute_deadline, get_policy
 from crm.workdays import WorkCalendar, get_calendar
 
@@ -251,14 +251,16 @@ def _step(
     version: int | None = None,
     change=None,
 ) -> Complaint:
-    """Lock the row, check the current state (409 otherwise), apply, record the event."""
+    """Lock the row, check the version (412) and the current state (409), apply, record
+    the event."""
     _staff(user)
     with transaction.atomic():
         locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
-        if version is not None and int(version) != locked.version:
-            raise TransitionNotAllowed(
-                _("Someone else changed this complaint since you opened it. Reload it.")
-            )
+        check_version(
+            locked,
+            version,
+            _("Someone else changed this complaint since you opened it. Reload it."),
+        )
         if locked.status not in allowed:
             raise TransitionNotAllowed(
                 _("'%(action)s' is not possible while the complaint is %(status)s.")

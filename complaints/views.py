@@ -17,8 +17,9 @@ from clients.models import Client
 from clients.validators import phone_digits
 from crm.models import Role
 from crm.paging import page_without_count
+from crm.params import year_param
 from crm.selectors import BranchScope
-from crm.services import TransitionNotAllowed
+from crm.services import ConcurrentUpdate, TransitionNotAllowed
 from crm.views import StaffRequiredMixin
 
 from . import selectors, services
@@ -132,22 +133,23 @@ class IntakeView(StaffRequiredMixin, View):
 
 
 def _action_forms(user, complaint):
+    shown = {"version": complaint.version}
     return {
-        "respond": NoteForm(prefix="respond"),
-        "acknowledge": NoteForm(prefix="acknowledge"),
-        "investigate": NoteForm(prefix="investigate"),
-        "pause": NoteForm(prefix="pause"),
-        "resume": NoteForm(prefix="resume"),
-        "transfer": TransferForm(user=user, prefix="transfer"),
+        "respond": NoteForm(prefix="respond", initial=shown),
+        "acknowledge": NoteForm(prefix="acknowledge", initial=shown),
+        "investigate": NoteForm(prefix="investigate", initial=shown),
+        "pause": NoteForm(prefix="pause", initial=shown),
+        "resume": NoteForm(prefix="resume", initial=shown),
+        "transfer": TransferForm(user=user, prefix="transfer", initial=shown),
         "approve_compensation": CompensationForm(
             prefix="approve_compensation",
-            initial={"amount": complaint.claimed_compensation},
+            initial={**shown, "amount": complaint.claimed_compensation},
         ),
-        "resolve": ResolveForm(prefix="resolve"),
-        "review": ReviewForm(prefix="review"),
-        "close": NoteForm(prefix="close"),
-        "reopen": ReasonForm(prefix="reopen"),
-        "refuse": ReasonForm(prefix="refuse"),
+        "resolve": ResolveForm(prefix="resolve", initial=shown),
+        "review": ReviewForm(prefix="review", initial=shown),
+        "close": NoteForm(prefix="close", initial=shown),
+        "reopen": ReasonForm(prefix="reopen", initial=shown),
+        "refuse": ReasonForm(prefix="refuse", initial=shown),
     }
 
 
@@ -194,14 +196,14 @@ class DetailView(ComplaintObjectMixin, View):
 
 
 class ActionView(ComplaintObjectMixin, View):
-    """POST /complaints/<pk>/<action>/ — one workflow step; 409 when not allowed now."""
+    """POST /complaints/<pk>/<action>/ — one workflow step; refused (a message, nothing
+    applied) when not allowed now or when someone else acted since the page was shown."""
 
     def post(self, request, pk, action):
         complaint = self.get_complaint(pk)
-        form = _action_forms(request.user, complaint)[action]
-        form = form.__class__(
-            request.POST, prefix=action, **({"user": request.user} if action == "transfer" else {})
-        )
+        form_class = _action_forms(request.user, complaint)[action].__class__
+        extra = {"user": request.user} if action == "transfer" else {}
+        form = form_class(request.POST, prefix=action, **extra)
         if not form.is_valid():
             return render_detail(request, complaint, forms={action: form}, status=400)
         data = dict(form.cleaned_data)
@@ -211,6 +213,19 @@ class ActionView(ComplaintObjectMixin, View):
         except ValidationError as exc:
             _add_errors(form, exc)
             return render_detail(request, complaint, forms={action: form}, status=400)
+        except ConcurrentUpdate as exc:
+            # Someone else acted since this page was shown: nothing was applied. Show the
+            # complaint as it is now, with what was typed kept and the current version, so
+            # that sending again is a decision taken on the current state.
+            complaint = self.get_complaint(pk)
+            posted = request.POST.copy()
+            posted[f"{action}-version"] = complaint.version
+            form = form_class(posted, prefix=action, **extra)
+            form.is_valid()
+            form.add_error(None, str(exc))
+            if action not in services.allowed_actions(request.user, complaint):
+                messages.error(request, str(exc))
+            return render_detail(request, complaint, forms={action: form}, status=409)
         except TransitionNotAllowed as exc:
             messages.error(request, str(exc))
             return redirect(complaint)
@@ -255,11 +270,11 @@ class AttachmentDownloadView(ComplaintObjectMixin, View):
 def _period(request) -> tuple[date, date, str]:
     today = timezone.localdate()
     kind = request.GET.get("period", "year")
+    year = year_param(request.GET.get("year"), today.year)
     try:
-        year = int(request.GET.get("year", today.year))
         value = int(request.GET.get("value", 0))
     except ValueError:
-        year, value = today.year, 0
+        value = 0
     if kind == "month" and 1 <= value <= 12:
         end_month = date(year + (value == 12), value % 12 + 1, 1)
         return date(year, value, 1), end_month.replace(day=1) - timedelta(days=1), kind
@@ -345,10 +360,7 @@ class RegulatorSummaryView(StaffRequiredMixin, View):
     roles = ANALYSTS
 
     def get(self, request):
-        try:
-            year = int(request.GET.get("year", timezone.localdate().year - 1))
-        except ValueError:
-            year = timezone.localdate().year - 1
+        year = year_param(request.GET.get("year"), timezone.localdate().year - 1)
         summary = selectors.regulator_summary(scope=BranchScope.for_user(request.user), year=year)
         totals = summary["totals"]
         overview = tablib.Dataset(headers=[_("Measure"), _("Value")], title=_("Overview"))

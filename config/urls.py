@@ -59,3 +59,6 @@ handler500 = "crm.views.server_error"
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# JSON under /api/ for addresses no route matches, pages elsewhere.
+handler404 = "crm.views.page_not_found"

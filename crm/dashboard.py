@@ -10,14 +10,15 @@ from django.utils import timezone
 
 from .measures import Filters, Period
 from .models import Branch, Role, StaffProfile, staff_of
+from .params import year_param
 
 
 def period_from(params) -> Period:
     """`period=month|quarter|year&year=2025&value=11` or `period=custom&start=&end=`."""
     today = timezone.localdate()
     kind = params.get("period", "month")
+    year = year_param(params.get("year"), today.year)
     try:
-        year = int(params.get("year") or today.year)
         value = int(
             params.get("value") or (today.month if kind == "month" else (today.month - 1) // 3 + 1)
         )
@@ -28,7 +29,12 @@ def period_from(params) -> Period:
         if kind == "custom":
             start = date.fromisoformat(params.get("start", ""))
             end = date.fromisoformat(params.get("end", ""))
-            if start <= end and (end - start).days <= 3660:
+            if (
+                year_param(start.year, 0)
+                and year_param(end.year, 0)
+                and start <= end
+                and (end - start).days <= 3660
+            ):
                 return Period(start, end)
         if 1 <= value <= 12:
             return Period.month(year, value)

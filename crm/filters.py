@@ -1,6 +1,6 @@
 """Filter sets shared by the web lists and the API."""
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import django_filters
 from django import forms
@@ -25,17 +25,42 @@ class YesNoAnyWidget(django_filters.widgets.BooleanWidget):
 YES_NO_ANY = YesNoAnyWidget()
 
 
+class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """ISO 8601 with any offset, compared in UTC: PostgreSQL refuses offsets beyond
+    ±15:59, and a time at the edge of the calendar that cannot move to UTC is invalid."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is not None and timezone.is_aware(value):
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError as exc:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+        return value
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
+class YearFilter(django_filters.NumberFilter):
+    """A calendar year (1-9999): a bigger number is a 400, not an overflow."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 9999)
+        super().__init__(*args, **kwargs)
+
+
 class TodoFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     status = django_filters.ChoiceFilter(choices=Todo.Status.choices, label=_("Status"))
     assignee = django_filters.CharFilter(field_name="assignee__username", label=_("Assignee"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
-    due_before = django_filters.IsoDateTimeFilter(
-        field_name="due_at", lookup_expr="lte", label=_("Due before")
-    )
-    due_after = django_filters.IsoDateTimeFilter(
-        field_name="due_at", lookup_expr="gte", label=_("Due after")
-    )
+    due_before = IsoDateTimeFilter(field_name="due_at", lookup_expr="lte", label=_("Due before"))
+    due_after = IsoDateTimeFilter(field_name="due_at", lookup_expr="gte", label=_("Due after"))
 
     class Meta:
         model = Todo
@@ -62,7 +87,7 @@ class NotificationFilterSet(django_filters.FilterSet):
 
 
 class HolidayFilterSet(django_filters.FilterSet):
-    year = django_filters.NumberFilter(field_name="date", lookup_expr="year", label=_("Year"))
+    year = YearFilter(field_name="date", lookup_expr="year", label=_("Year"))
 
     class Meta:
         model = Holiday

@@ -44,6 +44,7 @@ from .models import (
     staff_of,
 )
 from .paging import page_without_count
+from .params import year_param
 from .services import TransitionNotAllowed
 
 logger = logging.getLogger(__name__)
@@ -289,10 +290,7 @@ class TodoActionView(StaffRequiredMixin, View):
 class CalendarView(StaffRequiredMixin, View):
     def get(self, request):
         today = timezone.localdate()
-        try:
-            year = int(request.GET.get("year", today.year))
-        except ValueError:
-            year = today.year
+        year = year_param(request.GET.get("year"), today.year)
         days = Holiday.objects.filter(date__year=year).order_by("date")
         can_edit = request.user.is_superuser or self.staff.role == Role.HQ
         return render(
@@ -316,7 +314,7 @@ class CalendarEditView(StaffRequiredMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
-        year = request.GET.get("year") or timezone.localdate().year + 1
+        year = year_param(request.GET.get("year"), timezone.localdate().year + 1)
         lines = [
             f"{h.date} {h.kind} {h.name}".strip()
             for h in Holiday.objects.filter(date__year=year).order_by("date")
@@ -572,3 +570,17 @@ class ExportRequestDownloadView(StaffRequiredMixin, View):
             request.user, params_querydict(export_request.params), unmasked=True
         )
         return table_response(f"{kind.key}-unmasked-{export_request.pk}", headers, rows, fmt)
+
+
+# --- Errors -------------------------------------------------------------------------
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception):
+    """An address no route matches: JSON under /api/ (like every API error), else the page."""
+    if _is_api(request):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    from django.views.defaults import page_not_found as default
+
+    return default(request, exception)

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from crm.api.permissions import ActionRoles
+from crm.api.serializers import ModelSerializer
 from crm.models import Role
 
 from .. import services
@@ -14,7 +15,7 @@ User = get_user_model()
 CALLERS = {Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.HQ}
 
 
-class CallbackSerializer(serializers.ModelSerializer):
+class CallbackSerializer(ModelSerializer):
     client_no = serializers.CharField(source="client.client_no", read_only=True)
     assignee = serializers.CharField(source="assignee.username", default=None)
     claimed_by = serializers.CharField(source="claimed_by.username", default=None)
@@ -105,7 +106,7 @@ class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         )
 
 
-class CallSerializer(serializers.ModelSerializer):
+class CallSerializer(ModelSerializer):
     agent = serializers.SlugRelatedField(
         slug_field="username",
         required=False,
@@ -115,7 +116,7 @@ class CallSerializer(serializers.ModelSerializer):
     wrap_up = serializers.SlugRelatedField(
         slug_field="code", required=False, allow_null=True, queryset=WrapUpCode.objects.all()
     )
-    client = serializers.PrimaryKeyRelatedField(read_only=True)
+    client = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     call_id = serializers.CharField(max_length=64)
 
     class Meta:
@@ -166,6 +167,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             .order_by("-started_at", "-id")
         )
 
+    @extend_schema(responses={201: CallSerializer, 200: CallSerializer})
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -2,6 +2,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from crm.api import fields
+from crm.api.serializers import ModelSerializer
 from crm.models import Role
 
 from .. import services
@@ -11,7 +13,7 @@ from ..models import Client, RiskAssessment
 User = get_user_model()
 
 
-class ClientSerializer(serializers.ModelSerializer):
+class ClientSerializer(ModelSerializer):
     """Reads mask the ID number, phones and (for some roles) the name; `?reveal=id_number`
     shows them in full to roles that may, and writes each reveal to the access log."""
 
@@ -33,9 +35,10 @@ class ClientSerializer(serializers.ModelSerializer):
         help_text=_("Why the profile changes; required for identity data."),
     )  # fmt: skip
     version = serializers.IntegerField(
-        required=False, help_text=_("Send the version you read; a stale one answers 409.")
+        required=False,
+        help_text=_("The version you read (or send it as If-Match); a stale one answers 412."),
     )
-    opened_on = serializers.DateField(required=False, allow_null=True)
+    opened_on = fields.DateField(required=False, allow_null=True)
 
     class Meta:
         model = Client
@@ -81,7 +84,7 @@ class ClientSerializer(serializers.ModelSerializer):
         return data
 
 
-class ClientLookupSerializer(serializers.ModelSerializer):
+class ClientLookupSerializer(ModelSerializer):
     branch = serializers.CharField(source="branch.code")
     owner = serializers.CharField(source="owner.username")
 
@@ -105,7 +108,7 @@ class TimelineEntrySerializer(serializers.Serializer):
     url = serializers.CharField()
 
 
-class RiskAssessmentSerializer(serializers.ModelSerializer):
+class RiskAssessmentSerializer(ModelSerializer):
     client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.none())
     client_no = serializers.CharField(source="client.client_no", read_only=True)
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
@@ -136,7 +139,7 @@ class SnapshotRowSerializer(serializers.Serializer):
     """One row of `account-snapshots/bulk/` (documentation of the payload)."""
 
     client_no = serializers.CharField(max_length=20)
-    date = serializers.DateField()
+    date = fields.DateField()
     total_assets = serializers.DecimalField(max_digits=18, decimal_places=2)
     cash = serializers.DecimalField(max_digits=18, decimal_places=2, required=False)
     market_value = serializers.DecimalField(max_digits=18, decimal_places=2, required=False)
@@ -168,7 +171,7 @@ class RetentionActionSerializer(serializers.Serializer):
     by = serializers.CharField(source="by.username", read_only=True)
 
 
-class RetentionCaseSerializer(serializers.ModelSerializer):
+class RetentionCaseSerializer(ModelSerializer):
     client_no = serializers.CharField(source="client.client_no", read_only=True)
     owner = serializers.CharField(source="owner.username", read_only=True)
     churn_score_now = serializers.IntegerField(source="client.churn_score", read_only=True)

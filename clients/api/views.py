@@ -7,6 +7,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crm.api.concurrency import VersionedMixin
 from crm.api.pagination import CursorPagination
 from crm.api.permissions import HasRole
 from crm.models import Role
@@ -40,13 +41,16 @@ class ClientCursorPagination(CursorPagination):
 
 
 class ClientViewSet(
+    VersionedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Client profiles. No delete: closing an account is a status."""
+    """Client profiles. No delete: closing an account is a status. A read answers
+    `ETag: "<version>"`; send it back in `If-Match` (or `version`) when saving: if someone
+    else saved in between, the answer is 412 and nothing changes."""
 
     serializer_class = ClientSerializer
     pagination_class = ClientCursorPagination
@@ -88,7 +92,7 @@ class ClientViewSet(
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         reason = data.pop("reason", "")
-        version = data.pop("version", None)
+        version = self.expected_version(self.request, data.pop("version", None))
         for key in ("owner", "client_no", "opened_on"):
             if key in data and data[key] != getattr(serializer.instance, key):
                 raise ValidationError({key: [_("Use the dedicated action to change this.")]})
@@ -120,7 +124,7 @@ class ClientViewSet(
         )
 
     @extend_schema(responses=TimelineEntrySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def timeline(self, request, pk=None):
         client = self.get_object()
         entries = [e.as_dict() for e in client_timeline(client, limit=100)]

@@ -5,13 +5,15 @@ from rest_framework import serializers
 from clients.masking import mask_name, mask_phone
 from clients.models import Client
 from clients.services import names_masked_for
+from crm.api import fields
+from crm.api.serializers import ModelSerializer
 
 from ..models import Complaint, ComplaintEvent
 
 User = get_user_model()
 
 
-class ComplaintEventSerializer(serializers.ModelSerializer):
+class ComplaintEventSerializer(ModelSerializer):
     by = serializers.CharField(source="by.username", default=None)
 
     class Meta:
@@ -19,7 +21,7 @@ class ComplaintEventSerializer(serializers.ModelSerializer):
         fields = ["at", "by", "action", "from_status", "to_status", "note"]
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
+class ComplaintSerializer(ModelSerializer):
     branch = serializers.CharField(source="branch.code", read_only=True)
     client = serializers.PrimaryKeyRelatedField(
         queryset=Client.objects.none(), required=False, allow_null=True
@@ -29,7 +31,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
     handler = serializers.SlugRelatedField(
         slug_field="username", required=False, queryset=User.objects.filter(staff__isnull=False)
     )
-    received_at = serializers.DateTimeField(required=False)
+    received_at = fields.DateTimeField(required=False)
 
     class Meta:
         model = Complaint
@@ -84,5 +86,6 @@ class ActionSerializer(serializers.Serializer):
     )
     amount = serializers.DecimalField(required=False, max_digits=14, decimal_places=2, min_value=0)
     version = serializers.IntegerField(
-        required=False, help_text=_("The version you read; a stale one answers 409.")
+        required=False,
+        help_text=_("The version you read (or send it as If-Match); a stale one answers 412."),
     )

@@ -5,6 +5,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from crm.api.concurrency import VersionedMixin
+
 from .. import services
 from ..filters import ComplaintFilterSet
 from ..selectors import desk
@@ -29,10 +31,11 @@ ACTION_FIELDS = {
 REQUIRED = {"transfer": ["handler"], "approve_compensation": ["amount"]}
 
 
-class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class ComplaintViewSet(VersionedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                        mixins.CreateModelMixin, viewsets.GenericViewSet):  # fmt: skip
     """Complaints. Each workflow step is an action; a step the current status does not
-    allow answers 409, as does a stale `version`."""
+    allow answers 409. A read answers `ETag: "<version>"`; a step sent with a stale
+    `If-Match` (or `version`) answers 412 and changes nothing."""
 
     serializer_class = ComplaintSerializer
     filterset_class = ComplaintFilterSet
@@ -59,11 +62,12 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             if text in ACTION_FIELDS[name]:
                 kwargs.setdefault(text, "")
         fn = getattr(services, f"complaint_{name}")
-        result = fn(user=request.user, complaint=complaint, version=data.get("version"), **kwargs)
+        version = self.expected_version(request, data.get("version"))
+        result = fn(user=request.user, complaint=complaint, version=version, **kwargs)
         return Response(ComplaintSerializer(result, context={"request": request}).data)
 
     @extend_schema(responses=ComplaintEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def events(self, request, pk=None):
         complaint = self.get_object()
         return Response(

@@ -1,4 +1,6 @@
-"""JSON errors: a message per field for bad input, `detail` for everything else."""
+"""JSON errors: a message per field for bad input, `detail` for everything else.
+
+409 for a step the record's state does not allow, 412 for a stale version (If-Match)."""
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -7,7 +9,8 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from ..services import TransitionNotAllowed
+from ..services import ConcurrentUpdate, TransitionNotAllowed
+from .concurrency import PreconditionFailed
 
 
 class Conflict(exceptions.APIException):
@@ -24,6 +27,8 @@ def exception_handler(exc, context):
         else:
             detail = {"non_field_errors": [str(m) for m in exc.messages]}
         exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, ConcurrentUpdate):
+        exc = PreconditionFailed(str(exc))
     elif isinstance(exc, TransitionNotAllowed):
         exc = Conflict(str(exc))
     elif isinstance(exc, ProtectedError):

@@ -1,13 +1,25 @@
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..models import AccessLog, Branch, Holiday, Notification, StaffProfile, Todo, person_name
+from . import fields
 
 User = get_user_model()
 
 
-class BranchSerializer(serializers.ModelSerializer):
+class ModelSerializer(serializers.ModelSerializer):
+    """The project's ModelSerializer: model dates and times get the bounded fields."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: fields.DateTimeField,
+        models.DateField: fields.DateField,
+    }
+
+
+class BranchSerializer(ModelSerializer):
     class Meta:
         model = Branch
         fields = ["id", "code", "name", "kind", "is_active"]
@@ -22,7 +34,7 @@ class MeSerializer(serializers.Serializer):
     read_only = serializers.BooleanField()
 
 
-class StaffSerializer(serializers.ModelSerializer):
+class StaffSerializer(ModelSerializer):
     username = serializers.CharField(source="user.username")
     name = serializers.CharField(source="display_name")
     branch = serializers.CharField(source="branch.code")
@@ -32,20 +44,20 @@ class StaffSerializer(serializers.ModelSerializer):
         fields = ["username", "name", "role", "branch", "team"]
 
 
-class HolidaySerializer(serializers.ModelSerializer):
+class HolidaySerializer(ModelSerializer):
     class Meta:
         model = Holiday
         fields = ["date", "kind", "name"]
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     class Meta:
         model = Notification
         fields = ["id", "title", "body", "url", "level", "created_at", "read_at"]
         read_only_fields = fields
 
 
-class TodoSerializer(serializers.ModelSerializer):
+class TodoSerializer(ModelSerializer):
     assignee = serializers.SlugRelatedField(
         slug_field="username",
         queryset=User.objects.filter(staff__isnull=False, is_active=True),
@@ -54,7 +66,7 @@ class TodoSerializer(serializers.ModelSerializer):
     )
     created_by = serializers.CharField(source="created_by.username", read_only=True)
     branch = serializers.CharField(source="branch.code", read_only=True)
-    due_at = serializers.DateTimeField(
+    due_at = fields.DateTimeField(
         required=False, help_text=_("Left out: the due time follows the to-do SLA policy.")
     )
     is_overdue = serializers.BooleanField(read_only=True)

@@ -122,7 +122,7 @@ def test_create_validates_per_field_and_stores_nothing(org):
     assert not Client.objects.exists()
 
 
-def test_update_with_stale_version_is_409_and_identity_needs_reason(org):
+def test_update_with_stale_version_is_412_and_identity_needs_reason(org):
     client = make_client(org.am, client_no="1100000001", id_number=ID)
     api = api_for(org.am)
     url = f"/api/v1/clients/{client.pk}/"
@@ -130,7 +130,8 @@ def test_update_with_stale_version_is_409_and_identity_needs_reason(org):
     ok = api.patch(url, {"name": "张叁", "reason": "更名", "version": 1}, format="json")
     assert ok.status_code == 200 and ok.json()["version"] == 2
     stale = api.patch(url, {"address": "x", "version": 1}, format="json")
-    assert stale.status_code == 409 and stale.json()["detail"]
+    assert stale.status_code == 412 and stale.json()["detail"]
+    assert Client.objects.get(pk=client.pk).address == ""
     assert api.patch(url, {"owner": "am2"}, format="json").status_code == 400
     assert api.delete(url).status_code == 405
 
@@ -246,3 +247,65 @@ def test_risk_assessment_api(org):
     assert api_for(org.agent).post("/api/v1/risk-assessments/", {
         "client": client.pk, "assessed_on": "2025-06-01", "score": 55, "risk_level": "C3",
     }, format="json").status_code == 403  # fmt: skip
+
+
+def test_etag_and_if_match_two_editors(org):
+    """Two people read the same client; the first save wins, the second is refused with
+    412 and a message, and nothing of it is stored."""
+    client = make_client(org.am, client_no="1100000001")
+    url = f"/api/v1/clients/{client.pk}/"
+    first, second = api_for(org.am), api_for(org.bm)
+    read = first.get(url)
+    assert read.status_code == 200 and read["ETag"] == '"1"'
+    assert second.get(url)["ETag"] == '"1"'
+    saved = first.patch(url, {"address": "北京市朝阳区"}, format="json", HTTP_IF_MATCH='"1"')
+    assert saved.status_code == 200 and saved["ETag"] == '"2"'
+    refused = second.patch(url, {"address": "上海"}, format="json", HTTP_IF_MATCH='"1"')
+    assert refused.status_code == 412
+    assert "刷新" in refused.json()["detail"]  # "Reload and try again", in Chinese
+    client.refresh_from_db()
+    assert (client.address, client.version) == ("北京市朝阳区", 2)
+    # after reloading, the same change goes through; the weak form and * are accepted
+    again = second.patch(url, {"address": "上海"}, format="json", HTTP_IF_MATCH='W/"2"')
+    assert again.status_code == 200 and again["ETag"] == '"3"'
+    assert (
+        second.patch(url, {"email": "a@b.cn"}, format="json", HTTP_IF_MATCH="*").status_code == 200
+    )
+
+
+@pytest.mark.parametrize(
+    ("if_match", "body"),
+    [('"9"', {}), ('"abc"', {}), ('"1", "2"', {}), ('"1"', {"version": 2}), (None, {"version": 0})],
+)
+def test_stale_or_foreign_preconditions_are_412_and_change_nothing(org, if_match, body):
+    client = make_client(org.am, client_no="1100000001")
+    headers = {"HTTP_IF_MATCH": if_match} if if_match else {}
+    response = api_for(org.am).patch(
+        f"/api/v1/clients/{client.pk}/", {"address": "x", **body}, format="json", **headers
+    )
+    assert response.status_code == 412 and response.json()["detail"]
+    client.refresh_from_db()
+    assert (client.address, client.version) == ("", 1)
+
+
+def test_put_takes_if_match_too(org):
+    client = make_client(org.am, client_no="1100000001")
+    api = api_for(org.am)
+    url = f"/api/v1/clients/{client.pk}/"
+    body = {key: value for key, value in api.get(url).json().items() if value is not None}
+    body.update(address="新地址", phone="13800138000", owner="am")
+    for key in ("id_number", "phone_alt"):  # masked in reads
+        body.pop(key, None)
+    stale = api.put(url, body, format="json", HTTP_IF_MATCH='"0"')
+    assert stale.status_code == 412, stale.json()
+    assert api.put(url, body, format="json", HTTP_IF_MATCH='"1"').status_code == 200
+
+
+def test_schema_documents_etag_if_match_and_412(org):
+    schema = api_for(org.am).get("/api/schema/", {"format": "json"}).json()
+    patch = schema["paths"]["/api/v1/clients/{id}/"]["patch"]
+    assert "If-Match" in [p["name"] for p in patch["parameters"]]
+    assert {"200", "400", "404", "412"} <= set(patch["responses"])
+    assert "ETag" in patch["responses"]["200"]["headers"]
+    read = schema["paths"]["/api/v1/clients/{id}/"]["get"]
+    assert "ETag" in read["responses"]["200"]["headers"] and "412" not in read["responses"]

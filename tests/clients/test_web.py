@@ -182,7 +182,24 @@ def test_edit_form_requires_reason_for_name_and_refuses_stale_version(client, or
     assert response.status_code == 302
     response = client.post(url, {**base, "name": "张三丰", "reason": "再次更名"})
     assert response.status_code == 409
+    assert "其他人" in response.content.decode()  # the form says someone else saved it
     assert Client.objects.get(pk=c.pk).name == "张叁"
+
+
+def test_two_tabs_editing_a_client_the_second_save_is_refused(client, org):
+    c = make_client(org.am, client_no="1100000001", id_number=ID)
+    client.force_login(org.am)
+    url = reverse("clients:edit", args=[c.pk])
+    tab1 = client.get(url).content.decode()
+    tab2 = client.get(url).content.decode()
+    assert 'name="version" value="1"' in tab1 and 'name="version" value="1"' in tab2
+    base = {"client_type": "individual", "name": "张三", "phone": "13800138000",
+            "investor_class": "ordinary", "id_type": "id_card", "version": 1}  # fmt: skip
+    assert client.post(url, {**base, "address": "北京市朝阳区"}).status_code == 302
+    refused = client.post(url, {**base, "address": "上海市浦东新区"})
+    assert refused.status_code == 409 and "其他人" in refused.content.decode()
+    c.refresh_from_db()
+    assert (c.address, c.version) == ("北京市朝阳区", 2)
 
 
 def test_reveal_over_htmx_is_logged(client, org):

@@ -104,7 +104,25 @@ def test_two_people_acting_at_once_cannot_both_succeed(org):
     second = api_for(org.bm).post(
         f"/api/v1/complaints/{c.pk}/refuse/", {"reason": "重复投诉", "version": 1}
     )
-    assert first.status_code == 200 and second.status_code == 409
+    assert first.status_code == 200 and second.status_code == 412
+    assert Complaint.objects.get(pk=c.pk).status == "acknowledged"
+
+
+def test_etag_if_match_412_and_409_stays_for_steps(org):
+    c = receive(org)
+    url = f"/api/v1/complaints/{c.pk}"
+    agent, bm = api_for(org.agent), api_for(org.bm)
+    assert agent.get(f"{url}/")["ETag"] == '"1"' == bm.get(f"{url}/")["ETag"]
+    # both transfer the complaint they read: the second is refused, not overwritten
+    first = agent.post(f"{url}/transfer/", {"handler": "am"}, HTTP_IF_MATCH='"1"')
+    assert first.status_code == 200 and first["ETag"] == '"2"'
+    second = bm.post(f"{url}/transfer/", {"handler": "am2"}, HTTP_IF_MATCH='"1"')
+    assert second.status_code == 412 and second.json()["detail"]
+    assert Complaint.objects.get(pk=c.pk).handler.username == "am"
+    # with the current version, a step the status does not allow is still 409
+    closing = bm.post(f"{url}/close/", {}, HTTP_IF_MATCH='"2"')
+    assert closing.status_code == 409 and closing.json()["detail"]
+    assert Complaint.objects.get(pk=c.pk).version == 2
 
 
 def test_api_transfer_and_compensation(org):
@@ -194,6 +212,42 @@ def test_web_actions_and_forbidden_step(client, org):
         {"resolve-resolution": "", "resolve-feedback": ""},
     )
     assert bad.status_code == 400
+
+
+def test_web_two_tabs_the_second_step_is_refused_not_applied(client, org):
+    """Two tabs show the complaint at version 1; the first transfers it, the second
+    transfers it too: refused with the message, the typed note kept, nothing applied."""
+    c = receive(org)
+    client.force_login(org.bm)
+    page = client.get(reverse("complaints:detail", args=[c.pk])).content.decode()
+    assert 'name="transfer-version" value="1"' in page
+    url = reverse("complaints:action", args=[c.pk, "transfer"])
+    first = client.post(url, {"transfer-handler": org.am.pk, "transfer-version": 1})
+    assert first.status_code == 302
+    second = client.post(
+        url, {"transfer-handler": org.am2.pk, "transfer-note": "请跟进", "transfer-version": 1}
+    )
+    assert second.status_code == 409
+    html = second.content.decode()
+    assert "其他人" in html  # "someone else changed this complaint", in Chinese
+    assert "请跟进" in html and 'name="transfer-version" value="2"' in html
+    c.refresh_from_db()
+    assert (c.handler, c.version) == (org.am, 2)
+    # sent again from the refreshed form, knowing the current state: applied
+    again = client.post(url, {"transfer-handler": org.am2.pk, "transfer-version": 2})
+    assert again.status_code == 302
+    c.refresh_from_db()
+    assert c.handler == org.am2
+
+
+def test_web_stale_step_that_is_no_longer_allowed_says_so(client, org):
+    c = receive(org)
+    client.force_login(org.agent)
+    ack = reverse("complaints:action", args=[c.pk, "acknowledge"])
+    assert client.post(ack, {"acknowledge-version": 1}).status_code == 302
+    again = client.post(ack, {"acknowledge-version": 1})
+    assert again.status_code == 409 and "其他人" in again.content.decode()
+    assert Complaint.objects.get(pk=c.pk).events.filter(action="acknowledge").count() == 1
 
 
 def test_attachment_download_is_scoped(client, org, settings, tmp_path):

@@ -160,8 +160,47 @@ def test_closing_sends_complaint_closed_once_after_commit(org, django_capture_on
 def test_stale_version_is_refused(org):
     c = receive(org)
     services.complaint_acknowledge(user=org.agent, complaint=c, version=1)
-    with pytest.raises(TransitionNotAllowed):
+    with pytest.raises(crm_services.ConcurrentUpdate):
         services.complaint_pause(user=org.bm, complaint=c, note="x", version=1)
+    c.refresh_from_db()
+    assert (c.status, c.version, c.events.count()) == (Status.ACKNOWLEDGED, 2, 2)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_people_transferring_at_once_one_wins(org):
+    """Two threads, two connections, both sending the version they read: the row lock
+    orders them and the second sees a newer version, so one transfer is applied."""
+    import threading
+
+    from django.db import connection
+
+    c = receive(org)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def transfer(user, handler):
+        barrier.wait()
+        try:
+            services.complaint_transfer(
+                user=user, complaint=Complaint.objects.get(pk=c.pk), handler=handler, version=1
+            )
+            results.append("won")
+        except crm_services.ConcurrentUpdate:
+            results.append("refused")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=transfer, args=(org.agent, org.am)),
+        threading.Thread(target=transfer, args=(org.bm, org.am2)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["refused", "won"]
+    c.refresh_from_db()
+    assert c.version == 2 and c.events.filter(action="transfer").count() == 1
 
 
 def test_pause_and_resume_move_the_deadlines_by_the_paused_time(org):

@@ -20,6 +20,8 @@ pytestmark = [
 
 def act(page, action, fields=None):
     page.click(f"button[data-bs-target='#act-{action}']")
+    # wait for the collapse to finish opening: a click during its animation can miss
+    page.wait_for_selector(f"#act-{action}.collapse.show")
     for name, value in (fields or {}).items():
         page.fill(f"#act-{action} [name='{action}-{name}']", value)
     with page.expect_navigation():  # the POST and its redirect back to the page

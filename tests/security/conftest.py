@@ -7,6 +7,8 @@ and the world is the same for all of them.
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -38,3 +40,10 @@ def world(django_db_setup, django_db_blocker):
             for name in files:  # an uploaded file outlives the rollback
                 default_storage.delete(name)
             cache.clear()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fuzzing figures (operations, requests), when the fuzz test ran."""
+    fuzz = sys.modules.get("tests.security.test_fuzz")
+    if fuzz is not None and fuzz.SENT["requests"]:
+        terminalreporter.write_line(fuzz.summary())

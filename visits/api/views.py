@@ -4,7 +4,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from clients.models import Client
+from crm.api import fields
 from crm.api.permissions import ActionRoles
+from crm.api.serializers import ModelSerializer
 from crm.models import Role
 
 from .. import services
@@ -13,7 +15,7 @@ from ..models import Consultation, Event, Invitation, ProductLevel, VisitPlan
 PLANNERS = {Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER}
 
 
-class VisitPlanSerializer(serializers.ModelSerializer):
+class VisitPlanSerializer(ModelSerializer):
     client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.none())
     owner = serializers.CharField(source="owner.username", read_only=True)
 
@@ -56,7 +58,7 @@ class RecordSerializer(serializers.Serializer):
     risk_preference = serializers.CharField(required=False, allow_blank=True)
     proposal = serializers.CharField(required=False, allow_blank=True)
     next_steps = serializers.CharField(required=False, allow_blank=True)
-    next_step_on = serializers.DateField(required=False, allow_null=True)
+    next_step_on = fields.DateField(required=False, allow_null=True)
     research_request = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -124,7 +126,7 @@ class ProductSerializer(serializers.Serializer):
     special_warning_given = serializers.BooleanField(required=False, default=False)
 
 
-class ConsultationSerializer(serializers.ModelSerializer):
+class ConsultationSerializer(ModelSerializer):
     client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.none())
     advisor = serializers.SlugRelatedField(slug_field="username", queryset=Client.objects.none())
     products = serializers.SerializerMethodField()
@@ -230,7 +232,7 @@ class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return Response(self.get_serializer(sheet).data)
 
 
-class InvitationSerializer(serializers.ModelSerializer):
+class InvitationSerializer(ModelSerializer):
     client_no = serializers.CharField(source="client.client_no", read_only=True)
 
     class Meta:
@@ -239,7 +241,7 @@ class InvitationSerializer(serializers.ModelSerializer):
         read_only_fields = ["client"]
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     invited = serializers.IntegerField(read_only=True, source="invitations.count")
 
     class Meta:
@@ -281,7 +283,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         return Response({"invited": n})
 
     @extend_schema(responses=InvitationSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def invitations(self, request, pk=None):
         event = self.get_object()
         return Response(
