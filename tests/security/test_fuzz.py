@@ -164,6 +164,9 @@ def _lookup(org, segment: str, profile: str):
         "todos": lambda: (
             crm_services.todo_create(created_by=org.hq, assignee=org.hq, title="核对资料").pk
         ),
+        "access-logs": lambda: (
+            crm_services.access_log_record(user=org.bm, obj=client(), field="id_number").pk
+        ),
         "notifications": lambda: (
             crm_services.notify(
                 users=[org.hq if profile == "hq" else org.integration], title="提醒"
