@@ -40,7 +40,7 @@ def parse_if_match(header: str) -> int | None:
     versions = set()
     for tag in header.split(","):
         tag = tag.strip().removeprefix("W/").strip('"')
-        if tag.isdigit() and len(tag) < 10:
+        if tag.isascii() and tag.isdigit() and len(tag) < 10:
             versions.add(int(tag))
     if len(versions) != 1:
         raise PreconditionFailed()

@@ -75,8 +75,10 @@ def truthful(field):
     if not (blank or null):
         return field
     field = copy.copy(field)
-    field.allow_blank = field.allow_blank or blank
-    field.allow_null = field.allow_null or null
+    if blank:
+        field.allow_blank = True
+    if null:
+        field.allow_null = True
     return field
 
 

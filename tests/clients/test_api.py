@@ -275,7 +275,14 @@ def test_etag_and_if_match_two_editors(org):
 
 @pytest.mark.parametrize(
     ("if_match", "body"),
-    [('"9"', {}), ('"abc"', {}), ('"1", "2"', {}), ('"1"', {"version": 2}), (None, {"version": 0})],
+    [
+        ('"9"', {}),
+        ('"abc"', {}),
+        ('"\u00b2"', {}),  # a digit to str.isdigit, not to int()
+        ('"1", "2"', {}),
+        ('"1"', {"version": 2}),
+        (None, {"version": 0}),
+    ],
 )
 def test_stale_or_foreign_preconditions_are_412_and_change_nothing(org, if_match, body):
     client = make_client(org.am, client_no="1100000001")

@@ -10,7 +10,7 @@ target a real object so that bodies reach the business rules.
 Checked on every response: no 5xx; the status code, content type, headers and body are
 those the schema documents; every 4xx is JSON with a message.
 
-`FUZZ_EXAMPLES` sets the examples per operation and profile (12 by default, for CI);
+`FUZZ_EXAMPLES` sets the examples per operation and profile (20 by default, for CI);
 `make fuzz` runs 1000 with a new seed each run (`FUZZ_RANDOM=1`).
 """
 
@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis import checks as st_checks
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 RANDOM = bool(os.environ.get("FUZZ_RANDOM"))  # `make fuzz`: a new seed each run
 PROFILES = ("hq", "integration")
 
