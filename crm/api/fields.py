@@ -11,7 +11,7 @@ EARLIEST_YEAR, LATEST_YEAR = 1901, 2999
 OUT_OF_RANGE = _("Enter a date between the years 1901 and 2999.")
 
 
-class DateTimeField(serializers.DateTimeField):
+class _YearInRange:
     default_error_messages = {"out_of_range": OUT_OF_RANGE}
 
     def to_internal_value(self, value):
@@ -21,11 +21,9 @@ class DateTimeField(serializers.DateTimeField):
         return value
 
 
-class DateField(serializers.DateField):
-    default_error_messages = {"out_of_range": OUT_OF_RANGE}
+class DateTimeField(_YearInRange, serializers.DateTimeField):
+    pass
 
-    def to_internal_value(self, value):
-        value = super().to_internal_value(value)
-        if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
-            self.fail("out_of_range")
-        return value
+
+class DateField(_YearInRange, serializers.DateField):
+    pass
