@@ -110,10 +110,11 @@ def send_sms(*, phone: str, text: str) -> None:
 
 # --- Access log -------------------------------------------------------------------
 def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
+    """The address the access log records: the same rule as the login lockout's (only the
+    trusted proxies' X-Forwarded-For entry is believed; the client can write the rest)."""
+    from .auth import client_ip as trusted_client_ip
+
+    return None if request is None else (trusted_client_ip(request) or None)
 
 
 def access_log_record(

@@ -226,3 +226,18 @@ def test_client_page_links_to_its_access_log(client, org, logged):
     client.force_login(org.am)
     html = client.get(reverse("clients:detail", args=[zhang.pk])).content.decode()
     assert 'id="client-access-log"' not in html
+
+
+@pytest.mark.parametrize(
+    "proxies, forwarded, logged_ip",
+    [(0, "6.6.6.6", "10.0.0.9"), (1, "6.6.6.6, 198.51.100.7", "198.51.100.7")],
+)
+def test_logged_address_is_not_the_clients_own_claim(rf, org, settings, proxies, forwarded,
+                                                     logged_ip):  # fmt: skip
+    """A forged X-Forwarded-For must not hide who revealed a value: only the entry the
+    trusted proxy appended counts (the same rule as the login lockout)."""
+    settings.CRM_TRUSTED_PROXIES = proxies
+    request = rf.get("/clients/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="10.0.0.9")
+    client = make_client(org.am)
+    line = services.access_log_record(user=org.bm, obj=client, field="phone", request=request)
+    assert line.ip_address == logged_ip
