@@ -210,6 +210,11 @@ def test_seed_demo_is_idempotent(db):
     call_command("seed_demo")
     assert (Todo.objects.count(), Notification.objects.count()) == counts
     assert counts[0] > 0
+    # the security pages have something to show: a request to decide, one to download
+    from crm.models import AccessLog, ExportRequest
+
+    assert set(ExportRequest.objects.values_list("status", flat=True)) == {"pending", "approved"}
+    assert AccessLog.objects.filter(action="reveal").count() == 4
 
 
 def test_morning_agenda_once_per_day(org):
