@@ -233,16 +233,23 @@ def during(field: str, start: date, end: date) -> Q:
 
 
 def grouped(
-    qs, period_field: str, filters: Filters, branch_field: str = "branch_id", **aggregates
+    qs,
+    period_field: str,
+    filters: Filters,
+    branch_field: str = "branch_id",
+    fields: dict[str, str] | None = None,
+    **aggregates,
 ) -> dict:
     """One grouped query: each aggregate for each period, per branch.
 
-    `aggregates` maps a name to a function (period Q) -> aggregate expression; the result
-    is {(period index, branch id): {name: value}}."""
+    `aggregates` maps a name to a function (period Q) -> aggregate expression; the period
+    is on `period_field`, or on `fields[name]` for an aggregate counted by another date.
+    The result is {(period index, branch id): {name: value}}."""
+    fields = fields or {}
     annotations = {}
     for index, period in enumerate(filters.periods):
-        in_period = during(period_field, period.start, period.end)
         for name, make in aggregates.items():
+            in_period = during(fields.get(name, period_field), period.start, period.end)
             annotations[f"{name}__{index}"] = make(in_period)
     rows = qs.values(branch_field).annotate(**annotations).order_by()
     out: dict = {}
