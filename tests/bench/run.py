@@ -36,7 +36,7 @@ SIZES = {
 SKIP_REPLAY = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK")
 
 
-def setup_django(db_name: str) -> None:
+def setup_django(db_name: str, cache_dashboards: bool = False) -> None:
     from urllib.parse import urlsplit, urlunsplit
 
     url = os.environ["DATABASE_URL"]
@@ -44,8 +44,8 @@ def setup_django(db_name: str) -> None:
     os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{db_name}"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DJANGO_DEBUG"] = "false"
-    # the dashboards' figures are timed as computed, not as kept by the 60 s cache
-    os.environ.setdefault("CRM_DASHBOARD_CACHE_SECONDS", "0")
+    if not cache_dashboards:  # the dashboards are timed as computed, not as cached 60 s
+        os.environ.setdefault("CRM_DASHBOARD_CACHE_SECONDS", "0")
     from config.devstack import ensure_database
 
     ensure_database(os.environ["DATABASE_URL"])
