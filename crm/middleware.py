@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from .api import is_api_request
+
 
 class DefaultLanguageMiddleware:
     """Simplified Chinese unless the user chose a language with the switch (cookie).
@@ -46,7 +48,7 @@ class RejectNulMiddleware:
             from django.utils.translation import gettext as _
 
             message = _("The address contains a NUL character.")
-            if request.path.startswith("/api/"):
+            if is_api_request(request):
                 return JsonResponse({"detail": message}, status=400)
             return HttpResponseBadRequest(message)
         return self.get_response(request)

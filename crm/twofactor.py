@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .api import is_api_request
 from .models import Role, staff_of
 
 # Set at login when the user has a confirmed device; django-otp's session key then says
@@ -117,7 +118,7 @@ class SecondFactorMiddleware:
         if session is not None and session.get(SESSION_KEY) and not self.exempt(request):
             user = request.user
             if user.is_authenticated and not user.is_verified():
-                if request.path_info.startswith("/api/"):
+                if is_api_request(request):
                     return JsonResponse(
                         {"detail": _("Enter the code of your authenticator app first.")},
                         status=403,

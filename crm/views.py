@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from . import selectors, services, workbench
+from .api import is_api_request
 from .exports import (
     FORMATS,
     access_log_table,
@@ -418,7 +419,7 @@ def server_error(request, *args, **kwargs):
     transaction of the failed request was rolled back: nothing of it was stored."""
     unavailable = _database_unavailable(sys.exc_info()[1])
     status = 503 if unavailable else 500
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         detail = (
             _("The database is temporarily unavailable. Try again in a minute.")
             if unavailable
@@ -573,13 +574,9 @@ class ExportRequestDownloadView(StaffRequiredMixin, View):
 
 
 # --- Errors -------------------------------------------------------------------------
-def _is_api(request) -> bool:
-    return request.path.startswith("/api/")
-
-
 def page_not_found(request, exception):
     """An address no route matches: JSON under /api/ (like every API error), else the page."""
-    if _is_api(request):
+    if is_api_request(request):
         return JsonResponse({"detail": _("Not found.")}, status=404)
     from django.views.defaults import page_not_found as default
 
