@@ -48,6 +48,19 @@ SCRIPTS = {
 }
 
 
+def ensure_default_policies() -> None:
+    """Callback intervals per tier for a branch that has configured none (demo, bench)."""
+    if CallbackPolicy.objects.exists():
+        return
+    CallbackPolicy.objects.bulk_create([
+        CallbackPolicy(tier="ultra", interval_days=30, assignee="owner"),
+        CallbackPolicy(tier="hnw", interval_days=60, assignee="owner"),
+        CallbackPolicy(tier="vip", interval_days=90),
+        CallbackPolicy(tier="potential", interval_days=180),
+        CallbackPolicy(tier="mass", interval_days=365, channel="sms"),
+    ])  # fmt: skip
+
+
 def seed_callcenter(users: dict, stdout) -> None:
     if Script.objects.exists():
         return
@@ -57,13 +70,7 @@ def seed_callcenter(users: dict, stdout) -> None:
     for code, name in (("CONSULT", "业务咨询"), ("TRADE", "交易问题"), ("COMPLAINT", "投诉"),
                        ("CALLBACK", "回访"), ("OTHER", "其他")):  # fmt: skip
         WrapUpCode.objects.create(code=code, name=name)
-    CallbackPolicy.objects.bulk_create([
-        CallbackPolicy(tier="ultra", interval_days=30, assignee="owner"),
-        CallbackPolicy(tier="hnw", interval_days=60, assignee="owner"),
-        CallbackPolicy(tier="vip", interval_days=90),
-        CallbackPolicy(tier="potential", interval_days=180),
-        CallbackPolicy(tier="mass", interval_days=365, channel="sms"),
-    ])  # fmt: skip
+    ensure_default_policies()
     counts = services.generate_due_callbacks()
     agent = users["agent_bj"]
     now = timezone.now()

@@ -241,17 +241,10 @@ def main(argv=None) -> int:
     # afterwards: callbacks are regulated records, so the next run must find none to remove
     from django.db import transaction
 
-    from callcenter.models import CallbackPolicy
+    from callcenter.demo import ensure_default_policies
     from callcenter.services import generate_due_callbacks
 
-    if not CallbackPolicy.objects.exists():
-        CallbackPolicy.objects.bulk_create([
-            CallbackPolicy(tier="ultra", interval_days=30, assignee="owner"),
-            CallbackPolicy(tier="hnw", interval_days=60, assignee="owner"),
-            CallbackPolicy(tier="vip", interval_days=90),
-            CallbackPolicy(tier="potential", interval_days=180),
-            CallbackPolicy(tier="mass", interval_days=365, channel="sms"),
-        ])  # fmt: skip
+    ensure_default_policies()
     callback_runs = []
     with transaction.atomic():
         for _ in range(2):
