@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .auth import client_ip
 from .jobs import enqueue_on_commit
 from .models import (
     EXPORT_APPROVER_ROLES,
@@ -109,14 +110,6 @@ def send_sms(*, phone: str, text: str) -> None:
 
 
 # --- Access log -------------------------------------------------------------------
-def client_ip(request) -> str | None:
-    """The address the access log records: the same rule as the login lockout's (only the
-    trusted proxies' X-Forwarded-For entry is believed; the client can write the rest)."""
-    from .auth import client_ip as trusted_client_ip
-
-    return None if request is None else (trusted_client_ip(request) or None)
-
-
 def access_log_record(
     *, user, obj, field: str, request=None, action=AccessLog.Action.REVEAL, object_repr=None
 ):
@@ -136,7 +129,8 @@ def access_log_record(
         object_id=obj.pk if obj is not None else None,
         object_repr=(str(obj) if object_repr is None else object_repr)[:200],
         field=field,
-        ip_address=client_ip(request),
+        # the login lockout's rule: only the trusted proxies' X-Forwarded-For entry counts
+        ip_address=(client_ip(request) or None) if request is not None else None,
         path=request.get_full_path()[:300] if request is not None else "",
     )
 
