@@ -14,6 +14,8 @@ import time
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
 
+from clients.models import Client  # imported once Django is set up (tests/bench/run.py)
+
 SURNAMES = list(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 )
@@ -124,7 +126,7 @@ AGENT_OF_BRANCH = (
 def generate(n_clients: int, months: int, report: dict) -> None:
     """Clients spread over the account managers of the five branches, `months` month-end
     snapshots each and three holdings at the last month end."""
-    from clients.models import AccountSnapshot, Client, Holding
+    from clients.models import AccountSnapshot, Holding
     from crm.models import Role, StaffProfile
 
     owners = list(
@@ -226,9 +228,7 @@ def generate_complaints(n_open: int, n_closed: int, report: dict) -> None:
         f"generate_series(%(lo)s, %(hi)s) AS g JOIN {NUMBERED_CLIENTS} c "
         f"ON c.rn = 1 + (g::bigint * 7919) %% %(n)s {AGENT_OF_BRANCH}"
     )
-    n = connection.cursor()
-    n.execute("SELECT count(*) FROM clients_client")
-    n_clients = n.fetchone()[0]
+    n_clients = Client.objects.count()
     with timed("generate complaints", report):
         insert_select(
             Complaint,
@@ -282,9 +282,7 @@ def generate_callcenter(n_callbacks: int, n_calls: int, report: dict) -> None:
     per client and reason, as the constraint demands) and telephony call records."""
     from callcenter.models import Call, Callback, RegistrationForm
 
-    with connection.cursor() as cur:
-        cur.execute("SELECT count(*) FROM clients_client")
-        n_clients = cur.fetchone()[0]
+    n_clients = Client.objects.count()
     n_open = min(n_callbacks // 12, n_clients // 4)  # distinct clients: g < n is a bijection
     source = (
         f"generate_series(1, %(hi)s) AS g JOIN {NUMBERED_CLIENTS} c "
@@ -357,9 +355,7 @@ def generate_visits(n_visits: int, report: dict) -> None:
     a record; the newest still submitted or approved."""
     from visits.models import VisitPlan, VisitRecord
 
-    with connection.cursor() as cur:
-        cur.execute("SELECT count(*) FROM clients_client")
-        n_clients = cur.fetchone()[0]
+    n_clients = Client.objects.count()
     planned = "now() - make_interval(days => g %% 365 - 14, secs => g %% 30000)"
     with timed("generate visits", report):
         insert_select(
