@@ -283,7 +283,16 @@ class Call(models.Model):
         INBOUND = "inbound", _("Inbound")
         OUTBOUND = "outbound", _("Outbound")
 
-    call_id = models.CharField(_("telephony call id"), max_length=64, unique=True)
+    call_id = models.CharField(_("telephony call id"), max_length=64)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("posted by"),
+        help_text=_("The system or person that posted the call; its call ids are its own."),
+    )
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
     direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices)
     phone = models.CharField(_("phone number"), max_length=20)
@@ -324,6 +333,12 @@ class Call(models.Model):
         verbose_name = _("call")
         verbose_name_plural = _("calls")
         ordering = ["-started_at", "-id"]
+        constraints = [
+            # Calls posted before the key included the poster keep one namespace (NULL).
+            models.UniqueConstraint(
+                fields=["posted_by", "call_id"], name="call_unique_per_poster", nulls_distinct=False
+            ),
+        ]
         indexes = [
             models.Index(fields=["branch", "-started_at"]),
             models.Index(fields=["agent", "-started_at"]),

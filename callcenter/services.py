@@ -298,27 +298,44 @@ def match_clients(user, raw_phone: str):
 
 
 def call_record(*, user, data: dict) -> tuple[Call, bool]:
-    """Store a call from the telephony system; idempotent on its call id."""
+    """Store a call posted by the telephony system (or a person); idempotent on the poster
+    and its call id, so one system can never reach another's calls. A re-post completes
+    the call (end, wrap-up, notes, recording, agent, links) but never moves it to another
+    branch, client, number or start time."""
     staff = staff_of(user)
     call_id = (data.get("call_id") or "").strip()
     if not call_id:
         raise ValidationError({"call_id": [_("This field is required.")]})
-    started, ended = data["started_at"], data.get("ended_at")
-    if ended is not None and ended < started:
-        raise ValidationError({"ended_at": [_("The call cannot end before it starts.")]})
-    client = match_clients(user, data["phone"]).order_by("id").first()
-    agent = data.get("agent")
-    duration = int((ended - started).total_seconds()) if ended else 0
-    values = {
-        "branch_id": client.branch_id if client else staff.branch_id,
-        "direction": data["direction"], "phone": phone_digits(data["phone"]) or data["phone"],
-        "client": client, "agent": agent, "started_at": started, "ended_at": ended,
-        "duration": duration, "wrap_up": data.get("wrap_up"), "notes": data.get("notes", ""),
-        "recording_ref": data.get("recording_ref", ""), "callback": data.get("callback"),
-        "complaint": data.get("complaint"),
-    }  # fmt: skip
-    call, created = Call.objects.update_or_create(call_id=call_id, defaults=values)
-    return call, created
+    with transaction.atomic():
+        call = Call.objects.select_for_update().filter(posted_by=user, call_id=call_id).first()
+        started = call.started_at if call else data["started_at"]
+        ended = data.get("ended_at")
+        if ended is not None and ended < started:
+            raise ValidationError({"ended_at": [_("The call cannot end before it starts.")]})
+        progress = {
+            "agent": data.get("agent"), "ended_at": ended,
+            "duration": int((ended - started).total_seconds()) if ended else 0,
+            "wrap_up": data.get("wrap_up"), "notes": data.get("notes", ""),
+            "recording_ref": data.get("recording_ref", ""), "callback": data.get("callback"),
+            "complaint": data.get("complaint"),
+        }  # fmt: skip
+        if call is not None:
+            for field, value in progress.items():
+                setattr(call, field, value)
+            call.save(update_fields=list(progress))
+            return call, False
+        client = match_clients(user, data["phone"]).order_by("id").first()
+        try:
+            with transaction.atomic():
+                call = Call.objects.create(
+                    posted_by=user, call_id=call_id, started_at=started,
+                    branch_id=client.branch_id if client else staff.branch_id,
+                    direction=data["direction"], client=client,
+                    phone=phone_digits(data["phone"]) or data["phone"], **progress,
+                )  # fmt: skip
+        except IntegrityError:  # the same call posted twice at once: the first one stands
+            return Call.objects.get(posted_by=user, call_id=call_id), False
+    return call, True
 
 
 def wrap_up_codes():

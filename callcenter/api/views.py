@@ -152,9 +152,11 @@ class CallSerializer(ModelSerializer):
 
 class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                   viewsets.GenericViewSet):  # fmt: skip
-    """Calls posted by the telephony system; POST is idempotent on `call_id` (the same
-    call again updates it and answers 200). The caller is matched to a client by the last
-    11 digits of the number."""
+    """Calls posted by the telephony system; POST is idempotent on the posting system and
+    its `call_id` (the same call again completes it and answers 200; another system's ids
+    are never reached). A re-post never changes the call's number, start, branch or
+    client. The caller is matched to a client the poster may see by the last 11 digits of
+    the number."""
 
     serializer_class = CallSerializer
     filterset_fields = ["direction", "client", "agent__username"]
