@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -12,6 +11,7 @@ from django.views import View
 from crm.exports import table_response
 from crm.models import Role
 from crm.paging import page_without_count
+from crm.redirects import next_url
 from crm.services import TransitionNotAllowed
 from crm.views import StaffRequiredMixin
 
@@ -279,11 +279,9 @@ class ReassignView(StaffRequiredMixin, View):
 
     def post(self, request):
         form = ReassignForm(request.POST, user=request.user)
-        ids = [int(i) for i in request.POST.getlist("client") if i.isdigit()]
+        ids = [int(i) for i in request.POST.getlist("client") if i.isascii() and i.isdigit()]
         clients = list(Client.objects.visible_to(request.user).filter(pk__in=ids))
-        back = request.POST.get("next") or reverse("clients:list")
-        if not back.startswith("/"):
-            back = reverse("clients:list")
+        back = next_url(request, "clients:list")
         if not clients:
             messages.error(request, _("Tick at least one client."))
             return redirect(back)

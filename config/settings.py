@@ -310,6 +310,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "REST API of the brokerage branch CRM (证券营业部客户关系管理).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["crm.api.permissions.ApiDocsPermission"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -344,6 +345,8 @@ CRM_RETENTION_IMPORT_FILE_DAYS = env.int("CRM_RETENTION_IMPORT_FILE_DAYS", defau
 # --- Domain defaults (every number configurable) ------------------------------
 CRM_OFFICE_HOURS = env.list("CRM_OFFICE_HOURS", default=["09:00-11:30", "13:00-17:00"])
 CRM_API_TOKEN_DAYS = env.int("CRM_API_TOKEN_DAYS", default=365)
+# /api/schema/ and /api/docs/ are for signed-in staff and integration tokens unless opened.
+CRM_API_DOCS_PUBLIC = env.bool("CRM_API_DOCS_PUBLIC", default=False)
 CRM_RISK_ASSESSMENT_VALID_YEARS = env.int("CRM_RISK_ASSESSMENT_VALID_YEARS", default=2)
 CRM_NEW_CLIENT_DAYS = env.int("CRM_NEW_CLIENT_DAYS", default=180)
 CRM_SLEEPING_DAYS = env.int("CRM_SLEEPING_DAYS", default=180)

@@ -7,6 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from crm import account_views
+from crm.api.permissions import api_docs_login
 from crm.views import healthz
 
 api_v1 = [
@@ -42,7 +43,7 @@ urlpatterns = [
     path(
         "api/docs/",
         csp_update({"style-src": ["'unsafe-inline'"]})(
-            SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+            api_docs_login(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))
         ),
         name="api-docs",
     ),

@@ -7,16 +7,16 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.cache import never_cache
 
 from . import twofactor
+from .redirects import next_url
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -111,9 +111,4 @@ class TwoFactorVerifyView(LoginRequiredMixin, View):
 
     @staticmethod
     def next_url(request) -> str:
-        target = request.POST.get("next") or request.GET.get("next") or ""
-        if url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return target
-        return resolve_url("crm:workbench")
+        return next_url(request, "crm:workbench")

@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -127,8 +129,24 @@ class ExportRequestAdmin(admin.ModelAdmin):
         return False
 
 
+class IntegrationTokenForm(forms.ModelForm):
+    class Meta:
+        model = IntegrationToken
+        fields = ["name", "user", "expires_at"]
+
+    def clean_expires_at(self):
+        expires_at = self.cleaned_data["expires_at"]
+        if self.instance.pk is None:  # a new token; a stored one keeps its expiry
+            try:
+                services.token_expiry_check(expires_at)
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.message_dict["expires_at"]) from exc
+        return expires_at
+
+
 @admin.register(IntegrationToken)
 class IntegrationTokenAdmin(admin.ModelAdmin):
+    form = IntegrationTokenForm
     list_display = [
         "name",
         "user",

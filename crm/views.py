@@ -46,6 +46,7 @@ from .models import (
 )
 from .paging import page_without_count
 from .params import year_param
+from .redirects import next_url
 from .services import TransitionNotAllowed
 
 logger = logging.getLogger(__name__)
@@ -172,10 +173,8 @@ class NotificationReadView(StaffRequiredMixin, View):
                 "crm/partials/unread_badge.html",
                 {"unread": selectors.unread_count(request.user), "oob": True},
             )
-        target = request.POST.get("next")
-        if notification is not None and not target:
-            target = notification.url or None
-        return redirect(target if target and target.startswith("/") else "crm:notifications")
+        default = (notification.url if notification else "") or "crm:notifications"
+        return redirect(next_url(request, default))
 
 
 class UnreadBadgeView(StaffRequiredMixin, View):
@@ -284,7 +283,7 @@ class TodoActionView(StaffRequiredMixin, View):
         if request.htmx:
             todo.refresh_from_db()
             return render(request, "crm/partials/todo_row.html", {"todo": todo}, status=status)
-        return redirect(request.POST.get("next") or todo.get_absolute_url())
+        return redirect(next_url(request, todo.get_absolute_url()))
 
 
 # --- Calendar ---------------------------------------------------------------------

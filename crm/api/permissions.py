@@ -1,3 +1,7 @@
+import functools
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
@@ -40,3 +44,23 @@ class ActionRoles(IsStaffMember):
             return False
         roles = getattr(view, "action_roles", {}).get(getattr(view, "action", None))
         return roles is None or staff_of(request.user).role in roles
+
+
+class ApiDocsPermission(permissions.BasePermission):
+    """The OpenAPI schema and its docs: for signed-in staff and integration tokens, or for
+    anyone where `CRM_API_DOCS_PUBLIC` opens them (an intranet that wants it)."""
+
+    def has_permission(self, request, view) -> bool:
+        return settings.CRM_API_DOCS_PUBLIC or staff_of(request.user) is not None
+
+
+def api_docs_login(view):
+    """The docs page sends a browser that is not signed in to the login page first."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not settings.CRM_API_DOCS_PUBLIC and staff_of(request.user) is None:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapped
