@@ -10,6 +10,7 @@ from django.views import View
 
 from crm.exports import table_response
 from crm.models import Role
+from crm.once import submit_once
 from crm.paging import page_without_count
 from crm.redirects import next_url
 from crm.services import TransitionNotAllowed
@@ -100,6 +101,7 @@ class ClientCreateView(StaffRequiredMixin, View):
             request, "clients/form.html", {"form": ClientForm(user=request.user, initial=initial)}
         )
 
+    @submit_once
     def post(self, request):
         self._check(request)
         form = ClientForm(request.POST, user=request.user)
@@ -188,6 +190,7 @@ class RiskAssessmentCreateView(ClientObjectMixin, View):
             "title": _("Record a risk assessment"),
         })  # fmt: skip
 
+    @submit_once
     def post(self, request, pk):
         client = self.get_client(pk, for_update=True)
         form = RiskAssessmentForm(request.POST)

@@ -16,6 +16,7 @@ from django.views import View
 from clients.models import Client
 from clients.validators import phone_digits
 from crm.models import Role
+from crm.once import submit_once
 from crm.paging import page_without_count
 from crm.params import year_param
 from crm.selectors import BranchScope
@@ -106,6 +107,7 @@ class IntakeView(StaffRequiredMixin, View):
             "form": IntakeForm(user=request.user, initial=initial), "client": client,
         })  # fmt: skip
 
+    @submit_once
     def post(self, request):
         self._check()
         form = IntakeForm(request.POST, user=request.user)

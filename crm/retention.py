@@ -310,6 +310,14 @@ def _purge_reminders(now, dry_run):
     return total
 
 
+def _purge_form_submissions(now, dry_run):
+    """Tokens of create forms (crm.once): a day is longer than any double click."""
+    from .models import FormSubmission
+
+    old = FormSubmission.objects.filter(created_at__lt=now - timedelta(days=1))
+    return delete_in_batches(old, dry_run=dry_run)
+
+
 def register_kernel_purges() -> None:
     register_purge(
         "access_log", _("Access log entries past the retention period"), _purge_access_log
@@ -322,3 +330,4 @@ def register_kernel_purges() -> None:
     register_purge("sessions", _("Expired sessions"), _purge_sessions)
     register_purge("tokens", _("Expired or revoked integration tokens"), _purge_tokens)
     register_purge("reminders", _("Reminders of finished work"), _purge_reminders)
+    register_purge("form_submissions", _("Tokens of submitted forms"), _purge_form_submissions)

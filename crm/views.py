@@ -44,6 +44,7 @@ from .models import (
     Todo,
     staff_of,
 )
+from .once import submit_once
 from .paging import page_without_count
 from .params import year_param
 from .redirects import next_url
@@ -216,6 +217,7 @@ class TodoCreateView(StaffRequiredMixin, View):
             raise PermissionDenied(_("Your role may not create to-dos."))
         return render(request, "crm/todo_form.html", {"form": TodoForm(user=request.user)})
 
+    @submit_once
     def post(self, request):
         form = TodoForm(request.POST, user=request.user)
         if form.is_valid():
@@ -512,6 +514,7 @@ class ExportRequestCreateView(StaffRequiredMixin, View):
         form = ExportRequestForm(initial={"kind": kind.key, "query": params.urlencode()})
         return self._render(request, form, kind)
 
+    @submit_once
     def post(self, request):
         form = ExportRequestForm(request.POST)
         kind = self._kind(request.POST.get("kind"))

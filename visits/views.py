@@ -13,6 +13,7 @@ from clients.models import Client
 from clients.selectors import latest_holdings, latest_snapshot
 from clients.timeline import client_timeline
 from crm.models import Role
+from crm.once import submit_once
 from crm.paging import page_without_count
 from crm.selectors import BranchScope
 from crm.services import TransitionNotAllowed
@@ -100,6 +101,7 @@ class VisitPlanCreateView(StaffRequiredMixin, View):
             {"form": VisitPlanForm(user=request.user, initial=initial)},
         )
 
+    @submit_once
     def post(self, request):
         form = VisitPlanForm(request.POST, user=request.user)
         if form.is_valid():
@@ -246,6 +248,7 @@ class ConsultationCreateView(StaffRequiredMixin, View):
             {"form": ConsultationForm(user=request.user, initial=initial)},
         )
 
+    @submit_once
     def post(self, request):
         form = ConsultationForm(request.POST, user=request.user)
         if form.is_valid():
@@ -326,6 +329,7 @@ class EventListView(StaffRequiredMixin, View):
             "form": EventForm() if self.staff.role in (*MANAGERS, Role.ACCOUNT_MANAGER) else None,
         })  # fmt: skip
 
+    @submit_once
     def post(self, request):
         form = EventForm(request.POST)
         if form.is_valid():

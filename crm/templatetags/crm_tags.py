@@ -139,3 +139,11 @@ def drill_url(measure, filters) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def form_token():
+    """A create form's one-time token (crm.once.submit_once)."""
+    from crm.once import FIELD, new_token
+
+    return format_html('<input type="hidden" name="{}" value="{}">', FIELD, new_token())
