@@ -5,6 +5,8 @@ tests get DATABASE_URL / REDIS_URL from `config.devstack`, which starts embedded
 PostgreSQL and Redis when they are not set.
 """
 
+import sys
+import warnings
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -19,7 +21,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".local" / "env", overwrite=False)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Debug pages (tracebacks, the URL list) only when a developer asks: DJANGO_DEBUG=1.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -99,7 +102,12 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/crm")}
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+# One persistent connection per gunicorn thread and Celery process (config/gunicorn.conf.py
+# says how many). The development server starts a thread per request, whose connections
+# would pile up until PostgreSQL refuses more: under runserver each request closes its own.
+DATABASES["default"]["CONN_MAX_AGE"] = (
+    0 if "runserver" in sys.argv else env.int("DB_CONN_MAX_AGE", default=60)
+)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Index reads cost about as much as sequential ones when the working set is in memory or on
 # SSD; PostgreSQL's default (4.0) made it hash-join whole tables for the dashboards' period
@@ -107,6 +115,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = env(
     "DB_SESSION_OPTIONS", default="-c random_page_cost=1.1"
 )
+# Shown in pg_stat_activity, so the connections of each process kind can be counted.
+DATABASES["default"]["OPTIONS"]["application_name"] = env("DB_APPLICATION_NAME", default="crm")
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env("TEST_DATABASE_NAME", default="test_crm")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -261,6 +271,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Without collectstatic (make run), whitenoise serves straight from the app and static
+# folders; production collects them and turns this off.
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".local" / "media")
 STORAGES = {

@@ -25,6 +25,7 @@ DEBUG = False
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only"):  # noqa: F405
     raise ImproperlyConfigured("SECRET_KEY must be a long random value in production")
 
+WHITENOISE_USE_FINDERS = False  # collectstatic gives the hashed, compressed files
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -3,6 +3,7 @@ what may go (crm/retention.py)."""
 
 import os
 import re
+import uuid
 from datetime import date, timedelta
 from io import StringIO
 
@@ -25,6 +26,7 @@ from crm import retention, services
 from crm.models import (
     AccessLog,
     ExportRequest,
+    FormSubmission,
     IntegrationToken,
     Notification,
     Reminder,
@@ -204,6 +206,9 @@ def purgeable(org, regulated, settings, tmp_path):
         job.file.save(f"{name}.csv", ContentFile(b"client_no,date,total_assets\n"))
         jobs[name] = job
     made["jobs"] = jobs
+    for days in (2, 0):  # a create form's token: kept a day
+        FormSubmission.objects.create(token=uuid.uuid4(), user=org.am, path="/todos/new/",
+                                      created_at=days_ago(days))  # fmt: skip
     return made
 
 
@@ -224,6 +229,7 @@ def test_purge_removes_what_may_go_and_keeps_the_rest(purgeable, regulated):
             "tokens": 1,
             "reminders": 1,
             "import_files": 1,
+            "form_submissions": 1,
         }
     )
     assert list(AccessLog.objects.values_list("pk", flat=True)) == [purgeable["log_kept"].pk]
@@ -249,7 +255,7 @@ def test_purge_removes_what_may_go_and_keeps_the_rest(purgeable, regulated):
 def test_purge_command_and_task(purgeable):
     out = StringIO()
     call_command("purge_expired_data", "--dry-run", stdout=out)
-    assert "Total: 7 to purge." in out.getvalue()
+    assert "Total: 8 to purge." in out.getvalue()
     assert re.search(r"(Complaint files|投诉档案) \(at least 3 years\)", out.getvalue())
     from crm.tasks import purge_expired_data
 

@@ -1,0 +1,17 @@
+"""gunicorn settings for `make run` and production (`gunicorn -c config/gunicorn.conf.py
+config.wsgi`). Each thread keeps one persistent database connection (DB_CONN_MAX_AGE),
+so the web tier holds at most WEB_CONCURRENCY x WEB_THREADS connections: size PostgreSQL's
+max_connections for that plus the Celery workers' concurrency and beat."""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('CRM_PORT', '8000')}")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("WEB_THREADS", "4"))
+worker_class = "gthread"
+timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
+graceful_timeout = 20
+max_requests = 2000  # recycle a worker now and then; jitter keeps them from all restarting
+max_requests_jitter = 200
+accesslog = os.environ.get("WEB_ACCESS_LOG") or None
+loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
