@@ -259,7 +259,7 @@ def test_purge_command_and_task(purgeable):
     assert re.search(r"(Complaint files|投诉档案) \(at least 3 years\)", out.getvalue())
     from crm.tasks import purge_expired_data
 
-    assert sum(purge_expired_data.delay().get().values()) == 7
+    assert sum(purge_expired_data.delay().get().values()) == 8
     assert settings.CELERY_BEAT_SCHEDULE["nightly-purge"]["task"] == (
         "crm.tasks.purge_expired_data"
     )
