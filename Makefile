@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test security bench loadtest fuzz lint fmt messages services stop browser clean
 SIZE ?= large
-LOAD_USERS ?= 20,50
+LOAD_USERS ?= 20,50,100
 LOAD_SECONDS ?= 60
 
 $(STAMP): requirements.txt
@@ -44,7 +44,7 @@ security: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m config.devstack bench --size $(SIZE)
 
-# gunicorn (production settings) under locust's simulated users, 20 and 50 at a time.
+# gunicorn (production settings) under locust's simulated users, 20, 50 and 100 at a time.
 loadtest: $(STAMP)
 	$(PY) -m config.devstack loadtest --size $(SIZE) --users $(LOAD_USERS) --seconds $(LOAD_SECONDS)
 

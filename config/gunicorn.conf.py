@@ -10,6 +10,11 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
 worker_class = "gthread"
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
+# An idle keep-alive connection is closed after this; a client (or a proxy) that sends its
+# next request at that moment gets a reset. Longer than a person's pause between clicks
+# and shorter than nginx's upstream keepalive_timeout (60 s) would be wrong: set it below
+# the proxy's, or the proxy reuses a connection gunicorn has just closed.
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
 graceful_timeout = 20
 max_requests = 2000  # recycle a worker now and then; jitter keeps them from all restarting
 max_requests_jitter = 200

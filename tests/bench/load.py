@@ -1,5 +1,5 @@
 """`make loadtest`: gunicorn with the production settings on loopback, driven by locust's
-simulated users of every role (tests/bench/locustfile.py), at 20 and 50 concurrent users.
+simulated users of every role (tests/bench/locustfile.py), at 20, 50 and 100 concurrent users.
 
 Uses the data set `make bench` built (crm_bench_<size>); builds it first when missing.
 Prints requests per second, p50/p95 and errors per user count, and writes them to
@@ -107,7 +107,7 @@ def run_locust(host: str, users: int, seconds: int, fixture_path: Path) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", choices=SIZES, default="large")
-    parser.add_argument("--users", default="20,50")
+    parser.add_argument("--users", default="20,50,100")
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     args = parser.parse_args(argv)
@@ -131,6 +131,9 @@ def main(argv=None) -> int:
         "CRM_DATA_KEYS": ",".join(settings.CRM_DATA_KEYS),
         "CRM_LOOKUP_KEY": settings.CRM_LOOKUP_KEY,
         "LOG_LEVEL": "WARNING",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(args.workers),
+        "WEB_LOG_LEVEL": "warning",
     }
     manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
     newest = max(p.stat().st_mtime for p in (BASE_DIR / "static").rglob("*") if p.is_file())
@@ -140,8 +143,8 @@ def main(argv=None) -> int:
             env=env, cwd=BASE_DIR, check=True,
         )  # fmt: skip
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--preload", "--log-level", "warning"],
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "--preload",
+         "config.wsgi"],
         env=env, cwd=BASE_DIR, start_new_session=True,
     )  # fmt: skip
     host = f"http://127.0.0.1:{port}"
@@ -149,7 +152,7 @@ def main(argv=None) -> int:
         wait_until_serving(host)
         lines = [
             f"Load test, size {args.size}: gunicorn (config.settings_production, "
-            f"{args.workers} sync workers) on loopback, {os.cpu_count()} cores shared with "
+            f"{args.workers} workers x {os.environ.get('WEB_THREADS', '4')} threads) on loopback, {os.cpu_count()} cores shared with "
             f"locust; think time 1-3 s; {args.seconds} s per run; "
             f"{time.strftime('%Y-%m-%d %H:%M')}",
             "",
