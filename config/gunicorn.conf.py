@@ -10,10 +10,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
 worker_class = "gthread"
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
-# An idle keep-alive connection is closed after this; a client (or a proxy) that sends its
-# next request at that moment gets a reset. Longer than a person's pause between clicks
-# and shorter than nginx's upstream keepalive_timeout (60 s) would be wrong: set it below
-# the proxy's, or the proxy reuses a connection gunicorn has just closed.
+# An idle keep-alive connection is closed after this many seconds; a client whose next
+# request crosses that close gets a reset. So: longer than a user's pause between clicks
+# (the load test thinks 1-3 s), and behind a proxy that keeps upstream connections open,
+# longer than the proxy's idle timeout.
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
 graceful_timeout = 20
 max_requests = 2000  # recycle a worker now and then; jitter keeps them from all restarting
