@@ -18,5 +18,8 @@ keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
 graceful_timeout = 20
 max_requests = 2000  # recycle a worker now and then; jitter keeps them from all restarting
 max_requests_jitter = 200
+# One control socket per server in $HOME would be shared by `make run`, the tests and the
+# load test; nothing here uses gunicornc.
+control_socket_disable = True
 accesslog = os.environ.get("WEB_ACCESS_LOG") or None
 loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
