@@ -166,6 +166,8 @@ class Services:
         return env
 
     def __exit__(self, *exc) -> None:
+        if self.started:  # what .local/env points to is going away
+            (LOCAL / "env").unlink(missing_ok=True)
         if "redis" in self.started:
             stop_redis()
         if "postgres" in self.started:
@@ -184,8 +186,17 @@ def free_port(preferred: int) -> int:
     raise SystemExit("no free port found for the web server")
 
 
+def write_env_file(env: dict[str, str]) -> None:
+    """`.local/env`, which config.settings reads: `python manage.py …` in another terminal
+    then reaches the embedded servers."""
+    (LOCAL / "env").write_text(
+        f"DATABASE_URL={env['DATABASE_URL']}\nREDIS_URL={env['REDIS_URL']}\n"
+    )
+
+
 def cmd_run() -> int:
     with Services() as env:
+        write_env_file(env)
         manage(env, "migrate", "--noinput")
         manage(env, "seed_demo")
         port = free_port(int(env.get("CRM_PORT", "8000")))
@@ -238,9 +249,7 @@ def cmd_test(args: list[str]) -> int:
 def cmd_services() -> int:
     """Start the embedded services and leave them running; write .local/env."""
     env = Services().__enter__()
-    (LOCAL / "env").write_text(
-        f"DATABASE_URL={env['DATABASE_URL']}\nREDIS_URL={env['REDIS_URL']}\n"
-    )
+    write_env_file(env)
     log(f"wrote {LOCAL / 'env'}; stop with: make stop")
     return 0
 
