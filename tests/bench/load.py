@@ -152,7 +152,8 @@ def main(argv=None) -> int:
         wait_until_serving(host)
         lines = [
             f"Load test, size {args.size}: gunicorn (config.settings_production, "
-            f"{args.workers} workers x {os.environ.get('WEB_THREADS', '4')} threads) on loopback, {os.cpu_count()} cores shared with "
+            f"{args.workers} workers x {os.environ.get('WEB_THREADS', '4')} threads) on "
+            f"loopback, {os.cpu_count()} cores shared with "
             f"locust; think time 1-3 s; {args.seconds} s per run; "
             f"{time.strftime('%Y-%m-%d %H:%M')}",
             "",
