@@ -88,7 +88,13 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_display = ["original_name", "status", "total_rows", "stored_rows", "error_rows",
                     "created_by", "created_at"]  # fmt: skip
     list_filter = ["status"]
-    readonly_fields = ["error_report"]
+    # Files come in through the import page (checked by content there) and are never
+    # served by URL: the admin shows the name only.
+    exclude = ["file"]
+    readonly_fields = ["original_name", "error_report"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.action(description=_("Run the nightly segmentation now"))

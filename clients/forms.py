@@ -6,6 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from crm.forms import DateInput
 from crm.models import Role, staff_of
+from crm.uploads import UploadField, UploadRule
 
 from .models import Client, ClientType, RiskLevel
 
@@ -160,8 +161,15 @@ class IdentityChangeForm(forms.Form):
     )
 
 
+# A file of account snapshots for the import (CRM_IMPORT_UPLOAD_MAX_BYTES).
+SNAPSHOT_FILE_UPLOAD = UploadRule(
+    kinds=("csv", "xlsx"), max_bytes_setting="CRM_IMPORT_UPLOAD_MAX_BYTES"
+)
+
+
 class ImportForm(forms.Form):
-    file = forms.FileField(
+    file = UploadField(
+        rule=SNAPSHOT_FILE_UPLOAD,
         label=_("File (CSV or Excel)"),
         help_text=_("Columns: client_no, date, total_assets, cash, market_value, net_inflow, "
                     "trading_volume, trade_count, commission. At most 20 MB."),

@@ -20,6 +20,7 @@ from . import selectors, services
 from .exports import client_table
 from .filters import ClientFilterSet
 from .forms import (
+    SNAPSHOT_FILE_UPLOAD,
     ClientForm,
     IdentityChangeForm,
     ImportForm,
@@ -304,6 +305,7 @@ class ReassignView(StaffRequiredMixin, View):
 
 class ImportView(StaffRequiredMixin, View):
     roles = frozenset({Role.BRANCH_MANAGER, Role.HQ})
+    upload_rule = SNAPSHOT_FILE_UPLOAD  # the size limit applied while it streams in
 
     def get(self, request):
         jobs = ImportJob.objects.filter(created_by=request.user)[:10]

@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from .models import Attachment, Complaint, ComplaintEvent
 
@@ -14,10 +17,24 @@ class EventInline(admin.TabularInline):
 
 
 class AttachmentInline(admin.TabularInline):
+    """Files are added on the complaint page (checked by content there) and downloaded
+    through its scoped view; the admin shows them read-only."""
+
     model = Attachment
     extra = 0
     can_delete = False  # part of the complaint file
-    readonly_fields = ["uploaded_by", "uploaded_at", "size"]
+    fields = ["original_name", "recording_ref", "download", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["original_name", "download", "uploaded_by", "uploaded_at", "size"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        if not obj.file:
+            return "—"
+        url = reverse("complaints:attachment", args=[obj.complaint_id, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.original_name)
 
 
 @admin.register(Complaint)

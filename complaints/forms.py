@@ -4,9 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.forms import StaffChoiceField, staff_choices
 from crm.forms import DateTimeLocalInput
+from crm.uploads import UploadField
 
 from .models import Category, Channel, Topic
-from .services import WORKER_ROLES
+from .services import ATTACHMENT_UPLOAD, WORKER_ROLES
 
 User = get_user_model()
 
@@ -107,5 +108,5 @@ class ReasonForm(ActionForm):
 
 
 class AttachmentForm(forms.Form):
-    file = forms.FileField(label=_("File"), required=False)
+    file = UploadField(rule=ATTACHMENT_UPLOAD, label=_("File"), required=False)
     recording_ref = forms.CharField(label=_("Recording reference"), required=False, max_length=200)

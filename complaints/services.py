@@ -22,6 +22,7 @@ from clients.validators import normalize_mobile
 from crm.models import Role, SlaPolicy, staff_of
 from crm.services import TransitionNotAllowed, check_version, notify
 from crm.sla import compute_deadline, get_policy
+from crm.uploads import UploadRule, clean_file_name
 from crm.workdays import WorkCalendar, get_calendar
 
 from .models import (
@@ -59,9 +60,9 @@ CLOCKS = (
 CLOCK_BY_NAME = {c.name: c for c in CLOCKS}
 WORKER_ROLES = {Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.ADVISOR, Role.BRANCH_MANAGER,
                 Role.HQ}  # fmt: skip
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-ATTACHMENT_TYPES = (".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx", ".txt",
-                    ".mp3", ".wav", ".m4a")  # fmt: skip
+# Letters, scans, photos, office documents, text and recordings (CRM_UPLOAD_MAX_BYTES).
+ATTACHMENT_UPLOAD = UploadRule(kinds=("pdf", "jpeg", "png", "gif", "webp", "doc", "docx", "xls",
+                                      "xlsx", "txt", "csv", "mp3", "wav", "m4a"))  # fmt: skip
 
 
 # --- Policies and deadlines ----------------------------------------------------------
@@ -569,11 +570,11 @@ def attachment_add(*, user, complaint, upload=None, recording_ref: str = "") -> 
         raise ValidationError({"file": [_("Choose a file or enter a recording reference.")]})
     name = recording_ref.strip()
     if upload is not None:
-        if upload.size > MAX_ATTACHMENT_BYTES:
-            raise ValidationError({"file": [_("The file is larger than 10 MB.")]})
-        if not upload.name.lower().endswith(ATTACHMENT_TYPES):
-            raise ValidationError({"file": [_("This kind of file is not accepted.")]})
-        name = upload.name
+        try:
+            ATTACHMENT_UPLOAD.check(upload)
+        except ValidationError as exc:
+            raise ValidationError({"file": exc.messages}) from None
+        name = clean_file_name(upload.name)
     attachment = Attachment.objects.create(
         complaint=complaint, file=upload or "", recording_ref=recording_ref.strip(),
         original_name=name[:200], size=upload.size if upload else 0, uploaded_by=user,

@@ -6,7 +6,7 @@ import tablib
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from crm.paging import page_without_count
 from crm.params import year_param
 from crm.selectors import BranchScope
 from crm.services import ConcurrentUpdate, TransitionNotAllowed
+from crm.uploads import file_response
 from crm.views import StaffRequiredMixin
 
 from . import selectors, services
@@ -238,10 +239,14 @@ class ActionView(ComplaintObjectMixin, View):
 
 
 class AttachmentView(ComplaintObjectMixin, View):
+    upload_rule = services.ATTACHMENT_UPLOAD  # the size limit applied while it streams in
+
     def post(self, request, pk):
         complaint = self.get_complaint(pk)
         form = AttachmentForm(request.POST, request.FILES)
-        if form.is_valid():
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        else:
             try:
                 services.attachment_add(
                     user=request.user,
@@ -264,9 +269,7 @@ class AttachmentDownloadView(ComplaintObjectMixin, View):
         attachment = get_object_or_404(Attachment, pk=attachment_id, complaint=complaint)
         if not attachment.file:
             raise Http404
-        return FileResponse(
-            attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name
-        )
+        return file_response(attachment.file, attachment.original_name)
 
 
 def _period(request) -> tuple[date, date, str]:

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "crm.middleware.DefaultLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "crm.uploads.RequestSizeLimitMiddleware",  # before CSRF reads the form
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -278,9 +279,25 @@ warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".local" / "media")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "crm.uploads.UploadStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# --- Uploads and request bodies (crm/uploads.py) -------------------------------
+# MEDIA_ROOT is never served by URL; files go out through views that check scope.
+CRM_UPLOAD_MAX_BYTES = env.int("CRM_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+CRM_IMPORT_UPLOAD_MAX_BYTES = env.int("CRM_IMPORT_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# The other fields of an upload form (a request may declare its file limit plus this).
+CRM_UPLOAD_FORM_FIELDS_BYTES = env.int("CRM_UPLOAD_FORM_FIELDS_BYTES", default=256 * 1024)
+# An API body: 10,000 snapshot rows are 2.4 MB, 16.6 MB with ten holdings each.
+CRM_API_BODY_MAX_BYTES = env.int("CRM_API_BODY_MAX_BYTES", default=20 * 1024 * 1024)
+CRM_FORM_BODY_MAX_BYTES = env.int("CRM_FORM_BODY_MAX_BYTES", default=2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(CRM_API_BODY_MAX_BYTES, CRM_FORM_BODY_MAX_BYTES)
+FILE_UPLOAD_HANDLERS = [
+    "crm.uploads.UploadLimitHandler",  # first: drops a file's bytes past its limit
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Mail and SMS -------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -1,6 +1,4 @@
 from csp.decorators import csp_update
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -58,8 +56,8 @@ urlpatterns = [
 # A dead database answers 503 with a retry hint, anything else the static 500 page.
 handler500 = "crm.views.server_error"
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
 # JSON under /api/ for addresses no route matches, pages elsewhere.
 handler404 = "crm.views.page_not_found"
+# A body over DATA_UPLOAD_MAX_MEMORY_SIZE answers 413; other bad requests JSON under /api/.
+# (No route serves MEDIA_URL, not even with DEBUG: files go out through scoped views.)
+handler400 = "crm.views.bad_request"

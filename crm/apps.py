@@ -10,7 +10,7 @@ class CrmConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_migrate
 
-        from . import registrations, retention
+        from . import registrations, retention, uploads  # noqa: F401 (uploads: its check)
         from .roles import sync_role_groups
         from .session import mark_active_on_login
         from .twofactor import mark_on_login

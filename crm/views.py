@@ -583,3 +583,20 @@ def page_not_found(request, exception):
     from django.views.defaults import page_not_found as default
 
     return default(request, exception)
+
+
+def bad_request(request, exception):
+    """handler400. A body over DATA_UPLOAD_MAX_MEMORY_SIZE (a request without a declared
+    length, which RequestSizeLimitMiddleware cannot refuse up front) answers 413; any
+    other bad request JSON under /api/, else Django's page."""
+    from django.core.exceptions import RequestDataTooBig
+
+    from .uploads import too_large_response
+
+    if isinstance(exception, RequestDataTooBig):
+        return too_large_response(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    if is_api_request(request):
+        return JsonResponse({"detail": _("Bad request.")}, status=400)
+    from django.views.defaults import bad_request as default
+
+    return default(request, exception)

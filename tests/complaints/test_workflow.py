@@ -268,7 +268,7 @@ def test_attachments_checked_and_archived_read_only(org, settings, tmp_path):
         services.attachment_add(
             user=org.agent, complaint=c, upload=SimpleUploadedFile("virus.exe", b"x")
         )
-    big = SimpleUploadedFile("scan.pdf", b"0" * (services.MAX_ATTACHMENT_BYTES + 1))
+    big = SimpleUploadedFile("scan.pdf", b"0" * (services.ATTACHMENT_UPLOAD.max_bytes + 1))
     with pytest.raises(ValidationError):
         services.attachment_add(user=org.agent, complaint=c, upload=big)
     services.attachment_add(
