@@ -356,6 +356,13 @@ CRM_CALLBACK_RETRY_MINUTES = {"no_answer": 240, "busy": 60}
 CRM_INSPECTION_SHARE = env.float("CRM_INSPECTION_SHARE", default=0.05)
 CRM_CSI_TARGET = env.int("CRM_CSI_TARGET", default=90)
 CRM_SNAPSHOT_BULK_MAX_ROWS = env.int("CRM_SNAPSHOT_BULK_MAX_ROWS", default=10000)
+# Snapshot file imports (clients.imports): rows and bytes per file; an Excel file is also
+# refused when its content would unpack to more than this, or to more than RATIO times
+# its size (ordinary sheets unpack to 5-20 times; a "zip bomb" to hundreds).
+CRM_IMPORT_MAX_ROWS = env.int("CRM_IMPORT_MAX_ROWS", default=1_000_000)
+CRM_IMPORT_MAX_BYTES = env.int("CRM_IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
+CRM_IMPORT_MAX_UNPACKED_BYTES = env.int("CRM_IMPORT_MAX_UNPACKED_BYTES", default=500 * 1024 * 1024)
+CRM_IMPORT_MAX_XLSX_RATIO = env.int("CRM_IMPORT_MAX_XLSX_RATIO", default=100)
 CRM_DASHBOARD_CACHE_SECONDS = env.int("CRM_DASHBOARD_CACHE_SECONDS", default=60)
 
 LOGGING = {
