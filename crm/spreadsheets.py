@@ -62,8 +62,18 @@ def csv_lines(rows: Iterable) -> Iterator[str]:
 def csv_stream(headers: list, rows: Iterable) -> Iterator[str]:
     """A whole CSV file, lazily: a byte-order mark (so Excel reads UTF-8), the header
     line, then the rows."""
+    return _with_bom(csv_lines(_with_header(headers, rows)))
+
+
+def csv_rewritten(text: str) -> Iterator[str]:
+    """Stored CSV text (an import's error report) again through the safe writer, as a
+    file like `csv_stream`'s: safe whenever and however the text was written."""
+    return _with_bom(csv_lines(csv.reader(io.StringIO(text, newline=""))))
+
+
+def _with_bom(lines: Iterator[str]) -> Iterator[str]:
     first = True
-    for line in csv_lines(_with_header(headers, rows)):
+    for line in lines:
         yield ("\ufeff" + line) if first else line
         first = False
 

@@ -4,6 +4,7 @@ row error and never a failed job, and memory does not grow with the rows."""
 
 from __future__ import annotations
 
+import csv
 import io
 import subprocess
 import sys
@@ -143,10 +144,12 @@ def test_the_error_report_neutralises_formulas(client, org, settings, tmp_path):
     run_import(job.pk)
     client.force_login(org.bm)
     report = client.get(reverse("clients:import-errors", args=[job.pk])).content.decode()
-    import csv
-
     cells = [row[1] for row in csv.reader(io.StringIO(report.lstrip("\ufeff")))][1:]
     assert cells == ["'" + hostile, "'+cmd|' /C calc'!A0", "'@SUM(A1)"]
+    # a report stored before the safe writer is made safe when downloaded
+    ImportJob.objects.filter(pk=job.pk).update(error_report="row,client_no,errors\r\n2,=1+1,x\r\n")
+    report = client.get(reverse("clients:import-errors", args=[job.pk])).content.decode()
+    assert report == "\ufeffrow,client_no,errors\r\n2,'=1+1,x\r\n"
 
 
 def test_an_excel_file_is_streamed_like_a_csv(org, settings, tmp_path):
