@@ -117,6 +117,19 @@ def test_the_access_log_export(client, org, hostile_clients, fmt):
     assert_neutralised(cells, [str(c) for c in hostile_clients if is_formula(str(c))])
 
 
+def test_the_complaint_workbook(client, org):
+    """A username may start with @, + or - (Django allows them): the handler sheet."""
+    from django.contrib.auth import get_user_model
+
+    from tests.complaints.helpers import receive
+
+    receive(org)
+    get_user_model().objects.filter(pk=org.agent.pk).update(username="@SUM(1+1)")
+    client.force_login(org.bm)
+    body = client.get(reverse("complaints:analysis"), {"export": "xlsx"}).content
+    assert_neutralised(xlsx_cells(body), ["@SUM(1+1)"])
+
+
 @pytest.mark.parametrize("file_format", [base_formats.CSV, base_formats.XLSX])
 def test_the_admin_export(org, hostile_clients, file_format):
     from django.contrib.auth import get_user_model
