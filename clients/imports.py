@@ -8,6 +8,11 @@ whole batches only, the job says how many rows were stored, and running it again
 task's retry, a redelivered message, the stalled-import sweep) resumes after the last
 stored batch. Each batch locks the job row, so two runs of one job never import the
 same batch twice; the upsert is idempotent anyway.
+
+The file is streamed (crm.spreadsheets), never held in memory: a first pass counts the
+rows (and refuses a file over `CRM_IMPORT_MAX_ROWS` before anything is stored), the
+second imports them batch by batch, and each batch's lines of the error report are
+appended in the database. The size limits are checked on upload and again here.
 """
 
 from __future__ import annotations
