@@ -1,8 +1,9 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
-from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
+
+from crm.admin import SafeExportMixin
 
 from .masking import mask_id, mask_phone
 from .models import (
@@ -41,7 +42,7 @@ class ClientResource(resources.ModelResource):
 
 
 @admin.register(Client)
-class ClientAdmin(ExportMixin, SimpleHistoryAdmin):
+class ClientAdmin(SafeExportMixin, SimpleHistoryAdmin):
     resource_classes = [ClientResource]
     list_display = ["client_no", "name", "client_type", "branch", "owner", "stage", "tier",
                     "risk_level", "account_status"]  # fmt: skip

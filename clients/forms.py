@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -6,8 +7,10 @@ from django.utils.translation import pgettext_lazy
 
 from crm.forms import DateInput
 from crm.models import Role, staff_of
+from crm.spreadsheets import FileRefused, human_size
 from crm.uploads import UploadField, UploadRule
 
+from .imports import check_file
 from .models import Client, ClientType, RiskLevel
 
 User = get_user_model()
@@ -161,27 +164,30 @@ class IdentityChangeForm(forms.Form):
     )
 
 
-# A file of account snapshots for the import (CRM_IMPORT_UPLOAD_MAX_BYTES).
+# A file of account snapshots for the import (CRM_IMPORT_MAX_BYTES).
 SNAPSHOT_FILE_UPLOAD = UploadRule(
-    kinds=("csv", "xlsx"), max_bytes_setting="CRM_IMPORT_UPLOAD_MAX_BYTES"
+    kinds=("csv", "xlsx"), max_bytes_setting="CRM_IMPORT_MAX_BYTES"
 )
 
 
 class ImportForm(forms.Form):
-    file = UploadField(
-        rule=SNAPSHOT_FILE_UPLOAD,
-        label=_("File (CSV or Excel)"),
-        help_text=_("Columns: client_no, date, total_assets, cash, market_value, net_inflow, "
-                    "trading_volume, trade_count, commission. At most 20 MB."),
-    )  # fmt: skip
+    file = UploadField(rule=SNAPSHOT_FILE_UPLOAD, label=_("File (CSV or Excel)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "Columns: client_no, date, total_assets, cash, market_value, net_inflow, "
+            "trading_volume, trade_count, commission. At most %(size)s and %(rows)d rows."
+        ) % {"size": human_size(settings.CRM_IMPORT_MAX_BYTES),
+             "rows": settings.CRM_IMPORT_MAX_ROWS}  # fmt: skip
 
     def clean_file(self):
+        """Kind and size are the upload rule's; what the file unpacks to is the import's."""
         upload = self.cleaned_data["file"]
-        name = upload.name.lower()
-        if not name.endswith((".csv", ".xlsx")):
-            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
-        if upload.size > 20 * 1024 * 1024:
-            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        try:
+            check_file(upload.file, upload.name.lower())
+        except FileRefused as exc:
+            raise forms.ValidationError(str(exc)) from exc
         return upload
 
 

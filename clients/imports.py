@@ -8,24 +8,33 @@ whole batches only, the job says how many rows were stored, and running it again
 task's retry, a redelivered message, the stalled-import sweep) resumes after the last
 stored batch. Each batch locks the job row, so two runs of one job never import the
 same batch twice; the upsert is idempotent anyway.
+
+The file is streamed (crm.spreadsheets), never held in memory: a first pass counts the
+rows (and refuses a file over `CRM_IMPORT_MAX_ROWS` before anything is stored), the
+second imports them batch by batch, and each batch's lines of the error report are
+appended in the database. The size limits are checked on upload and again here.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from itertools import islice
 
-import tablib
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, TextField, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import spreadsheets
+from crm.spreadsheets import FileRefused, Line
+
 from .models import ImportJob
-from .services import snapshots_upsert
+from .services import BulkResult, snapshots_upsert
 
 logger = logging.getLogger(__name__)
 
@@ -33,85 +42,130 @@ BATCH = 1000
 STALLED_AFTER_MINUTES = 10  # queued this long: the sweep enqueues the job again
 COLUMNS = ("client_no", "date", "total_assets", "cash", "market_value", "net_inflow",
            "trading_volume", "trade_count", "commission")  # fmt: skip
+REQUIRED = ("client_no", "date", "total_assets")
 
 
-def read_rows(job: ImportJob) -> list[dict]:
-    raw = job.file.read()
-    if job.original_name.lower().endswith(".xlsx"):
-        dataset = tablib.Dataset().load(io.BytesIO(raw), format="xlsx")
-    else:
-        text = raw.decode("utf-8-sig")
-        dataset = tablib.Dataset().load(text, format="csv")
-    headers = [str(h or "").strip().lower() for h in dataset.headers or []]
-    missing = [c for c in ("client_no", "date", "total_assets") if c not in headers]
-    if missing:
-        raise ValueError(_("Missing columns: %(cols)s") % {"cols": ", ".join(missing)})
-    rows = []
-    for values in dataset:
-        row = {h: ("" if v is None else v) for h, v in zip(headers, values, strict=False)}
-        if isinstance(row.get("date"), datetime):
-            row["date"] = row["date"].date()
-        rows.append(row)
-    return rows
+def limits() -> spreadsheets.Limits:
+    return spreadsheets.Limits(
+        max_bytes=settings.CRM_IMPORT_MAX_BYTES,
+        max_unpacked_bytes=settings.CRM_IMPORT_MAX_UNPACKED_BYTES,
+        max_ratio=settings.CRM_IMPORT_MAX_XLSX_RATIO,
+    )
+
+
+def check_file(file, name: str) -> None:
+    """Raise FileRefused for a file over the limits (the upload form and the task)."""
+    spreadsheets.check_file(file, name, limits())
+
+
+@contextmanager
+def open_lines(job: ImportJob):
+    """(column names, the data lines streamed) of the job's file, after its checks."""
+    job.file.open("rb")
+    try:
+        file = job.file.file
+        check_file(file, job.original_name)
+        lines = spreadsheets.read_lines(file, job.original_name)
+        header = next(lines, None)
+        headers = [str(h or "").strip().lower() for h in (header.values if header else [])]
+        missing = [c for c in REQUIRED if c not in headers]
+        if missing:
+            raise FileRefused(_("Missing columns: %(cols)s") % {"cols": ", ".join(missing)})
+        yield headers, lines
+    finally:
+        job.file.close()
+
+
+def count_rows(job: ImportJob) -> int:
+    """The number of data rows, read through once; FileRefused beyond the row limit."""
+    with open_lines(job) as (_headers, lines):
+        total = sum(1 for _line in lines)
+    if total > settings.CRM_IMPORT_MAX_ROWS:
+        raise FileRefused(
+            _("The file has %(rows)d rows; at most %(max)d can be imported at once. Split it "
+              "into smaller files.") % {"rows": total, "max": settings.CRM_IMPORT_MAX_ROWS}
+        )  # fmt: skip
+    return total
+
+
+def as_row(headers: list[str], values: list) -> dict:
+    row = {h: ("" if v is None else v) for h, v in zip(headers, values, strict=False)}
+    if isinstance(row.get("date"), datetime):
+        row["date"] = row["date"].date()
+    return row
 
 
 def run_import(job_id: int) -> int:
     """Import the job's file from where it stopped; return the number of rows stored."""
-    job = ImportJob.objects.get(pk=job_id)
+    job = ImportJob.objects.defer("error_report").get(pk=job_id)
     if job.status == ImportJob.Status.DONE:
         return job.stored_rows
     try:
-        job.file.open("rb")
-        rows = read_rows(job)
-    except Exception as exc:
+        total = count_rows(job)
+    except Exception as exc:  # a file refused, unreadable or damaged: no retry helps
         job.status, job.finished_at = ImportJob.Status.FAILED, timezone.now()
-        job.message = (_("The file could not be read: %(error)s") % {"error": exc})[:300]
+        message = str(exc) if isinstance(exc, FileRefused) else (
+            _("The file could not be read: %(error)s") % {"error": exc})  # fmt: skip
+        job.message = str(spreadsheets.safe_cell(message))[:300]
         job.save(update_fields=["status", "finished_at", "message"])
         return 0
-    finally:
-        job.file.close()
     ImportJob.objects.filter(pk=job_id).exclude(status=ImportJob.Status.DONE).update(
-        status=ImportJob.Status.RUNNING, total_rows=len(rows), message="",
+        status=ImportJob.Status.RUNNING, total_rows=total, message="",
         started_at=Coalesce("started_at", Value(timezone.now())), finished_at=None,
     )  # fmt: skip
     try:
-        while _import_next_batch(job_id, rows):
-            pass
+        with open_lines(job) as (headers, lines):
+            position = 0
+            while (position := _import_next_batch(job_id, headers, lines, position)) is not None:
+                pass
     except Exception:
         _record_interruption(job_id)
         raise
     return _finish(job_id)
 
 
-def _import_next_batch(job_id: int, rows: list[dict]) -> bool:
-    """Store the batch after the last stored one with the job's progress, in one
-    transaction; False when there is nothing left."""
+def _import_next_batch(job_id: int, headers: list[str], lines: Iterator[Line], position: int):
+    """Store the batch after the last stored one with the job's progress and its lines
+    of the error report, in one transaction; return the position in the file after it,
+    or None when there is nothing left. `lines` is at `position` (rows read so far)."""
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
+        job = (ImportJob.objects.select_for_update().select_related("created_by")
+               .defer("error_report").get(pk=job_id))  # fmt: skip
+        if job.status == ImportJob.Status.DONE:
+            return None
+        # another run of this job may have stored batches meanwhile: skip them
+        for _line in islice(lines, max(job.processed_rows - position, 0)):
+            pass
         start = job.processed_rows
-        if job.status == ImportJob.Status.DONE or start >= len(rows):
-            return False
-        batch = rows[start : start + BATCH]
-        result = snapshots_upsert(user=job.created_by, rows=batch)
-        if result.errors:
-            report = io.StringIO()
-            writer = csv.writer(report)
-            if not job.error_report:
-                writer.writerow([_("row"), "client_no", _("errors")])
-            for error in result.errors:
-                messages = "; ".join(f"{k}: {' '.join(v)}" for k, v in error["errors"].items())
-                writer.writerow([start + error["index"] + 2, error["client_no"], messages])
-            job.error_report += report.getvalue()
-        job.processed_rows = start + len(batch)
-        job.stored_rows += result.stored
-        job.error_rows += len(result.errors)
-        job.save(update_fields=["processed_rows", "stored_rows", "error_rows", "error_report"])
-    return True
+        batch = list(islice(lines, BATCH))
+        if not batch:
+            return None
+        rows = [as_row(headers, line.values) for line in batch if not line.error]
+        numbers = [line.number for line in batch if not line.error]
+        result = snapshots_upsert(user=job.created_by, rows=rows) if rows else BulkResult()
+        errors = [(line.number, "", line.error) for line in batch if line.error]
+        errors += [
+            (numbers[e["index"]], e["client_no"],
+             "; ".join(f"{k}: {' '.join(v)}" for k, v in e["errors"].items()))
+            for e in result.errors
+        ]  # fmt: skip
+        report = ""
+        if errors:
+            head = [[_("row"), "client_no", _("errors")]] if not job.error_rows else []
+            report = "".join(spreadsheets.csv_lines(head + sorted(errors)))
+        # the report is appended in the database, never read into the worker
+        ImportJob.objects.filter(pk=job_id).update(
+            processed_rows=start + len(batch),
+            stored_rows=F("stored_rows") + result.stored,
+            error_rows=F("error_rows") + len(errors),
+            error_report=Concat("error_report", Value(report), output_field=TextField()),
+        )
+    return start + len(batch)
 
 
 def _finish(job_id: int) -> int:
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        job = ImportJob.objects.select_for_update().defer("error_report").get(pk=job_id)
         if job.status != ImportJob.Status.DONE:
             job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
             job.message = _("%(stored)d rows stored, %(errors)d rows with errors.") % {
@@ -129,7 +183,7 @@ def _record_interruption(job_id: int) -> None:
         killed = connection.connection is not None and connection.errors_occurred
         if killed and not connection.is_usable():
             connection.close()  # the failure took the connection: open a new one
-        job = ImportJob.objects.get(pk=job_id)
+        job = ImportJob.objects.defer("error_report").get(pk=job_id)
         job.status, job.finished_at = ImportJob.Status.FAILED, timezone.now()
         job.message = _(
             "Interrupted after %(processed)d of %(total)d rows: %(stored)d rows stored, "

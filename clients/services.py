@@ -575,10 +575,14 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
     if not latest:
         return result
     now = timezone.now()
-    keys = list(latest)
-    values = [v for _i, v in latest.values()]
-    with_holdings = {key: v["holdings"] for key, (_i, v) in latest.items()
-                     if v["holdings"] is not None}  # fmt: skip
+    # Rows are written in one fixed order, (client, date), whatever the order sent: two
+    # calls with overlapping rows then lock them in the same order, and the second waits
+    # for the first instead of deadlocking with it. The holdings of a key are only
+    # written by the call holding that key's snapshot row.
+    keys = sorted(latest)
+    values = [latest[key][1] for key in keys]
+    with_holdings = {key: latest[key][1]["holdings"] for key in keys
+                     if latest[key][1]["holdings"] is not None}  # fmt: skip
     # One INSERT ... SELECT FROM unnest(arrays) ... ON CONFLICT DO UPDATE: a single
     # statement whatever the number of rows, without per-row SQL compilation.
     columns = ", ".join(SNAPSHOT_NUMBERS)
@@ -591,7 +595,7 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
     sql = (
         f"INSERT INTO clients_accountsnapshot (client_id, date, {columns}, trade_count, "
         f"received_at) SELECT *, %s::timestamptz FROM unnest(%s::bigint[], %s::date[], "
-        f"{numeric_arrays}, %s::integer[]) "
+        f"{numeric_arrays}, %s::integer[]) ORDER BY 1, 2 "
         f"ON CONFLICT (client_id, date) DO UPDATE SET {updates} "
         # the same row sent again writes nothing
         f"WHERE ({unchanged_old}) IS DISTINCT FROM ({unchanged_new})"

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from crm import spreadsheets
 from crm.exports import table_response
 from crm.models import Role
 from crm.once import submit_once
@@ -351,7 +352,8 @@ class ImportErrorsView(StaffRequiredMixin, View):
 
     def get(self, request, pk):
         job = get_object_or_404(ImportJob, pk=pk, created_by=request.user)
-        response = HttpResponse("\ufeff" + job.error_report, content_type="text/csv; charset=utf-8")
+        report = "".join(spreadsheets.csv_rewritten(job.error_report))
+        response = HttpResponse(report, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
         return response
 

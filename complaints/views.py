@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import tablib
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -21,6 +20,7 @@ from crm.paging import page_without_count
 from crm.params import year_param
 from crm.selectors import BranchScope
 from crm.services import ConcurrentUpdate, TransitionNotAllowed
+from crm.spreadsheets import XLSX, Sheet, xlsx_bytes
 from crm.uploads import file_response
 from crm.views import StaffRequiredMixin
 
@@ -315,48 +315,40 @@ class AnalysisView(StaffRequiredMixin, View):
         })  # fmt: skip
 
 
-def _xlsx_response(book: tablib.Databook, filename: str) -> HttpResponse:
-    response = HttpResponse(
-        book.export("xlsx"),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+def _xlsx_response(sheets: list[Sheet], filename: str) -> HttpResponse:
+    response = HttpResponse(xlsx_bytes(sheets), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
 def _analysis_workbook(data, start, end) -> HttpResponse:
-    sheets = []
-    sla = tablib.Dataset(
-        headers=[_("Time limit"), _("Met"), _("Breached"), _("Rate %")], title=_("SLA compliance")
-    )
-    for clock in services.CLOCKS:
-        row = data["sla"][clock.name]
-        sla.append([str(clock.label), row["met"], row["breached"], row["rate"]])
-    sheets.append(sla)
-    by_category = tablib.Dataset(headers=[_("Category"), _("Complaints"), _("Open"),
-                                          _("Resolved in time"), _("Breached"),
-                                          _("Average satisfaction"), _("Compensation")],
-                                 title=_("By category"))  # fmt: skip
-    for row in data["by_category"]:
-        by_category.append([str(Category(row["category"]).label), row["n"], row["open"],
-                            row["resolved_in_time"], row["breached"], row["avg_satisfaction"],
-                            row["compensation"]])  # fmt: skip
-    sheets.append(by_category)
-    by_handler = tablib.Dataset(headers=[_("Handler"), _("Complaints"), _("Open"),
-                                         _("Resolved in time"), _("Breached")],
-                                title=_("By handler"))  # fmt: skip
-    for row in data["by_handler"]:
-        by_handler.append([row["handler__username"], row["n"], row["open"],
-                           row["resolved_in_time"], row["breached"]])  # fmt: skip
-    sheets.append(by_handler)
-    topics = tablib.Dataset(
-        headers=[_("Topic"), _("Month"), _("Complaints")], title=_("Hot topics")
-    )
-    for topic, per_month in data["topics"].items():
-        for month, n in sorted(per_month.items()):
-            topics.append([str(Topic(topic).label), month, n])
-    sheets.append(topics)
-    return _xlsx_response(tablib.Databook(sheets), f"complaints-{start}-{end}.xlsx")
+    sla = Sheet(_("SLA compliance"), [_("Time limit"), _("Met"), _("Breached"), _("Rate %")], [
+        [str(clock.label), data["sla"][clock.name]["met"], data["sla"][clock.name]["breached"],
+         data["sla"][clock.name]["rate"]]
+        for clock in services.CLOCKS
+    ])  # fmt: skip
+    by_category = Sheet(_("By category"), [
+        _("Category"), _("Complaints"), _("Open"), _("Resolved in time"), _("Breached"),
+        _("Average satisfaction"), _("Compensation"),
+    ], [
+        [str(Category(row["category"]).label), row["n"], row["open"], row["resolved_in_time"],
+         row["breached"], row["avg_satisfaction"], row["compensation"]]
+        for row in data["by_category"]
+    ])  # fmt: skip
+    by_handler = Sheet(_("By handler"), [
+        _("Handler"), _("Complaints"), _("Open"), _("Resolved in time"), _("Breached"),
+    ], [
+        [row["handler__username"], row["n"], row["open"], row["resolved_in_time"],
+         row["breached"]]
+        for row in data["by_handler"]
+    ])  # fmt: skip
+    topics = Sheet(_("Hot topics"), [_("Topic"), _("Month"), _("Complaints")], [
+        [str(Topic(topic).label), month, n]
+        for topic, per_month in data["topics"].items()
+        for month, n in sorted(per_month.items())
+    ])  # fmt: skip
+    return _xlsx_response([sla, by_category, by_handler, topics],
+                          f"complaints-{start}-{end}.xlsx")  # fmt: skip
 
 
 class RegulatorSummaryView(StaffRequiredMixin, View):
@@ -368,24 +360,21 @@ class RegulatorSummaryView(StaffRequiredMixin, View):
         year = year_param(request.GET.get("year"), timezone.localdate().year - 1)
         summary = selectors.regulator_summary(scope=BranchScope.for_user(request.user), year=year)
         totals = summary["totals"]
-        overview = tablib.Dataset(headers=[_("Measure"), _("Value")], title=_("Overview"))
-        for label, value in [
-            (_("Complaints received"), totals["total"]),
-            (_("Group complaints"), totals["group"]),
-            (pgettext("complaint status", "Closed"), totals["closed"]),
-            (_("Not accepted"), totals["refused"]),
-            (_("Resolved within the time limit"), totals["in_time"]),
-            (_("Compensation paid (yuan)"), totals["compensation"] or 0),
-            (_("Satisfied (4 or 5) of rated"), f"{totals['satisfied']}/{totals['rated']}"),
-        ]:
-            overview.append([label, value])
+        overview = Sheet(_("Overview"), [_("Measure"), _("Value")], [
+            [_("Complaints received"), totals["total"]],
+            [_("Group complaints"), totals["group"]],
+            [pgettext("complaint status", "Closed"), totals["closed"]],
+            [_("Not accepted"), totals["refused"]],
+            [_("Resolved within the time limit"), totals["in_time"]],
+            [_("Compensation paid (yuan)"), totals["compensation"] or 0],
+            [_("Satisfied (4 or 5) of rated"), f"{totals['satisfied']}/{totals['rated']}"],
+        ])  # fmt: skip
         sheets = [overview]
         for key, title, choices in [("by_category", _("By category"), Category),
                                     ("by_channel", _("By channel"), Channel),
                                     ("by_topic", _("By topic"), Topic)]:  # fmt: skip
             field = key.removeprefix("by_")
-            sheet = tablib.Dataset(headers=[title, _("Complaints")], title=title)
-            for row in summary[key]:
-                sheet.append([str(choices(row[field]).label), row["n"]])
-            sheets.append(sheet)
-        return _xlsx_response(tablib.Databook(sheets), f"complaint-summary-{year}.xlsx")
+            sheets.append(Sheet(title, [title, _("Complaints")], [
+                [str(choices(row[field]).label), row["n"]] for row in summary[key]
+            ]))  # fmt: skip
+        return _xlsx_response(sheets, f"complaint-summary-{year}.xlsx")

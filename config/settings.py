@@ -286,7 +286,6 @@ STORAGES = {
 # --- Uploads and request bodies (crm/uploads.py) -------------------------------
 # MEDIA_ROOT is never served by URL; files go out through views that check scope.
 CRM_UPLOAD_MAX_BYTES = env.int("CRM_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
-CRM_IMPORT_UPLOAD_MAX_BYTES = env.int("CRM_IMPORT_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 # The other fields of an upload form (a request may declare its file limit plus this).
 CRM_UPLOAD_FORM_FIELDS_BYTES = env.int("CRM_UPLOAD_FORM_FIELDS_BYTES", default=256 * 1024)
 # An API body: 10,000 snapshot rows are 2.4 MB, 16.6 MB with ten holdings each.
@@ -390,6 +389,13 @@ CRM_CALLBACK_RETRY_MINUTES = {"no_answer": 240, "busy": 60}
 CRM_INSPECTION_SHARE = env.float("CRM_INSPECTION_SHARE", default=0.05)
 CRM_CSI_TARGET = env.int("CRM_CSI_TARGET", default=90)
 CRM_SNAPSHOT_BULK_MAX_ROWS = env.int("CRM_SNAPSHOT_BULK_MAX_ROWS", default=10000)
+# Snapshot file imports (clients.imports): rows and bytes per file; an Excel file is also
+# refused when its content would unpack to more than this, or to more than RATIO times
+# its size (ordinary sheets unpack to 5-20 times; a "zip bomb" to hundreds).
+CRM_IMPORT_MAX_ROWS = env.int("CRM_IMPORT_MAX_ROWS", default=1_000_000)
+CRM_IMPORT_MAX_BYTES = env.int("CRM_IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
+CRM_IMPORT_MAX_UNPACKED_BYTES = env.int("CRM_IMPORT_MAX_UNPACKED_BYTES", default=500 * 1024 * 1024)
+CRM_IMPORT_MAX_XLSX_RATIO = env.int("CRM_IMPORT_MAX_XLSX_RATIO", default=100)
 CRM_DASHBOARD_CACHE_SECONDS = env.int("CRM_DASHBOARD_CACHE_SECONDS", default=60)
 
 LOGGING = {

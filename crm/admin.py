@@ -2,11 +2,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
+from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import services, spreadsheets
 from .models import (
     AccessLog,
     Branch,
@@ -18,6 +20,23 @@ from .models import (
     StaffProfile,
     Todo,
 )
+
+
+class SafeExportMixin(ExportMixin):
+    """The admin's export (django-import-export), CSV or Excel, written by the safe
+    writer of crm.spreadsheets like every other export."""
+
+    export_formats = [base_formats.CSV, base_formats.XLSX]
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        data = self.get_data_for_export(request, queryset, force_native_type=True, **kwargs)
+        if file_format.is_binary():
+            sheet = spreadsheets.Sheet(self.model._meta.model_name, data.headers, data)
+            return spreadsheets.xlsx_bytes([sheet])
+        text = spreadsheets.csv_text(data.headers, data)
+        return text.encode(kwargs["encoding"]) if kwargs.get("encoding") else text
 
 
 class RegulatedAdmin(admin.ModelAdmin):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from django.utils import timezone
 
+from . import spreadsheets
 from .measures import Filters, Period
 from .models import Branch, Role, StaffProfile, staff_of
 from .params import year_param
@@ -87,19 +86,9 @@ def export(rows, fmt: str, branches=()):
     """(content, content type, extension) of the table as CSV or Excel."""
     headers, table = rows_as_table(rows, branches)
     if fmt == "xlsx":
-        import tablib
-
-        data = tablib.Dataset(*table, headers=headers, title="measures")
-        return (
-            data.export("xlsx"),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "xlsx",
-        )
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(headers)
-    writer.writerows(table)
-    return "\ufeff" + out.getvalue(), "text/csv; charset=utf-8", "csv"
+        sheet = spreadsheets.Sheet("measures", headers, table)
+        return spreadsheets.xlsx_bytes([sheet]), spreadsheets.XLSX, "xlsx"
+    return spreadsheets.csv_text(headers, table), "text/csv; charset=utf-8", "csv"
 
 
 def teams_and_people(filters):

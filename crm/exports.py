@@ -1,9 +1,9 @@
-"""Table exports (CSV streamed, Excel built in memory), the access log as a table, and the
-registry of list exports that may be downloaded unmasked after approval."""
+"""Table exports (CSV streamed, Excel written row by row, both through the safe writer of
+crm.spreadsheets), the access log as a table, and the registry of list exports that may
+be downloaded unmasked after approval."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -11,33 +11,22 @@ from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import spreadsheets
 from .models import person_name
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = spreadsheets.XLSX
 FORMATS = ("csv", "xlsx")
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 def table_response(filename: str, headers: list, rows: Iterable, fmt: str):
     """`filename` without extension; rows are consumed lazily for CSV."""
     if fmt == "xlsx":
-        import tablib
-
-        data = tablib.Dataset(*rows, headers=headers, title=filename[:31])
-        response = HttpResponse(data.export("xlsx"), content_type=XLSX)
+        sheet = spreadsheets.Sheet(filename, headers, rows)
+        response = HttpResponse(spreadsheets.xlsx_bytes([sheet]), content_type=XLSX)
     else:
-        writer = csv.writer(_Echo())
-
-        def stream():
-            yield "\ufeff" + writer.writerow(headers)
-            for row in rows:
-                yield writer.writerow(row)
-
-        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            spreadsheets.csv_stream(headers, rows), content_type="text/csv; charset=utf-8"
+        )
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
 
