@@ -165,9 +165,7 @@ class IdentityChangeForm(forms.Form):
 
 
 # A file of account snapshots for the import (CRM_IMPORT_MAX_BYTES).
-SNAPSHOT_FILE_UPLOAD = UploadRule(
-    kinds=("csv", "xlsx"), max_bytes_setting="CRM_IMPORT_MAX_BYTES"
-)
+SNAPSHOT_FILE_UPLOAD = UploadRule(kinds=("csv", "xlsx"), max_bytes_setting="CRM_IMPORT_MAX_BYTES")
 
 
 class ImportForm(forms.Form):
