@@ -65,7 +65,7 @@ def test_upload_page_refuses_an_oversized_file_with_a_clear_message(client, org,
     big = SimpleUploadedFile("s.csv", HEADER + b"1100000001,2025-10-31,1\n" * 100)
     response = client.post(reverse("clients:import"), {"file": big})
     assert response.status_code == 400
-    assert "最多可导入 1 KB" in response.content.decode()
+    assert "文件超过" in response.content.decode()  # the upload rule (crm.uploads) refuses it
     assert not ImportJob.objects.exists()
 
 
