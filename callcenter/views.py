@@ -13,6 +13,7 @@ from clients.timeline import client_timeline
 from complaints.models import Complaint
 from crm.models import Branch, Role
 from crm.paging import page_without_count
+from crm.params import date_param
 from crm.selectors import BranchScope
 from crm.services import TransitionNotAllowed
 from crm.views import StaffRequiredMixin
@@ -27,14 +28,8 @@ CALLERS = frozenset({Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAG
 
 def _period(request) -> tuple[date, date]:
     today = timezone.localdate()
-    try:
-        start = date.fromisoformat(request.GET.get("from", ""))
-    except ValueError:
-        start = today.replace(day=1)
-    try:
-        end = date.fromisoformat(request.GET.get("to", ""))
-    except ValueError:
-        end = today
+    start = date_param(request.GET.get("from"), today.replace(day=1))
+    end = date_param(request.GET.get("to"), today)
     return start, end
 
 
