@@ -13,7 +13,7 @@ from clients.timeline import client_timeline
 from complaints.models import Complaint
 from crm.models import Branch, Role
 from crm.paging import page_without_count
-from crm.params import date_param
+from crm.params import date_param, int_param
 from crm.selectors import BranchScope
 from crm.services import TransitionNotAllowed
 from crm.views import StaffRequiredMixin
@@ -210,7 +210,7 @@ class InspectionListView(StaffRequiredMixin, View):
         if self.staff.role != Role.HQ:
             raise PermissionDenied(_("Inspection is done by headquarters."))
         form = InspectionForm(request.POST)
-        branch = Branch.objects.filter(pk=request.POST.get("branch") or 0).first()
+        branch = Branch.objects.filter(pk=int_param(request.POST.get("branch"), 0)).first()
         if form.is_valid() and branch is not None:
             try:
                 inspection = services.inspection_draw(
@@ -249,7 +249,9 @@ class InspectionView(StaffRequiredMixin, View):
 
     def post(self, request, pk):
         inspection = self.get_round(pk)
-        item = get_object_or_404(InspectionItem, pk=request.POST.get("item"), round=inspection)
+        item = get_object_or_404(
+            InspectionItem, pk=int_param(request.POST.get("item"), 0), round=inspection
+        )
         services.inspection_score(
             user=request.user, item=item,
             checks={k: request.POST.get(k) == "on" for k, _l in InspectionItem.CHECKLIST},

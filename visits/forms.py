@@ -62,10 +62,12 @@ class VisitRecordForm(BoundedForm):
     presented = forms.CharField(
         label=_("What was presented"), widget=forms.Textarea(attrs={"rows": 3})
     )
-    investment_direction = forms.CharField(label=_("Investment direction"), required=False)
-    expected_return = forms.CharField(label=_("Expected return"), required=False)
-    risk_control = forms.CharField(label=_("Risk control wishes"), required=False)
-    risk_preference = forms.CharField(label=_("Risk preference"), required=False)
+    investment_direction = forms.CharField(
+        label=_("Investment direction"), required=False, max_length=200
+    )
+    expected_return = forms.CharField(label=_("Expected return"), required=False, max_length=100)
+    risk_control = forms.CharField(label=_("Risk control wishes"), required=False, max_length=200)
+    risk_preference = forms.CharField(label=_("Risk preference"), required=False, max_length=100)
     proposal = forms.CharField(
         label=_("First proposal"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -14,7 +14,7 @@ from clients.selectors import latest_holdings, latest_snapshot
 from clients.timeline import client_timeline
 from crm.models import Role
 from crm.paging import page_without_count
-from crm.params import date_param
+from crm.params import date_param, int_param
 from crm.selectors import BranchScope
 from crm.services import TransitionNotAllowed
 from crm.views import StaffRequiredMixin
@@ -350,7 +350,9 @@ class EventDetailView(StaffRequiredMixin, View):
     def post(self, request, pk):
         event = self.get_event(pk)
         if "invitation" in request.POST:
-            invitation = get_object_or_404(Invitation, pk=request.POST["invitation"], event=event)
+            invitation = get_object_or_404(
+                Invitation, pk=int_param(request.POST["invitation"], 0), event=event
+            )
             form = InvitationStatusForm(request.POST)
             if form.is_valid():
                 services.invitation_update(

@@ -135,3 +135,36 @@ def test_the_sla_scan_and_the_recompute_skip_a_bad_row_and_log_it(org, bad_compl
     bad_complaint.refresh_from_db()
     assert bad_complaint.received_at.year == 1
     assert sla.scan() == 0  # and a second scan sends nothing twice
+
+
+# --- Found by the web form fuzz test (tests/security/test_fuzz_forms.py) ------------------
+def test_a_visit_record_longer_than_its_columns_is_a_form_error(client, org):
+    from tests.visits.test_visits import new_plan
+    from visits import services as visit_services
+
+    plan = new_plan(org)
+    visit_services.visit_plan_submit(user=org.am, plan=plan)
+    visit_services.visit_plan_approve(user=org.bm, plan=plan)
+    client.force_login(org.am)
+    url = reverse("visits:action", args=[plan.pk, "complete"])
+    response = client.post(url, {"presented": "资产配置方案", "investment_direction": "长" * 201})
+    assert response.status_code == 400
+    plan.refresh_from_db()
+    assert plan.status == "approved"
+
+
+def test_a_branch_or_an_item_that_is_not_a_number_is_refused(client, org):
+    client.force_login(org.hq)
+    response = client.post(reverse("callcenter:inspections"), {
+        "branch": "0001-01-01", "period_start": "2026-11-01", "period_end": "2026-11-30",
+    })  # fmt: skip
+    assert response.status_code == 400
+
+
+def test_a_nul_character_in_a_posted_form_is_a_400(client, org):
+    client.force_login(org.hq)
+    response = client.post(
+        reverse("callcenter:policies"), "reason=a%00b&title=x&body=y",
+        content_type="application/x-www-form-urlencoded",
+    )  # fmt: skip
+    assert response.status_code == 400
