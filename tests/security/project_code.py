@@ -61,3 +61,9 @@ def query_parameters() -> list[str]:
         path = Path(module.__file__)
         names.update(QUERY_PARAM.findall(path.read_text(encoding="utf-8")))
     return sorted(names)
+
+
+def serializer_classes() -> list:
+    from rest_framework import serializers
+
+    return _subclasses(serializers.BaseSerializer)

@@ -22,7 +22,7 @@ from crm.forms import BoundedFieldsMixin
 
 from .access_table import TABLE
 from .discover import walk
-from .project_code import filterset_classes, form_classes, query_parameters
+from .project_code import filterset_classes, form_classes, query_parameters, serializer_classes
 from .test_access_matrix import _no_worker_and_one_schema, is_api, run, url_kwargs  # noqa: F401
 from .world import STAFF_ROLES
 
@@ -206,3 +206,55 @@ def test_every_page_survives_out_of_range_query_parameters(world, db, name, case
         elif is_api(name) and status not in (200, 400, 404):
             problems.append(f"{value}: {status}")
     assert not problems, f"{name} as {role}\n" + "\n".join(problems)
+
+
+# --- API serializers ----------------------------------------------------------------------
+def writable_fields(serializer, path=""):
+    from rest_framework import serializers
+
+    for name, field in serializer.fields.items():
+        if field.read_only:
+            continue
+        if isinstance(field, serializers.ListSerializer):
+            field = field.child
+        if isinstance(field, serializers.BaseSerializer):
+            yield from writable_fields(field, f"{path}{name}.")
+        else:
+            yield f"{path}{name}", field
+
+
+# serializers that only describe a response (never read from a request body)
+RESPONSE_ONLY = {"BulkResultSerializer", "BulkRowErrorSerializer", "TimelineEntrySerializer"}
+SERIALIZERS = [
+    c for c in serializer_classes()
+    if c.__name__ not in RESPONSE_ONLY and (hasattr(c, "Meta") or "Model" not in c.__name__)
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("serializer_class", SERIALIZERS, ids=lambda c: c.__name__)
+def test_every_writable_date_and_integer_of_every_serializer_is_bounded(serializer_class, org):
+    """Dates and times are crm.api.fields' (1901-2999), integers have a maximum."""
+    from rest_framework import serializers
+
+    from crm.api import fields
+
+    request = RequestFactory().get("/")
+    request.user = org.bm
+    try:
+        serializer = serializer_class(context={"request": request})
+    except TypeError:  # a list serializer or one that needs more to be built
+        pytest.skip("built by its view only")
+    problems = []
+    for name, field in writable_fields(serializer):
+        if isinstance(field, serializers.DateTimeField):
+            if not isinstance(field, fields.DateTimeField):
+                problems.append(f"{name}: use crm.api.fields.DateTimeField")
+        elif isinstance(field, serializers.DateField):
+            if not isinstance(field, fields.DateField):
+                problems.append(f"{name}: use crm.api.fields.DateField")
+        elif isinstance(field, serializers.IntegerField | serializers.FloatField):
+            if field.max_value is None or field.min_value is None:
+                problems.append(f"{name}: give it a range (crm.api.fields.IntegerField)")
+        elif isinstance(field, serializers.DecimalField) and field.max_digits is None:
+            problems.append(f"{name}: give it max_digits")
+    assert not problems, f"{serializer_class.__name__}\n" + "\n".join(problems)
