@@ -48,12 +48,12 @@ bench: $(STAMP)
 loadtest: $(STAMP)
 	$(PY) -m config.devstack loadtest --size $(SIZE) --users $(LOAD_USERS) --seconds $(LOAD_SECONDS)
 
-# API fuzzing: the fuzz test of `make test` (schemathesis, every operation of /api/schema/)
-# with many more examples per operation and a new seed each run.
+# API and web form fuzzing: the fuzz tests of `make test` (schemathesis, every operation of
+# /api/schema/; hypothesis, every web POST form) with many more examples and a new seed.
 FUZZ_EXAMPLES ?= 1000
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_RANDOM=1 $(PY) -m config.devstack test -q -p no:randomly \
-	  tests/security/test_fuzz.py $(ARGS)
+	  tests/security/test_fuzz.py tests/security/test_fuzz_forms.py $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

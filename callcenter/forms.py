@@ -1,18 +1,18 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms import DateInput
+from crm.forms import BoundedForm, BoundedModelForm, DateInput
 
 from .models import Attempt, CallbackPolicy, OpinionCategory, Script, YesNo
 
 
-class FailForm(forms.Form):
+class FailForm(BoundedForm):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[
         c for c in Attempt.Outcome.choices if c[0] != "reached"])  # fmt: skip
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
 
-class RegistrationFormForm(forms.Form):
+class RegistrationFormForm(BoundedForm):
     identity_verified = forms.BooleanField(label=_("Identity verified"), required=False)
     account_changes_confirmed = forms.BooleanField(
         label=_("Account changes confirmed"), required=False
@@ -45,19 +45,25 @@ class RegistrationFormForm(forms.Form):
     )
 
 
-class PolicyForm(forms.ModelForm):
+class PolicyForm(BoundedModelForm):
+    # ten years at most: the generation subtracts it from today in SQL
+    interval_days = forms.IntegerField(
+        label=CallbackPolicy._meta.get_field("interval_days").verbose_name,
+        min_value=1, max_value=3660,
+    )  # fmt: skip
+
     class Meta:
         model = CallbackPolicy
         fields = ["tier", "stage", "interval_days", "channel", "assignee", "is_active"]
 
 
-class ScriptForm(forms.ModelForm):
+class ScriptForm(BoundedModelForm):
     class Meta:
         model = Script
         fields = ["reason", "title", "body"]
 
 
-class InspectionForm(forms.Form):
+class InspectionForm(BoundedForm):
     period_start = forms.DateField(label=_("From"), widget=DateInput())
     period_end = forms.DateField(label=_("To"), widget=DateInput())
     size = forms.IntegerField(

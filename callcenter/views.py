@@ -13,6 +13,7 @@ from clients.timeline import client_timeline
 from complaints.models import Complaint
 from crm.models import Branch, Role
 from crm.paging import page_without_count
+from crm.params import date_param, int_param
 from crm.selectors import BranchScope
 from crm.services import TransitionNotAllowed
 from crm.views import StaffRequiredMixin
@@ -27,14 +28,8 @@ CALLERS = frozenset({Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAG
 
 def _period(request) -> tuple[date, date]:
     today = timezone.localdate()
-    try:
-        start = date.fromisoformat(request.GET.get("from", ""))
-    except ValueError:
-        start = today.replace(day=1)
-    try:
-        end = date.fromisoformat(request.GET.get("to", ""))
-    except ValueError:
-        end = today
+    start = date_param(request.GET.get("from"), today.replace(day=1))
+    end = date_param(request.GET.get("to"), today)
     return start, end
 
 
@@ -215,7 +210,7 @@ class InspectionListView(StaffRequiredMixin, View):
         if self.staff.role != Role.HQ:
             raise PermissionDenied(_("Inspection is done by headquarters."))
         form = InspectionForm(request.POST)
-        branch = Branch.objects.filter(pk=request.POST.get("branch") or 0).first()
+        branch = Branch.objects.filter(pk=int_param(request.POST.get("branch"), 0)).first()
         if form.is_valid() and branch is not None:
             try:
                 inspection = services.inspection_draw(
@@ -254,7 +249,9 @@ class InspectionView(StaffRequiredMixin, View):
 
     def post(self, request, pk):
         inspection = self.get_round(pk)
-        item = get_object_or_404(InspectionItem, pk=request.POST.get("item"), round=inspection)
+        item = get_object_or_404(
+            InspectionItem, pk=int_param(request.POST.get("item"), 0), round=inspection
+        )
         services.inspection_score(
             user=request.user, item=item,
             checks={k: request.POST.get(k) == "on" for k, _l in InspectionItem.CHECKLIST},

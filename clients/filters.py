@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.filters import DATE_INPUT, YES_NO_ANY
+from crm.filters import DATE_INPUT, YES_NO_ANY, FilterSet
 from crm.models import Branch, Role
 
 from .models import AccountStatus, Client, ClientType, RiskAssessment, RiskLevel, Stage, Tier
@@ -16,7 +16,7 @@ from .selectors import search_clients
 EXPIRY_WARNING_DAYS = 30
 
 
-class ClientFilterSet(django_filters.FilterSet):
+class ClientFilterSet(FilterSet):
     q = django_filters.CharFilter(
         method="filter_q", label=_("Search"),
         help_text=_("Name, client number, last 4 digits of a phone, or pinyin initials"),
@@ -104,7 +104,7 @@ class ClientFilterSet(django_filters.FilterSet):
         )
 
 
-class RiskAssessmentFilterSet(django_filters.FilterSet):
+class RiskAssessmentFilterSet(FilterSet):
     client_no = django_filters.CharFilter(field_name="client__client_no", label=_("Client number"))
 
     class Meta:

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from crm.forms import DateInput
+from crm.forms import BoundedForm, DateInput
 from crm.models import Role, staff_of
 from crm.spreadsheets import FileRefused, human_size
 from crm.uploads import UploadField, UploadRule
@@ -40,7 +40,7 @@ class StaffChoiceField(forms.ModelChoiceField):
         return f"{person_name(obj)} ({obj.username})"
 
 
-class ClientForm(forms.Form):
+class ClientForm(BoundedForm):
     """Create or edit a client; the service validates and stores (one place for rules)."""
 
     # (title, css class deciding when the group shows, fields)
@@ -130,7 +130,7 @@ class ClientForm(forms.Form):
         return data
 
 
-class RiskAssessmentForm(forms.Form):
+class RiskAssessmentForm(BoundedForm):
     assessed_on = forms.DateField(label=_("Assessed on"), widget=DateInput())
     score = forms.IntegerField(label=_("Score"), min_value=0, max_value=1000)
     risk_level = forms.ChoiceField(label=_("Risk tolerance"), choices=RiskLevel.choices)
@@ -142,12 +142,12 @@ class RiskAssessmentForm(forms.Form):
         self.fields["assessed_on"].initial = timezone.localdate()
 
 
-class OpenAccountForm(forms.Form):
+class OpenAccountForm(BoundedForm):
     client_no = forms.CharField(label=_("Client number"), max_length=20)
     opened_on = forms.DateField(label=_("Opening date"), widget=DateInput())
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(BoundedForm):
     owner = StaffChoiceField(label=_("New account manager"), queryset=User.objects.none())
     reason = forms.CharField(label=_("Reason"), max_length=100)
 
@@ -156,7 +156,7 @@ class ReassignForm(forms.Form):
         self.fields["owner"].queryset = staff_choices(user, [Role.ACCOUNT_MANAGER])
 
 
-class IdentityChangeForm(forms.Form):
+class IdentityChangeForm(BoundedForm):
     note = forms.CharField(
         label=_("What changed"),
         max_length=100,
@@ -168,7 +168,7 @@ class IdentityChangeForm(forms.Form):
 SNAPSHOT_FILE_UPLOAD = UploadRule(kinds=("csv", "xlsx"), max_bytes_setting="CRM_IMPORT_MAX_BYTES")
 
 
-class ImportForm(forms.Form):
+class ImportForm(BoundedForm):
     file = UploadField(rule=SNAPSHOT_FILE_UPLOAD, label=_("File (CSV or Excel)"))
 
     def __init__(self, *args, **kwargs):
@@ -189,7 +189,7 @@ class ImportForm(forms.Form):
         return upload
 
 
-class RetentionActionForm(forms.Form):
+class RetentionActionForm(BoundedForm):
     kind = forms.ChoiceField(label=_("Action"), choices=[
         ("call", _("Call")), ("visit", _("Visit")), ("offer", _("Offer")),
         ("event", _("Event invitation")),
@@ -197,7 +197,7 @@ class RetentionActionForm(forms.Form):
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class RetentionCloseForm(forms.Form):
+class RetentionCloseForm(BoundedForm):
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=[("retained", _("Retained")), ("lost", _("Lost"))]
     )

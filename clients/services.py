@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
+from crm.bounds import OUT_OF_RANGE, year_in_range
 from crm.models import AccessLog, Role, staff_of
 from crm.services import (  # noqa: F401  (ConcurrentUpdate: part of this module's API)
     ConcurrentUpdate,
@@ -473,6 +474,8 @@ def _parse_snapshot_row(row, today: date) -> tuple[dict | None, dict]:
         day = raw_date if isinstance(raw_date, date) else date.fromisoformat(str(raw_date)[:10])
         if day > today:
             errors["date"] = [_("The date cannot be in the future.")]
+        elif not year_in_range(day.year):
+            errors["date"] = [OUT_OF_RANGE]
     except (TypeError, ValueError):
         day = None
         errors["date"] = [_("Enter a date as YYYY-MM-DD.")]

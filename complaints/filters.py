@@ -6,12 +6,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.filters import DATE_INPUT, YES_NO_ANY
+from crm.filters import DATE_INPUT, YES_NO_ANY, FilterSet
 
 from .models import OPEN_STATUSES, Category, Channel, Complaint, Status, Topic
 
 
-class ComplaintFilterSet(django_filters.FilterSet):
+class ComplaintFilterSet(FilterSet):
     q = django_filters.CharFilter(
         method="filter_q", label=_("Search"), help_text=_("Ticket number, complainant or client")
     )

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from clients.forms import StaffChoiceField, staff_choices
-from crm.forms import DateTimeLocalInput
+from crm.forms import BoundedForm, DateTimeLocalInput
 from crm.uploads import UploadField
 
 from .models import Category, Channel, Topic
@@ -12,7 +12,7 @@ from .services import ATTACHMENT_UPLOAD, WORKER_ROLES
 User = get_user_model()
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(BoundedForm):
     """Usable during a phone call: find the client by phone, or note an unknown caller."""
 
     client = forms.IntegerField(widget=forms.HiddenInput(), required=False)
@@ -50,7 +50,7 @@ class IntakeForm(forms.Form):
         self.fields["handler"].queryset = staff_choices(user, list(WORKER_ROLES))
 
 
-class ActionForm(forms.Form):
+class ActionForm(BoundedForm):
     """A workflow step's form carries the version the page showed: if someone else acted
     on the complaint in between, the step is refused instead of applied blindly."""
 
@@ -107,6 +107,6 @@ class ReasonForm(ActionForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(BoundedForm):
     file = UploadField(rule=ATTACHMENT_UPLOAD, label=_("File"), required=False)
     recording_ref = forms.CharField(label=_("Recording reference"), required=False, max_length=200)

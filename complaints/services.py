@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from clients.models import Client
 from clients.validators import normalize_mobile
+from crm.bounds import skip_out_of_range
 from crm.models import Role, SlaPolicy, staff_of
 from crm.services import TransitionNotAllowed, check_version, notify
 from crm.sla import compute_deadline, get_policy
@@ -114,7 +115,10 @@ def set_deadlines(
 def recompute_open_deadlines(calendar: WorkCalendar) -> int:
     """After a calendar edit: every unfinished complaint's deadlines, pauses included."""
     policies = _policies()
-    qs = Complaint.objects.filter(status__in=OPEN_STATUSES).prefetch_related("events")
+    qs = skip_out_of_range(
+        Complaint.objects.filter(status__in=OPEN_STATUSES), "received_at",
+        *(c.due for c in CLOCKS), job="complaint deadline recompute",
+    ).prefetch_related("events")  # fmt: skip
     changed = []
     for complaint in qs.iterator(chunk_size=1000):
         before = [getattr(complaint, c.due) for c in CLOCKS]

@@ -16,6 +16,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from . import twofactor
+from .forms import BoundedForm
 from .redirects import next_url
 
 
@@ -31,7 +32,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-class CodeForm(forms.Form):
+class CodeForm(BoundedForm):
     code = forms.RegexField(
         label=gettext_lazy("6-digit code"),
         regex=r"^\d{6}$",

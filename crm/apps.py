@@ -11,10 +11,12 @@ class CrmConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from . import registrations, retention, uploads  # noqa: F401 (uploads: its check)
+        from .bounds import read_out_of_range_at_edges
         from .roles import sync_role_groups
         from .session import mark_active_on_login
         from .twofactor import mark_on_login
 
+        read_out_of_range_at_edges()
         registrations.register()
         post_migrate.connect(sync_role_groups)
         retention.connect_delete_guards()

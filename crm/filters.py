@@ -9,7 +9,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.utils import get_model_field
 
+from .bounds import EARLIEST_YEAR, LATEST_YEAR, bound_field
 from .models import AccessLog, Holiday, Notification, Todo, staff_of
 from .workdays import SHANGHAI
 
@@ -23,6 +25,28 @@ class YesNoAnyWidget(django_filters.widgets.BooleanWidget):
 
 
 YES_NO_ANY = YesNoAnyWidget()
+
+
+class BoundedFiltersMixin:
+    """A filter set whose form gives every date, time and number the bounds of crm.bounds
+    (numbers those of the model field's column they filter): out of range, the web list
+    ignores the filter and the API answers 400, instead of an overflow further down."""
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_bounded", False):
+            for name, field in form.fields.items():
+                model_field = None
+                if name in self.filters and self._meta.model is not None:
+                    model_field = get_model_field(self._meta.model, self.filters[name].field_name)
+                bound_field(field, model_field)
+            form._bounded = True
+        return form
+
+
+class FilterSet(BoundedFiltersMixin, django_filters.FilterSet):
+    """The project's FilterSet: every filter set derives from it."""
 
 
 class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
@@ -44,17 +68,17 @@ class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class YearFilter(django_filters.NumberFilter):
-    """A calendar year (1-9999): a bigger number is a 400, not an overflow."""
+    """A calendar year (1901-2999): a bigger number is a 400, not an overflow."""
 
     field_class = forms.IntegerField
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 9999)
+        kwargs.setdefault("min_value", EARLIEST_YEAR)
+        kwargs.setdefault("max_value", LATEST_YEAR)
         super().__init__(*args, **kwargs)
 
 
-class TodoFilterSet(django_filters.FilterSet):
+class TodoFilterSet(FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     status = django_filters.ChoiceFilter(choices=Todo.Status.choices, label=_("Status"))
     assignee = django_filters.CharFilter(field_name="assignee__username", label=_("Assignee"))
@@ -76,7 +100,7 @@ class TodoFilterSet(django_filters.FilterSet):
         return queryset.exclude(status=Todo.Status.OPEN, due_at__lt=now)
 
 
-class NotificationFilterSet(django_filters.FilterSet):
+class NotificationFilterSet(FilterSet):
     unread = django_filters.BooleanFilter(
         field_name="read_at", lookup_expr="isnull", label=_("Unread")
     )
@@ -86,7 +110,7 @@ class NotificationFilterSet(django_filters.FilterSet):
         fields = ["unread", "level"]
 
 
-class HolidayFilterSet(django_filters.FilterSet):
+class HolidayFilterSet(FilterSet):
     year = YearFilter(field_name="date", lookup_expr="year", label=_("Year"))
 
     class Meta:
@@ -99,7 +123,7 @@ def start_of_day(day) -> datetime:
     return datetime.combine(day, time.min, tzinfo=SHANGHAI)
 
 
-class AccessLogFilterSet(django_filters.FilterSet):
+class AccessLogFilterSet(FilterSet):
     """Shared by the access log page, its exports and the `access-logs/` API."""
 
     q = django_filters.CharFilter(

@@ -1,11 +1,42 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .bounds import bound_field
 from .models import Role, staff_of
 
 User = get_user_model()
+
+
+class BoundedFieldsMixin:
+    """Every date, time and number of the form gets the bounds of crm.bounds when the
+    form is cleaned, fields added in `__init__` included, so none can forget them. A
+    model form's integer keeps to its column's range."""
+
+    def full_clean(self):
+        model = getattr(getattr(self, "_meta", None), "model", None)
+        for name, field in self.fields.items():
+            bound_field(field, model_field_of(model, name))
+        super().full_clean()
+
+
+def model_field_of(model, name: str):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:  # a form field of its own
+        return None
+
+
+class BoundedForm(BoundedFieldsMixin, forms.Form):
+    """The project's Form: every web form derives from it (or from BoundedModelForm)."""
+
+
+class BoundedModelForm(BoundedFieldsMixin, forms.ModelForm):
+    pass
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -22,7 +53,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class TodoForm(forms.Form):
+class TodoForm(BoundedForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -61,7 +92,7 @@ class TodoForm(forms.Form):
         return value
 
 
-class ScheduleForm(forms.Form):
+class ScheduleForm(BoundedForm):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     schedule = forms.CharField(
         label=_("Official schedule"),
@@ -74,7 +105,7 @@ class ScheduleForm(forms.Form):
     )
 
 
-class ExportRequestForm(forms.Form):
+class ExportRequestForm(BoundedForm):
     kind = forms.CharField(widget=forms.HiddenInput)
     query = forms.CharField(widget=forms.HiddenInput, required=False)
     reason = forms.CharField(

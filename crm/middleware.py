@@ -33,21 +33,34 @@ class PermissionsPolicyMiddleware:
         return response
 
 
+def _has_nul(params) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in params.lists())
+
+
 class RejectNulMiddleware:
-    """A NUL character in a query parameter answers 400: PostgreSQL refuses it in any
-    text, so it could only end as a server error further down (found by fuzzing)."""
+    """A NUL character in a query parameter or a posted form field answers 400:
+    PostgreSQL refuses it in any text, so a value a view reads by hand could only end as a
+    server error further down (found by fuzzing). Only url-encoded forms are read here:
+    a multipart body (an upload) is left to its view, whose form fields refuse NUL."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if "\x00" in request.META.get("QUERY_STRING", "") or any(
-            "\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()
-        ):
-            from django.http import HttpResponseBadRequest, JsonResponse
-            from django.utils.translation import gettext as _
+        from django.utils.translation import gettext as _
 
+        message = None
+        if "\x00" in request.META.get("QUERY_STRING", "") or _has_nul(request.GET):
             message = _("The address contains a NUL character.")
+        elif (
+            request.method == "POST"
+            and request.content_type == "application/x-www-form-urlencoded"
+            and _has_nul(request.POST)
+        ):
+            message = _("The form contains a NUL character.")
+        if message is not None:
+            from django.http import HttpResponseBadRequest, JsonResponse
+
             if is_api_request(request):
                 return JsonResponse({"detail": message}, status=400)
             return HttpResponseBadRequest(message)

@@ -1,14 +1,34 @@
-"""Numbers read from a query string, never trusted: odd input falls back, never a 500."""
+"""Values read from a query string, never trusted: odd input falls back, never a 500.
+The ranges are those of crm.bounds."""
 
 from __future__ import annotations
 
-EARLIEST_YEAR, LATEST_YEAR = 1901, 2999
+from datetime import date
+
+from .bounds import year_in_range
 
 
 def year_param(raw, default: int) -> int:
     """A calendar year; text, 1e16, 0 or 99999999999999999999 give the default."""
+    year = int_param(raw, default)
+    return year if year_in_range(year) else default
+
+
+def date_param(raw, default: date) -> date:
+    """An ISO date (`2026-12-01`) in the years 1901-2999; anything else gives the default."""
     try:
-        year = int(raw)
+        day = date.fromisoformat(str(raw or ""))
+    except ValueError:
+        return default
+    return day if year_in_range(day.year) else default
+
+
+def int_param(raw, default: int, low: int | None = None, high: int | None = None) -> int:
+    """An integer, within `low`..`high` when given; anything else gives the default."""
+    try:
+        value = int(raw)
     except (TypeError, ValueError, OverflowError):
         return default
-    return year if EARLIEST_YEAR <= year <= LATEST_YEAR else default
+    if (low is not None and value < low) or (high is not None and value > high):
+        return default
+    return value

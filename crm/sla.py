@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .bounds import skip_out_of_range
 from .models import Notification, Reminder, Role, SlaPolicy, StaffProfile
 from .workdays import SHANGHAI, WorkCalendar, get_calendar
 
@@ -168,6 +169,8 @@ def _scan_clock(clock: Clock, policies: dict[str, SlaPolicy], now: datetime) -> 
         .filter(**{f"{clock.due_field}__lte": limit})
         .order_by()
     )
+    # a deadline stored before the years were bounded is left out (and logged), not sent
+    qs = skip_out_of_range(qs, clock.due_field, job=f"sla scan {clock.name}")
     # Leave out, in SQL, what needs nothing more: past the last escalation level, or
     # warned and not yet due. (Objects whose policy has a shorter chain are still read.)
     last_level = max(len(p.escalation_roles) for p in policies.values())
@@ -302,7 +305,10 @@ def recompute_open_deadlines() -> int:
         if clock.start_field is None:
             continue
         fields = ["pk", clock.start_field, clock.due_field]
-        qs = clock.model._default_manager.filter(clock.open_filter)
+        qs = skip_out_of_range(
+            clock.model._default_manager.filter(clock.open_filter),
+            clock.start_field, clock.due_field, job=f"sla recompute {clock.name}",
+        )  # fmt: skip
         if clock.policy_field:
             fields.append(f"{clock.policy_field}_id")
             qs = qs.filter(**{f"{clock.policy_field}__isnull": False})

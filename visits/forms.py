@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.forms import StaffChoiceField, staff_choices
 from clients.models import Client, Stage, Tier
-from crm.forms import DateInput, DateTimeLocalInput
+from crm.forms import BoundedForm, DateInput, DateTimeLocalInput
 from crm.models import Role
 
 from .models import Event, Invitation, ProductLevel, QuotaLog, VisitPlan
@@ -37,7 +37,7 @@ class ClientByNumberMixin:
         return client
 
 
-class VisitPlanForm(ClientByNumberMixin, forms.Form):
+class VisitPlanForm(ClientByNumberMixin, BoundedForm):
     client_no = ClientNumberField()
     kind = forms.ChoiceField(label=_("Type"), choices=VisitPlan.Kind.choices)
     planned_at = forms.DateTimeField(
@@ -52,20 +52,22 @@ class VisitPlanForm(ClientByNumberMixin, forms.Form):
     )
 
 
-class RejectForm(forms.Form):
+class RejectForm(BoundedForm):
     reason = forms.CharField(
         label=_("Reason for rejection"), widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class VisitRecordForm(forms.Form):
+class VisitRecordForm(BoundedForm):
     presented = forms.CharField(
         label=_("What was presented"), widget=forms.Textarea(attrs={"rows": 3})
     )
-    investment_direction = forms.CharField(label=_("Investment direction"), required=False)
-    expected_return = forms.CharField(label=_("Expected return"), required=False)
-    risk_control = forms.CharField(label=_("Risk control wishes"), required=False)
-    risk_preference = forms.CharField(label=_("Risk preference"), required=False)
+    investment_direction = forms.CharField(
+        label=_("Investment direction"), required=False, max_length=200
+    )
+    expected_return = forms.CharField(label=_("Expected return"), required=False, max_length=100)
+    risk_control = forms.CharField(label=_("Risk control wishes"), required=False, max_length=200)
+    risk_preference = forms.CharField(label=_("Risk preference"), required=False, max_length=100)
     proposal = forms.CharField(
         label=_("First proposal"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -80,14 +82,14 @@ class VisitRecordForm(forms.Form):
     )
 
 
-class QuotaLogForm(ClientByNumberMixin, forms.Form):
+class QuotaLogForm(ClientByNumberMixin, BoundedForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=QuotaLog.Kind.choices)
     client_no = ClientNumberField(required=False)
     room = forms.CharField(label=_("Room (大户室)"), required=False, max_length=50)
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
 
-class QuotaSetForm(forms.Form):
+class QuotaSetForm(BoundedForm):
     account_manager = StaffChoiceField(label=_("Account manager"), queryset=User.objects.none())
     contacts_target = forms.IntegerField(
         label=_("Key-client contacts per day"), min_value=0, max_value=100
@@ -99,7 +101,7 @@ class QuotaSetForm(forms.Form):
         self.fields["account_manager"].queryset = staff_choices(user, [Role.ACCOUNT_MANAGER])
 
 
-class ConsultationForm(ClientByNumberMixin, forms.Form):
+class ConsultationForm(ClientByNumberMixin, BoundedForm):
     client_no = ClientNumberField()
     advisor = StaffChoiceField(label=_("Investment advisor"), queryset=User.objects.none())
     question = forms.CharField(
@@ -111,12 +113,12 @@ class ConsultationForm(ClientByNumberMixin, forms.Form):
         self.fields["advisor"].queryset = staff_choices(user, [Role.ADVISOR])
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(BoundedForm):
     analysis = forms.CharField(label=_("Analysis"), widget=forms.Textarea(attrs={"rows": 4}))
     advice = forms.CharField(label=_("Advice"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ProductForm(forms.Form):
+class ProductForm(BoundedForm):
     name = forms.CharField(label=_("Product"), max_length=100, required=False)
     risk_level = forms.ChoiceField(
         label=_("Risk level"), required=False, choices=[("", "—"), *ProductLevel.choices]
@@ -132,24 +134,26 @@ class ProductForm(forms.Form):
 ProductFormSet = forms.formset_factory(ProductForm, extra=3, max_num=10)
 
 
-class DeliverForm(forms.Form):
+class DeliverForm(BoundedForm):
     note = forms.CharField(label=_("How the advice was delivered"), max_length=200)
 
 
-class EventForm(forms.Form):
+class EventForm(BoundedForm):
     kind = forms.ChoiceField(label=_("Type"), choices=Event.Kind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
     starts_at = forms.DateTimeField(
         label=_("Starts at"), widget=DateTimeLocalInput(), input_formats=DT_FORMATS
     )
     place = forms.CharField(label=_("Place"), max_length=200)
-    capacity = forms.IntegerField(label=_("Capacity"), required=False, min_value=1)
+    capacity = forms.IntegerField(
+        label=_("Capacity"), required=False, min_value=1, max_value=100_000
+    )
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class InviteForm(forms.Form):
+class InviteForm(BoundedForm):
     tiers = forms.MultipleChoiceField(
         label=_("Tiers"), choices=Tier.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -161,6 +165,6 @@ class InviteForm(forms.Form):
     )
 
 
-class InvitationStatusForm(forms.Form):
+class InvitationStatusForm(BoundedForm):
     status = forms.ChoiceField(choices=Invitation.Status.choices)
     feedback = forms.CharField(required=False, max_length=300)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +15,7 @@ from clients.timeline import client_timeline
 from crm.models import Role
 from crm.once import submit_once
 from crm.paging import page_without_count
+from crm.params import date_param, int_param
 from crm.selectors import BranchScope
 from crm.services import TransitionNotAllowed
 from crm.views import StaffRequiredMixin
@@ -59,10 +60,7 @@ class VisitListView(StaffRequiredMixin, View):
     """My visits as a list and a week calendar."""
 
     def get(self, request):
-        try:
-            day = date.fromisoformat(request.GET.get("week", ""))
-        except ValueError:
-            day = timezone.localdate()
+        day = date_param(request.GET.get("week"), timezone.localdate())
         days = selectors.week_of(day)
         qs = VisitPlan.objects.visible_to(request.user).select_related("client", "owner")
         if self.staff.role == Role.ACCOUNT_MANAGER:
@@ -182,10 +180,7 @@ class VisitPlanActionView(VisitPlanDetailView):
 # --- Daily quota -------------------------------------------------------------------------
 class QuotaBoardView(StaffRequiredMixin, View):
     def get(self, request, log_form=None, set_form=None, status=200):
-        try:
-            day = date.fromisoformat(request.GET.get("day", ""))
-        except ValueError:
-            day = timezone.localdate()
+        day = date_param(request.GET.get("day"), timezone.localdate())
         scope = BranchScope.for_user(request.user)
         rows = selectors.quota_board(branch_ids=scope.branch_ids, day=day)
         if self.staff.role == Role.ACCOUNT_MANAGER:
@@ -359,7 +354,9 @@ class EventDetailView(StaffRequiredMixin, View):
     def post(self, request, pk):
         event = self.get_event(pk)
         if "invitation" in request.POST:
-            invitation = get_object_or_404(Invitation, pk=request.POST["invitation"], event=event)
+            invitation = get_object_or_404(
+                Invitation, pk=int_param(request.POST["invitation"], 0), event=event
+            )
             form = InvitationStatusForm(request.POST)
             if form.is_valid():
                 services.invitation_update(

@@ -34,7 +34,7 @@ class ClientSerializer(ModelSerializer):
         write_only=True, required=False, allow_blank=True, max_length=100,
         help_text=_("Why the profile changes; required for identity data."),
     )  # fmt: skip
-    version = serializers.IntegerField(
+    version = fields.IntegerField(
         required=False,
         help_text=_("The version you read (or send it as If-Match); a stale one answers 412."),
     )
@@ -145,7 +145,7 @@ class SnapshotRowSerializer(serializers.Serializer):
     market_value = serializers.DecimalField(max_digits=18, decimal_places=2, required=False)
     net_inflow = serializers.DecimalField(max_digits=18, decimal_places=2, required=False)
     trading_volume = serializers.DecimalField(max_digits=18, decimal_places=2, required=False)
-    trade_count = serializers.IntegerField(min_value=0, required=False)
+    trade_count = fields.IntegerField(min_value=0, required=False)
     commission = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
     holdings = SnapshotHoldingSerializer(
         many=True, required=False, help_text=_("Replaces the holdings of that day.")

@@ -85,7 +85,7 @@ class ActionSerializer(serializers.Serializer):
         slug_field="username", required=False, queryset=User.objects.filter(staff__isnull=False)
     )
     amount = serializers.DecimalField(required=False, max_digits=14, decimal_places=2, min_value=0)
-    version = serializers.IntegerField(
+    version = fields.IntegerField(
         required=False,
         help_text=_("The version you read (or send it as If-Match); a stale one answers 412."),
     )

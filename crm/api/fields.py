@@ -1,14 +1,12 @@
-"""Serializer fields with the ranges the business can mean.
+"""Serializer fields with the ranges the business can mean (crm.bounds): a date or time
+outside the years 1901-2999, or an integer beyond its database column, is a 400.
 
-A date or time before 1901 or after 2999 is refused (400): before 1901 Asia/Shanghai
-runs on local mean time (+08:05:43), which no RFC 3339 time in a response can carry, and
-deadlines and validity periods computed from a date near the year 9999 overflow."""
+The project's ModelSerializer (crm.api.serializers) maps model dates and times to these;
+a declared field uses them by name."""
 
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-EARLIEST_YEAR, LATEST_YEAR = 1901, 2999
-OUT_OF_RANGE = _("Enter a date between the years 1901 and 2999.")
+from ..bounds import INTEGER_MAX, INTEGER_MIN, OUT_OF_RANGE, year_in_range
 
 
 class _YearInRange:
@@ -16,7 +14,7 @@ class _YearInRange:
 
     def to_internal_value(self, value):
         value = super().to_internal_value(value)
-        if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        if not year_in_range(value.year):
             self.fail("out_of_range")
         return value
 
@@ -27,3 +25,12 @@ class DateTimeField(_YearInRange, serializers.DateTimeField):
 
 class DateField(_YearInRange, serializers.DateField):
     pass
+
+
+class IntegerField(serializers.IntegerField):
+    """An integer a PostgreSQL `integer` column holds, unless told a narrower range."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_value", INTEGER_MAX)
+        kwargs.setdefault("min_value", INTEGER_MIN)
+        super().__init__(**kwargs)

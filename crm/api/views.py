@@ -1,5 +1,4 @@
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -21,6 +20,7 @@ from ..models import (
     Todo,
     staff_of,
 )
+from .filters import DjangoFilterBackend
 from .pagination import CursorPagination
 from .permissions import HasRole
 from .serializers import (

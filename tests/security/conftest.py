@@ -43,7 +43,8 @@ def world(django_db_setup, django_db_blocker):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The fuzzing figures (operations, requests), when the fuzz test ran."""
-    fuzz = sys.modules.get("tests.security.test_fuzz")
-    if fuzz is not None and fuzz.SENT["requests"]:
-        terminalreporter.write_line(fuzz.summary())
+    """The fuzzing figures (operations or forms, requests), when a fuzz test ran."""
+    for name in ("tests.security.test_fuzz", "tests.security.test_fuzz_forms"):
+        fuzz = sys.modules.get(name)
+        if fuzz is not None and fuzz.SENT["requests"]:
+            terminalreporter.write_line(fuzz.summary())
