@@ -9,6 +9,7 @@ from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services, spreadsheets
+from .forms import BoundedModelForm
 from .models import (
     AccessLog,
     Branch,
@@ -148,7 +149,7 @@ class ExportRequestAdmin(admin.ModelAdmin):
         return False
 
 
-class IntegrationTokenForm(forms.ModelForm):
+class IntegrationTokenForm(BoundedModelForm):
     class Meta:
         model = IntegrationToken
         fields = ["name", "user", "expires_at"]

@@ -246,8 +246,8 @@ TABLE: dict[str, list[Case]] = {
     ],
     "logout": [post(everyone(LOGIN))],
     "set_language": [post(everyone(302), body={"language": "en", "next": "/"})],
-    "api-schema": [get(everyone(200))],
-    "api-docs": [get(everyone(200))],
+    "api-schema": [get(api())],  # behind login unless CRM_API_DOCS_PUBLIC
+    "api-docs": [get(web())],  # a browser without a session goes to the login page
     # Own account: password, optional second factor (branch managers and HQ only) -----------
     "password_change": [
         get(web()),
