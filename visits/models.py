@@ -324,6 +324,15 @@ class Event(models.Model):
         return reverse("visits:event", args=[self.pk])
 
 
+class InvitationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Invitations of events the user may see, to clients the user may see: an
+        account manager sees only those of their own clients."""
+        return self.filter(
+            event__in=Event.objects.visible_to(user), client__in=Client.objects.visible_to(user)
+        )
+
+
 class Invitation(models.Model):
     class Status(models.TextChoices):
         INVITED = "invited", _("Invited")
@@ -339,6 +348,8 @@ class Invitation(models.Model):
     )
     feedback = models.CharField(_("feedback"), max_length=300, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         constraints = [

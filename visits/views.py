@@ -343,10 +343,8 @@ class EventDetailView(StaffRequiredMixin, View):
 
     def get(self, request, pk, invite_form=None, status=200):
         event = self.get_event(pk)
-        invitations = event.invitations.select_related("client").order_by("client__name")
-        counts = dict.fromkeys(Invitation.Status.values, 0)
-        for inv in invitations:
-            counts[inv.status] += 1
+        invitations = selectors.invitations_of(event, request.user).order_by("client__name")
+        counts = selectors.invitation_counts(event, request.user)
         return render(request, "visits/event_detail.html", {
             "event": event, "invitations": invitations[:500], "counts": counts,
             "invite_form": invite_form or InviteForm(), "statuses": Invitation.Status.choices,
@@ -355,7 +353,10 @@ class EventDetailView(StaffRequiredMixin, View):
     def post(self, request, pk):
         event = self.get_event(pk)
         if "invitation" in request.POST:
-            invitation = get_object_or_404(Invitation, pk=request.POST["invitation"], event=event)
+            raw = request.POST["invitation"]
+            invitation = get_object_or_404(
+                selectors.invitations_of(event, request.user), pk=raw if raw.isdigit() else None
+            )
             form = InvitationStatusForm(request.POST)
             if form.is_valid():
                 services.invitation_update(

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from ..models import AccessLog, Branch, Holiday, Notification, StaffProfile, Todo, person_name
 from . import fields
+from .references import PersonField
 
 User = get_user_model()
 
@@ -58,9 +59,7 @@ class NotificationSerializer(ModelSerializer):
 
 
 class TodoSerializer(ModelSerializer):
-    assignee = serializers.SlugRelatedField(
-        slug_field="username",
-        queryset=User.objects.filter(staff__isnull=False, is_active=True),
+    assignee = PersonField(
         required=False,
         help_text=_("Username of the assignee; yourself when left out."),
     )
@@ -81,7 +80,7 @@ class TodoSerializer(ModelSerializer):
 
 
 class AccessLogSerializer(serializers.ModelSerializer):
-    user = serializers.CharField(source="user.username")
+    user = serializers.CharField(source="user.username", read_only=True)
     user_name = serializers.SerializerMethodField()
     branch = serializers.CharField(source="branch.code", default=None)
     object_type = serializers.SerializerMethodField(
