@@ -376,3 +376,19 @@ def test_snapshot_rows_of_foreign_clients_are_row_errors(people):
     )  # fmt: skip
     body = response.json()
     assert body["stored"] == 1 and [e["client_no"] for e in body["errors"]] == ["3100000001"]
+
+
+def test_reassigning_to_an_account_manager_of_another_branch_is_refused(people, client):
+    bm, mine = people[Role.BRANCH_MANAGER], people["mine"]
+    client.force_login(bm)
+    client.post(reverse("clients:reassign"), {
+        "client": mine.pk, "owner": people["account_manager_sh"].pk, "reason": "岗位调整",
+    })  # fmt: skip
+    mine.refresh_from_db()
+    assert mine.owner == people[Role.ACCOUNT_MANAGER]
+    from clients import services as client_services
+
+    with pytest.raises(ValidationError):  # HQ sees everyone; the client's branch decides
+        client_services.clients_reassign(
+            user=people["hq"], clients=[mine], owner=people["account_manager_sh"], reason="调整"
+        )
