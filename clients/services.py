@@ -27,7 +27,6 @@ from crm.services import (  # noqa: F401  (ConcurrentUpdate: part of this module
 from crm.sla import compute_deadline, get_policy
 
 from .crypto import encrypt, lookup_hash
-from .masking import names_masked_for  # noqa: F401  (part of this module's API)
 from .models import (
     AccountStatus,
     Client,
@@ -62,9 +61,9 @@ COMPLETE_INSTITUTION = (
     "name", "credit_code", "legal_representative", "contact_person", "phone", "address",
     "risk_level", "investment_direction", "risk_preference", "horizon",
 )  # fmt: skip
-# Roles that may see sensitive values in full, each view written to the access log.
-# Who may own clients, and be named owner.
+# Who may own clients (and be named their owner).
 OWNER_ROLES = (Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER)
+# Roles that may see sensitive values in full, each view written to the access log.
 REVEAL_ROLES = {Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ}
 SENSITIVE_FIELDS = ("id_number", "phone", "phone_alt", "name")
 

@@ -193,7 +193,9 @@ class ConsultationQuerySet(models.QuerySet):
     def visible_to(self, user):
         staff = staff_of(user)
         if staff is not None and staff.role == Role.ADVISOR:
-            return self.filter(Q(advisor_id=user.pk) | Q(client__advisor_id=user.pk))
+            return self.filter(  # inside the advisor's branch, whoever named them
+                Q(advisor_id=user.pk) | Q(client__advisor_id=user.pk), branch_id=staff.branch_id
+            )
         return _branch_scope(self, user, own_field="filed_by_id")
 
 

@@ -1,4 +1,3 @@
-from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -6,8 +5,6 @@ from rest_framework import serializers
 from ..models import AccessLog, Branch, Holiday, Notification, StaffProfile, Todo, person_name
 from . import fields
 from .references import PersonField
-
-User = get_user_model()
 
 
 class ModelSerializer(serializers.ModelSerializer):

@@ -392,3 +392,31 @@ def test_reassigning_to_an_account_manager_of_another_branch_is_refused(people, 
         client_services.clients_reassign(
             user=people["hq"], clients=[mine], owner=people["account_manager_sh"], reason="调整"
         )
+
+
+def test_a_person_named_across_branches_sees_nothing_through_it(people):
+    """Defence in depth, for references stored before the check (or written around it):
+    the personal scopes of account managers and advisors stay inside their branch."""
+    from complaints import services as complaint_services
+    from visits import services as visit_services
+    from visits.models import Consultation as Sheet
+
+    mine, advisor_sh = people["mine"], people["advisor_sh"]
+    complaint = complaint_services.complaint_receive(user=people[Role.SERVICE_AGENT], data={
+        "client": mine, "channel": "phone", "topic": "fees", "description": "x",
+    })  # fmt: skip
+    sheet = visit_services.consultation_file(
+        user=people[Role.ACCOUNT_MANAGER], client=mine, advisor=people[Role.ADVISOR], question="x"
+    )
+    Client.objects.filter(pk=mine.pk).update(advisor=advisor_sh)  # as the finding left it
+    Complaint.objects.filter(pk=complaint.pk).update(handler=advisor_sh)
+    Sheet.objects.filter(pk=sheet.pk).update(advisor=advisor_sh)
+    assert not Client.objects.visible_to(advisor_sh).filter(pk=mine.pk).exists()
+    assert not Complaint.objects.visible_to(advisor_sh).filter(pk=complaint.pk).exists()
+    assert not Sheet.objects.visible_to(advisor_sh).filter(pk=sheet.pk).exists()
+    api = api_as(advisor_sh)
+    assert api.get(reverse("api:client-detail", args=[mine.pk])).status_code == 404
+    assert api.get(reverse("api:client-timeline", args=[mine.pk])).status_code == 404
+    answer = api.post(reverse("api:consultation-answer", args=[sheet.pk]),
+                      {"analysis": "分析", "advice": "建议"}, format="json")  # fmt: skip
+    assert answer.status_code == 404
