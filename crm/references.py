@@ -87,8 +87,7 @@ class PersonChoiceField(forms.ModelChoiceField):
         self.queryset = people_in_scope(user, self.roles, branch)
 
     def label_from_instance(self, obj):
-        team = obj.staff.team if hasattr(obj, "staff") else ""
-        return f"{person_name(obj)} · {team}" if team else person_name(obj)
+        return f"{person_name(obj)} ({obj.username})"  # two 王伟 of a branch told apart
 
 
 class VisibleChoiceField(forms.ModelChoiceField):
