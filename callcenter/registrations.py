@@ -4,6 +4,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from clients.masking import mask_name
 from clients.segmentation import register_churn_source
 from clients.signals import suitability_changed
 from clients.timeline import Entry, register_provider
@@ -93,7 +94,8 @@ def register() -> None:
         name="callback.due", model=Callback, due_field="due_at", policy_code="callback.due",
         open_filter=Q(status="open") & ~Q(assignee=None),
         recipients=lambda cbs: {c.pk: {c.assignee_id} for c in cbs},
-        describe=lambda c: str(_("callback to %(client)s") % {"client": c.client.name}),
+        # the reminder goes to agents too: the name masked, as on their pages
+        describe=lambda c: str(_("callback to %(client)s") % {"client": mask_name(c.client.name)}),
         url=lambda c: reverse("callcenter:callback", args=[c.pk]), select_related=("client",),
     ))  # fmt: skip
     complaint_closed.connect(_on_complaint_closed, dispatch_uid="callback_after_complaint")

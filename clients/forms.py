@@ -1,19 +1,17 @@
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crm.forms import BoundedForm, DateInput
 from crm.models import Role, staff_of
+from crm.references import PersonChoiceField, ScopedFormMixin, scope_form
 from crm.spreadsheets import FileRefused, human_size
 from crm.uploads import UploadField, UploadRule
 
 from .imports import check_file
 from .models import Client, ClientType, RiskLevel
-
-User = get_user_model()
 
 PROFILE_FIELDS = [
     "client_type", "name", "id_type", "gender", "birth_date", "phone", "phone_alt", "email",
@@ -23,21 +21,6 @@ PROFILE_FIELDS = [
     "products_of_interest", "source", "consent_sms", "consent_email", "grade", "seeks",
     "next_contact_on",
 ]  # fmt: skip
-
-
-def staff_choices(user, roles):
-    staff = staff_of(user)
-    qs = User.objects.filter(is_active=True, staff__role__in=roles).order_by("username")
-    if staff is not None and not staff.sees_all_branches:
-        qs = qs.filter(staff__branch_id=staff.branch_id)
-    return qs
-
-
-class StaffChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        from crm.models import person_name
-
-        return f"{person_name(obj)} ({obj.username})"
 
 
 class ClientForm(BoundedForm):
@@ -83,10 +66,9 @@ class ClientForm(BoundedForm):
         self.fields["tags"] = forms.CharField(
             label=_("Tags"), required=False, help_text=_("Separate tags with commas.")
         )
-        self.fields["advisor"] = StaffChoiceField(
-            label=_("Investment advisor"), required=False,
-            queryset=staff_choices(user, [Role.ADVISOR]),
-        )  # fmt: skip
+        self.fields["advisor"] = PersonChoiceField(
+            label=_("Investment advisor"), required=False, roles=[Role.ADVISOR]
+        )
         if instance is None:
             self.fields["client_no"] = forms.CharField(
                 label=_("Client number"), required=False, max_length=20,
@@ -97,9 +79,8 @@ class ClientForm(BoundedForm):
             )
             staff = staff_of(user)
             if staff is not None and staff.role != Role.ACCOUNT_MANAGER:
-                self.fields["owner"] = StaffChoiceField(
-                    label=_("Account manager"),
-                    queryset=staff_choices(user, [Role.ACCOUNT_MANAGER]),
+                self.fields["owner"] = PersonChoiceField(
+                    label=_("Account manager"), roles=[Role.ACCOUNT_MANAGER]
                 )
         else:
             self.fields["reason"] = forms.CharField(
@@ -110,6 +91,7 @@ class ClientForm(BoundedForm):
             self.initial.update(forms.model_to_dict(instance, fields=PROFILE_FIELDS))
             self.initial["tags"] = ", ".join(instance.tags)
             self.initial["version"] = instance.version
+        scope_form(self, user, instance.branch_id if instance is not None else None)
 
     def clean_tags(self):
         raw = self.cleaned_data.get("tags") or ""
@@ -147,13 +129,9 @@ class OpenAccountForm(BoundedForm):
     opened_on = forms.DateField(label=_("Opening date"), widget=DateInput())
 
 
-class ReassignForm(BoundedForm):
-    owner = StaffChoiceField(label=_("New account manager"), queryset=User.objects.none())
+class ReassignForm(ScopedFormMixin, BoundedForm):
+    owner = PersonChoiceField(label=_("New account manager"), roles=[Role.ACCOUNT_MANAGER])
     reason = forms.CharField(label=_("Reason"), max_length=100)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = staff_choices(user, [Role.ACCOUNT_MANAGER])
 
 
 class IdentityChangeForm(BoundedForm):

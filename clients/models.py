@@ -100,10 +100,13 @@ class ClientQuerySet(models.QuerySet):
             return self.none()
         if staff.sees_all_branches:
             return self
+        # inside their branch only: naming someone of another branch shows them nothing
         if staff.role == Role.ACCOUNT_MANAGER:
-            return self.filter(owner_id=user.pk)
+            return self.filter(owner_id=user.pk, branch_id=staff.branch_id)
         if staff.role == Role.ADVISOR:
-            return self.filter(Q(advisor_id=user.pk) | Q(owner_id=user.pk))
+            return self.filter(
+                Q(advisor_id=user.pk) | Q(owner_id=user.pk), branch_id=staff.branch_id
+            )
         return self.filter(branch_id=staff.branch_id)
 
     def with_phone_last4(self) -> ClientQuerySet:

@@ -18,6 +18,7 @@ from pypinyin import Style, lazy_pinyin
 
 from crm.bounds import OUT_OF_RANGE, year_in_range
 from crm.models import AccessLog, Role, staff_of
+from crm.references import check_branch
 from crm.services import (  # noqa: F401  (ConcurrentUpdate: part of this module's API)
     ConcurrentUpdate,
     TransitionNotAllowed,
@@ -61,6 +62,8 @@ COMPLETE_INSTITUTION = (
     "name", "credit_code", "legal_representative", "contact_person", "phone", "address",
     "risk_level", "investment_direction", "risk_preference", "horizon",
 )  # fmt: skip
+# Who may own clients (and be named their owner).
+OWNER_ROLES = (Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER)
 # Roles that may see sensitive values in full, each view written to the access log.
 REVEAL_ROLES = {Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ}
 SENSITIVE_FIELDS = ("id_number", "phone", "phone_alt", "name")
@@ -79,12 +82,6 @@ def can_reveal(user, client: Client) -> bool:
     if staff is None or staff.role not in REVEAL_ROLES:
         return False
     return staff.role != Role.ACCOUNT_MANAGER or client.owner_id == user.pk
-
-
-def names_masked_for(user) -> bool:
-    """Service agents and integrations see names masked (张*) in lists and the API."""
-    staff = staff_of(user)
-    return staff is None or staff.role in (Role.SERVICE_AGENT, Role.INTEGRATION)
 
 
 def _require_edit(user, client: Client | None = None) -> None:
@@ -183,6 +180,15 @@ def _clean(client: Client, data: dict, user) -> dict:
                 )
         elif code:
             values["credit_code_override_reason"] = ""
+    if values.get("advisor") is not None:
+        advisor = staff_of(values["advisor"])
+        if advisor is None or advisor.role != Role.ADVISOR:
+            err("advisor", _("Choose an investment advisor."))
+        else:
+            try:
+                check_branch(client.branch_id, advisor=values["advisor"])
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
     if "tags" in values:
         values["tags"] = [t.strip()[:30] for t in values["tags"] or [] if t and t.strip()][:20]
     if errors:
@@ -227,7 +233,7 @@ def client_create(*, user, data: dict, reason: str = "") -> Client:
     staff = staff_of(user)
     owner = data.get("owner") or user
     owner_staff = staff_of(owner)
-    if owner_staff is None or owner_staff.role not in (Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER):
+    if owner_staff is None or owner_staff.role not in OWNER_ROLES:
         raise ValidationError({"owner": [_("The owner must be an account manager.")]})
     if not staff.sees_all_branches and owner_staff.branch_id != staff.branch_id:
         raise ValidationError({"owner": [_("The owner must work in your branch.")]})

@@ -68,7 +68,6 @@ class ClientListView(StaffRequiredMixin, View):
         context = {
             "page": page,
             "filter": filterset,
-            "mask_names": services.names_masked_for(request.user),
             "sort": sort if sort in selectors.CLIENT_LIST_SORTS else "",
             "can_reassign": self.staff.role in MANAGERS,
             "can_create": services.can_edit(request.user),
@@ -135,11 +134,10 @@ class ClientDetailView(ClientObjectMixin, View):
             "can_edit": services.can_edit(request.user, client),
             "can_reveal": services.can_reveal(request.user, client),
             "can_reassign": self.staff.role in MANAGERS,
-            "mask_names": services.names_masked_for(request.user),
             "today": timezone.localdate(),
         }
         if context["can_reassign"]:
-            context["reassign_form"] = ReassignForm(user=request.user)
+            context["reassign_form"] = ReassignForm(user=request.user, branch=client.branch_id)
         return render(request, "clients/detail.html", context)
 
 

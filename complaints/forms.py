@@ -1,21 +1,19 @@
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import StaffChoiceField, staff_choices
+from clients.models import Client
 from crm.forms import BoundedForm, DateTimeLocalInput
+from crm.references import PersonChoiceField, ScopedFormMixin, VisibleChoiceField
 from crm.uploads import UploadField
 
 from .models import Category, Channel, Topic
 from .services import ATTACHMENT_UPLOAD, WORKER_ROLES
 
-User = get_user_model()
 
-
-class IntakeForm(BoundedForm):
+class IntakeForm(ScopedFormMixin, BoundedForm):
     """Usable during a phone call: find the client by phone, or note an unknown caller."""
 
-    client = forms.IntegerField(widget=forms.HiddenInput(), required=False)
+    client = VisibleChoiceField(Client.objects.all(), widget=forms.HiddenInput(), required=False)
     complainant_name = forms.CharField(
         label=_("Complainant (if not a client)"), max_length=100, required=False
     )
@@ -38,16 +36,12 @@ class IntakeForm(BoundedForm):
     claimed_compensation = forms.DecimalField(label=_("Compensation claimed (yuan)"),
                                               required=False, min_value=0, max_digits=14,
                                               decimal_places=2)  # fmt: skip
-    handler = StaffChoiceField(
+    handler = PersonChoiceField(
         label=_("Handler"),
-        queryset=User.objects.none(),
+        roles=WORKER_ROLES,
         required=False,
         help_text=_("Leave empty to handle it yourself."),
     )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["handler"].queryset = staff_choices(user, list(WORKER_ROLES))
 
 
 class ActionForm(BoundedForm):
@@ -63,13 +57,9 @@ class NoteForm(ActionForm):
     )
 
 
-class TransferForm(ActionForm):
-    handler = StaffChoiceField(label=_("New handler"), queryset=User.objects.none())
+class TransferForm(ScopedFormMixin, ActionForm):
+    handler = PersonChoiceField(label=_("New handler"), roles=WORKER_ROLES)
     note = forms.CharField(label=_("Note"), required=False)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["handler"].queryset = staff_choices(user, list(WORKER_ROLES))
 
 
 class CompensationForm(ActionForm):

@@ -69,7 +69,8 @@ class ComplaintQuerySet(models.QuerySet):
             return self
         if staff.role in (Role.ACCOUNT_MANAGER, Role.ADVISOR):
             return self.filter(
-                Q(client__owner_id=user.pk) | Q(handler_id=user.pk) | Q(first_responder_id=user.pk)
+                Q(client__owner_id=user.pk) | Q(handler_id=user.pk) | Q(first_responder_id=user.pk),
+                branch_id=staff.branch_id,  # a handler of another branch sees nothing
             )
         return self.filter(branch_id=staff.branch_id)
 

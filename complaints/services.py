@@ -21,6 +21,7 @@ from clients.models import Client
 from clients.validators import normalize_mobile
 from crm.bounds import skip_out_of_range
 from crm.models import Role, SlaPolicy, staff_of
+from crm.references import check_branch
 from crm.services import TransitionNotAllowed, check_version, notify
 from crm.sla import compute_deadline, get_policy
 from crm.uploads import UploadRule, clean_file_name
@@ -211,6 +212,7 @@ def complaint_receive(*, user, data: dict) -> Complaint:
     branch = client.branch if client is not None else staff.branch
     if not staff.sees_all_branches and branch.pk != staff.branch_id:
         raise ValidationError({"client": [_("No such client.")]})
+    check_branch(branch, handler=handler)
     with transaction.atomic():
         complaint = Complaint(
             ticket_no=next_ticket_no(branch, timezone.localtime(received_at).date()),
@@ -365,9 +367,7 @@ def complaint_transfer(*, user, complaint, handler, note: str = "", version=None
     if target is None or target.role not in WORKER_ROLES:
         raise ValidationError({"handler": [_("Choose a member of staff who handles "
                                              "complaints.")]})  # fmt: skip
-    if not target.sees_all_branches and target.branch_id != complaint.branch_id:
-        raise ValidationError({"handler": [_("The handler must work in the complaint's "
-                                             "branch.")]})  # fmt: skip
+    check_branch(complaint.branch_id, handler=handler)
 
     def change(c, now):
         if c.handler_id == handler.pk:

@@ -115,21 +115,16 @@ class IntakeView(StaffRequiredMixin, View):
         client = None
         if form.is_valid():
             data = dict(form.cleaned_data)
-            if data.get("client"):
-                client = Client.objects.visible_to(request.user).filter(pk=data["client"]).first()
-                if client is None:
-                    form.add_error(None, _("No such client."))
-            data["client"] = client
-            if not form.errors:
-                try:
-                    complaint = services.complaint_receive(user=request.user, data=data)
-                except ValidationError as exc:
-                    _add_errors(form, exc)
-                else:
-                    messages.success(
-                        request, _("Complaint %(no)s received.") % {"no": complaint.ticket_no}
-                    )
-                    return redirect(complaint)
+            client = data["client"]
+            try:
+                complaint = services.complaint_receive(user=request.user, data=data)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(
+                    request, _("Complaint %(no)s received.") % {"no": complaint.ticket_no}
+                )
+                return redirect(complaint)
         return render(
             request, "complaints/intake.html", {"form": form, "client": client}, status=400
         )
@@ -143,7 +138,9 @@ def _action_forms(user, complaint):
         "investigate": NoteForm(prefix="investigate", initial=shown),
         "pause": NoteForm(prefix="pause", initial=shown),
         "resume": NoteForm(prefix="resume", initial=shown),
-        "transfer": TransferForm(user=user, prefix="transfer", initial=shown),
+        "transfer": TransferForm(
+            user=user, branch=complaint.branch_id, prefix="transfer", initial=shown
+        ),
         "approve_compensation": CompensationForm(
             prefix="approve_compensation",
             initial={**shown, "amount": complaint.claimed_compensation},
@@ -205,7 +202,9 @@ class ActionView(ComplaintObjectMixin, View):
     def post(self, request, pk, action):
         complaint = self.get_complaint(pk)
         form_class = _action_forms(request.user, complaint)[action].__class__
-        extra = {"user": request.user} if action == "transfer" else {}
+        extra = {}
+        if action == "transfer":
+            extra = {"user": request.user, "branch": complaint.branch_id}
         form = form_class(request.POST, prefix=action, **extra)
         if not form.is_valid():
             return render_detail(request, complaint, forms={action: form}, status=400)

@@ -1,13 +1,11 @@
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .bounds import bound_field
-from .models import Role, staff_of
-
-User = get_user_model()
+from .models import staff_of
+from .references import PersonChoiceField
 
 
 class BoundedFieldsMixin:
@@ -58,9 +56,7 @@ class TodoForm(BoundedForm):
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    assignee = forms.ModelChoiceField(
-        label=_("Assignee"), queryset=User.objects.none(), required=False
-    )
+    assignee = PersonChoiceField(label=_("Assignee"), required=False)
     due_at = forms.DateTimeField(
         label=_("Due at"),
         widget=DateTimeLocalInput(),
@@ -75,12 +71,7 @@ class TodoForm(BoundedForm):
         if editing or staff is None or not staff.is_manager:
             del self.fields["assignee"]
         else:
-            qs = User.objects.filter(is_active=True, staff__isnull=False).exclude(
-                staff__role=Role.INTEGRATION
-            )
-            if not staff.sees_all_branches:
-                qs = qs.filter(staff__branch_id=staff.branch_id)
-            self.fields["assignee"].queryset = qs.order_by("username")
+            self.fields["assignee"].scope(user)
             self.fields["assignee"].help_text = _("Leave empty to assign it to yourself.")
         if editing:
             self.fields["due_at"].required = True

@@ -148,14 +148,16 @@ def staff_of(user) -> StaffProfile | None:
 
 def scope_to_branch(qs, user, personal=None):
     """The common scoping rule: HQ (and HQ integrations) see everything; account managers
-    and advisors see `personal(user, staff)` (a Q) when given; everyone else their branch."""
+    and advisors see `personal(user, staff)` (a Q) when given; everyone else their branch.
+    What is personal stays inside the person's branch too: a person of another branch named
+    on a record never sees it through that name."""
     staff = staff_of(user)
     if staff is None:
         return qs.none()
     if staff.sees_all_branches:
         return qs
     if personal is not None and staff.role in (Role.ACCOUNT_MANAGER, Role.ADVISOR):
-        return qs.filter(personal(user, staff))
+        return qs.filter(personal(user, staff), branch_id=staff.branch_id)
     return qs.filter(branch_id=staff.branch_id)
 
 

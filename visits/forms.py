@@ -1,43 +1,30 @@
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from clients.forms import StaffChoiceField, staff_choices
 from clients.models import Client, Stage, Tier
 from crm.forms import BoundedForm, DateInput, DateTimeLocalInput
 from crm.models import Role
+from crm.references import PersonChoiceField, ScopedFormMixin, VisibleChoiceField
 
 from .models import Event, Invitation, ProductLevel, QuotaLog, VisitPlan
 
-User = get_user_model()
 DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
-class ClientNumberField(forms.CharField):
+class ClientNumberField(VisibleChoiceField):
     """A client number typed by the user, resolved to a client the user may see."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Client number"))
-        kwargs.setdefault("max_length", 20)
-        super().__init__(*args, **kwargs)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"maxlength": 20}))
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid_choice": _("No client with this number among your clients.")},
+        )
+        super().__init__(Client.objects.all(), to_field_name="client_no", **kwargs)
 
 
-class ClientByNumberMixin:
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean_client_no(self):
-        number = (self.cleaned_data.get("client_no") or "").strip()
-        if not number:
-            return None
-        client = Client.objects.visible_to(self.user).filter(client_no=number).first()
-        if client is None:
-            raise forms.ValidationError(_("No client with this number among your clients."))
-        return client
-
-
-class VisitPlanForm(ClientByNumberMixin, BoundedForm):
+class VisitPlanForm(ScopedFormMixin, BoundedForm):
     client_no = ClientNumberField()
     kind = forms.ChoiceField(label=_("Type"), choices=VisitPlan.Kind.choices)
     planned_at = forms.DateTimeField(
@@ -82,35 +69,27 @@ class VisitRecordForm(BoundedForm):
     )
 
 
-class QuotaLogForm(ClientByNumberMixin, BoundedForm):
+class QuotaLogForm(ScopedFormMixin, BoundedForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=QuotaLog.Kind.choices)
     client_no = ClientNumberField(required=False)
     room = forms.CharField(label=_("Room (大户室)"), required=False, max_length=50)
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
 
-class QuotaSetForm(BoundedForm):
-    account_manager = StaffChoiceField(label=_("Account manager"), queryset=User.objects.none())
+class QuotaSetForm(ScopedFormMixin, BoundedForm):
+    account_manager = PersonChoiceField(label=_("Account manager"), roles=[Role.ACCOUNT_MANAGER])
     contacts_target = forms.IntegerField(
         label=_("Key-client contacts per day"), min_value=0, max_value=100
     )
     patrols_target = forms.IntegerField(label=_("Room patrols per day"), min_value=0, max_value=50)
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["account_manager"].queryset = staff_choices(user, [Role.ACCOUNT_MANAGER])
 
-
-class ConsultationForm(ClientByNumberMixin, BoundedForm):
+class ConsultationForm(ScopedFormMixin, BoundedForm):
     client_no = ClientNumberField()
-    advisor = StaffChoiceField(label=_("Investment advisor"), queryset=User.objects.none())
+    advisor = PersonChoiceField(label=_("Investment advisor"), roles=[Role.ADVISOR])
     question = forms.CharField(
         label=_("The client's question"), widget=forms.Textarea(attrs={"rows": 3})
     )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        self.fields["advisor"].queryset = staff_choices(user, [Role.ADVISOR])
 
 
 class AnswerForm(BoundedForm):

@@ -193,7 +193,9 @@ class ConsultationQuerySet(models.QuerySet):
     def visible_to(self, user):
         staff = staff_of(user)
         if staff is not None and staff.role == Role.ADVISOR:
-            return self.filter(Q(advisor_id=user.pk) | Q(client__advisor_id=user.pk))
+            return self.filter(  # inside the advisor's branch, whoever named them
+                Q(advisor_id=user.pk) | Q(client__advisor_id=user.pk), branch_id=staff.branch_id
+            )
         return _branch_scope(self, user, own_field="filed_by_id")
 
 
@@ -324,6 +326,15 @@ class Event(models.Model):
         return reverse("visits:event", args=[self.pk])
 
 
+class InvitationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Invitations of events the user may see, to clients the user may see: an
+        account manager sees only those of their own clients."""
+        return self.filter(
+            event__in=Event.objects.visible_to(user), client__in=Client.objects.visible_to(user)
+        )
+
+
 class Invitation(models.Model):
     class Status(models.TextChoices):
         INVITED = "invited", _("Invited")
@@ -339,6 +350,8 @@ class Invitation(models.Model):
     )
     feedback = models.CharField(_("feedback"), max_length=300, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -8,7 +8,7 @@ from django.db.models import Count
 
 from crm.models import Role, StaffProfile
 
-from .models import Consultation, QuotaLog, VisitPlan
+from .models import Consultation, Event, Invitation, QuotaLog, VisitPlan
 
 
 def my_visits(user, today: date) -> list[VisitPlan]:
@@ -69,3 +69,17 @@ def quota_board(*, branch_ids, day: date) -> list[dict]:
          "met": s.contacts >= s.contacts_target and s.patrols >= s.patrols_target}
         for s in staff
     ]  # fmt: skip
+
+
+def invitations_of(event: Event, user):
+    """The invitations of `event` that `user` may see (clients in their scope)."""
+    return Invitation.objects.visible_to(user).filter(event=event).select_related("client")
+
+
+def invitation_counts(event: Event, user) -> dict[str, int]:
+    """How many of those invitations are in each status: one grouped query."""
+    counts = dict.fromkeys(Invitation.Status.values, 0)
+    rows = Invitation.objects.visible_to(user).filter(event=event).values_list("status")
+    for status, n in rows.annotate(n=Count("id")).order_by():
+        counts[status] = n
+    return counts

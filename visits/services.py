@@ -14,6 +14,7 @@ from clients import services as client_services
 from clients.models import Client, InvestorClass
 from clients.selectors import latest_holdings
 from crm.models import Role, staff_of
+from crm.references import PERSON_OUT_OF_SCOPE, may_work_in
 from crm.services import TransitionNotAllowed, notify
 from crm.sla import compute_deadline, get_policy
 
@@ -259,6 +260,8 @@ def consultation_file(
     advisor_staff = staff_of(advisor)
     if advisor_staff is None or advisor_staff.role != Role.ADVISOR:
         errors["advisor"] = [_("Choose an investment advisor.")]
+    elif not may_work_in(advisor, client.branch_id):
+        errors["advisor"] = [PERSON_OUT_OF_SCOPE]
     if not (question or "").strip():
         errors["question"] = [_("Write the client's question.")]
     if errors:
@@ -417,6 +420,8 @@ def event_invite_segment(*, user, event: Event, tiers=(), stages=()) -> int:
 
 def invitation_update(*, user, invitation: Invitation, status: str, feedback: str = ""):
     _role(user, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.SERVICE_AGENT, Role.HQ)
+    if not Invitation.objects.visible_to(user).filter(pk=invitation.pk).exists():
+        raise ValidationError({"invitation": [_("No such invitation.")]})
     if status not in Invitation.Status.values:
         raise ValidationError({"status": [_("Unknown status.")]})
     invitation.status, invitation.feedback = status, (feedback or "").strip()[:300]

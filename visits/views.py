@@ -342,10 +342,8 @@ class EventDetailView(StaffRequiredMixin, View):
 
     def get(self, request, pk, invite_form=None, status=200):
         event = self.get_event(pk)
-        invitations = event.invitations.select_related("client").order_by("client__name")
-        counts = dict.fromkeys(Invitation.Status.values, 0)
-        for inv in invitations:
-            counts[inv.status] += 1
+        invitations = selectors.invitations_of(event, request.user).order_by("client__name")
+        counts = selectors.invitation_counts(event, request.user)
         return render(request, "visits/event_detail.html", {
             "event": event, "invitations": invitations[:500], "counts": counts,
             "invite_form": invite_form or InviteForm(), "statuses": Invitation.Status.choices,
@@ -355,7 +353,8 @@ class EventDetailView(StaffRequiredMixin, View):
         event = self.get_event(pk)
         if "invitation" in request.POST:
             invitation = get_object_or_404(
-                Invitation, pk=int_param(request.POST["invitation"], 0), event=event
+                selectors.invitations_of(event, request.user),
+                pk=int_param(request.POST["invitation"], 0),
             )
             form = InvitationStatusForm(request.POST)
             if form.is_valid():

@@ -1,24 +1,23 @@
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from crm.api.permissions import ActionRoles
+from crm.api.references import PersonField
 from crm.api.serializers import ModelSerializer
 from crm.models import Role
 
 from .. import services
 from ..models import Attempt, Call, Callback, OpinionCategory, WrapUpCode, YesNo
 
-User = get_user_model()
 CALLERS = {Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.HQ}
 
 
 class CallbackSerializer(ModelSerializer):
     client_no = serializers.CharField(source="client.client_no", read_only=True)
-    assignee = serializers.CharField(source="assignee.username", default=None)
-    claimed_by = serializers.CharField(source="claimed_by.username", default=None)
+    assignee = serializers.CharField(source="assignee.username", default=None, read_only=True)
+    claimed_by = serializers.CharField(source="claimed_by.username", default=None, read_only=True)
 
     class Meta:
         model = Callback
@@ -107,12 +106,7 @@ class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
 
 class CallSerializer(ModelSerializer):
-    agent = serializers.SlugRelatedField(
-        slug_field="username",
-        required=False,
-        allow_null=True,
-        queryset=User.objects.filter(staff__isnull=False),
-    )
+    agent = PersonField(required=False, allow_null=True)
     wrap_up = serializers.SlugRelatedField(
         slug_field="code", required=False, allow_null=True, queryset=WrapUpCode.objects.all()
     )

@@ -1,16 +1,15 @@
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from crm.api import fields
+from crm.api.references import PersonField, VisibleRelatedField
 from crm.api.serializers import ModelSerializer
 from crm.models import Role
 
 from .. import services
-from ..masking import mask_id, mask_name, mask_phone
+from ..masking import display
 from ..models import Client, RiskAssessment
-
-User = get_user_model()
+from ..services import OWNER_ROLES
 
 
 class ClientSerializer(ModelSerializer):
@@ -18,14 +17,8 @@ class ClientSerializer(ModelSerializer):
     shows them in full to roles that may, and writes each reveal to the access log."""
 
     branch = serializers.CharField(source="branch.code", read_only=True)
-    owner = serializers.SlugRelatedField(
-        slug_field="username", required=False,
-        queryset=User.objects.filter(staff__role__in=[Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER]),
-    )  # fmt: skip
-    advisor = serializers.SlugRelatedField(
-        slug_field="username", required=False, allow_null=True,
-        queryset=User.objects.filter(staff__role=Role.ADVISOR),
-    )  # fmt: skip
+    owner = PersonField(roles=OWNER_ROLES, required=False)
+    advisor = PersonField(roles=[Role.ADVISOR], required=False, allow_null=True)
     id_number = serializers.CharField(
         required=False, allow_blank=True, max_length=40,
         help_text=_("Masked (110105********002X) unless revealed."),
@@ -70,33 +63,30 @@ class ClientSerializer(ModelSerializer):
         user = request.user if request else None
         reveal = set(self.context.get("reveal", ()))
         allowed = reveal and services.can_reveal(user, client)
-        values = {"id_number": client.id_number, "phone": client.phone,
-                  "phone_alt": client.phone_alt, "name": client.name}  # fmt: skip
-        masks = {"id_number": mask_id, "phone": mask_phone, "phone_alt": mask_phone,
-                 "name": mask_name}  # fmt: skip
-        for field, mask in masks.items():
+        for field in services.SENSITIVE_FIELDS:
             if allowed and field in reveal:
                 data[field] = services.client_reveal(
                     user=user, client=client, field=field, request=request
                 )
-            elif field != "name" or services.names_masked_for(user):
-                data[field] = mask(values[field])
+            else:
+                data[field] = display(user, field, getattr(client, field))
         return data
 
 
 class ClientLookupSerializer(ModelSerializer):
-    branch = serializers.CharField(source="branch.code")
-    owner = serializers.CharField(source="owner.username")
+    branch = serializers.CharField(source="branch.code", read_only=True)
+    owner = serializers.CharField(source="owner.username", read_only=True)
 
     class Meta:
         model = Client
         fields = ["id", "client_no", "name", "phone", "branch", "owner", "stage", "tier"]
+        read_only_fields = fields
 
     def to_representation(self, client):
         data = super().to_representation(client)
-        data["phone"] = mask_phone(client.phone)
-        if services.names_masked_for(self.context["request"].user):
-            data["name"] = mask_name(client.name)
+        user = self.context["request"].user
+        data["phone"] = display(user, "phone", client.phone)
+        data["name"] = display(user, "name", client.name)
         return data
 
 
@@ -109,7 +99,7 @@ class TimelineEntrySerializer(serializers.Serializer):
 
 
 class RiskAssessmentSerializer(ModelSerializer):
-    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.none())
+    client = VisibleRelatedField(queryset=Client.objects.all())
     client_no = serializers.CharField(source="client.client_no", read_only=True)
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
 
@@ -119,12 +109,6 @@ class RiskAssessmentSerializer(ModelSerializer):
                   "lowest_category", "valid_until", "questionnaire", "recorded_by",
                   "created_at"]  # fmt: skip
         read_only_fields = ["valid_until", "created_at"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["client"].queryset = Client.objects.visible_to(request.user)
 
 
 class SnapshotHoldingSerializer(serializers.Serializer):
@@ -154,7 +138,7 @@ class SnapshotRowSerializer(serializers.Serializer):
 
 class BulkRowErrorSerializer(serializers.Serializer):
     index = serializers.IntegerField()
-    client_no = serializers.CharField()
+    client_no = serializers.CharField(read_only=True)
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 

@@ -1,16 +1,14 @@
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from clients.masking import mask_name, mask_phone
+from clients.masking import display
 from clients.models import Client
-from clients.services import names_masked_for
 from crm.api import fields
+from crm.api.references import PersonField, VisibleRelatedField
 from crm.api.serializers import ModelSerializer
 
 from ..models import Complaint, ComplaintEvent
-
-User = get_user_model()
+from ..services import WORKER_ROLES
 
 
 class ComplaintEventSerializer(ModelSerializer):
@@ -23,14 +21,10 @@ class ComplaintEventSerializer(ModelSerializer):
 
 class ComplaintSerializer(ModelSerializer):
     branch = serializers.CharField(source="branch.code", read_only=True)
-    client = serializers.PrimaryKeyRelatedField(
-        queryset=Client.objects.none(), required=False, allow_null=True
-    )
+    client = VisibleRelatedField(queryset=Client.objects.all(), required=False, allow_null=True)
     client_no = serializers.CharField(source="client.client_no", read_only=True, default=None)
     first_responder = serializers.CharField(source="first_responder.username", read_only=True)
-    handler = serializers.SlugRelatedField(
-        slug_field="username", required=False, queryset=User.objects.filter(staff__isnull=False)
-    )
+    handler = PersonField(roles=WORKER_ROLES, required=False)
     received_at = fields.DateTimeField(required=False)
 
     class Meta:
@@ -53,18 +47,12 @@ class ComplaintSerializer(ModelSerializer):
         ]  # fmt: skip
         read_only_fields = ["ticket_no", *workflow_fields]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and "client" in self.fields:
-            self.fields["client"].queryset = Client.objects.visible_to(request.user)
-
     def to_representation(self, complaint):
         data = super().to_representation(complaint)
-        data["complainant_phone"] = mask_phone(complaint.complainant_phone)
         request = self.context.get("request")
-        if request is not None and names_masked_for(request.user):
-            data["complainant_name"] = mask_name(complaint.complainant_name)
+        user = request.user if request is not None else None
+        for field in ("complainant_name", "complainant_phone"):
+            data[field] = display(user, field, getattr(complaint, field))
         return data
 
 
@@ -81,9 +69,7 @@ class ActionSerializer(serializers.Serializer):
     caused_by_person = serializers.CharField(required=False, allow_blank=True)
     satisfaction = serializers.IntegerField(required=False, min_value=1, max_value=5)
     satisfaction_comment = serializers.CharField(required=False, allow_blank=True)
-    handler = serializers.SlugRelatedField(
-        slug_field="username", required=False, queryset=User.objects.filter(staff__isnull=False)
-    )
+    handler = PersonField(roles=WORKER_ROLES, required=False)
     amount = serializers.DecimalField(required=False, max_digits=14, decimal_places=2, min_value=0)
     version = fields.IntegerField(
         required=False,

@@ -51,7 +51,9 @@ class ComplaintViewSet(VersionedMixin, mixins.ListModelMixin, mixins.RetrieveMod
 
     def _run(self, request, name):
         complaint = self.get_object()
-        body = ActionSerializer(data=request.data)
+        body = ActionSerializer(
+            data=request.data, context={"request": request, "branch": complaint.branch_id}
+        )
         body.is_valid(raise_exception=True)
         data = body.validated_data
         missing = [f for f in REQUIRED.get(name, []) if f not in data]

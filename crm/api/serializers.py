@@ -1,12 +1,10 @@
-from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..models import AccessLog, Branch, Holiday, Notification, StaffProfile, Todo, person_name
 from . import fields
-
-User = get_user_model()
+from .references import PersonField
 
 
 class ModelSerializer(serializers.ModelSerializer):
@@ -58,9 +56,7 @@ class NotificationSerializer(ModelSerializer):
 
 
 class TodoSerializer(ModelSerializer):
-    assignee = serializers.SlugRelatedField(
-        slug_field="username",
-        queryset=User.objects.filter(staff__isnull=False, is_active=True),
+    assignee = PersonField(
         required=False,
         help_text=_("Username of the assignee; yourself when left out."),
     )
@@ -81,7 +77,7 @@ class TodoSerializer(ModelSerializer):
 
 
 class AccessLogSerializer(serializers.ModelSerializer):
-    user = serializers.CharField(source="user.username")
+    user = serializers.CharField(source="user.username", read_only=True)
     user_name = serializers.SerializerMethodField()
     branch = serializers.CharField(source="branch.code", default=None)
     object_type = serializers.SerializerMethodField(

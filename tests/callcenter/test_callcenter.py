@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from callcenter import selectors, services
 from callcenter.models import Call, Callback, CallbackPolicy, InspectionItem, InspectionRound
 from clients import segmentation
+from clients.masking import mask_name
 from clients.models import Client
 from complaints import services as complaint_services
 from complaints.models import Complaint
@@ -234,10 +235,14 @@ def test_screen_pop_matches_with_and_without_prefix_and_several(org, client):
     a = opened(org, "1100000011", days=400)
     b = opened(org, "1100000012", days=400)
     Client.objects.filter(pk=b.pk).update(phone_alt=a.phone)
-    client.force_login(org.agent)
+    client.force_login(org.bm)
     for number in (a.phone, f"+86{a.phone}", f"0086 {a.phone[:3]} {a.phone[3:]}"):
         html = client.get(reverse("callcenter:pop"), {"phone": number}).content.decode()
         assert a.name in html and b.name in html
+    client.force_login(org.agent)  # the same cards, names masked for a service agent
+    html = client.get(reverse("callcenter:pop"), {"phone": a.phone}).content.decode()
+    assert a.client_no in html and b.client_no in html and mask_name(a.name) in html
+    assert a.name not in html and b.name not in html
     html = client.get(reverse("callcenter:pop"), {"phone": "13000000000"}).content.decode()
     assert "?phone=13000000000" in html
 
@@ -401,4 +406,5 @@ def test_agent_workbench_shows_pool_callbacks_due(org, client):
     Callback.objects.filter(client=c).update(due_at=timezone.now() - timedelta(hours=1))
     client.force_login(org.agent)
     html = client.get("/").content.decode()
-    assert "section-callback_pool" in html and c.name in html
+    assert "section-callback_pool" in html and mask_name(c.name) in html  # 张*: an agent
+    assert c.name not in html

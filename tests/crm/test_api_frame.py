@@ -94,9 +94,10 @@ def test_account_manager_cannot_assign_to_others_but_branch_manager_can(org):
     assert response.status_code == 201
     assert response.json()["assignee"] == "am2"
     assert Notification.objects.filter(recipient=org.am2).count() == 1
-    # but not across branches
+    # but not across branches: refused like an unknown name (400), which does not tell
+    # that the person exists (issue #14)
     response = client.post("/api/v1/todos/", {"title": "x", "assignee": "am_sh"}, format="json")
-    assert response.status_code == 403
+    assert response.status_code == 400 and "assignee" in response.json()
 
 
 def test_lists_paginate_filter_search_and_order(org):

@@ -49,5 +49,6 @@ def test_agent_claims_callback_files_complaint_and_sees_it_on_the_desk(page, org
     assert complaint.channel == "callback" and complaint.client == client
     page.click("nav a[href='/complaints/']")
     page.wait_for_selector(f"#complaint-{complaint.pk}")
-    assert "郑女士" in page.locator(f"#complaint-{complaint.pk}").inner_text()
+    row = page.locator(f"#complaint-{complaint.pk}").inner_text()
+    assert "郑**" in row and "郑女士" not in row  # a service agent sees the name masked
     assert Callback.objects.get(pk=callback.pk).status == "completed"

@@ -35,7 +35,7 @@ def test_complaint_taken_escalated_resolved_reviewed_closed(page, org):
     page.click("nav a[href='/complaints/']")
     page.click("a[href='/complaints/new/']")
     page.fill("#caller-phone", "6666")
-    page.click("#client-matches button:has-text('孙女士')")
+    page.click("#client-matches button:has-text('孙**')")  # masked for a service agent
     page.select_option("#id_topic", "fees")
     page.select_option("#id_severity", "4")
     page.fill("#id_description", "客户来电称佣金扣收高于约定费率")

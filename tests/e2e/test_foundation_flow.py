@@ -17,7 +17,7 @@ def test_manager_assigns_a_todo_and_the_account_manager_completes_it(page, org):
     assert page.locator("nav").get_by_text("管理看板").is_visible()
     page.click("text=新建待办")
     page.fill("#id_title", "联系三位休眠客户")
-    page.select_option("#id_assignee", label="am")
+    page.select_option("#id_assignee", value=str(org.am.pk))  # labelled 王测试 (am)
     page.click("button:has-text('保存')")
     page.wait_for_selector("text=待办已创建。")
     todo = Todo.objects.get(title="联系三位休眠客户")

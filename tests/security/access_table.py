@@ -724,3 +724,154 @@ UNNAMED_PREFIXES = ("admin/", "^media/")
 ADMIN_PREFIX = "admin:"
 ADMIN_ROLES = frozenset({HQ})
 ADMIN_ALLOWED_STATUSES = frozenset({200, 302, 403, 404})
+
+
+# --- Assignments: naming a person or client out of scope is refused ------------------------
+PERSON_REFUSED = "本营业部中您可以指派的员工"  # the field message, whoever is named
+CLIENT_REFUSED = ("您可查看的客户中没有这个客户", "您的客户中没有该编号的客户")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A write naming, in `names`, a person of another branch (or a client the role may
+    not see): every role of `roles`, each of which may make the write with an in-scope
+    value (the table above), gets 400 with the field's message, and nothing changes."""
+
+    name: str
+    method: str
+    roles: frozenset
+    body: Callable  # body(world, role) -> dict
+    names: str
+    obj: str | None = None
+    kwargs: dict = field(default_factory=dict)
+    label: str = ""
+
+    @property
+    def variant(self) -> str:
+        return " ".join([self.name, self.method.upper(), self.names, self.label]).strip()
+
+
+def _sh(w, who):  # the Shanghai namesake of a BJ01 person (world.py)
+    return w.users[f"{who}_sh"]
+
+
+def _new_client_api(extra):
+    def body(w, role):
+        return {**new_client_api(w, role), **extra(w, role)}
+
+    return body
+
+
+def _complaint_api(w, role, **extra):
+    return {"client": w.clients["mine"].pk, "channel": "phone", "topic": "trading",
+            "description": "委托未成交", **extra}  # fmt: skip
+
+
+def _web_client_form(w, role):
+    return {**client_form(w, role), "advisor": _sh(w, "advisor").pk}
+
+
+def _web_new_client(w, role):
+    return {**new_client(w, role), "advisor": _sh(w, "advisor").pk}
+
+
+def _intake(w, role):
+    return {"client": w.clients["mine"].pk, "channel": "phone", "category": "general",
+            "severity": 2, "topic": "trading", "description": "委托未成交",
+            "handler": _sh(w, "agent").pk}  # fmt: skip
+
+
+# fmt: off
+REFUSALS = [
+    # Persons of another branch (HQ, who sees everyone, is refused by the object's branch)
+    Refusal("api:client-list", "post", EDITORS, names="advisor",
+            body=_new_client_api(lambda w, r: {"advisor": "advisor_sh"})),
+    Refusal("api:client-list", "post", frozenset({AM, BM}), names="owner",
+            body=_new_client_api(lambda w, r: {"owner": "am_sh"})),
+    Refusal("api:client-detail", "patch", EDITORS, obj="client", names="advisor",
+            body=lambda w, r: {"advisor": "advisor_sh"}),
+    Refusal("api:complaint-list", "post", COMPLAINT_WORKERS, names="handler",
+            body=lambda w, r: _complaint_api(w, r, handler="agent_sh")),
+    Refusal("api:complaint-transfer", "post", COMPLAINT_WORKERS, obj="complaint:received",
+            names="handler", body=lambda w, r: {"handler": "agent_sh", "note": "转交"}),
+    Refusal("api:consultation-list", "post", PLANNERS, names="advisor",
+            body=lambda w, r: {"client": w.clients["mine"].pk, "advisor": "advisor_sh",
+                               "question": "是否适合加仓？"}),
+    Refusal("api:todo-list", "post", frozenset({BM}), names="assignee",
+            body=lambda w, r: {"title": "准备材料", "assignee": "am_sh"}),
+    Refusal("api:call-list", "post", frozenset({AGENT, AM, BM, INT}), names="agent",
+            body=lambda w, r: {**call_body(w, r), "call_id": f"matrix-ref-{r}",
+                               "agent": "agent_sh"}),
+    Refusal("clients:edit", "post", EDITORS, obj="client", names="advisor",
+            body=_web_client_form),
+    Refusal("clients:create", "post", EDITORS, names="advisor", body=_web_new_client),
+    Refusal("complaints:intake", "post", COMPLAINT_WORKERS, names="handler", body=_intake),
+    Refusal("complaints:action", "post", COMPLAINT_WORKERS, obj="complaint:received",
+            kwargs={"action": "transfer"}, names="handler",
+            body=lambda w, r: {"transfer-handler": _sh(w, "agent").pk}),
+    Refusal("visits:consultation-create", "post", PLANNERS, names="advisor",
+            body=lambda w, r: {"client_no": "1100000001", "advisor": _sh(w, "advisor").pk,
+                               "question": "是否适合加仓？"}),
+    Refusal("visits:quota", "post", frozenset({BM}), names="account_manager", label="set",
+            body=lambda w, r: {"account_manager": _sh(w, "am").pk, "contacts_target": 3,
+                               "patrols_target": 1}),
+    Refusal("crm:todo-create", "post", frozenset({BM}), names="assignee",
+            body=lambda w, r: {"title": "准备材料", "due_at": soon(),
+                               "assignee": _sh(w, "am").pk}),
+    # Clients of another branch, or of another account manager
+    Refusal("api:complaint-list", "post", frozenset({AM, ADV}), names="client",
+            label="colleague's client",
+            body=lambda w, r: {**_complaint_api(w, r), "client": w.clients["other"].pk}),
+    Refusal("api:visitplan-list", "post", PLANNERS, names="client", label="other branch",
+            body=lambda w, r: {"client": w.clients["sh"].pk, "kind": "door_to_door",
+                               "planned_at": soon_iso(3), "place": "客户公司",
+                               "purpose": "资产配置"}),
+    Refusal("api:riskassessment-list", "post", frozenset({AM}), names="client",
+            label="colleague's client",
+            body=lambda w, r: {"client": w.clients["other"].pk, "assessed_on": today(),
+                               "score": 60, "risk_level": "C4"}),
+    Refusal("complaints:intake", "post", frozenset({AM, ADV}), names="client",
+            label="colleague's client",
+            body=lambda w, r: {**_intake(w, r), "handler": "", "client": w.clients["other"].pk}),
+    Refusal("visits:consultation-create", "post", frozenset({AM}), names="client_no",
+            label="colleague's client",
+            body=lambda w, r: {"client_no": "1100000002", "advisor": w.users[ADV].pk,
+                               "question": "是否适合加仓？"}),
+]
+# fmt: on
+
+
+# --- Nested lists: rows of a colleague's clients on an object in scope ------------------------
+@dataclass(frozen=True)
+class Nested:
+    """A nested list (or a change of one of its rows) on an object every role below may
+    see, whose row `row` (a kind of world.py) hangs on another account manager's client:
+    `hidden_from` roles never see the row (its client's name and number) and get
+    `refused` when they change it; `shown_to` roles see it (the control)."""
+
+    name: str
+    method: str
+    obj: str
+    row: str
+    hidden_from: frozenset
+    shown_to: frozenset = frozenset()
+    body: Callable | None = None  # body(world, role, row) -> dict
+    refused: int = 404
+    label: str = ""
+
+    @property
+    def variant(self) -> str:
+        return " ".join([self.name, self.method.upper(), self.label]).strip()
+
+
+# fmt: off
+NESTED = [
+    Nested("api:event-invitations", "get", "event", "invitation:other_owner",
+           hidden_from=frozenset({AM, ADV}), shown_to=frozenset({BM, COMP, HQ})),
+    Nested("visits:event", "get", "event", "invitation:other_owner",
+           hidden_from=frozenset({AM, ADV}), shown_to=frozenset({BM, COMP, HQ})),
+    Nested("visits:event", "post", "event", "invitation:other_owner", label="invitation",
+           hidden_from=frozenset({AM}),
+           body=lambda w, role, row: {"invitation": row.pk, "status": "accepted"}),
+]
+# fmt: on

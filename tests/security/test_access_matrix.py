@@ -12,6 +12,12 @@
   object is looked up, exactly what a missing object gets, so no answer tells that an
   object exists.
 - `test_admin`: the Django admin, by prefix: HQ staff only.
+- `test_naming_out_of_scope_is_refused`: a write naming a person of another branch (or a
+  client the role may not see) answers 400 with the field's message, for every role
+  that makes the same write with an in-scope value (access_table.REFUSALS).
+- `test_nested_rows_are_scoped`: the rows of a nested list that hang on another account
+  manager's clients are not shown to account managers and advisors, and a change of one
+  answers 404 (access_table.NESTED).
 
 One test per case requests every role in turn, each request in its own savepoint (what
 one role changes is gone for the next): one test per role and case ran three times
@@ -35,7 +41,11 @@ from .access_table import (
     ADMIN_LOGIN,
     ADMIN_PREFIX,
     ADMIN_ROLES,
+    CLIENT_REFUSED,
     LOGIN,
+    NESTED,
+    PERSON_REFUSED,
+    REFUSALS,
     TABLE,
     UNNAMED_PREFIXES,
     Case,
@@ -273,3 +283,55 @@ def test_admin(world, db, role):
             if outcome(response) not in allowed:
                 problems.append(f"{name} {url}: {describe(response)}")
     assert not problems, "\n".join(problems)
+
+
+# --- Naming a person or a client out of scope (issue #14) -----------------------------------
+def _succeeds(name, method, kwargs, role) -> bool:
+    """The same write with in-scope values succeeds for `role` (the table above)."""
+    return any(c.method == method and c.kwargs == kwargs and c.expect[role] in (200, 201, 302)
+               for c in TABLE[name])  # fmt: skip
+
+
+@pytest.mark.parametrize("refusal", [pytest.param(r, id=r.variant) for r in REFUSALS])
+def test_naming_out_of_scope_is_refused(world, db, refusal):
+    messages = CLIENT_REFUSED if refusal.names.startswith("client") else (PERSON_REFUSED,)
+    case = Case(refusal.method, {}, obj=refusal.obj, kwargs=refusal.kwargs, body=refusal.body)
+    problems = []
+    for role in sorted(refusal.roles):
+        if not _succeeds(refusal.name, refusal.method, refusal.kwargs, role):
+            problems.append(f"{role}: may not make this write at all (fix REFUSALS)")
+            continue
+        kwargs = url_kwargs(refusal.obj, world.obj(refusal.obj, role)) if refusal.obj else {}
+        got, response = run(world, role, refusal.name, case, kwargs)
+        text = response.content.decode()
+        if got != 400:
+            problems.append(f"{role}: expected 400, got {describe(response)}")
+        elif is_api(refusal.name) and refusal.names not in response.json():
+            problems.append(f"{role}: no message for {refusal.names}: {text[:300]}")
+        elif not any(m in text for m in messages):
+            problems.append(f"{role}: the field's message is missing: {text[:300]}")
+    assert not problems, f"{refusal.variant}\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("nested", [pytest.param(n, id=n.variant) for n in NESTED])
+def test_nested_rows_are_scoped(world, db, nested):
+    row = world.obj(nested.row, "*")
+    markers = [row.client.name, row.client.client_no]
+    body = (lambda w, role: nested.body(w, role, row)) if nested.body else None
+    case = Case(nested.method, {}, obj=nested.obj, body=body)
+    problems = []
+    for role in sorted(nested.hidden_from | nested.shown_to):
+        kwargs = url_kwargs(nested.obj, world.obj(nested.obj, role))
+        got, response = run(world, role, nested.name, case, kwargs)
+        text = response.content.decode()
+        shown = [m for m in markers if m in text]
+        if nested.method != "get":
+            if role in nested.hidden_from and got != nested.refused:
+                problems.append(f"{role}: changed a hidden row: {describe(response)}")
+        elif got != 200:
+            problems.append(f"{role}: expected 200, got {describe(response)}")
+        elif role in nested.hidden_from and shown:
+            problems.append(f"{role}: sees {shown}")
+        elif role in nested.shown_to and not shown:
+            problems.append(f"{role}: does not see the row (the control)")
+    assert not problems, f"{nested.variant}\n" + "\n".join(problems)

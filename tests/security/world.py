@@ -351,5 +351,9 @@ def build_world() -> World:
     )
     kinds["holiday"] = Kind({"*": holiday})
     kinds["invitation"] = Kind({"*": invitation})
+    # The same event invites a client of another account manager (a nested row that
+    # account managers and advisors must not see: access_table.NESTED)
+    other_invitation = Invitation.objects.create(event=bj_event, client=c2)
+    kinds["invitation:other_owner"] = Kind({"*": other_invitation})
     clients = {"mine": c1, "other": c2, "sh": c3}
     return World(users=u, tokens=tokens, kinds=kinds, clients=clients, files=files)

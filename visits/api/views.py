@@ -5,18 +5,20 @@ from rest_framework.response import Response
 
 from clients.models import Client
 from crm.api import fields
+from crm.api.pagination import CursorPagination
 from crm.api.permissions import ActionRoles
+from crm.api.references import PersonField, VisibleRelatedField
 from crm.api.serializers import ModelSerializer
 from crm.models import Role
 
-from .. import services
+from .. import selectors, services
 from ..models import Consultation, Event, Invitation, ProductLevel, VisitPlan
 
 PLANNERS = {Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER}
 
 
 class VisitPlanSerializer(ModelSerializer):
-    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.none())
+    client = VisibleRelatedField(queryset=Client.objects.all())
     owner = serializers.CharField(source="owner.username", read_only=True)
 
     class Meta:
@@ -38,12 +40,6 @@ class VisitPlanSerializer(ModelSerializer):
         ]
         read_only_fields = ["status", "submitted_at", "decided_at", "reject_reason",
                             "record_due_at"]  # fmt: skip
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["client"].queryset = Client.objects.visible_to(request.user)
 
 
 class RejectSerializer(serializers.Serializer):
@@ -127,8 +123,8 @@ class ProductSerializer(serializers.Serializer):
 
 
 class ConsultationSerializer(ModelSerializer):
-    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.none())
-    advisor = serializers.SlugRelatedField(slug_field="username", queryset=Client.objects.none())
+    client = VisibleRelatedField(queryset=Client.objects.all())
+    advisor = PersonField(roles=[Role.ADVISOR])
     products = serializers.SerializerMethodField()
 
     class Meta:
@@ -162,15 +158,6 @@ class ConsultationSerializer(ModelSerializer):
             "delivered_at",
             "delivery_note",
         ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        from django.contrib.auth import get_user_model
-
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["client"].queryset = Client.objects.visible_to(request.user)
-        self.fields["advisor"].queryset = get_user_model().objects.filter(staff__role="advisor")
 
     def get_products(self, sheet) -> list[dict]:
         return [{"name": p.name, "risk_level": p.risk_level,
@@ -254,6 +241,10 @@ class InviteSerializer(serializers.Serializer):
     stages = serializers.ListField(child=serializers.CharField(), required=False)
 
 
+class InvitationPagination(CursorPagination):
+    ordering = "id"
+
+
 class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                    viewsets.GenericViewSet):  # fmt: skip
     """Client events; `invite/` invites a segment (tiers, stages) of the branch."""
@@ -283,9 +274,9 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         return Response({"invited": n})
 
     @extend_schema(responses=InvitationSerializer(many=True))
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"], pagination_class=InvitationPagination)
     def invitations(self, request, pk=None):
-        event = self.get_object()
-        return Response(
-            InvitationSerializer(event.invitations.select_related("client"), many=True).data
-        )
+        """The invitations of the event to clients the caller may see, a page at a time."""
+        qs = selectors.invitations_of(self.get_object(), request.user)
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(InvitationSerializer(page, many=True).data)
