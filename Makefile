@@ -2,21 +2,36 @@
 #   make run   - venv, requirements, embedded PostgreSQL/Redis when DATABASE_URL/REDIS_URL
 #                are unset, migrations, demo data, then web + worker + beat (Ctrl-C stops all)
 #   make test  - the same set-up, then the whole test suite and the security checks
+# Both install requirements-dev.txt (the runtime set plus the tools); production installs
+# requirements.txt only (see `make check-runtime-deps`).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test security bench loadtest fuzz lint fmt messages services stop browser clean
+.PHONY: run test security bench loadtest fuzz lint typecheck fmt lock check-runtime-deps \
+	messages services stop browser clean
 SIZE ?= large
 LOAD_USERS ?= 20,50,100
 LOAD_SECONDS ?= 60
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
+
+# Re-lock both sets from requirements.in / requirements-dev.in, keeping every pin that still
+# fits (add --upgrade-package NAME to PIP_COMPILE_ARGS to move one package).
+PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links $(PIP_COMPILE_ARGS)
+lock: $(STAMP)
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
+
+# A new venv with requirements.txt only: no development tool, and enough for check --deploy.
+check-runtime-deps:
+	PYTHON=$(PYTHON) .ci/check-runtime-deps
 
 # Debian's Chromium for the browser tests (Playwright cannot download browsers here).
 browser:
@@ -59,6 +74,14 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m config.devstack manage makemigrations --check --dry-run
+	$(VENV)/bin/djlint templates --lint
+
+# mypy with django-stubs ([tool.mypy] in pyproject.toml) on every services, selectors and
+# workflow module or package and the kernel. Not yet part of `make lint`.
+TYPED = $(wildcard */services.py */services */selectors.py */selectors */workflow.py) \
+	crm/sla.py crm/workdays.py crm/measures.py
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy $(TYPED)
 
 fmt: $(STAMP)
 	$(VENV)/bin/ruff format .

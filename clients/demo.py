@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
-from faker import Faker
 from simple_history.utils import bulk_create_with_history
 
 from .crypto import encrypt, lookup_hash
@@ -67,6 +66,8 @@ def _credit_code(rng):
 def seed_clients(users: dict, stdout) -> None:
     if Client.objects.exists():
         return
+    from faker import Faker  # a development package: imported when demo data is made
+
     fake = Faker("zh_CN")
     Faker.seed(2026)
     rng = random.Random(2026)
