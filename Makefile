@@ -75,9 +75,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m config.devstack manage makemigrations --check --dry-run
 	$(VENV)/bin/djlint templates --lint
+	$(MAKE) --no-print-directory typecheck
 
 # mypy with django-stubs ([tool.mypy] in pyproject.toml) on every services, selectors and
-# workflow module or package and the kernel. Not yet part of `make lint`.
+# workflow module or package and the kernel; part of `make lint`.
 TYPED = $(wildcard */services.py */services */selectors.py */selectors */workflow.py) \
 	crm/sla.py crm/workdays.py crm/measures.py
 typecheck: $(STAMP)

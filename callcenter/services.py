@@ -303,6 +303,8 @@ def call_record(*, user, data: dict) -> tuple[Call, bool]:
     the call (end, wrap-up, notes, recording, agent, links) but never moves it to another
     branch, client, number or start time."""
     staff = staff_of(user)
+    if staff is None:
+        raise PermissionDenied(_("Only staff and integration systems post calls."))
     call_id = (data.get("call_id") or "").strip()
     if not call_id:
         raise ValidationError({"call_id": [_("This field is required.")]})

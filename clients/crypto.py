@@ -25,6 +25,7 @@ from functools import cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.db import models
 
 
 def _keys() -> list[Fernet]:
@@ -79,7 +80,7 @@ def rotate(token: str) -> str:
     return _fernet().rotate(token.encode()).decode()
 
 
-def encrypted_columns() -> list[tuple[type, str]]:
+def encrypted_columns() -> list[tuple[type[models.Model], str]]:
     """Every (model, column) holding ciphertext of `encrypt`, including the change history
     (django-simple-history copies `id_number_encrypted` into each historical record)."""
     from .models import Client

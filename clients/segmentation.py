@@ -239,7 +239,7 @@ def run(today: date | None = None) -> RunResult:
         "dormant_since": today - relativedelta(years=settings.CRM_DORMANT_YEARS),
         "new_since": today - timedelta(days=settings.CRM_NEW_CLIENT_DAYS),
         "sleeping_since": today - timedelta(days=settings.CRM_SLEEPING_DAYS),
-    }  # fmt: skip
+    }
     # the tier rules' positional parameters become named ones (psycopg2 takes one style)
     for i, value in enumerate(params):
         named[f"t{i}"] = value

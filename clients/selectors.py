@@ -8,12 +8,12 @@ from datetime import date, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import AccountSnapshot, Client, Holding, Stage
+from .models import AccountSnapshot, Client, ClientQuerySet, Holding, Stage
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def search_clients(qs: QuerySet, text: str) -> QuerySet:
+def search_clients(qs: ClientQuerySet, text: str) -> QuerySet:
     """Search by name (prefix), client number, the last 4 digits of a phone, a whole
     phone number, or the pinyin initials of the name; each served by an index."""
     text = (text or "").strip()

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from crm.bounds import OUT_OF_RANGE, year_in_range
-from crm.models import AccessLog, Role, staff_of
+from crm.models import AccessLog, Role, StaffProfile, staff_of
 from crm.references import check_branch
 from crm.services import (  # noqa: F401  (ConcurrentUpdate: part of this module's API)
     ConcurrentUpdate,
@@ -84,9 +85,12 @@ def can_reveal(user, client: Client) -> bool:
     return staff.role != Role.ACCOUNT_MANAGER or client.owner_id == user.pk
 
 
-def _require_edit(user, client: Client | None = None) -> None:
-    if not can_edit(user, client):
+def _require_edit(user, client: Client | None = None) -> StaffProfile:
+    """The editor's staff profile; PermissionDenied for a role that may not edit."""
+    staff = staff_of(user)
+    if staff is None or not can_edit(user, client):
         raise PermissionDenied(_("Your role may not change client profiles."))
+    return staff
 
 
 # --- Validation -------------------------------------------------------------------
@@ -211,8 +215,8 @@ def _apply(client: Client, values: dict) -> list[str]:
 
 
 def _save(client: Client, user, reason: str) -> None:
-    client._history_user = user
-    client._change_reason = reason[:100]
+    client._history_user = user  # type: ignore[attr-defined]  # read by simple_history
+    client._change_reason = reason[:100]  # type: ignore[attr-defined]
     try:
         with transaction.atomic():
             client.save()
@@ -229,8 +233,7 @@ def _save(client: Client, user, reason: str) -> None:
 # --- Create, update, open ---------------------------------------------------------
 def client_create(*, user, data: dict, reason: str = "") -> Client:
     """Create a potential client (no client number) or an opened account."""
-    _require_edit(user)
-    staff = staff_of(user)
+    staff = _require_edit(user)
     owner = data.get("owner") or user
     owner_staff = staff_of(owner)
     if owner_staff is None or owner_staff.role not in OWNER_ROLES:
@@ -467,7 +470,7 @@ def _decimal(value, name, errors, *, required=False, minimum=None):
 
 
 def _parse_snapshot_row(row, today: date) -> tuple[dict | None, dict]:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list] = {}
     if not isinstance(row, dict):
         return None, {"non_field_errors": [_("Each row must be an object.")]}
     client_no = str(row.get("client_no") or "").strip()
@@ -485,7 +488,7 @@ def _parse_snapshot_row(row, today: date) -> tuple[dict | None, dict]:
     except (TypeError, ValueError):
         day = None
         errors["date"] = [_("Enter a date as YYYY-MM-DD.")]
-    parsed = {"client_no": client_no, "date": day}
+    parsed: dict[str, Any] = {"client_no": client_no, "date": day}
     for name in SNAPSHOT_NUMBERS:
         parsed[name] = _decimal(
             row.get(name),
@@ -495,9 +498,10 @@ def _parse_snapshot_row(row, today: date) -> tuple[dict | None, dict]:
             minimum=0 if name not in ("net_inflow",) else None,
         )
     try:
-        parsed["trade_count"] = int(row.get("trade_count") or 0)
-        if parsed["trade_count"] < 0 or parsed["trade_count"] > 2**31 - 1:
+        trade_count = int(row.get("trade_count") or 0)
+        if trade_count < 0 or trade_count > 2**31 - 1:
             raise ValueError
+        parsed["trade_count"] = trade_count
     except (TypeError, ValueError):
         errors["trade_count"] = [_("Enter a whole number, 0 or more.")]
     holdings = row.get("holdings")
@@ -506,7 +510,8 @@ def _parse_snapshot_row(row, today: date) -> tuple[dict | None, dict]:
         if not isinstance(holdings, list):
             errors["holdings"] = [_("Holdings must be a list.")]
         else:
-            parsed["holdings"] = []
+            items: list[dict] = []
+            parsed["holdings"] = items
             for i, h in enumerate(holdings):
                 h_errors: dict = {}
                 if not isinstance(h, dict) or not str(h.get("security_code") or "").strip():
@@ -523,8 +528,8 @@ def _parse_snapshot_row(row, today: date) -> tuple[dict | None, dict]:
                     h_errors["security_code"] = [_("Remove the NUL character.")]
                 if h_errors:
                     errors[f"holdings[{i}]"] = [f"{k}: {v[0]}" for k, v in h_errors.items()]
-                parsed["holdings"].append(item)
-            codes = [h["security_code"] for h in parsed["holdings"]]
+                items.append(item)
+            codes = [h["security_code"] for h in items]
             if len(codes) != len(set(codes)):
                 errors["holdings"] = [_("A security appears twice.")]
     return (None if errors else parsed), errors
@@ -537,7 +542,7 @@ def snapshot_version() -> int:
     """A number that changes whenever account snapshots are stored (keys dashboard caches)."""
     from django.core.cache import cache
 
-    return cache.get_or_set(SNAPSHOT_VERSION_KEY, time.time_ns, None)
+    return int(cache.get_or_set(SNAPSHOT_VERSION_KEY, time.time_ns, None) or 0)
 
 
 def snapshots_changed() -> None:
@@ -557,7 +562,7 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
     today = timezone.localdate()
     for index, row in enumerate(rows):
         values, errors = _parse_snapshot_row(row, today)
-        if errors:
+        if values is None:
             result.errors.append(
                 {"index": index, "client_no": _client_no_of(row), "errors": errors}
             )
@@ -589,7 +594,7 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
     # for the first instead of deadlocking with it. The holdings of a key are only
     # written by the call holding that key's snapshot row.
     keys = sorted(latest)
-    values = [latest[key][1] for key in keys]
+    rows_in_order = [latest[key][1] for key in keys]
     with_holdings = {key: latest[key][1]["holdings"] for key in keys
                      if latest[key][1]["holdings"] is not None}  # fmt: skip
     # One INSERT ... SELECT FROM unnest(arrays) ... ON CONFLICT DO UPDATE: a single
@@ -609,9 +614,9 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
         # the same row sent again writes nothing
         f"WHERE ({unchanged_old}) IS DISTINCT FROM ({unchanged_new})"
     )
-    params = [now, [k[0] for k in keys], [k[1] for k in keys],
-              *[[v[c] for v in values] for c in SNAPSHOT_NUMBERS],
-              [v["trade_count"] for v in values]]  # fmt: skip
+    params: list[Any] = [now, [k[0] for k in keys], [k[1] for k in keys],
+                         *[[v[c] for v in rows_in_order] for c in SNAPSHOT_NUMBERS],
+                         [v["trade_count"] for v in rows_in_order]]  # fmt: skip
     from django.db import connection
 
     with transaction.atomic():

@@ -38,7 +38,7 @@ def analysis(*, scope: BranchScope, start: date, end: date) -> dict:
     qs = scope.apply(Complaint.objects.all()).filter(
         received_at__date__gte=start, received_at__date__lte=end
     )
-    topics = defaultdict(dict)
+    topics: defaultdict[str, dict] = defaultdict(dict)
     for row in (
         qs.annotate(month=TruncMonth("received_at"))
         .values("month", "topic")

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -46,7 +47,7 @@ class ClockSpec:
     due: str
     done: str
     met: str
-    label: str
+    label: str | Promise
 
 
 CLOCKS = (

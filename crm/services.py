@@ -270,6 +270,7 @@ def todo_create(
         policy = get_policy(TODO_POLICY)
     if policy is not None:
         due_at = compute_deadline(policy, now)
+    assert due_at is not None  # for mypy: a policy's deadline, or the one chosen  # nosec B101
     todo = Todo(
         branch_id=target.branch_id,
         title=title,

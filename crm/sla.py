@@ -175,6 +175,7 @@ def _scan_clock(clock: Clock, policies: dict[str, SlaPolicy], now: datetime) -> 
     # warned and not yet due. (Objects whose policy has a shorter chain are still read.)
     last_level = max(len(p.escalation_roles) for p in policies.values())
     last_kind = f"escalation-{last_level}" if last_level else "breach"
+    deadline_sql: models.Expression | models.F
     if is_date:
         deadline_sql = models.Func(
             models.F(clock.due_field),
@@ -222,19 +223,19 @@ def _scan_clock(clock: Clock, policies: dict[str, SlaPolicy], now: datetime) -> 
     missing = [w for w in wanted if (w[0], w[1], w[2]) not in sent_before]
     if not missing:
         return 0
-    objects = clock.model._default_manager.filter(pk__in={m[0] for m in missing})
-    objects = {o.pk: o for o in objects.select_related(*clock.select_related)}
+    due = clock.model._default_manager.filter(pk__in={m[0] for m in missing})
+    objects = {o.pk: o for o in due.select_related(*clock.select_related)}
     responsible = clock.recipients(list(objects.values()))
     targets = _escalation_targets({m[4] for m in missing}, {m[3] for m in missing if m[3]})
 
     with transaction.atomic():
         keys = [(content_type_id, pk, clock.name, kind, deadline)
                 for pk, kind, deadline, _role, _branch in missing]  # fmt: skip
-        sent = claim_reminders(keys)  # a concurrent scan may have claimed some meanwhile
+        claimed_keys = claim_reminders(keys)  # a concurrent scan may have claimed some meanwhile
         notifications = []
         claimed = 0
         for pk, kind, deadline, role, branch_id in missing:
-            if (pk, kind, deadline) not in sent or pk not in objects:
+            if (pk, kind, deadline) not in claimed_keys or pk not in objects:
                 continue
             claimed += 1
             obj = objects[pk]

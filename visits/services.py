@@ -71,7 +71,7 @@ def visit_plan_create(
     other_clients=(),
 ) -> VisitPlan:
     _role(user, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER)
-    errors = {}
+    errors: dict[str, list] = {}
     if not Client.objects.visible_to(user).filter(pk=client.pk).exists():
         errors["client"] = [_("No such client.")]
     if kind not in VisitPlan.Kind.values:
@@ -254,7 +254,7 @@ def consultation_file(
     *, user, client: Client, advisor, question: str, holdings: list | None = None
 ) -> Consultation:
     _role(user, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER)
-    errors = {}
+    errors: dict[str, list] = {}
     if not Client.objects.visible_to(user).filter(pk=client.pk).exists():
         errors["client"] = [_("No such client.")]
     advisor_staff = staff_of(advisor)

@@ -185,7 +185,7 @@ def test_tier_breakdown(org, client):
         commission=Decimal("500"),
     )  # before
     sh = make_client(org.am_sh, client_no="3100000095", opened_on=datetime(2024, 1, 6).date())
-    Client.objects.filter(pk=sh.pk).update(tier="vip", avg_assets=9_000_000)  # fmt: skip
+    Client.objects.filter(pk=sh.pk).update(tier="vip", avg_assets=9_000_000)
     raws: dict = {}
     compute_rows(month((org.bj.pk,)), raws=raws)
     lines = {line[0]: line[1:] for line in raws["clients"]["by_tier"]}
