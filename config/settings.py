@@ -116,8 +116,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = env(
     "DB_SESSION_OPTIONS", default="-c random_page_cost=1.1"
 )
-# Shown in pg_stat_activity, so the connections of each process kind can be counted.
-DATABASES["default"]["OPTIONS"]["application_name"] = env("DB_APPLICATION_NAME", default="crm")
+# Shown in pg_stat_activity, so the connections of each process kind can be counted (an
+# `application_name` in DATABASE_URL's query string wins).
+DATABASES["default"]["OPTIONS"].setdefault(
+    "application_name", env("DB_APPLICATION_NAME", default="crm")
+)
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env("TEST_DATABASE_NAME", default="test_crm")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
