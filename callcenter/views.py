@@ -11,6 +11,7 @@ from django.views import View
 
 from clients.timeline import client_timeline
 from complaints.models import Complaint
+from crm.forms import add_service_errors
 from crm.models import Branch, Role
 from crm.paging import page_without_count
 from crm.params import date_param, int_param
@@ -96,8 +97,7 @@ class CallbackView(StaffRequiredMixin, View):
                         user=request.user, callback=callback, **form.cleaned_data
                     )
                 except ValidationError as exc:
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
+                    add_service_errors(form, exc)
                 else:
                     if result.complaint_id:
                         messages.success(
@@ -217,8 +217,7 @@ class InspectionListView(StaffRequiredMixin, View):
                     user=request.user, branch=branch, **form.cleaned_data
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             else:
                 return redirect(inspection)
         elif branch is None:

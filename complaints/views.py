@@ -14,6 +14,7 @@ from django.views import View
 
 from clients.models import Client
 from clients.validators import phone_digits
+from crm.forms import add_service_errors
 from crm.models import Role
 from crm.once import submit_once
 from crm.paging import page_without_count
@@ -40,13 +41,6 @@ from .models import Attachment, Category, Channel, Complaint, Topic
 
 ANALYSTS = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ})
 
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class DeskView(StaffRequiredMixin, View):
@@ -119,7 +113,7 @@ class IntakeView(StaffRequiredMixin, View):
             try:
                 complaint = services.complaint_receive(user=request.user, data=data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request, _("Complaint %(no)s received.") % {"no": complaint.ticket_no}
@@ -213,7 +207,7 @@ class ActionView(ComplaintObjectMixin, View):
         try:
             getattr(services, f"complaint_{action}")(**kwargs, **data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
             return render_detail(request, complaint, forms={action: form}, status=400)
         except ConcurrentUpdate as exc:
             # Someone else acted since this page was shown: nothing was applied. Show the

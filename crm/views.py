@@ -30,7 +30,7 @@ from .exports import (
     table_response,
 )
 from .filters import AccessLogFilterSet, NotificationFilterSet, TodoFilterSet
-from .forms import ExportRequestForm, ScheduleForm, TodoForm
+from .forms import ExportRequestForm, ScheduleForm, TodoForm, add_service_errors
 from .models import (
     ACCESS_LOG_ROLES,
     EXPORT_APPROVER_ROLES,
@@ -332,7 +332,7 @@ class CalendarEditView(StaffRequiredMixin, View):
                     year=form.cleaned_data["year"], text=form.cleaned_data["schedule"]
                 )
             except ValidationError as exc:
-                form.add_error(None, exc.message_dict.get("schedule", exc.messages))
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request,
