@@ -37,7 +37,6 @@ from .timeline import client_timeline
 MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
 
 
-
 class ClientObjectMixin(StaffRequiredMixin):
     def get_client(self, pk, *, for_update=False) -> Client:
         client = get_object_or_404(

@@ -41,7 +41,6 @@ from .models import Consultation, Event, Invitation, QuotaLog, VisitPlan
 MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
 
 
-
 def _client_initial(request) -> dict:
     """Prefill the client number when coming from a client's page (`?client=<id>`)."""
     pk = request.GET.get("client", "")
