@@ -124,12 +124,9 @@ class DashboardView(StaffRequiredMixin, View):
         if fmt in ("csv", "xlsx"):
             group = params.get("group")
             chosen = [r for r in rows if not group or str(r.measure.group) == group]
-            content, content_type, ext = dashboard.export(chosen, fmt, branches)
-            response = HttpResponse(content, content_type=content_type)
-            response["Content-Disposition"] = (
-                f'attachment; filename="measures-{filters.current.start}.{ext}"'
+            return dashboard.export_response(
+                chosen, fmt, f"measures-{filters.current.start}", branches
             )
-            return response
         groups: dict = {}
         for row in rows:
             groups.setdefault(str(row.measure.group), []).append(row)
