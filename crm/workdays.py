@@ -173,7 +173,7 @@ class WorkdaysBetween(Func):
     arity = 2
     output_field = IntegerField()
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, function=None, template=None, arg_joiner=None, **extra):
         from .models import Holiday
 
         (start, start_params), (end, end_params) = (
@@ -190,4 +190,4 @@ class WorkdaysBetween(Func):
             f" ({end} AT TIME ZONE %s)::date AS b) AS w)"
         )
         tz = str(SHANGHAI)
-        return sql, [Holiday.Kind.WORKDAY.value, *start_params, tz, *end_params, tz]
+        return sql, (Holiday.Kind.WORKDAY.value, *start_params, tz, *end_params, tz)
