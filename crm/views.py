@@ -228,7 +228,7 @@ class TodoCreateView(StaffRequiredMixin, View):
                     due_at=data["due_at"],
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("To-do created."))
                 return redirect(todo)
@@ -522,7 +522,7 @@ class ExportRequestCreateView(StaffRequiredMixin, View):
                     params=dict(QueryDict(form.cleaned_data["query"]).lists()), request=request,
                 )  # fmt: skip
             except ValidationError as exc:
-                form.add_error(None, exc.messages)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Request sent; you will be notified of the decision."))
                 return redirect("crm:exports")
