@@ -258,8 +258,10 @@ class TodoEditView(StaffRequiredMixin, View):
         if form.is_valid():
             try:
                 services.todo_update(user=request.user, todo=todo, **form.cleaned_data)
-            except (ValidationError, TransitionNotAllowed) as exc:
-                form.add_error(None, exc if isinstance(exc, ValidationError) else str(exc))
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except TransitionNotAllowed as exc:
+                form.add_error(None, str(exc))
             else:
                 messages.success(request, _("To-do saved."))
                 return redirect(todo)
