@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,9 +9,11 @@ from django.views import View
 
 from clients.timeline import client_timeline
 from complaints.models import Complaint
+from crm.dashboard import period_from
+from crm.forms import add_service_errors
 from crm.models import Branch, Role
 from crm.paging import page_without_count
-from crm.params import date_param, int_param
+from crm.params import int_param
 from crm.selectors import BranchScope
 from crm.services import TransitionNotAllowed
 from crm.views import StaffRequiredMixin
@@ -24,13 +24,6 @@ from .models import Call, Callback, CallbackPolicy, InspectionItem, InspectionRo
 
 MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
 CALLERS = frozenset({Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.HQ})
-
-
-def _period(request) -> tuple[date, date]:
-    today = timezone.localdate()
-    start = date_param(request.GET.get("from"), today.replace(day=1))
-    end = date_param(request.GET.get("to"), today)
-    return start, end
 
 
 class QueueView(StaffRequiredMixin, View):
@@ -96,8 +89,7 @@ class CallbackView(StaffRequiredMixin, View):
                         user=request.user, callback=callback, **form.cleaned_data
                     )
                 except ValidationError as exc:
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
+                    add_service_errors(form, exc)
                 else:
                     if result.complaint_id:
                         messages.success(
@@ -181,7 +173,8 @@ class StatsView(StaffRequiredMixin, View):
     roles = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ, Role.SERVICE_AGENT})
 
     def get(self, request):
-        start, end = _period(request)
+        period = period_from(request.GET, default="custom")
+        start, end = period.start, period.end
         scope = BranchScope.for_user(request.user)
         by = request.GET.get("by", "branch")
         if by not in ("branch", "person", "month"):
@@ -217,8 +210,7 @@ class InspectionListView(StaffRequiredMixin, View):
                     user=request.user, branch=branch, **form.cleaned_data
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             else:
                 return redirect(inspection)
         elif branch is None:

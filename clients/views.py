@@ -10,6 +10,7 @@ from django.views import View
 
 from crm import spreadsheets
 from crm.exports import table_response
+from crm.forms import add_service_errors
 from crm.models import Role
 from crm.once import submit_once
 from crm.paging import page_without_count
@@ -34,14 +35,6 @@ from .models import Client, ImportJob, Stage, Tier
 from .timeline import client_timeline
 
 MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
-
-
-def _form_errors_from(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class ClientObjectMixin(StaffRequiredMixin):
@@ -111,7 +104,7 @@ class ClientCreateView(StaffRequiredMixin, View):
             try:
                 client = services.client_create(user=request.user, data=data)
             except ValidationError as exc:
-                _form_errors_from(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Client created."))
                 return redirect(client)
@@ -158,7 +151,7 @@ class ClientEditView(ClientObjectMixin, View):
                     version=form.cleaned_data.get("version"),
                 )  # fmt: skip
             except ValidationError as exc:
-                _form_errors_from(form, exc)
+                add_service_errors(form, exc)
             except TransitionNotAllowed as exc:
                 form.add_error(None, str(exc))
                 return render(
@@ -200,7 +193,7 @@ class RiskAssessmentCreateView(ClientObjectMixin, View):
                     user=request.user, client=client, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _form_errors_from(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Risk assessment recorded."))
                 return redirect(client)
@@ -227,7 +220,7 @@ class OpenAccountView(ClientObjectMixin, View):
             try:
                 services.client_open_account(user=request.user, client=client, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors_from(form, exc)
+                add_service_errors(form, exc)
             except TransitionNotAllowed as exc:
                 form.add_error(None, str(exc))
                 status = 409
@@ -444,7 +437,7 @@ class RetentionCaseView(StaffRequiredMixin, View):
             try:
                 call(user=request.user, case=case, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors_from(form, exc)
+                add_service_errors(form, exc)
             except TransitionNotAllowed as exc:
                 messages.error(request, str(exc))
                 return redirect(case)

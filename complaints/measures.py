@@ -5,9 +5,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.measures import Measure, during, grouped, register_source
-from crm.workdays import get_calendar
 
 from .models import Complaint
+from .selectors import resolution_workdays
 
 GROUP = _("Complaints")
 CLOCKS = (("first_response", _("First response in time")),
@@ -49,21 +49,17 @@ def compute(filters):
         out[f"complaint_sla_{clock}"] = {
             k: (v[f"{clock}_met"], v[f"{clock}_done"]) for k, v in received.items()
         }
-    # average resolution time in working days (computed per complaint with the calendar)
-    calendar = get_calendar()
-    days: dict = {}
-    resolved = qs.filter(during("resolved_at", start, end))
-    for branch, received_at, resolved_at in resolved.values_list(
-        "branch_id", "received_at", "resolved_at"
-    ):
-        from django.utils import timezone
-
-        local = timezone.localtime(resolved_at).date()
-        index = 0 if local >= filters.current.start else 1
-        cell = days.setdefault((index, branch), [0, 0])
-        cell[0] += calendar.workdays_between(timezone.localtime(received_at).date(), local)
-        cell[1] += 1
-    out["complaint_resolution_days"] = {k: (v[0], v[1]) for k, v in days.items()}
+    # average resolution time in working days, by the day each complaint was resolved
+    resolved = grouped(
+        qs.filter(during("resolved_at", start, end)),
+        "resolved_at",
+        filters,
+        days=lambda p: Sum(resolution_workdays(), filter=p),
+        n=lambda p: Count("id", filter=p),
+    )
+    out["complaint_resolution_days"] = {
+        k: (v["days"], v["n"]) for k, v in resolved.items() if v["n"]
+    }
     return out
 
 

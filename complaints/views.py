@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -14,13 +12,16 @@ from django.views import View
 
 from clients.models import Client
 from clients.validators import phone_digits
+from crm.dashboard import period_from
+from crm.exports import workbook_response
+from crm.forms import add_service_errors
 from crm.models import Role
 from crm.once import submit_once
 from crm.paging import page_without_count
 from crm.params import year_param
 from crm.selectors import BranchScope
 from crm.services import ConcurrentUpdate, TransitionNotAllowed
-from crm.spreadsheets import XLSX, Sheet, xlsx_bytes
+from crm.spreadsheets import Sheet
 from crm.uploads import file_response
 from crm.views import StaffRequiredMixin
 
@@ -39,14 +40,6 @@ from .forms import (
 from .models import Attachment, Category, Channel, Complaint, Topic
 
 ANALYSTS = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ})
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class DeskView(StaffRequiredMixin, View):
@@ -119,7 +112,7 @@ class IntakeView(StaffRequiredMixin, View):
             try:
                 complaint = services.complaint_receive(user=request.user, data=data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request, _("Complaint %(no)s received.") % {"no": complaint.ticket_no}
@@ -213,7 +206,7 @@ class ActionView(ComplaintObjectMixin, View):
         try:
             getattr(services, f"complaint_{action}")(**kwargs, **data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
             return render_detail(request, complaint, forms={action: form}, status=400)
         except ConcurrentUpdate as exc:
             # Someone else acted since this page was shown: nothing was applied. Show the
@@ -271,29 +264,12 @@ class AttachmentDownloadView(ComplaintObjectMixin, View):
         return file_response(attachment.file, attachment.original_name)
 
 
-def _period(request) -> tuple[date, date, str]:
-    today = timezone.localdate()
-    kind = request.GET.get("period", "year")
-    year = year_param(request.GET.get("year"), today.year)
-    try:
-        value = int(request.GET.get("value", 0))
-    except ValueError:
-        value = 0
-    if kind == "month" and 1 <= value <= 12:
-        end_month = date(year + (value == 12), value % 12 + 1, 1)
-        return date(year, value, 1), end_month.replace(day=1) - timedelta(days=1), kind
-    if kind == "quarter" and 1 <= value <= 4:
-        start = date(year, 3 * value - 2, 1)
-        end = (date(year + (value == 4), (3 * value) % 12 + 1, 1)) - timedelta(days=1)
-        return start, end, kind
-    return date(year, 1, 1), date(year, 12, 31), "year"
-
-
 class AnalysisView(StaffRequiredMixin, View):
     roles = ANALYSTS
 
     def get(self, request):
-        start, end, kind = _period(request)
+        period = period_from(request.GET, default="year")
+        start, end, kind = period.start, period.end, period.kind
         branch_id = request.GET.get("branch")
         scope = BranchScope.for_user(
             request.user, int(branch_id) if (branch_id or "").isdigit() else None
@@ -312,12 +288,6 @@ class AnalysisView(StaffRequiredMixin, View):
             "topic_rows": topic_rows, "clock_labels": {c.name: c.label for c in services.CLOCKS},
             "year": start.year, "categories": dict(Category.choices),
         })  # fmt: skip
-
-
-def _xlsx_response(sheets: list[Sheet], filename: str) -> HttpResponse:
-    response = HttpResponse(xlsx_bytes(sheets), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _analysis_workbook(data, start, end) -> HttpResponse:
@@ -346,7 +316,7 @@ def _analysis_workbook(data, start, end) -> HttpResponse:
         for topic, per_month in data["topics"].items()
         for month, n in sorted(per_month.items())
     ])  # fmt: skip
-    return _xlsx_response([sla, by_category, by_handler, topics],
+    return workbook_response([sla, by_category, by_handler, topics],
                           f"complaints-{start}-{end}.xlsx")  # fmt: skip
 
 
@@ -376,4 +346,4 @@ class RegulatorSummaryView(StaffRequiredMixin, View):
             sheets.append(Sheet(title, [title, _("Complaints")], [
                 [str(choices(row[field]).label), row["n"]] for row in summary[key]
             ]))  # fmt: skip
-        return _xlsx_response(sheets, f"complaint-summary-{year}.xlsx")
+        return workbook_response(sheets, f"complaint-summary-{year}.xlsx")

@@ -2,44 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import date
-
+from django.http import HttpResponse
 from django.utils import timezone
 
 from . import spreadsheets
+from .exports import workbook_response
 from .measures import Filters, Period
 from .models import Branch, Role, StaffProfile, staff_of
-from .params import year_param
+from .params import date_param, int_param, year_param
 
 
-def period_from(params) -> Period:
-    """`period=month|quarter|year&year=2025&value=11` or `period=custom&start=&end=`."""
+def period_from(params, *, default: str = "month") -> Period:
+    """The period a dashboard, analysis page or export shows, read from its query string:
+    `period=month|quarter|year&year=2025&value=11`, or `period=custom&start=&end=` (the
+    call-centre statistics spell the range `from=&to=`). A missing month or quarter number
+    is today's; a range is at most ten years. Anything else gives the `default` kind:
+    this month (`month`), the chosen year (`year`) or this month so far (`custom`)."""
     today = timezone.localdate()
-    kind = params.get("period", "month")
+    kind = params.get("period") or default
     year = year_param(params.get("year"), today.year)
-    try:
-        value = int(
-            params.get("value") or (today.month if kind == "month" else (today.month - 1) // 3 + 1)
-        )
-        if kind == "quarter" and 1 <= value <= 4:
-            return Period.quarter(year, value)
-        if kind == "year":
-            return Period.year(year)
-        if kind == "custom":
-            start = date.fromisoformat(params.get("start", ""))
-            end = date.fromisoformat(params.get("end", ""))
-            if (
-                year_param(start.year, 0)
-                and year_param(end.year, 0)
-                and start <= end
-                and (end - start).days <= 3660
-            ):
-                return Period(start, end)
-        if 1 <= value <= 12:
-            return Period.month(year, value)
-    except ValueError:
-        pass
-    return Period.month(today.year, today.month)
+    number = today.month if kind == "month" else (today.month - 1) // 3 + 1
+    value = int_param(params.get("value") or number, 0)
+    if kind == "month" and 1 <= value <= 12:
+        return Period.month(year, value)
+    if kind == "quarter" and 1 <= value <= 4:
+        return Period.quarter(year, value)
+    if kind == "year":
+        return Period.year(year)
+    so_far = Period(today.replace(day=1), today)
+    if kind == "custom":
+        start = date_param(params.get("start") or params.get("from"), so_far.start)
+        end = date_param(params.get("end") or params.get("to"), so_far.end)
+        if start <= end and (end - start).days <= 3660:
+            return Period(start, end)
+    if default == "year":
+        return Period.year(year)
+    return so_far if default == "custom" else Period.month(today.year, today.month)
 
 
 def filters_from(request, params, *, person=None) -> Filters:
@@ -82,13 +80,17 @@ def rows_as_table(rows, branches=()) -> tuple[list[str], list[list]]:
     return headers, table
 
 
-def export(rows, fmt: str, branches=()):
-    """(content, content type, extension) of the table as CSV or Excel."""
+def export_response(rows, fmt: str, filename: str, branches=()) -> HttpResponse:
+    """The table as a CSV or Excel download named `filename` (without extension)."""
     headers, table = rows_as_table(rows, branches)
     if fmt == "xlsx":
         sheet = spreadsheets.Sheet("measures", headers, table)
-        return spreadsheets.xlsx_bytes([sheet]), spreadsheets.XLSX, "xlsx"
-    return spreadsheets.csv_text(headers, table), "text/csv; charset=utf-8", "csv"
+        return workbook_response([sheet], f"{filename}.xlsx")
+    response = HttpResponse(
+        spreadsheets.csv_text(headers, table), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
 
 
 def teams_and_people(filters):

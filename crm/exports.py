@@ -18,15 +18,21 @@ XLSX = spreadsheets.XLSX
 FORMATS = ("csv", "xlsx")
 
 
+def workbook_response(sheets: list[spreadsheets.Sheet], filename: str) -> HttpResponse:
+    """An Excel workbook of `sheets`, written by the safe writer, as a download named
+    `filename` (with its `.xlsx`). Every workbook the project serves goes through here."""
+    response = HttpResponse(spreadsheets.xlsx_bytes(sheets), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def table_response(filename: str, headers: list, rows: Iterable, fmt: str):
     """`filename` without extension; rows are consumed lazily for CSV."""
     if fmt == "xlsx":
-        sheet = spreadsheets.Sheet(filename, headers, rows)
-        response = HttpResponse(spreadsheets.xlsx_bytes([sheet]), content_type=XLSX)
-    else:
-        response = StreamingHttpResponse(
-            spreadsheets.csv_stream(headers, rows), content_type="text/csv; charset=utf-8"
-        )
+        return workbook_response([spreadsheets.Sheet(filename, headers, rows)], f"{filename}.xlsx")
+    response = StreamingHttpResponse(
+        spreadsheets.csv_stream(headers, rows), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
 

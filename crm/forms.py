@@ -1,5 +1,5 @@
 from django import forms
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +18,16 @@ class BoundedFieldsMixin:
         for name, field in self.fields.items():
             bound_field(field, model_field_of(model, name))
         super().full_clean()
+
+
+def add_service_errors(form, exc: ValidationError) -> None:
+    """A service's ValidationError shown on the form: each message under its field when
+    the form has that field, the others (and a plain list of messages) above the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 def model_field_of(model, name: str):

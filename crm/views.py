@@ -30,7 +30,7 @@ from .exports import (
     table_response,
 )
 from .filters import AccessLogFilterSet, NotificationFilterSet, TodoFilterSet
-from .forms import ExportRequestForm, ScheduleForm, TodoForm
+from .forms import ExportRequestForm, ScheduleForm, TodoForm, add_service_errors
 from .models import (
     ACCESS_LOG_ROLES,
     EXPORT_APPROVER_ROLES,
@@ -124,12 +124,9 @@ class DashboardView(StaffRequiredMixin, View):
         if fmt in ("csv", "xlsx"):
             group = params.get("group")
             chosen = [r for r in rows if not group or str(r.measure.group) == group]
-            content, content_type, ext = dashboard.export(chosen, fmt, branches)
-            response = HttpResponse(content, content_type=content_type)
-            response["Content-Disposition"] = (
-                f'attachment; filename="measures-{filters.current.start}.{ext}"'
+            return dashboard.export_response(
+                chosen, fmt, f"measures-{filters.current.start}", branches
             )
-            return response
         groups: dict = {}
         for row in rows:
             groups.setdefault(str(row.measure.group), []).append(row)
@@ -231,7 +228,7 @@ class TodoCreateView(StaffRequiredMixin, View):
                     due_at=data["due_at"],
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("To-do created."))
                 return redirect(todo)
@@ -261,8 +258,10 @@ class TodoEditView(StaffRequiredMixin, View):
         if form.is_valid():
             try:
                 services.todo_update(user=request.user, todo=todo, **form.cleaned_data)
-            except (ValidationError, TransitionNotAllowed) as exc:
-                form.add_error(None, exc if isinstance(exc, ValidationError) else str(exc))
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except TransitionNotAllowed as exc:
+                form.add_error(None, str(exc))
             else:
                 messages.success(request, _("To-do saved."))
                 return redirect(todo)
@@ -332,7 +331,7 @@ class CalendarEditView(StaffRequiredMixin, View):
                     year=form.cleaned_data["year"], text=form.cleaned_data["schedule"]
                 )
             except ValidationError as exc:
-                form.add_error(None, exc.message_dict.get("schedule", exc.messages))
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -525,7 +524,7 @@ class ExportRequestCreateView(StaffRequiredMixin, View):
                     params=dict(QueryDict(form.cleaned_data["query"]).lists()), request=request,
                 )  # fmt: skip
             except ValidationError as exc:
-                form.add_error(None, exc.messages)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Request sent; you will be notified of the decision."))
                 return redirect("crm:exports")

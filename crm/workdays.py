@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Func, IntegerField
 from django.utils import timezone
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -161,3 +162,32 @@ def workdays_between(start: date, end: date) -> int:
 
 def add_office_minutes(moment: datetime, minutes: int) -> datetime:
     return get_calendar().add_office_minutes(moment, minutes)
+
+
+class WorkdaysBetween(Func):
+    """`workdays_between` in SQL, for aggregates over many rows: the working days in
+    (start, end] between the Shanghai dates of two timestamps, by the Holiday table (a
+    Holiday row decides its day, otherwise Monday to Friday); negative when end is before
+    start. Usage: `Avg(WorkdaysBetween("received_at", "resolved_at"))`."""
+
+    arity = 2
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, function=None, template=None, arg_joiner=None, **extra):
+        from .models import Holiday
+
+        (start, start_params), (end, end_params) = (
+            compiler.compile(e) for e in self.source_expressions
+        )
+        holidays = connection.ops.quote_name(Holiday._meta.db_table)
+        sql = (
+            "(SELECT SIGN(w.b - w.a)::integer * (SELECT COUNT(*)::integer"
+            " FROM generate_series((LEAST(w.a, w.b) + 1)::timestamp, GREATEST(w.a, w.b)::timestamp,"
+            " interval '1 day')"
+            f" AS d(day) LEFT JOIN {holidays} AS h ON h.date = d.day::date"
+            " WHERE COALESCE(h.kind = %s, EXTRACT(ISODOW FROM d.day) < 6))"
+            f" FROM (SELECT ({start} AT TIME ZONE %s)::date AS a,"
+            f" ({end} AT TIME ZONE %s)::date AS b) AS w)"
+        )
+        tz = str(SHANGHAI)
+        return sql, (Holiday.Kind.WORKDAY.value, *start_params, tz, *end_params, tz)

@@ -12,6 +12,7 @@ from django.views import View
 from clients.models import Client
 from clients.selectors import latest_holdings, latest_snapshot
 from clients.timeline import client_timeline
+from crm.forms import add_service_errors
 from crm.models import Role
 from crm.once import submit_once
 from crm.paging import page_without_count
@@ -38,14 +39,6 @@ from .forms import (
 from .models import Consultation, Event, Invitation, QuotaLog, VisitPlan
 
 MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
-
-
-def _errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _client_initial(request) -> dict:
@@ -110,7 +103,7 @@ class VisitPlanCreateView(StaffRequiredMixin, View):
                 if "submit" in request.POST:
                     services.visit_plan_submit(user=request.user, plan=plan)
             except ValidationError as exc:
-                _errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Visit plan saved."))
                 return redirect(plan)
@@ -168,7 +161,7 @@ class VisitPlanActionView(VisitPlanDetailView):
                 try:
                     services.visit_plan_complete(user=request.user, plan=plan, **form.cleaned_data)
                 except ValidationError as exc:
-                    _errors(form, exc)
+                    add_service_errors(form, exc)
                     return self.render_plan(request, plan, record_form=form, status=400)
         except TransitionNotAllowed as exc:
             messages.error(request, str(exc))
@@ -201,7 +194,7 @@ class QuotaBoardView(StaffRequiredMixin, View):
                 try:
                     services.quota_set(user=request.user, **form.cleaned_data)
                 except ValidationError as exc:
-                    _errors(form, exc)
+                    add_service_errors(form, exc)
                 else:
                     messages.success(request, _("Targets saved."))
                     return redirect("visits:quota")
@@ -213,7 +206,7 @@ class QuotaBoardView(StaffRequiredMixin, View):
             try:
                 services.quota_log(user=request.user, **data)
             except ValidationError as exc:
-                _errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Logged."))
                 return redirect("visits:quota")
@@ -252,7 +245,7 @@ class ConsultationCreateView(StaffRequiredMixin, View):
             try:
                 sheet = services.consultation_file(user=request.user, **data)
             except ValidationError as exc:
-                _errors(form, exc)
+                add_service_errors(form, exc)
             except PermissionDenied:
                 raise
             else:
@@ -305,7 +298,7 @@ class ConsultationDetailView(StaffRequiredMixin, View):
                     user=request.user, consultation=sheet, products=rows, **form.cleaned_data
                 )
             except ValidationError as exc:
-                form.add_error(None, [m for msgs in exc.message_dict.values() for m in msgs])
+                add_service_errors(form, exc)
             except TransitionNotAllowed as exc:
                 messages.error(request, str(exc))
                 return redirect(sheet)
@@ -375,7 +368,7 @@ class EventDetailView(StaffRequiredMixin, View):
                     user=request.user, event=event, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _errors(form, exc)
+                add_service_errors(form, exc)
                 return self.get(request, pk, invite_form=form, status=400)
             messages.success(request, _("%(n)d clients invited.") % {"n": n})
             return redirect(event)
