@@ -9,7 +9,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_filters.constants import EMPTY_VALUES
 from django_filters.utils import get_model_field
 
 from .bounds import EARLIEST_YEAR, LATEST_YEAR, bound_field
@@ -68,9 +67,8 @@ class OrderingFilter(django_filters.OrderingFilter):
         return [c[1:] if c.startswith("-") else f"-{c}" for c in self.orders[param[1:]]]
 
     def filter(self, qs, value):
-        if value in EMPTY_VALUES:
-            return qs
-        return qs.order_by(*[c for param in value if param for c in self.columns(param)])
+        columns = [c for param in value or () if param for c in self.columns(param)]
+        return qs.order_by(*columns) if columns else qs
 
 
 class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):

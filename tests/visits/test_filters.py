@@ -49,6 +49,7 @@ def test_visit_plans_filter_and_order_alike_on_the_web_and_in_the_api(org, clien
     assert web(ordering="-planned_at") == rest(ordering="-planned_at")[1] == web()
     assert web(status="submitted") == rest(status="submitted")[1] == [submitted.pk]
     assert web(ordering="bogus") == web()  # the web list ignores what it does not know
+    assert web(ordering=",") == web() and rest(ordering=",") == rest()  # nothing chosen
     assert rest(ordering="bogus")[0] == 400  # the API says so
 
 
