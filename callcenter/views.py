@@ -19,6 +19,7 @@ from crm.services import TransitionNotAllowed
 from crm.views import StaffRequiredMixin
 
 from . import selectors, services
+from .filters import CallbackFilterSet, CallFilterSet
 from .forms import FailForm, InspectionForm, PolicyForm, RegistrationFormForm, ScriptForm
 from .models import Call, Callback, CallbackPolicy, InspectionItem, InspectionRound, Script
 
@@ -31,8 +32,9 @@ class QueueView(StaffRequiredMixin, View):
         tab = request.GET.get("tab", "due")
         if tab not in selectors.TABS:
             tab = "due"
+        queue = selectors.queue(request.user, tab, timezone.now())
         page = page_without_count(
-            request, selectors.queue(request.user, tab, timezone.now()), per_page=25
+            request, CallbackFilterSet(request.GET, queryset=queue).qs, per_page=25
         )
         return render(
             request,
@@ -109,15 +111,11 @@ class CallbackView(StaffRequiredMixin, View):
 class CallLogView(StaffRequiredMixin, View):
     def get(self, request):
         qs = Call.objects.visible_to(request.user).select_related("client", "agent", "wrap_up")
-        direction = request.GET.get("direction")
-        if direction in Call.Direction.values:
-            qs = qs.filter(direction=direction)
-        phone = request.GET.get("phone", "").strip()
-        if phone:
-            qs = qs.filter(phone__endswith=phone[-11:])
+        filterset = CallFilterSet(request.GET, queryset=qs.order_by("-started_at", "-id"))
         return render(request, "callcenter/calls.html", {
-            "page": page_without_count(request, qs.order_by("-started_at", "-id"), per_page=50),
-            "direction": direction, "phone": phone,
+            "page": page_without_count(request, filterset.qs, per_page=50),
+            "direction": request.GET.get("direction"),
+            "phone": request.GET.get("phone", "").strip(),
         })  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.filters import DATE_INPUT, YES_NO_ANY, FilterSet
+from crm.filters import DATE_INPUT, YES_NO_ANY, FilterSet, OrderingFilter
 from crm.models import Branch, Role
 
 from .models import AccountStatus, Client, ClientType, RiskAssessment, RiskLevel, Stage, Tier
@@ -63,6 +63,15 @@ class ClientFilterSet(FilterSet):
         method="filter_pool", label=_("Pool"), choices=[("potential", _("Potential pool"))],
         help_text=_("Potential clients and churned clients to win back"),
     )  # fmt: skip
+    # the sortable columns of the list, each served by the indexes of Client.Meta
+    ordering = OrderingFilter(
+        orders={
+            "client_no": ("client_no",),
+            "name": ("name_initials", "name", "id"),
+            "opened_on": ("opened_on", "id"),
+            "completeness": ("completeness", "id"),
+        }
+    )
 
     class Meta:
         model = Client
@@ -102,6 +111,14 @@ class ClientFilterSet(FilterSet):
             if value
             else queryset.filter(completeness__gte=100)
         )
+
+
+class ClientApiFilterSet(ClientFilterSet):
+    """The list's filters for the `clients/` API. It pages by cursor, newest first, and a
+    cursor keeps its own order (nullable columns such as the client number and the
+    opening date cannot carry one): no `ordering`."""
+
+    ordering = None
 
 
 class RiskAssessmentFilterSet(FilterSet):

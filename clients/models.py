@@ -269,7 +269,7 @@ class Client(models.Model):
         indexes = [
             models.Index(fields=["branch", "stage", "-id"]),
             models.Index(fields=["owner", "-id"]),
-            # the client list's sort orders (clients.selectors.CLIENT_LIST_SORTS)
+            # the client list's orders (`ordering` of clients.filters.ClientFilterSet)
             models.Index(fields=["branch", "name_initials", "name", "id"]),
             models.Index(fields=["owner", "name_initials", "name", "id"]),
             models.Index(fields=["branch", "-opened_on", "-id"]),

@@ -34,15 +34,6 @@ def search_clients(qs: ClientQuerySet, text: str) -> QuerySet:
 
 # The client list's sort orders (`?sort=`), each served by an index per scope (branch for
 # managers, owner for account managers): names sort by pinyin initials, then the name.
-CLIENT_LIST_SORTS = {
-    "": ("-id",),
-    "client_no": ("client_no",),
-    "name": ("name_initials", "name", "id"),
-    "-opened_on": ("-opened_on", "-id"),
-    "completeness": ("completeness", "id"),
-}
-
-
 def client_list(user) -> QuerySet:
     return Client.objects.visible_to(user).select_related("owner", "branch")
 

@@ -52,16 +52,13 @@ class ClientObjectMixin(StaffRequiredMixin):
 
 class ClientListView(StaffRequiredMixin, View):
     def get(self, request):
-        sort = request.GET.get("sort", "")
-        qs = selectors.client_list(request.user).order_by(
-            *selectors.CLIENT_LIST_SORTS.get(sort, ("-id",))
-        )
+        qs = selectors.client_list(request.user).order_by("-id")
         filterset = ClientFilterSet(request.GET, queryset=qs, user=request.user)
         page = page_without_count(request, filterset.qs, per_page=25)
         context = {
             "page": page,
             "filter": filterset,
-            "sort": sort if sort in selectors.CLIENT_LIST_SORTS else "",
+            "ordering": ",".join(filterset.form.cleaned_data.get("ordering") or []),
             "can_reassign": self.staff.role in MANAGERS,
             "can_create": services.can_edit(request.user),
         }

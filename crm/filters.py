@@ -49,6 +49,28 @@ class FilterSet(BoundedFiltersMixin, django_filters.FilterSet):
     """The project's FilterSet: every filter set derives from it."""
 
 
+class OrderingFilter(django_filters.OrderingFilter):
+    """`?ordering=` of a list, the same on its web page and in the API: each name orders
+    by the columns given (those of an index, ending in a unique one so that pages are
+    stable), `-name` by the same columns descending; several names may be given, comma
+    separated. Without it the list keeps its own default order. An unknown name: the web
+    list ignores it, the API answers 400."""
+
+    def __init__(self, *args, orders: dict[str, tuple[str, ...]], **kwargs):
+        self.orders = orders
+        kwargs["choices"] = [(f"{sign}{name}",) * 2 for name in orders for sign in ("", "-")]
+        super().__init__(*args, **kwargs)
+
+    def columns(self, param: str) -> list[str]:
+        if not param.startswith("-"):
+            return list(self.orders[param])
+        return [c[1:] if c.startswith("-") else f"-{c}" for c in self.orders[param[1:]]]
+
+    def filter(self, qs, value):
+        columns = [c for param in value or () if param for c in self.columns(param)]
+        return qs.order_by(*columns) if columns else qs
+
+
 class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
     """ISO 8601 with any offset, compared in UTC: PostgreSQL refuses offsets beyond
     ±15:59, and a time at the edge of the calendar that cannot move to UTC is invalid."""

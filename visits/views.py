@@ -22,6 +22,7 @@ from crm.services import TransitionNotAllowed
 from crm.views import StaffRequiredMixin
 
 from . import selectors, services
+from .filters import ConsultationFilterSet, EventFilterSet, VisitPlanFilterSet
 from .forms import (
     AnswerForm,
     ConsultationForm,
@@ -63,8 +64,8 @@ class VisitListView(StaffRequiredMixin, View):
         calendar = [(d, [p for p in week if timezone.localtime(p.planned_at).date() == d])
                     for d in days]  # fmt: skip
         status = request.GET.get("status", "")
-        listed = qs.filter(status=status) if status in VisitPlan.Status.values else qs
-        page = page_without_count(request, listed.order_by("-planned_at"), per_page=25)
+        listed = VisitPlanFilterSet(request.GET, queryset=qs.order_by("-planned_at")).qs
+        page = page_without_count(request, listed, per_page=25)
         return render(request, "visits/list.html", {
             "calendar": calendar, "page": page, "status": status,
             "prev_week": days[0] - timedelta(days=7), "next_week": days[0] + timedelta(days=7),
@@ -217,10 +218,10 @@ class QuotaBoardView(StaffRequiredMixin, View):
 class ConsultationListView(StaffRequiredMixin, View):
     def get(self, request):
         qs = Consultation.objects.visible_to(request.user).select_related("client", "advisor")
-        status = request.GET.get("status", "open")
-        if status in Consultation.Status.values:
-            qs = qs.filter(status=status)
-        page = page_without_count(request, qs.order_by("due_at", "id"), per_page=25)
+        data = request.GET.copy()
+        status = data.setdefault("status", "open")
+        listed = ConsultationFilterSet(data, queryset=qs.order_by("due_at", "id")).qs
+        page = page_without_count(request, listed, per_page=25)
         return render(request, "visits/consultations.html", {
             "page": page, "status": status, "now": timezone.now(),
             "statuses": Consultation.Status.choices,
@@ -310,10 +311,13 @@ class ConsultationDetailView(StaffRequiredMixin, View):
 
 # --- Events ------------------------------------------------------------------------------
 class EventListView(StaffRequiredMixin, View):
-    def get(self, request):
+    def events(self, request):
         qs = Event.objects.visible_to(request.user).order_by("-starts_at")
+        return page_without_count(request, EventFilterSet(request.GET, queryset=qs).qs, per_page=25)
+
+    def get(self, request):
         return render(request, "visits/events.html", {
-            "page": page_without_count(request, qs, per_page=25),
+            "page": self.events(request),
             "form": EventForm() if self.staff.role in (*MANAGERS, Role.ACCOUNT_MANAGER) else None,
         })  # fmt: skip
 
@@ -323,9 +327,8 @@ class EventListView(StaffRequiredMixin, View):
         if form.is_valid():
             event = services.event_create(user=request.user, **form.cleaned_data)
             return redirect(event)
-        qs = Event.objects.visible_to(request.user).order_by("-starts_at")
         return render(request, "visits/events.html", {
-            "page": page_without_count(request, qs, per_page=25), "form": form,
+            "page": self.events(request), "form": form,
         }, status=400)  # fmt: skip
 
 

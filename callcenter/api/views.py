@@ -3,12 +3,14 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from crm.api.filters import DjangoFilterBackend
 from crm.api.permissions import ActionRoles
 from crm.api.references import PersonField
 from crm.api.serializers import ModelSerializer
 from crm.models import Role
 
 from .. import services
+from ..filters import CallbackFilterSet, CallFilterSet
 from ..models import Attempt, Call, Callback, OpinionCategory, WrapUpCode, YesNo
 
 CALLERS = {Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.HQ}
@@ -67,8 +69,8 @@ class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     serializer_class = CallbackSerializer
     permission_classes = [ActionRoles]
     action_roles = {"claim": CALLERS, "complete": CALLERS, "fail": CALLERS}
-    filterset_fields = ["status", "reason", "channel", "client"]
-    ordering_fields = ["due_at"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CallbackFilterSet
 
     def get_queryset(self):
         return (
@@ -153,8 +155,8 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     the number."""
 
     serializer_class = CallSerializer
-    filterset_fields = ["direction", "client", "agent__username"]
-    ordering_fields = ["started_at"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CallFilterSet
 
     def get_queryset(self):
         return (

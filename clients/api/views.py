@@ -4,16 +4,18 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm.api.concurrency import VersionedMixin
+from crm.api.filters import DjangoFilterBackend
 from crm.api.pagination import CursorPagination
 from crm.api.permissions import HasRole
 from crm.models import Role
 
 from .. import services
-from ..filters import ClientFilterSet, RiskAssessmentFilterSet
+from ..filters import ClientApiFilterSet, RiskAssessmentFilterSet
 from ..models import RiskAssessment
 from ..selectors import client_list
 from ..timeline import client_timeline
@@ -54,9 +56,9 @@ class ClientViewSet(
 
     serializer_class = ClientSerializer
     pagination_class = ClientCursorPagination
-    filterset_class = ClientFilterSet
+    filter_backends = [DjangoFilterBackend, SearchFilter]  # the cursor's order, no `ordering`
+    filterset_class = ClientApiFilterSet
     search_fields = []  # `?search=` maps to the indexed client search below
-    ordering_fields = []
 
     def get_queryset(self):
         return client_list(self.request.user).select_related("advisor")

@@ -46,7 +46,7 @@ class AccountManager(StaffUser):
 
     @task(3)
     def client_list(self):
-        url = random.choice(["/clients/", "/clients/?stage=active", "/clients/?sort=name",
+        url = random.choice(["/clients/", "/clients/?stage=active", "/clients/?ordering=name",
                              "/clients/?q=王", "/clients/?page=3"])  # fmt: skip
         self.page(url, "/clients/ (filters)")
 

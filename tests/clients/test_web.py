@@ -84,12 +84,12 @@ def test_client_list_query_count_is_fixed(client, org, django_assert_max_num_que
 def test_client_list_sorts_by_column(client, org, sort, first):
     many_clients(org.am, 5)
     client.force_login(org.bm)
-    html = client.get(reverse("clients:list"), {"sort": sort, "stage": "new"}).content.decode()
+    html = client.get(reverse("clients:list"), {"ordering": sort, "stage": "new"}).content.decode()
     names = re.findall(r'<a href="/clients/\d+/">([^<]+)</a>', html)
     assert names[0] == first and len(names) == 5
     if sort == "name":  # the active sort is shown, not linked, and kept by the filter bar
-        assert '<input type="hidden" name="sort" value="name">' in html
-        assert "sort=name" not in html.split("<thead>")[1].split("</thead>")[0]
+        assert '<input type="hidden" name="ordering" value="name">' in html
+        assert "ordering=name" not in html.split("<thead>")[1].split("</thead>")[0]
 
 
 def test_filter_bar_keeps_the_chosen_values(client, org):

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from clients.models import Client
 from crm.api import fields
+from crm.api.filters import DjangoFilterBackend
 from crm.api.pagination import CursorPagination
 from crm.api.permissions import ActionRoles
 from crm.api.references import PersonField, VisibleRelatedField
@@ -12,6 +13,7 @@ from crm.api.serializers import ModelSerializer
 from crm.models import Role
 
 from .. import selectors, services
+from ..filters import ConsultationFilterSet, EventFilterSet, VisitPlanFilterSet
 from ..models import Consultation, Event, Invitation, ProductLevel, VisitPlan
 
 PLANNERS = {Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER}
@@ -65,8 +67,8 @@ class VisitPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     serializer_class = VisitPlanSerializer
     permission_classes = [ActionRoles]
     action_roles = {"create": PLANNERS}
-    filterset_fields = ["status", "kind", "client"]
-    ordering_fields = ["planned_at"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = VisitPlanFilterSet
 
     def get_queryset(self):
         return (
@@ -183,8 +185,8 @@ class ConsultationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     serializer_class = ConsultationSerializer
     permission_classes = [ActionRoles]
     action_roles = {"create": PLANNERS}
-    filterset_fields = ["status", "client"]
-    ordering_fields = ["due_at", "created_at"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ConsultationFilterSet
 
     def get_queryset(self):
         return (
@@ -252,8 +254,8 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     serializer_class = EventSerializer
     permission_classes = [ActionRoles]
     action_roles = {"create": {*PLANNERS, Role.HQ}, "invite": {*PLANNERS, Role.HQ}}
-    filterset_fields = ["kind"]
-    ordering_fields = ["starts_at"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = EventFilterSet
 
     def get_queryset(self):
         return Event.objects.visible_to(self.request.user).order_by("-starts_at")

@@ -1,0 +1,28 @@
+"""The call centre filter sets, shared by the web lists and the `callcenter/` API."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from crm.filters import FilterSet, OrderingFilter
+
+from .models import Call, Callback
+
+
+class CallbackFilterSet(FilterSet):
+    ordering = OrderingFilter(orders={"due_at": ("due_at", "id")})
+
+    class Meta:
+        model = Callback
+        fields = ["status", "reason", "channel", "client"]
+
+
+class CallFilterSet(FilterSet):
+    phone = django_filters.CharFilter(method="filter_phone", label=_("Phone"))
+    ordering = OrderingFilter(orders={"started_at": ("started_at", "id")})
+
+    class Meta:
+        model = Call
+        fields = ["direction", "client", "agent__username", "phone"]
+
+    def filter_phone(self, queryset, name, value):
+        return queryset.filter(phone__endswith=value[-11:])
