@@ -14,6 +14,7 @@ from crm.forms import add_service_errors
 from crm.models import Role
 from crm.once import submit_once
 from crm.paging import page_without_count
+from crm.params import id_param
 from crm.redirects import next_url
 from crm.services import TransitionNotAllowed
 from crm.views import StaffRequiredMixin
@@ -272,7 +273,7 @@ class ReassignView(StaffRequiredMixin, View):
 
     def post(self, request):
         form = ReassignForm(request.POST, user=request.user)
-        ids = [int(i) for i in request.POST.getlist("client") if i.isascii() and i.isdigit()]
+        ids = [pk for raw in request.POST.getlist("client") if (pk := id_param(raw))]
         clients = list(Client.objects.visible_to(request.user).filter(pk__in=ids))
         back = next_url(request, "clients:list")
         if not clients:

@@ -18,7 +18,7 @@ from crm.forms import add_service_errors
 from crm.models import Role
 from crm.once import submit_once
 from crm.paging import page_without_count
-from crm.params import year_param
+from crm.params import id_param, year_param
 from crm.selectors import BranchScope
 from crm.services import ConcurrentUpdate, TransitionNotAllowed
 from crm.spreadsheets import Sheet
@@ -89,10 +89,8 @@ class IntakeView(StaffRequiredMixin, View):
         self._check()
         initial = {"channel": request.GET.get("channel", Channel.PHONE)}
         client = None
-        if request.GET.get("client", "").isdigit():
-            client = (
-                Client.objects.visible_to(request.user).filter(pk=request.GET["client"]).first()
-            )
+        if pk := id_param(request.GET.get("client")):
+            client = Client.objects.visible_to(request.user).filter(pk=pk).first()
             if client:
                 initial["client"] = client.pk
         if request.GET.get("description"):
@@ -271,9 +269,7 @@ class AnalysisView(StaffRequiredMixin, View):
         period = period_from(request.GET, default="year")
         start, end, kind = period.start, period.end, period.kind
         branch_id = request.GET.get("branch")
-        scope = BranchScope.for_user(
-            request.user, int(branch_id) if (branch_id or "").isdigit() else None
-        )
+        scope = BranchScope.for_user(request.user, id_param(branch_id))
         data = selectors.analysis(scope=scope, start=start, end=end)
         if request.GET.get("export") == "xlsx":
             return _analysis_workbook(data, start, end)

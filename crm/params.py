@@ -32,3 +32,9 @@ def int_param(raw, default: int, low: int | None = None, high: int | None = None
     if (low is not None and value < low) or (high is not None and value > high):
         return default
     return value
+
+
+def id_param(raw) -> int | None:
+    """A primary key (1 to the bigint maximum); `²`, `١٢`, `-1` or 20 digits give None."""
+    value = int_param(raw, 0, low=1, high=2**63 - 1)
+    return value or None

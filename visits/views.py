@@ -16,7 +16,7 @@ from crm.forms import add_service_errors
 from crm.models import Role
 from crm.once import submit_once
 from crm.paging import page_without_count
-from crm.params import date_param, int_param
+from crm.params import date_param, id_param, int_param
 from crm.selectors import BranchScope
 from crm.services import TransitionNotAllowed
 from crm.views import StaffRequiredMixin
@@ -44,8 +44,8 @@ MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
 
 def _client_initial(request) -> dict:
     """Prefill the client number when coming from a client's page (`?client=<id>`)."""
-    pk = request.GET.get("client", "")
-    client = Client.objects.visible_to(request.user).filter(pk=pk).first() if pk.isdigit() else None
+    pk = id_param(request.GET.get("client"))
+    client = Client.objects.visible_to(request.user).filter(pk=pk).first() if pk else None
     return {"client_no": client.client_no} if client else {}
 
 
