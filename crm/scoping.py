@@ -82,7 +82,7 @@ def staff_of(user: User) -> Staff | None:
     except ObjectDoesNotExist:
         if user.is_superuser:
             branch_model = apps.get_model("crm", "Branch")
-            hq = branch_model._default_manager.filter(kind="hq").first()
+            hq = branch_model._default_manager.filter(kind="hq").first()  # Kind.HEADQUARTERS
             if hq is not None:
                 profile_model = apps.get_model("crm", "StaffProfile")
                 return cast(Staff, profile_model(user=user, branch=hq, role=Role.HQ))
