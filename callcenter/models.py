@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, Stage, Tier
 from complaints.models import Complaint
-from crm.models import Branch, scope_to_branch
+from crm.models import Branch
+from crm.scoping import ScopedQuerySet
 
 
 class Reason(models.TextChoices):
@@ -93,11 +94,9 @@ class CallbackPolicy(models.Model):
         return f"{self.get_tier_display() or '*'} / {self.get_stage_display() or '*'}"
 
 
-class CallbackQuerySet(models.QuerySet):
-    def visible_to(self, user) -> CallbackQuerySet:
-        return scope_to_branch(
-            self, user, lambda u, staff: Q(assignee_id=u.pk) | Q(client__owner_id=u.pk)
-        )
+class CallbackQuerySet(ScopedQuerySet):
+    scope_branch = "branch"
+    scope_owner = ("assignee", "client__owner")
 
 
 class Callback(models.Model):
@@ -271,11 +270,9 @@ class WrapUpCode(models.Model):
         return f"{self.code} {self.name}"
 
 
-class CallQuerySet(models.QuerySet):
-    def visible_to(self, user) -> CallQuerySet:
-        return scope_to_branch(
-            self, user, lambda u, staff: Q(agent_id=u.pk) | Q(client__owner_id=u.pk)
-        )
+class CallQuerySet(ScopedQuerySet):
+    scope_branch = "branch"
+    scope_owner = ("agent", "client__owner")
 
 
 class Call(models.Model):

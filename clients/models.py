@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from crm.models import Branch, Role, staff_of
+from crm.models import Branch, Role
+from crm.scoping import ScopedQuerySet
 
 
 class ClientType(models.TextChoices):
@@ -91,23 +92,13 @@ class ExitSignal(models.TextChoices):
 TIER_ORDER = [Tier.MASS, Tier.POTENTIAL, Tier.VIP, Tier.HIGH_NET_WORTH, Tier.ULTRA]
 
 
-class ClientQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ClientQuerySet:
-        """Account managers and advisors: their own clients; branch roles: the branch;
-        HQ (and HQ integrations): every branch."""
-        staff = staff_of(user)
-        if staff is None:
-            return self.none()
-        if staff.sees_all_branches:
-            return self
-        # inside their branch only: naming someone of another branch shows them nothing
-        if staff.role == Role.ACCOUNT_MANAGER:
-            return self.filter(owner_id=user.pk, branch_id=staff.branch_id)
-        if staff.role == Role.ADVISOR:
-            return self.filter(
-                Q(advisor_id=user.pk) | Q(owner_id=user.pk), branch_id=staff.branch_id
-            )
-        return self.filter(branch_id=staff.branch_id)
+class ClientQuerySet(ScopedQuerySet):
+    """Account managers and advisors: their own clients; branch roles: the branch;
+    HQ (and HQ integrations): every branch."""
+
+    scope_branch = "branch"
+    scope_owner = ("owner",)
+    scope_owner_by_role = {Role.ADVISOR: ("advisor", "owner")}
 
     def with_phone_last4(self) -> ClientQuerySet:
         return self.alias(phone_last4=Right("phone", 4))
@@ -339,9 +330,8 @@ class Client(models.Model):
         return self.stage == Stage.POTENTIAL
 
 
-class RiskAssessmentQuerySet(models.QuerySet):
-    def visible_to(self, user) -> RiskAssessmentQuerySet:
-        return self.filter(client__in=Client.objects.visible_to(user))
+class RiskAssessmentQuerySet(ScopedQuerySet):
+    scope_via = ("client",)
 
 
 class RiskAssessment(models.Model):
@@ -543,9 +533,8 @@ class ChurnSignal(models.Model):
         return f"{self.name} ({self.weight})"
 
 
-class RetentionCaseQuerySet(models.QuerySet):
-    def visible_to(self, user) -> RetentionCaseQuerySet:
-        return self.filter(client__in=Client.objects.visible_to(user))
+class RetentionCaseQuerySet(ScopedQuerySet):
+    scope_via = ("client",)
 
 
 class RetentionCase(models.Model):

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from clients.models import Client
-from crm.models import Branch, Role, staff_of
+from crm.models import Branch
+from crm.scoping import ScopedQuerySet
 
 
 class Channel(models.TextChoices):
@@ -58,21 +59,12 @@ OPEN_STATUSES = (Status.RECEIVED, Status.ACKNOWLEDGED, Status.INVESTIGATING, Sta
 UNFINISHED_STATUSES = (*OPEN_STATUSES, Status.RESOLVED, Status.REVIEWED)
 
 
-class ComplaintQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ComplaintQuerySet:
-        """Branch roles: the branch; account managers and advisors: their clients' complaints
-        and those they received or handle; HQ: everything."""
-        staff = staff_of(user)
-        if staff is None:
-            return self.none()
-        if staff.sees_all_branches:
-            return self
-        if staff.role in (Role.ACCOUNT_MANAGER, Role.ADVISOR):
-            return self.filter(
-                Q(client__owner_id=user.pk) | Q(handler_id=user.pk) | Q(first_responder_id=user.pk),
-                branch_id=staff.branch_id,  # a handler of another branch sees nothing
-            )
-        return self.filter(branch_id=staff.branch_id)
+class ComplaintQuerySet(ScopedQuerySet):
+    """Branch roles: the branch; account managers and advisors: their clients' complaints
+    and those they received or handle (in their branch); HQ: everything."""
+
+    scope_branch = "branch"
+    scope_owner = ("client__owner", "handler", "first_responder")
 
     def open(self) -> ComplaintQuerySet:
         return self.filter(status__in=OPEN_STATUSES)

@@ -3,6 +3,8 @@ reminders and notifications, the access log, integration tokens and personal to-
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
@@ -13,30 +15,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-
-class Role(models.TextChoices):
-    ACCOUNT_MANAGER = "account_manager", _("Account manager")
-    ADVISOR = "advisor", _("Investment advisor")
-    SERVICE_AGENT = "service_agent", _("Service agent")
-    BRANCH_MANAGER = "branch_manager", _("Branch manager")
-    COMPLIANCE = "compliance", _("Compliance officer")
-    HQ = "hq", _("Headquarters staff")
-    INTEGRATION = "integration", _("Integration system")
-
+from crm import scoping
+from crm.scoping import Role, ScopedQuerySet
 
 # Roles that read the whole branch; HQ (and integrations at headquarters) read all branches.
 BRANCH_WIDE_ROLES = {Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.SERVICE_AGENT}
 READ_ONLY_ROLES = {Role.COMPLIANCE}
 
 
-class BranchQuerySet(models.QuerySet):
-    def visible_to(self, user) -> BranchQuerySet:
-        staff = staff_of(user)
-        if staff is None:
-            return self.none()
-        if staff.sees_all_branches:
-            return self
-        return self.filter(pk=staff.branch_id)
+class BranchQuerySet(ScopedQuerySet):
+    scope_branch = "pk"
 
 
 class Branch(models.Model):
@@ -65,14 +53,8 @@ class Branch(models.Model):
         return f"{self.code} {self.name}"
 
 
-class StaffProfileQuerySet(models.QuerySet):
-    def visible_to(self, user) -> StaffProfileQuerySet:
-        staff = staff_of(user)
-        if staff is None:
-            return self.none()
-        if staff.sees_all_branches:
-            return self
-        return self.filter(branch_id=staff.branch_id)
+class StaffProfileQuerySet(ScopedQuerySet):
+    scope_branch = "branch"
 
 
 class StaffProfile(models.Model):
@@ -130,35 +112,10 @@ def person_name(user) -> str:
 
 
 def staff_of(user) -> StaffProfile | None:
-    """The staff profile of a user, or None for anonymous users and users without one.
-
-    Superusers without a profile act as headquarters staff at the headquarters branch.
-    """
-    if user is None or not user.is_authenticated or not user.is_active:
-        return None
-    try:
-        return user.staff
-    except StaffProfile.DoesNotExist:
-        if user.is_superuser:
-            hq = Branch.objects.filter(kind=Branch.Kind.HEADQUARTERS).first()
-            if hq is not None:
-                return StaffProfile(user=user, branch=hq, role=Role.HQ)
-        return None
-
-
-def scope_to_branch(qs, user, personal=None):
-    """The common scoping rule: HQ (and HQ integrations) see everything; account managers
-    and advisors see `personal(user, staff)` (a Q) when given; everyone else their branch.
-    What is personal stays inside the person's branch too: a person of another branch named
-    on a record never sees it through that name."""
-    staff = staff_of(user)
-    if staff is None:
-        return qs.none()
-    if staff.sees_all_branches:
-        return qs
-    if personal is not None and staff.role in (Role.ACCOUNT_MANAGER, Role.ADVISOR):
-        return qs.filter(personal(user, staff), branch_id=staff.branch_id)
-    return qs.filter(branch_id=staff.branch_id)
+    """The staff profile of a user, or None for anonymous and inactive users and users
+    without one. Superusers without a profile act as headquarters staff at the
+    headquarters branch. (Decided in crm.scoping; typed here with the model.)"""
+    return cast("StaffProfile | None", scoping.staff_of(user))
 
 
 class Holiday(models.Model):
@@ -248,11 +205,8 @@ class Reminder(models.Model):
         return f"{self.clock} {self.kind} {self.object_id} @ {self.deadline:%Y-%m-%d %H:%M}"
 
 
-class NotificationQuerySet(models.QuerySet):
-    def visible_to(self, user) -> NotificationQuerySet:
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(recipient=user)
+class NotificationQuerySet(ScopedQuerySet):
+    scope_recipient = "recipient"  # a user's notifications are theirs alone, HQ's too
 
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)
@@ -303,15 +257,11 @@ class Notification(models.Model):
 ACCESS_LOG_ROLES = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ})
 
 
-class AccessLogQuerySet(models.QuerySet):
-    def visible_to(self, user) -> AccessLogQuerySet:
-        """Compliance and branch managers: their branch's entries; HQ: all."""
-        staff = staff_of(user)
-        if staff is None or staff.role not in ACCESS_LOG_ROLES:
-            return self.none()
-        if staff.sees_all_branches:
-            return self
-        return self.filter(branch_id=staff.branch_id)
+class AccessLogQuerySet(ScopedQuerySet):
+    """Compliance and branch managers: their branch's entries; HQ: all."""
+
+    scope_branch = "branch"
+    scope_roles = ACCESS_LOG_ROLES
 
 
 class AccessLog(models.Model):
@@ -373,18 +323,15 @@ EXPORT_APPROVER_ROLES = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE})
 EXPORT_PAGE_ROLES = frozenset({Role.ACCOUNT_MANAGER, *EXPORT_APPROVER_ROLES, Role.HQ})
 
 
-class ExportRequestQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ExportRequestQuerySet:
-        """Everyone their own requests; branch managers and compliance also the branch's
-        (they decide them); HQ all."""
-        staff = staff_of(user)
-        if staff is None:
-            return self.none()
-        if staff.sees_all_branches:
-            return self
-        if staff.role in EXPORT_APPROVER_ROLES:
-            return self.filter(Q(branch_id=staff.branch_id) | Q(requested_by=user))
-        return self.filter(requested_by=user)
+class ExportRequestQuerySet(ScopedQuerySet):
+    """Everyone their own requests; branch managers and compliance also the branch's
+    (they decide them); HQ all."""
+
+    scope_branch = "branch"
+    scope_branch_roles = EXPORT_APPROVER_ROLES
+    scope_owner = ("requested_by",)
+    scope_owner_roles = frozenset(Role)
+    scope_owner_within_branch = False
 
 
 class ExportRequest(models.Model):
@@ -487,16 +434,15 @@ class IntegrationToken(models.Model):
         return self.revoked_at is None and self.expires_at > timezone.now()
 
 
-class TodoQuerySet(models.QuerySet):
-    def visible_to(self, user) -> TodoQuerySet:
-        staff = staff_of(user)
-        if staff is None:
-            return self.none()
-        if staff.sees_all_branches:
-            return self
-        if staff.role in (Role.BRANCH_MANAGER, Role.COMPLIANCE):
-            return self.filter(branch_id=staff.branch_id)
-        return self.filter(Q(assignee=user) | Q(created_by=user))
+class TodoQuerySet(ScopedQuerySet):
+    """Branch managers and compliance: the branch's to-dos; everyone else the to-dos they
+    were given or wrote, in whichever branch; HQ all."""
+
+    scope_branch = "branch"
+    scope_branch_roles = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE})
+    scope_owner = ("assignee", "created_by")
+    scope_owner_roles = frozenset(Role) - scope_branch_roles
+    scope_owner_within_branch = False
 
     def open(self) -> TodoQuerySet:
         return self.filter(status=Todo.Status.OPEN)

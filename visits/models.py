@@ -10,24 +10,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
-from crm.models import Branch, Role, scope_to_branch, staff_of
+from crm.models import Branch, Role
+from crm.scoping import ScopedQuerySet
 
 
-def _branch_scope(qs, user, *, own_field: str | None):
-    """Branch roles see the branch; account managers and advisors what is theirs."""
+class VisitPlanQuerySet(ScopedQuerySet):
+    """Branch roles: the branch; account managers and advisors: their own plans and
+    those for their clients (in their branch); HQ: everything."""
 
-    def personal(u, staff):
-        client_side = (
-            "client__owner_id" if staff.role == Role.ACCOUNT_MANAGER else ("client__advisor_id")
-        )
-        return Q(**{own_field: u.pk}) | Q(**{client_side: u.pk})
-
-    return scope_to_branch(qs, user, personal if own_field else None)
-
-
-class VisitPlanQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return _branch_scope(self, user, own_field="owner_id")
+    scope_branch = "branch"
+    scope_owner_by_role = {
+        Role.ACCOUNT_MANAGER: ("owner", "client__owner"),
+        Role.ADVISOR: ("owner", "client__advisor"),
+    }
 
 
 class VisitPlan(models.Model):
@@ -151,9 +146,12 @@ class DailyQuota(models.Model):
         return f"{self.user} {self.contacts_target}/{self.patrols_target}"
 
 
-class QuotaLogQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return _branch_scope(self, user, own_field="user_id")
+class QuotaLogQuerySet(ScopedQuerySet):
+    scope_branch = "branch"
+    scope_owner_by_role = {
+        Role.ACCOUNT_MANAGER: ("user", "client__owner"),
+        Role.ADVISOR: ("user", "client__advisor"),
+    }
 
 
 class QuotaLog(models.Model):
@@ -189,14 +187,15 @@ class QuotaLog(models.Model):
         return f"{self.user} {self.day} {self.kind}"
 
 
-class ConsultationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        staff = staff_of(user)
-        if staff is not None and staff.role == Role.ADVISOR:
-            return self.filter(  # inside the advisor's branch, whoever named them
-                Q(advisor_id=user.pk) | Q(client__advisor_id=user.pk), branch_id=staff.branch_id
-            )
-        return _branch_scope(self, user, own_field="filed_by_id")
+class ConsultationQuerySet(ScopedQuerySet):
+    """Advisors: the sheets for them or their clients, inside their branch whoever named
+    them; account managers: the sheets they filed or for their clients."""
+
+    scope_branch = "branch"
+    scope_owner_by_role = {
+        Role.ACCOUNT_MANAGER: ("filed_by", "client__owner"),
+        Role.ADVISOR: ("advisor", "client__advisor"),
+    }
 
 
 class Consultation(models.Model):
@@ -289,9 +288,8 @@ class AdvisedProduct(models.Model):
         return f"{self.name} {self.risk_level}"
 
 
-class EventQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return _branch_scope(self, user, own_field=None)
+class EventQuerySet(ScopedQuerySet):
+    scope_branch = "branch"  # no owner: everyone sees their branch's events
 
 
 class Event(models.Model):
@@ -326,13 +324,11 @@ class Event(models.Model):
         return reverse("visits:event", args=[self.pk])
 
 
-class InvitationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Invitations of events the user may see, to clients the user may see: an
-        account manager sees only those of their own clients."""
-        return self.filter(
-            event__in=Event.objects.visible_to(user), client__in=Client.objects.visible_to(user)
-        )
+class InvitationQuerySet(ScopedQuerySet):
+    """Invitations of events the user may see, to clients the user may see: an account
+    manager sees only those of their own clients."""
+
+    scope_via = ("event", "client")
 
 
 class Invitation(models.Model):
