@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -7,7 +9,8 @@ from crm.references import PersonChoiceField, ScopedFormMixin, VisibleChoiceFiel
 from crm.uploads import UploadField
 
 from .models import Category, Channel, Topic
-from .services import ATTACHMENT_UPLOAD, WORKER_ROLES
+from .services import ATTACHMENT_UPLOAD
+from .workflow import WORKER_ROLES
 
 
 class IntakeForm(ScopedFormMixin, BoundedForm):
@@ -46,9 +49,27 @@ class IntakeForm(ScopedFormMixin, BoundedForm):
 
 class ActionForm(BoundedForm):
     """A workflow step's form carries the version the page showed: if someone else acted
-    on the complaint in between, the step is refused instead of applied blindly."""
+    on the complaint in between, the step is refused instead of applied blindly.
+
+    complaints.workflow names the form of each step; `for_step` builds it."""
 
     version = forms.IntegerField(widget=forms.HiddenInput(), required=False)
+
+    @classmethod
+    def for_step(cls, complaint, *, user, action: str, data=None) -> ActionForm:
+        """The form of `action` on `complaint`, prefixed by the action: unbound as the
+        detail page shows it, or bound to what was posted (`data`)."""
+        initial = cls.initial_for(complaint) if data is None else None
+        return cls(data, prefix=action, initial=initial, **cls.scope_for(complaint, user))
+
+    @classmethod
+    def initial_for(cls, complaint) -> dict:
+        return {"version": complaint.version}
+
+    @classmethod
+    def scope_for(cls, complaint, user) -> dict:
+        """The keyword arguments a scoped form takes (crm.references.ScopedFormMixin)."""
+        return {}
 
 
 class NoteForm(ActionForm):
@@ -61,12 +82,20 @@ class TransferForm(ScopedFormMixin, ActionForm):
     handler = PersonChoiceField(label=_("New handler"), roles=WORKER_ROLES)
     note = forms.CharField(label=_("Note"), required=False)
 
+    @classmethod
+    def scope_for(cls, complaint, user) -> dict:
+        return {"user": user, "branch": complaint.branch_id}
+
 
 class CompensationForm(ActionForm):
     amount = forms.DecimalField(
         label=_("Compensation approved (yuan)"), min_value=0, max_digits=14, decimal_places=2
     )
     note = forms.CharField(label=_("Note"), required=False)
+
+    @classmethod
+    def initial_for(cls, complaint) -> dict:
+        return {**super().initial_for(complaint), "amount": complaint.claimed_compensation}
 
 
 class ResolveForm(ActionForm):

@@ -1,8 +1,8 @@
 """The complaint workflow: one service per step, each recorded on the timeline.
 
-received → acknowledged → investigating → resolved → reviewed → closed, with pause
-(waiting for the client's materials) and resume, reopen from resolved/reviewed/closed,
-refusal with a reason, and transfer of the handler (the first responder stays).
+The steps, the statuses they start from and lead to, and who takes them are declared
+in complaints/workflow.py; `complaint_<step>` here applies one (the first responder
+stays accountable through transfers).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from clients.models import Client
 from clients.validators import normalize_mobile
 from crm.bounds import skip_out_of_range
-from crm.models import Role, SlaPolicy, staff_of
+from crm.models import SlaPolicy, staff_of
 from crm.references import check_branch
 from crm.services import TransitionNotAllowed, check_version, notify
 from crm.sla import compute_deadline, get_policy
@@ -39,6 +39,14 @@ from .models import (
     Topic,
 )
 from .signals import complaint_closed, complaint_received
+from .workflow import (
+    COMPENSATION_APPROVERS,
+    COMPLAINT_WORKFLOW,
+    REVIEWERS,
+    WORKER_ROLES,
+    is_major_economic,
+    not_the_handler,
+)
 
 
 @dataclass(frozen=True)
@@ -61,8 +69,6 @@ CLOCKS = (
               pgettext_lazy("time limit", "resolution")),
 )  # fmt: skip
 CLOCK_BY_NAME = {c.name: c for c in CLOCKS}
-WORKER_ROLES = {Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.ADVISOR, Role.BRANCH_MANAGER,
-                Role.HQ}  # fmt: skip
 # Letters, scans, photos, office documents, text and recordings (CRM_UPLOAD_MAX_BYTES).
 ATTACHMENT_UPLOAD = UploadRule(kinds=("pdf", "jpeg", "png", "gif", "webp", "doc", "docx", "xls",
                                       "xlsx", "txt", "csv", "mp3", "wav", "m4a"))  # fmt: skip
@@ -253,14 +259,12 @@ def _step(
     user,
     complaint: Complaint,
     action: str,
-    allowed: tuple,
-    to_status: str | None,
     note: str = "",
     version: int | None = None,
     change=None,
 ) -> Complaint:
-    """Lock the row, check the version (412) and the current state (409), apply, record
-    the event."""
+    """Lock the row, check the version (412) and that the current state allows the step
+    of complaints.workflow (409), apply it, record the event."""
     _staff(user)
     with transaction.atomic():
         locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
@@ -269,18 +273,13 @@ def _step(
             version,
             _("Someone else changed this complaint since you opened it. Reload it."),
         )
-        if locked.status not in allowed:
-            raise TransitionNotAllowed(
-                _("'%(action)s' is not possible while the complaint is %(status)s.")
-                % {"action": ACTION_LABELS.get(action, action),
-                   "status": locked.get_status_display()}
-            )  # fmt: skip
+        step = COMPLAINT_WORKFLOW.check(action, locked)
         now = timezone.now()
         from_status = locked.status
         if change is not None:
             change(locked, now)
-        if to_status is not None:
-            locked.status = to_status
+        if step.target is not None:
+            locked.status = step.target
         locked.version += 1
         locked.save()
         _event(locked, user, action, from_status, locked.status, note)
@@ -299,8 +298,6 @@ def complaint_respond(*, user, complaint, note: str, version=None) -> Complaint:
         user=user,
         complaint=complaint,
         action="respond",
-        allowed=OPEN_STATUSES,
-        to_status=None,
         note=note.strip(),
         version=version,
         change=change,
@@ -312,18 +309,28 @@ def complaint_acknowledge(*, user, complaint, note: str = "", version=None) -> C
         _record_met(c, CLOCK_BY_NAME["first_response"], now)
         _record_met(c, CLOCK_BY_NAME["acknowledge"], now)
 
-    return _step(user=user, complaint=complaint, action="acknowledge",
-                 allowed=(Status.RECEIVED,), to_status=Status.ACKNOWLEDGED, note=note,
-                 version=version, change=change)  # fmt: skip
+    return _step(
+        user=user,
+        complaint=complaint,
+        action="acknowledge",
+        note=note,
+        version=version,
+        change=change,
+    )
 
 
 def complaint_investigate(*, user, complaint, note: str = "", version=None) -> Complaint:
     def change(c, now):
         _record_met(c, CLOCK_BY_NAME["initial_handling"], now)
 
-    return _step(user=user, complaint=complaint, action="investigate",
-                 allowed=(Status.ACKNOWLEDGED,), to_status=Status.INVESTIGATING, note=note,
-                 version=version, change=change)  # fmt: skip
+    return _step(
+        user=user,
+        complaint=complaint,
+        action="investigate",
+        note=note,
+        version=version,
+        change=change,
+    )
 
 
 def complaint_pause(*, user, complaint, note: str, version=None) -> Complaint:
@@ -334,9 +341,14 @@ def complaint_pause(*, user, complaint, note: str, version=None) -> Complaint:
     def change(c, now):
         c.paused_at = now
 
-    return _step(user=user, complaint=complaint, action="pause",
-                 allowed=(Status.ACKNOWLEDGED, Status.INVESTIGATING), to_status=Status.WAITING,
-                 note=note.strip(), version=version, change=change)  # fmt: skip
+    return _step(
+        user=user,
+        complaint=complaint,
+        action="pause",
+        note=note.strip(),
+        version=version,
+        change=change,
+    )
 
 
 def complaint_resume(*, user, complaint, note: str = "", version=None) -> Complaint:
@@ -354,8 +366,6 @@ def complaint_resume(*, user, complaint, note: str = "", version=None) -> Compla
         user=user,
         complaint=complaint,
         action="resume",
-        allowed=(Status.WAITING,),
-        to_status=None,
         note=note,
         version=version,
         change=change,
@@ -375,10 +385,14 @@ def complaint_transfer(*, user, complaint, handler, note: str = "", version=None
             raise ValidationError({"handler": [_("This is already the handler.")]})
         c.handler = handler
 
-    result = _step(user=user, complaint=complaint, action="transfer",
-                   allowed=(*OPEN_STATUSES, Status.RESOLVED), to_status=None,
-                   note=note or _("Transferred to %(name)s") % {"name": target.display_name},
-                   version=version, change=change)  # fmt: skip
+    result = _step(
+        user=user,
+        complaint=complaint,
+        action="transfer",
+        note=note or _("Transferred to %(name)s") % {"name": target.display_name},
+        version=version,
+        change=change,
+    )
     notify(
         users=[handler],
         title=_("Complaint %(no)s transferred to you") % {"no": result.ticket_no},
@@ -392,9 +406,9 @@ def complaint_approve_compensation(
 ) -> Complaint:
     """The branch manager approves compensation in a major economic complaint."""
     staff = _staff(user)
-    if staff.role not in (Role.BRANCH_MANAGER, Role.HQ):
+    if staff.role not in COMPENSATION_APPROVERS:
         raise PermissionDenied(_("Only the branch manager approves compensation."))
-    if complaint.category != Category.MAJOR_ECONOMIC:
+    if not is_major_economic(user, complaint):
         raise ValidationError({"amount": [_("Only major economic complaints carry "
                                             "compensation.")]})  # fmt: skip
     amount = Decimal(str(amount))
@@ -409,8 +423,6 @@ def complaint_approve_compensation(
         user=user,
         complaint=complaint,
         action="approve_compensation",
-        allowed=(Status.ACKNOWLEDGED, Status.INVESTIGATING, Status.WAITING),
-        to_status=None,
         note=note or f"{amount}",
         version=version,
         change=change,
@@ -457,8 +469,6 @@ def complaint_resolve(
         user=user,
         complaint=complaint,
         action="resolve",
-        allowed=(Status.ACKNOWLEDGED, Status.INVESTIGATING),
-        to_status=Status.RESOLVED,
         note=resolution.strip()[:200],
         version=version,
         change=change,
@@ -476,9 +486,9 @@ def complaint_review(
 ) -> Complaint:
     """复核: by the client's account manager or a supervisor, never the handler."""
     staff = _staff(user)
-    if staff.role not in (Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.HQ):
+    if staff.role not in REVIEWERS:
         raise PermissionDenied(_("The review is done by the account manager or a supervisor."))
-    if complaint.handler_id == user.pk:
+    if not not_the_handler(user, complaint):
         raise PermissionDenied(_("The handler cannot review their own work."))
     if satisfaction is not None and not 1 <= int(satisfaction) <= 5:
         raise ValidationError({"satisfaction": [_("Satisfaction is 1 to 5.")]})
@@ -493,8 +503,6 @@ def complaint_review(
         user=user,
         complaint=complaint,
         action="review",
-        allowed=(Status.RESOLVED,),
-        to_status=Status.REVIEWED,
         note=note,
         version=version,
         change=change,
@@ -511,8 +519,6 @@ def complaint_close(*, user, complaint, note: str = "", version=None) -> Complai
         user=user,
         complaint=complaint,
         action="close",
-        allowed=(Status.REVIEWED,),
-        to_status=Status.CLOSED,
         note=note,
         version=version,
         change=change,
@@ -530,10 +536,14 @@ def complaint_reopen(*, user, complaint, reason: str, version=None) -> Complaint
         c.resolution_met = None
         c.reviewer = None
 
-    return _step(user=user, complaint=complaint, action="reopen",
-                 allowed=(Status.RESOLVED, Status.REVIEWED, Status.CLOSED),
-                 to_status=Status.INVESTIGATING, note=reason.strip(), version=version,
-                 change=change)  # fmt: skip
+    return _step(
+        user=user,
+        complaint=complaint,
+        action="reopen",
+        note=reason.strip(),
+        version=version,
+        change=change,
+    )
 
 
 def complaint_refuse(*, user, complaint, reason: str, version=None) -> Complaint:
@@ -547,9 +557,14 @@ def complaint_refuse(*, user, complaint, reason: str, version=None) -> Complaint
         _record_met(c, CLOCK_BY_NAME["acknowledge"], now)
         c.closed_at = now
 
-    return _step(user=user, complaint=complaint, action="refuse",
-                 allowed=(Status.RECEIVED, Status.ACKNOWLEDGED), to_status=Status.REFUSED,
-                 note=reason.strip(), version=version, change=change)  # fmt: skip
+    return _step(
+        user=user,
+        complaint=complaint,
+        action="refuse",
+        note=reason.strip(),
+        version=version,
+        change=change,
+    )
 
 
 def complaint_link_client(*, user, complaint, client: Client) -> Complaint:
@@ -562,9 +577,9 @@ def complaint_link_client(*, user, complaint, client: Client) -> Complaint:
             raise TransitionNotAllowed(_("This complaint is already linked to a client."))
         c.client = client
 
-    return _step(user=user, complaint=complaint, action="link_client",
-                 allowed=(*OPEN_STATUSES, Status.RESOLVED, Status.REVIEWED), to_status=None,
-                 note=client.name, change=change)  # fmt: skip
+    return _step(
+        user=user, complaint=complaint, action="link_client", note=client.name, change=change
+    )
 
 
 def attachment_add(*, user, complaint, upload=None, recording_ref: str = "") -> Attachment:
@@ -586,58 +601,3 @@ def attachment_add(*, user, complaint, upload=None, recording_ref: str = "") -> 
     )  # fmt: skip
     _event(complaint, user, "attach", complaint.status, complaint.status, name[:200])
     return attachment
-
-
-ACTION_LABELS = {
-    "receive": gettext_lazy("Received"),
-    "respond": gettext_lazy("First contact"),
-    "acknowledge": gettext_lazy("Acknowledge"),
-    "investigate": gettext_lazy("Start investigation"),
-    "pause": gettext_lazy("Wait for the client"),
-    "resume": gettext_lazy("Resume"),
-    "transfer": gettext_lazy("Transfer"),
-    "approve_compensation": gettext_lazy("Approve compensation"),
-    "resolve": gettext_lazy("Resolve"),
-    "review": gettext_lazy("Review"),
-    "close": gettext_lazy("Close and archive"),
-    "reopen": gettext_lazy("Reopen"),
-    "refuse": gettext_lazy("Do not accept"),
-    "link_client": gettext_lazy("Link to client"),
-    "attach": gettext_lazy("Attachment"),
-}
-
-# action -> statuses it is allowed from (drives the buttons on the detail page)
-ALLOWED_FROM = {
-    "respond": OPEN_STATUSES,
-    "acknowledge": (Status.RECEIVED,),
-    "investigate": (Status.ACKNOWLEDGED,),
-    "pause": (Status.ACKNOWLEDGED, Status.INVESTIGATING),
-    "resume": (Status.WAITING,),
-    "transfer": (*OPEN_STATUSES, Status.RESOLVED),
-    "approve_compensation": (Status.ACKNOWLEDGED, Status.INVESTIGATING, Status.WAITING),
-    "resolve": (Status.ACKNOWLEDGED, Status.INVESTIGATING),
-    "review": (Status.RESOLVED,),
-    "close": (Status.REVIEWED,),
-    "reopen": (Status.RESOLVED, Status.REVIEWED, Status.CLOSED),
-    "refuse": (Status.RECEIVED, Status.ACKNOWLEDGED),
-}
-
-
-def allowed_actions(user, complaint: Complaint) -> list[str]:
-    staff = staff_of(user)
-    if staff is None or staff.role not in WORKER_ROLES:
-        return []
-    actions = [a for a, statuses in ALLOWED_FROM.items() if complaint.status in statuses]
-    if "respond" in actions and complaint.first_responded_at is not None:
-        actions.remove("respond")
-    if "approve_compensation" in actions and not (
-        complaint.category == Category.MAJOR_ECONOMIC
-        and staff.role in (Role.BRANCH_MANAGER, Role.HQ)
-    ):
-        actions.remove("approve_compensation")
-    if "review" in actions and (
-        complaint.handler_id == user.pk
-        or staff.role not in (Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.HQ)
-    ):
-        actions.remove("review")
-    return actions

@@ -1,10 +1,10 @@
 from django.urls import path, re_path
 
 from . import views
+from .workflow import COMPLAINT_WORKFLOW
 
 app_name = "complaints"
-ACTIONS = ("respond|acknowledge|investigate|pause|resume|transfer|approve_compensation|resolve|"
-           "review|close|reopen|refuse")  # fmt: skip
+ACTIONS = COMPLAINT_WORKFLOW.url_pattern()  # respond|acknowledge|...: the steps of the table
 
 urlpatterns = [
     path("", views.DeskView.as_view(), name="desk"),

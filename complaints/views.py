@@ -27,17 +27,9 @@ from crm.views import StaffRequiredMixin
 
 from . import selectors, services
 from .filters import ComplaintFilterSet
-from .forms import (
-    AttachmentForm,
-    CompensationForm,
-    IntakeForm,
-    NoteForm,
-    ReasonForm,
-    ResolveForm,
-    ReviewForm,
-    TransferForm,
-)
+from .forms import AttachmentForm, IntakeForm
 from .models import Attachment, Category, Channel, Complaint, Topic
+from .workflow import COMPLAINT_WORKFLOW
 
 ANALYSTS = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ})
 
@@ -121,26 +113,11 @@ class IntakeView(StaffRequiredMixin, View):
         )
 
 
-def _action_forms(user, complaint):
-    shown = {"version": complaint.version}
+def _action_forms(user, complaint, steps) -> dict:
+    """The form of each step (complaints.workflow) as the detail page shows it."""
     return {
-        "respond": NoteForm(prefix="respond", initial=shown),
-        "acknowledge": NoteForm(prefix="acknowledge", initial=shown),
-        "investigate": NoteForm(prefix="investigate", initial=shown),
-        "pause": NoteForm(prefix="pause", initial=shown),
-        "resume": NoteForm(prefix="resume", initial=shown),
-        "transfer": TransferForm(
-            user=user, branch=complaint.branch_id, prefix="transfer", initial=shown
-        ),
-        "approve_compensation": CompensationForm(
-            prefix="approve_compensation",
-            initial={**shown, "amount": complaint.claimed_compensation},
-        ),
-        "resolve": ResolveForm(prefix="resolve", initial=shown),
-        "review": ReviewForm(prefix="review", initial=shown),
-        "close": NoteForm(prefix="close", initial=shown),
-        "reopen": ReasonForm(prefix="reopen", initial=shown),
-        "refuse": ReasonForm(prefix="refuse", initial=shown),
+        step.name: step.form_class().for_step(complaint, user=user, action=step.name)
+        for step in steps
     }
 
 
@@ -155,15 +132,13 @@ class ComplaintObjectMixin(StaffRequiredMixin):
 
 
 def render_detail(request, complaint, forms=None, status=200):
-    actions = services.allowed_actions(request.user, complaint)
-    all_forms = _action_forms(request.user, complaint)
-    if forms:
-        all_forms.update(forms)
+    steps = [s for s in COMPLAINT_WORKFLOW.allowed(request.user, complaint) if s.web]
+    all_forms = {**_action_forms(request.user, complaint, steps), **(forms or {})}
     context = {
         "complaint": complaint,
         "events": complaint.events.select_related("by"),
         "attachments": complaint.attachments.all(),
-        "actions": [(a, services.ACTION_LABELS[a], all_forms[a]) for a in actions],
+        "actions": [(s.name, s.label, all_forms[s.name]) for s in steps],
         "attachment_form": AttachmentForm(),
         "clocks": [
             {
@@ -192,17 +167,15 @@ class ActionView(ComplaintObjectMixin, View):
 
     def post(self, request, pk, action):
         complaint = self.get_complaint(pk)
-        form_class = _action_forms(request.user, complaint)[action].__class__
-        extra = {}
-        if action == "transfer":
-            extra = {"user": request.user, "branch": complaint.branch_id}
-        form = form_class(request.POST, prefix=action, **extra)
+        step = COMPLAINT_WORKFLOW[action]
+        form_class = step.form_class()
+        form = form_class.for_step(complaint, user=request.user, action=action, data=request.POST)
         if not form.is_valid():
             return render_detail(request, complaint, forms={action: form}, status=400)
         data = dict(form.cleaned_data)
         kwargs = {"user": request.user, "complaint": complaint}
         try:
-            getattr(services, f"complaint_{action}")(**kwargs, **data)
+            COMPLAINT_WORKFLOW.service(action)(**kwargs, **data)
         except ValidationError as exc:
             add_service_errors(form, exc)
             return render_detail(request, complaint, forms={action: form}, status=400)
@@ -213,18 +186,16 @@ class ActionView(ComplaintObjectMixin, View):
             complaint = self.get_complaint(pk)
             posted = request.POST.copy()
             posted[f"{action}-version"] = complaint.version
-            form = form_class(posted, prefix=action, **extra)
+            form = form_class.for_step(complaint, user=request.user, action=action, data=posted)
             form.is_valid()
             form.add_error(None, str(exc))
-            if action not in services.allowed_actions(request.user, complaint):
+            if not COMPLAINT_WORKFLOW.may(request.user, action, complaint):
                 messages.error(request, str(exc))
             return render_detail(request, complaint, forms={action: form}, status=409)
         except TransitionNotAllowed as exc:
             messages.error(request, str(exc))
             return redirect(complaint)
-        messages.success(
-            request, _("%(action)s: done.") % {"action": services.ACTION_LABELS[action]}
-        )
+        messages.success(request, _("%(action)s: done.") % {"action": step.label})
         return redirect(complaint)
 
 

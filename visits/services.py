@@ -29,6 +29,7 @@ from .models import (
     VisitRecord,
 )
 from .signals import visit_completed
+from .workflow import APPROVERS, VISIT_PLAN_WORKFLOW
 
 RECORD_POLICY = "visit.record"
 CONSULTATION_POLICY = "consultation.answer"
@@ -43,17 +44,16 @@ def _role(user, *roles):
     return staff
 
 
-def _transition(plan_id: int, allowed: tuple, to_status: str, change=None) -> VisitPlan:
+def _transition(plan_id: int, action: str, change=None) -> VisitPlan:
+    """Lock the plan, check that its status allows the step of visits.workflow (409),
+    apply it."""
     with transaction.atomic():
         plan = VisitPlan.objects.select_for_update().get(pk=plan_id)
-        if plan.status not in allowed:
-            raise TransitionNotAllowed(
-                _("Not possible while the plan is %(status)s.")
-                % {"status": plan.get_status_display()}
-            )
+        step = VISIT_PLAN_WORKFLOW.check(action, plan)
         if change is not None:
             change(plan)
-        plan.status = to_status
+        if step.target is not None:
+            plan.status = step.target
         plan.save()
     return plan
 
@@ -102,12 +102,7 @@ def visit_plan_submit(*, user, plan: VisitPlan) -> VisitPlan:
     def change(p):
         p.submitted_at = timezone.now()
 
-    plan = _transition(
-        plan.pk,
-        (VisitPlan.Status.DRAFT, VisitPlan.Status.REJECTED),
-        VisitPlan.Status.SUBMITTED,
-        change,
-    )
+    plan = _transition(plan.pk, "submit", change)
     from crm.models import StaffProfile
 
     managers = [s.user for s in StaffProfile.objects.filter(branch_id=plan.branch_id,
@@ -122,7 +117,7 @@ def visit_plan_submit(*, user, plan: VisitPlan) -> VisitPlan:
 
 
 def _check_approver(user, plan: VisitPlan) -> None:
-    staff = _role(user, Role.BRANCH_MANAGER, Role.HQ)
+    staff = _role(user, *APPROVERS)
     if staff.role == Role.BRANCH_MANAGER and staff.branch_id != plan.branch_id:
         raise PermissionDenied(_("Only the branch manager of the client's branch approves."))
 
@@ -135,7 +130,7 @@ def visit_plan_approve(*, user, plan: VisitPlan) -> VisitPlan:
         policy = get_policy(RECORD_POLICY)
         p.record_due_at = compute_deadline(policy, max(p.planned_at, timezone.now()))
 
-    plan = _transition(plan.pk, (VisitPlan.Status.SUBMITTED,), VisitPlan.Status.APPROVED, change)
+    plan = _transition(plan.pk, "approve", change)
     notify(
         users=[plan.owner],
         title=_("Visit plan approved: %(client)s") % {"client": plan.client},
@@ -152,7 +147,7 @@ def visit_plan_reject(*, user, plan: VisitPlan, reason: str) -> VisitPlan:
     def change(p):
         p.decided_by, p.decided_at, p.reject_reason = user, timezone.now(), reason.strip()
 
-    plan = _transition(plan.pk, (VisitPlan.Status.SUBMITTED,), VisitPlan.Status.REJECTED, change)
+    plan = _transition(plan.pk, "reject", change)
     notify(
         users=[plan.owner],
         title=_("Visit plan rejected: %(client)s") % {"client": plan.client},
@@ -165,9 +160,7 @@ def visit_plan_reject(*, user, plan: VisitPlan, reason: str) -> VisitPlan:
 def visit_plan_cancel(*, user, plan: VisitPlan) -> VisitPlan:
     if plan.owner_id != user.pk:
         _check_approver(user, plan)
-    return _transition(plan.pk, (VisitPlan.Status.DRAFT, VisitPlan.Status.SUBMITTED,
-                                 VisitPlan.Status.APPROVED, VisitPlan.Status.REJECTED),
-                       VisitPlan.Status.CANCELLED)  # fmt: skip
+    return _transition(plan.pk, "cancel")
 
 
 def visit_plan_complete(*, user, plan: VisitPlan, presented: str, **record) -> VisitRecord:
@@ -179,7 +172,7 @@ def visit_plan_complete(*, user, plan: VisitPlan, presented: str, **record) -> V
     fields = {f.name for f in VisitRecord._meta.fields}
     record = {k: v for k, v in record.items() if k in fields}
     with transaction.atomic():
-        plan = _transition(plan.pk, (VisitPlan.Status.APPROVED,), VisitPlan.Status.COMPLETED)
+        plan = _transition(plan.pk, "complete")
         created = VisitRecord.objects.create(
             plan=plan, presented=presented.strip(), recorded_by=user, **record
         )

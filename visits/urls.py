@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from . import views
+from .workflow import VISIT_PLAN_WORKFLOW
 
 app_name = "visits"
 
@@ -10,7 +11,7 @@ urlpatterns = [
     path("new/", views.VisitPlanCreateView.as_view(), name="create"),
     path("<int:pk>/", views.VisitPlanDetailView.as_view(), name="detail"),
     re_path(
-        r"^(?P<pk>\d+)/(?P<action>submit|approve|reject|complete|cancel)/$",
+        rf"^(?P<pk>\d+)/(?P<action>{VISIT_PLAN_WORKFLOW.url_pattern()})/$",
         views.VisitPlanActionView.as_view(),
         name="action",
     ),

@@ -33,11 +33,10 @@ from .forms import (
     ProductFormSet,
     QuotaLogForm,
     QuotaSetForm,
-    RejectForm,
     VisitPlanForm,
-    VisitRecordForm,
 )
 from .models import Consultation, Event, Invitation, QuotaLog, VisitPlan
+from .workflow import VISIT_PLAN_WORKFLOW
 
 MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
 
@@ -120,18 +119,19 @@ class VisitPlanDetailView(StaffRequiredMixin, View):
             pk=pk,
         )
 
-    def render_plan(self, request, plan, record_form=None, reject_form=None, status=200):
+    def render_plan(self, request, plan, forms=None, status=200):
+        """The plan, with a button (or form) for each step of visits.workflow the user may
+        take now; `forms` are the posted forms to show again with their errors."""
         client = plan.client
         holdings_day, holdings = latest_holdings(client)
+        steps = [s for s in VISIT_PLAN_WORKFLOW.allowed(request.user, plan) if s.web]
+        step_forms = {s.name: s.form_class()() for s in VISIT_PLAN_WORKFLOW.web_actions if s.form}
         return render(request, "visits/plan_detail.html", {
             "plan": plan, "client": client, "snapshot": latest_snapshot(client),
             "holdings": holdings, "holdings_day": holdings_day,
             "last_contacts": client_timeline(client, limit=8),
             "record": getattr(plan, "record", None) if plan.status == "completed" else None,
-            "record_form": record_form or VisitRecordForm(),
-            "reject_form": reject_form or RejectForm(),
-            "is_owner": plan.owner_id == request.user.pk,
-            "can_decide": self.staff.role in MANAGERS,
+            "actions": {s.name: s for s in steps}, "forms": {**step_forms, **(forms or {})},
         }, status=status)  # fmt: skip
 
     def get(self, request, pk):
@@ -143,27 +143,20 @@ class VisitPlanActionView(VisitPlanDetailView):
 
     def post(self, request, pk, action):
         plan = self.get_plan(pk)
+        step = VISIT_PLAN_WORKFLOW[action]
+        form, data = None, {}
+        if step.form:
+            form = step.form_class()(request.POST)
+            if not form.is_valid():
+                return self.render_plan(request, plan, forms={action: form}, status=400)
+            data = form.cleaned_data
         try:
-            if action == "submit":
-                services.visit_plan_submit(user=request.user, plan=plan)
-            elif action == "approve":
-                services.visit_plan_approve(user=request.user, plan=plan)
-            elif action == "cancel":
-                services.visit_plan_cancel(user=request.user, plan=plan)
-            elif action == "reject":
-                form = RejectForm(request.POST)
-                if not form.is_valid():
-                    return self.render_plan(request, plan, reject_form=form, status=400)
-                services.visit_plan_reject(user=request.user, plan=plan, **form.cleaned_data)
-            elif action == "complete":
-                form = VisitRecordForm(request.POST)
-                if not form.is_valid():
-                    return self.render_plan(request, plan, record_form=form, status=400)
-                try:
-                    services.visit_plan_complete(user=request.user, plan=plan, **form.cleaned_data)
-                except ValidationError as exc:
-                    add_service_errors(form, exc)
-                    return self.render_plan(request, plan, record_form=form, status=400)
+            VISIT_PLAN_WORKFLOW.service(action)(user=request.user, plan=plan, **data)
+        except ValidationError as exc:
+            if form is None:
+                raise
+            add_service_errors(form, exc)
+            return self.render_plan(request, plan, forms={action: form}, status=400)
         except TransitionNotAllowed as exc:
             messages.error(request, str(exc))
             return redirect(plan)

@@ -8,7 +8,7 @@ from crm.api.references import PersonField, VisibleRelatedField
 from crm.api.serializers import ModelSerializer
 
 from ..models import Complaint, ComplaintEvent
-from ..services import WORKER_ROLES
+from ..workflow import WORKER_ROLES
 
 
 class ComplaintEventSerializer(ModelSerializer):

@@ -6,29 +6,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from crm.api.concurrency import VersionedMixin
+from crm.api.workflow import add_workflow_actions
+from crm.workflow import Action
 
 from .. import services
 from ..filters import ComplaintFilterSet
 from ..selectors import desk
-from .serializers import ActionSerializer, ComplaintEventSerializer, ComplaintSerializer
-
-# action -> the fields of its body that the service takes
-ACTION_FIELDS = {
-    "respond": ["note"],
-    "acknowledge": ["note"],
-    "investigate": ["note"],
-    "pause": ["note"],
-    "resume": ["note"],
-    "transfer": ["handler", "note"],
-    "approve_compensation": ["amount", "note"],
-    "resolve": ["resolution", "feedback", "root_cause", "corrective_action",
-                "caused_by_department", "caused_by_person"],
-    "review": ["note", "satisfaction", "satisfaction_comment"],
-    "close": ["note"],
-    "reopen": ["reason"],
-    "refuse": ["reason"],
-}  # fmt: skip
-REQUIRED = {"transfer": ["handler"], "approve_compensation": ["amount"]}
+from ..workflow import COMPLAINT_WORKFLOW
+from .serializers import ComplaintEventSerializer, ComplaintSerializer
 
 
 class ComplaintViewSet(VersionedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -49,21 +34,22 @@ class ComplaintViewSet(VersionedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         data = dict(serializer.validated_data)
         serializer.instance = services.complaint_receive(user=self.request.user, data=data)
 
-    def _run(self, request, name):
+    def run_step(self, request, step: Action) -> Response:
+        """One step of complaints.workflow: its body fields, as its service takes them."""
         complaint = self.get_object()
-        body = ActionSerializer(
+        body = step.serializer_class()(
             data=request.data, context={"request": request, "branch": complaint.branch_id}
         )
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        missing = [f for f in REQUIRED.get(name, []) if f not in data]
+        missing = [f for f in step.required if f not in data]
         if missing:
             raise ValidationError({f: [_("This field is required.")] for f in missing})
-        kwargs = {f: data[f] for f in ACTION_FIELDS[name] if f in data}
+        kwargs = {f: data[f] for f in step.fields if f in data}
         for text in ("note", "reason", "resolution", "feedback"):
-            if text in ACTION_FIELDS[name]:
+            if text in step.fields:
                 kwargs.setdefault(text, "")
-        fn = getattr(services, f"complaint_{name}")
+        fn = COMPLAINT_WORKFLOW.service(step.name)
         version = self.expected_version(request, data.get("version"))
         result = fn(user=request.user, complaint=complaint, version=version, **kwargs)
         return Response(ComplaintSerializer(result, context={"request": request}).data)
@@ -77,16 +63,4 @@ class ComplaintViewSet(VersionedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         )
 
 
-def _make_action(name):
-    @extend_schema(request=ActionSerializer, responses=ComplaintSerializer,
-                   description=f"Workflow step `{name}`: body fields "
-                               f"{', '.join(ACTION_FIELDS[name])}.")  # fmt: skip
-    def view(self, request, pk=None):
-        return self._run(request, name)
-
-    view.__name__ = name
-    return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(view)
-
-
-for _name in ACTION_FIELDS:
-    setattr(ComplaintViewSet, _name, _make_action(_name))
+add_workflow_actions(ComplaintViewSet, COMPLAINT_WORKFLOW, response=ComplaintSerializer)

@@ -1,14 +1,14 @@
 from django import template
 
 from complaints.models import Status
-from complaints.services import ACTION_LABELS
+from complaints.workflow import EVENT_LABELS
 
 register = template.Library()
 
 
 @register.filter
 def action_label(action: str) -> str:
-    return str(ACTION_LABELS.get(action, action))
+    return str(EVENT_LABELS.get(action, action))
 
 
 @register.filter

@@ -32,6 +32,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from complaints.workflow import COMPLAINT_WORKFLOW
+from visits.workflow import VISIT_PLAN_WORKFLOW
+
 from .world import ROLES, STAFF_ROLES, TOKEN_ROLES
 
 ANON, AM, ADV, AGENT, BM, COMP, HQ = (
@@ -185,17 +188,52 @@ def complaint_form(action, body):
     return data
 
 
-COMPLAINT_WEB_STEPS = [
-    post(web(302, allow=allow), obj=f"complaint:{state}", kwargs={"action": action},
-         body=complaint_form(action, body))
-    for action, (state, allow, body) in COMPLAINT_STEPS.items()
-]  # fmt: skip
-COMPLAINT_API_STEPS = {
-    f"api:complaint-{action.replace('_', '-')}": [
-        post(api(allow=allow), obj=f"complaint:{state}", body=body)
-    ]
-    for action, (state, allow, body) in COMPLAINT_STEPS.items()
+VISIT_PLAN_STEPS = {
+    # action: (the status the plan is in, roles that may take the step, body)
+    "submit": ("draft", {AM}, None),
+    "approve": ("submitted", MANAGERS, None),
+    "reject": ("submitted", MANAGERS, {"reason": "时间冲突"}),
+    "complete": ("approved", {AM}, {"presented": "资产配置方案"}),
+    "cancel": ("draft", {AM, *MANAGERS}, None),
 }
+
+
+def workflow_steps(workflow, steps: dict) -> dict:
+    """The expectations of `steps` in the order of the workflow's table (crm.workflow);
+    a step of the table with a URL or an API action and no line here fails at once."""
+    wanted = [a.name for a in workflow if a.web or a.api]
+    missing = sorted(set(wanted) - set(steps))
+    extra = sorted(set(steps) - set(wanted))
+    if missing or extra:
+        raise AssertionError(f"access table of {workflow.model_label}: workflow actions "
+                             f"missing {missing}, not in the workflow {extra}")  # fmt: skip
+    return {name: steps[name] for name in wanted}
+
+
+def step_cases(workflow, steps: dict, url_name: str, obj: str, form=None):
+    """The web cases (one `Case` per action of the URL `url_name`) and the API cases (one
+    entry per API action) of a workflow's steps."""
+    steps = workflow_steps(workflow, steps)
+    web_cases = [
+        post(web(302, allow=allow), obj=f"{obj}:{state}", kwargs={"action": a.name},
+             body=form(a.name, body) if form else body)
+        for a in workflow.web_actions
+        for state, allow, body in [steps[a.name]]
+    ]  # fmt: skip
+    api_cases = {
+        f"api:{obj}-{a.url_name}": [post(api(allow=allow), obj=f"{obj}:{state}", body=body)]
+        for a in workflow.api_actions
+        for state, allow, body in [steps[a.name]]
+    }
+    return {url_name: web_cases}, api_cases
+
+
+COMPLAINT_WEB_STEPS, COMPLAINT_API_STEPS = step_cases(
+    COMPLAINT_WORKFLOW, COMPLAINT_STEPS, "complaints:action", "complaint", form=complaint_form
+)
+VISIT_PLAN_WEB_STEPS, VISIT_PLAN_API_STEPS = step_cases(
+    VISIT_PLAN_WORKFLOW, VISIT_PLAN_STEPS, "visits:action", "visitplan"
+)
 
 REGISTRATION = {"identity_verified": True, "trading_by_staff": "no", "risks_disclosed": "yes",
                 "discretionary_mandate": "no", "satisfaction": 5}  # fmt: skip
@@ -457,7 +495,7 @@ TABLE: dict[str, list[Case]] = {
         post(web(302, allow=COMPLAINT_WORKERS), obj="complaint", body={"recording_ref": "R-1"})
     ],
     "complaints:attachment": [get(web(), obj="attachment")],
-    "complaints:action": COMPLAINT_WEB_STEPS,
+    **COMPLAINT_WEB_STEPS,
     "api:complaint-list": [
         get(api()),
         post(
@@ -490,23 +528,7 @@ TABLE: dict[str, list[Case]] = {
         ),
     ],
     "visits:detail": [get(web(), obj="visitplan")],
-    "visits:action": [
-        post(web(302, allow={AM}), obj="visitplan:draft", kwargs={"action": "submit"}),
-        post(web(302, allow=MANAGERS), obj="visitplan:submitted", kwargs={"action": "approve"}),
-        post(
-            web(302, allow=MANAGERS),
-            obj="visitplan:submitted",
-            kwargs={"action": "reject"},
-            body={"reason": "时间冲突"},
-        ),
-        post(
-            web(302, allow={AM}),
-            obj="visitplan:approved",
-            kwargs={"action": "complete"},
-            body={"presented": "资产配置方案"},
-        ),
-        post(web(302, allow={AM, *MANAGERS}), obj="visitplan:draft", kwargs={"action": "cancel"}),
-    ],
+    **VISIT_PLAN_WEB_STEPS,
     "visits:quota": [
         get(web()),
         post(web(302, allow={AM}), body={"kind": "patrol", "room": "大户室1"}, label="log"),
@@ -588,14 +610,7 @@ TABLE: dict[str, list[Case]] = {
         ),
     ],
     "api:visitplan-detail": [get(api(), obj="visitplan")],
-    "api:visitplan-submit": [post(api(allow={AM}), obj="visitplan:draft")],
-    "api:visitplan-approve": [post(api(allow=MANAGERS), obj="visitplan:submitted")],
-    "api:visitplan-reject": [
-        post(api(allow=MANAGERS), obj="visitplan:submitted", body={"reason": "时间冲突"})
-    ],
-    "api:visitplan-complete": [
-        post(api(allow={AM}), obj="visitplan:approved", body={"presented": "资产配置方案"})
-    ],
+    **VISIT_PLAN_API_STEPS,
     "api:consultation-list": [
         get(api()),
         post(

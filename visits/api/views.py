@@ -10,11 +10,14 @@ from crm.api.pagination import CursorPagination
 from crm.api.permissions import ActionRoles
 from crm.api.references import PersonField, VisibleRelatedField
 from crm.api.serializers import ModelSerializer
+from crm.api.workflow import add_workflow_actions
 from crm.models import Role
+from crm.workflow import Action
 
 from .. import selectors, services
 from ..filters import ConsultationFilterSet, EventFilterSet, VisitPlanFilterSet
 from ..models import Consultation, Event, Invitation, ProductLevel, VisitPlan
+from ..workflow import VISIT_PLAN_WORKFLOW
 
 PLANNERS = {Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER}
 
@@ -86,35 +89,20 @@ class VisitPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         plan = self.get_queryset().get(pk=plan.pk)
         return Response(self.get_serializer(plan).data)
 
-    @extend_schema(request=None, responses=VisitPlanSerializer)
-    @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
-        return self._done(services.visit_plan_submit(user=request.user, plan=self.get_object()))
-
-    @extend_schema(request=None, responses=VisitPlanSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        return self._done(services.visit_plan_approve(user=request.user, plan=self.get_object()))
-
-    @extend_schema(request=RejectSerializer, responses=VisitPlanSerializer)
-    @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
-        body = RejectSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self._done(
-            services.visit_plan_reject(
-                user=request.user, plan=self.get_object(), **body.validated_data
-            )
-        )
-
-    @extend_schema(request=RecordSerializer, responses=VisitPlanSerializer)
-    @action(detail=True, methods=["post"])
-    def complete(self, request, pk=None):
+    def run_step(self, request, step: Action) -> Response:
+        """One step of visits.workflow, with its body when it takes one."""
         plan = self.get_object()
-        body = RecordSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.visit_plan_complete(user=request.user, plan=plan, **body.validated_data)
+        data = {}
+        body_class = step.serializer_class()
+        if body_class is not None:
+            body = body_class(data=request.data)
+            body.is_valid(raise_exception=True)
+            data = body.validated_data
+        VISIT_PLAN_WORKFLOW.service(step.name)(user=request.user, plan=plan, **data)
         return self._done(plan)
+
+
+add_workflow_actions(VisitPlanViewSet, VISIT_PLAN_WORKFLOW, response=VisitPlanSerializer)
 
 
 class ProductSerializer(serializers.Serializer):
