@@ -18,8 +18,6 @@ from simple_history.models import HistoricalRecords
 from crm import scoping
 from crm.scoping import Role, ScopedQuerySet
 
-# Roles that read the whole branch; HQ (and integrations at headquarters) read all branches.
-BRANCH_WIDE_ROLES = {Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.SERVICE_AGENT}
 READ_ONLY_ROLES = {Role.COMPLIANCE}
 
 
