@@ -3,6 +3,7 @@ from django.contrib import admin
 from crm.admin import ModelAdmin, ServiceMadeAdmin, ServiceMadeInline, TabularInline
 
 from . import services
+from .forms import PolicyForm
 from .models import (
     Attempt,
     Call,
@@ -21,6 +22,7 @@ admin.site.register(WrapUpCode, ModelAdmin, list_display=["code", "name"])
 
 @admin.register(CallbackPolicy)
 class CallbackPolicyAdmin(ModelAdmin):
+    form = PolicyForm  # the policy page's checks, so the service refuses nothing here
     list_display = ["tier", "stage", "interval_days", "channel", "assignee", "is_active"]
 
     def save_model(self, request, obj, form, change):

@@ -68,3 +68,17 @@ def test_the_policy_page_saves_through_the_service_and_shows_its_errors(org, cli
     assert CallbackPolicy.objects.get().interval_days == 45  # the pair's policy, changed
     response = client.post(url, {**body, "interval_days": 0})
     assert response.status_code == 400 and "interval_days" in response.context["form"].errors
+
+
+def test_the_admin_saves_policies_through_the_service(db, client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("root", "r@example.com", "x"))
+    body = {**VIP_EVERY_90_DAYS, "is_active": "on"}
+    add = reverse("admin:callcenter_callbackpolicy_add")
+    assert client.post(add, body).status_code == 302
+    policy = CallbackPolicy.objects.get()
+    change = reverse("admin:callcenter_callbackpolicy_change", args=[policy.pk])
+    assert client.post(change, {**body, "interval_days": 14}).status_code == 302
+    assert CallbackPolicy.objects.get().interval_days == 14
+    response = client.post(add, {**body, "tier": "", "interval_days": 0})
+    assert response.status_code == 200 and "interval_days" in response.context["adminform"].errors
+    assert CallbackPolicy.objects.count() == 1
