@@ -113,3 +113,30 @@ def test_branches_and_staff_in_the_order_asked(org):
     assert ids(api.get("/api/v1/branches/", {"ordering": "-code"}), key="code") == codes[::-1]
     names = ids(api.get("/api/v1/staff/", {"ordering": "-user__username"}), key="username")
     assert names == sorted(names, reverse=True)
+
+
+def test_no_api_list_orders_the_drf_way():
+    """Every `ordering` is a filter set's: no view has DRF's OrderingFilter or its
+    `ordering_fields`, so the web list and the API cannot drift apart again."""
+    from django.urls import get_resolver
+    from rest_framework.filters import OrderingFilter as DrfOrderingFilter
+
+    from crm.filters import OrderingFilter
+    from tests.security.discover import walk
+
+    views, problems = set(), []
+    for pattern, _route, namespace, _regex in walk(get_resolver()):
+        cls = getattr(pattern.callback, "cls", None)
+        if namespace.startswith("api") and cls is not None and cls not in views:
+            views.add(cls)
+            backends = getattr(cls, "filter_backends", [])
+            if any(issubclass(b, DrfOrderingFilter) for b in backends):
+                problems.append(f"{cls.__name__}: DRF's OrderingFilter")
+            if getattr(cls, "ordering_fields", None):
+                problems.append(f"{cls.__name__}: ordering_fields")
+            filterset = getattr(cls, "filterset_class", None)
+            order = filterset.base_filters.get("ordering") if filterset else None
+            if order is not None and not isinstance(order, OrderingFilter):
+                problems.append(f"{cls.__name__}: `ordering` not crm.filters.OrderingFilter")
+    assert len(views) >= 15
+    assert not problems, "\n".join(problems)
