@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.forms import BoundedForm, BoundedModelForm, DateInput
 
 from .models import Attempt, CallbackPolicy, OpinionCategory, Script, YesNo
+from .services import MAX_INTERVAL_DAYS
 
 
 class FailForm(BoundedForm):
@@ -46,10 +47,9 @@ class RegistrationFormForm(BoundedForm):
 
 
 class PolicyForm(BoundedModelForm):
-    # ten years at most: the generation subtracts it from today in SQL
     interval_days = forms.IntegerField(
         label=CallbackPolicy._meta.get_field("interval_days").verbose_name,
-        min_value=1, max_value=3660,
+        min_value=1, max_value=MAX_INTERVAL_DAYS,
     )  # fmt: skip
 
     class Meta:

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,6 +25,7 @@ from .models import (
     Attempt,
     Call,
     Callback,
+    CallbackPolicy,
     InspectionItem,
     InspectionRound,
     OpinionCategory,
@@ -35,6 +37,8 @@ CALLERS = {Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.H
 OPINION_TOPIC = {"service": "staff_conduct", "fees": "fees", "systems": "systems",
                  "advice": "advice", "staff": "staff_conduct", "other": "other"}  # fmt: skip
 CLAIM_MINUTES = 30
+POLICY_EDITORS = {Role.BRANCH_MANAGER, Role.HQ}
+MAX_INTERVAL_DAYS = 3660  # ten years: the generation subtracts it from today in SQL
 
 
 def _caller(user):
@@ -42,6 +46,44 @@ def _caller(user):
     if staff is None or staff.role not in CALLERS:
         raise PermissionDenied(_("Your role may not work on callbacks."))
     return staff
+
+
+# --- Policies ----------------------------------------------------------------------------
+def callback_policy_save(
+    *,
+    user,
+    tier: str,
+    stage: str,
+    interval_days: int,
+    channel: str,
+    assignee: str,
+    is_active: bool,
+    policy: CallbackPolicy | None = None,
+) -> CallbackPolicy:
+    """Set how often clients of a tier and stage (empty: every one) are called back. One
+    policy per pair: without `policy` (the row the admin edits), the pair's policy is
+    changed, or made when it has none."""
+    staff = staff_of(user)
+    if not user.is_superuser and (staff is None or staff.role not in POLICY_EDITORS):
+        raise PermissionDenied(_("Your role may not do this."))
+    if policy is None:
+        policy = CallbackPolicy.objects.filter(tier=tier, stage=stage).first() or CallbackPolicy()
+    policy.tier, policy.stage, policy.interval_days = tier, stage, interval_days
+    policy.channel, policy.assignee, policy.is_active = channel, assignee, is_active
+    errors: dict[str, list[str]] = {}
+    for check in (MinValueValidator(1), MaxValueValidator(MAX_INTERVAL_DAYS)):
+        try:
+            check(interval_days)
+        except ValidationError as exc:
+            errors["interval_days"] = exc.messages
+    try:
+        policy.full_clean(exclude=list(errors))
+    except ValidationError as exc:
+        errors = {**exc.message_dict, **errors}
+    if errors:
+        raise ValidationError(errors)
+    policy.save()
+    return policy
 
 
 # --- Generation --------------------------------------------------------------------------

@@ -161,9 +161,13 @@ class PolicyView(StaffRequiredMixin, View):
         ).first()
         form = PolicyForm(request.POST, instance=instance)
         if form.is_valid():
-            form.save()
-            messages.success(request, _("Policy saved."))
-            return redirect("callcenter:policies")
+            try:
+                services.callback_policy_save(user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Policy saved."))
+                return redirect("callcenter:policies")
         return self.get(request, form=form, status=400)
 
 

@@ -3,7 +3,13 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 from simple_history.admin import SimpleHistoryAdmin
 
-from crm.admin import SafeExportMixin
+from crm.admin import (
+    ModelAdmin,
+    SafeExportMixin,
+    ServiceMadeAdmin,
+    ServiceMadeInline,
+    WorkflowStateMixin,
+)
 
 from .masking import mask_id, mask_phone
 from .models import (
@@ -42,8 +48,15 @@ class ClientResource(resources.ModelResource):
 
 
 @admin.register(Client)
-class ClientAdmin(SafeExportMixin, SimpleHistoryAdmin):
+class ClientAdmin(SafeExportMixin, WorkflowStateMixin, SimpleHistoryAdmin):
     resource_classes = [ClientResource]
+    # set by the suitability assessment, the nightly segmentation and churn scoring, and
+    # the profile duties of clients.services
+    workflow_state = ["risk_level", "lowest_category", "risk_assessed_on", "risk_expires_on",
+                      "tier", "tier_since", "avg_assets", "last_trade_on", "sleeping",
+                      "rfm_recency", "rfm_frequency", "rfm_monetary", "churn_score",
+                      "churn_reasons", "segmented_at", "reviewed_on",
+                      "identity_change_reported_at"]  # fmt: skip
     list_display = ["client_no", "name", "client_type", "branch", "owner", "stage", "tier",
                     "risk_level", "account_status"]  # fmt: skip
     list_filter = ["branch", "client_type", "stage", "tier", "risk_level", "account_status"]
@@ -58,19 +71,23 @@ class ClientAdmin(SafeExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(RiskAssessment)
-class RiskAssessmentAdmin(admin.ModelAdmin):
+class RiskAssessmentAdmin(ServiceMadeAdmin):
+    """Recorded by clients.services (it sets the client's risk level with it)."""
+
+    workflow_state = ["client", "assessed_on", "score", "risk_level", "lowest_category",
+                      "valid_until", "questionnaire", "recorded_by", "created_at"]  # fmt: skip
     list_display = ["client", "assessed_on", "risk_level", "score", "valid_until",
                     "lowest_category"]  # fmt: skip
     list_filter = ["risk_level", "lowest_category"]
     raw_id_fields = ["client", "recorded_by"]
     search_fields = ["client__client_no", "client__name"]
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # suitability records are kept 20 years
-
 
 @admin.register(AccountSnapshot)
-class AccountSnapshotAdmin(admin.ModelAdmin):
+class AccountSnapshotAdmin(ServiceMadeAdmin):
+    """Posted by the trading system (snapshots_upsert, which keeps the rollups)."""
+
+    workflow_state = ["received_at"]
     list_display = ["client", "date", "total_assets", "net_inflow", "commission"]
     raw_id_fields = ["client"]
     date_hierarchy = "date"
@@ -78,14 +95,19 @@ class AccountSnapshotAdmin(admin.ModelAdmin):
 
 
 @admin.register(Holding)
-class HoldingAdmin(admin.ModelAdmin):
+class HoldingAdmin(ModelAdmin):
     list_display = ["client", "date", "security_code", "security_name", "quantity", "price"]
     raw_id_fields = ["client"]
     search_fields = ["client__client_no", "security_code"]
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ServiceMadeAdmin):
+    """Queued on the import page (clients.imports.import_job_create), run by its task."""
+
+    workflow_state = ["branch", "total_rows", "processed_rows", "stored_rows", "error_rows",
+                      "message", "created_by", "created_at", "started_at",
+                      "finished_at"]  # fmt: skip
     list_display = ["original_name", "status", "total_rows", "stored_rows", "error_rows",
                     "created_by", "created_at"]  # fmt: skip
     list_filter = ["status"]
@@ -93,9 +115,6 @@ class ImportJobAdmin(admin.ModelAdmin):
     # served by URL: the admin shows the name only.
     exclude = ["file"]
     readonly_fields = ["original_name", "error_report"]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.action(description=_("Run the nightly segmentation now"))
@@ -109,26 +128,29 @@ def run_segmentation_now(modeladmin, request, queryset):
 
 
 @admin.register(TierRule)
-class TierRuleAdmin(admin.ModelAdmin):
+class TierRuleAdmin(ModelAdmin):
     list_display = ["tier", "min_avg_assets", "min_commission", "min_volume"]
     actions = [run_segmentation_now]
 
 
 @admin.register(ChurnSignal)
-class ChurnSignalAdmin(admin.ModelAdmin):
+class ChurnSignalAdmin(ModelAdmin):
     list_display = ["code", "name", "weight", "is_active"]
     list_editable = ["weight", "is_active"]
     actions = [run_segmentation_now]
 
 
-class RetentionActionInline(admin.TabularInline):
+class RetentionActionInline(ServiceMadeInline):
     model = RetentionAction
-    extra = 0
-    raw_id_fields = ["by"]
+    workflow_state = ["kind", "note", "at", "by"]
 
 
 @admin.register(RetentionCase)
-class RetentionCaseAdmin(admin.ModelAdmin):
+class RetentionCaseAdmin(ServiceMadeAdmin):
+    """Opened by the nightly churn scoring, worked and closed through clients.retention."""
+
+    workflow_state = ["client", "branch", "opened_at", "score_at_open", "reasons", "outcome",
+                      "closed_at", "assets_at_close"]  # fmt: skip
     list_display = ["client", "owner", "status", "score_at_open", "outcome", "opened_at"]
     list_filter = ["status", "outcome", "branch"]
     raw_id_fields = ["client", "owner"]
@@ -136,7 +158,10 @@ class RetentionCaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(TierChange)
-class TierChangeAdmin(admin.ModelAdmin):
+class TierChangeAdmin(ServiceMadeAdmin):
+    """Written by the nightly segmentation."""
+
+    workflow_state = ["client", "changed_on", "old_tier", "new_tier", "avg_assets"]
     list_display = ["client", "changed_on", "old_tier", "new_tier", "avg_assets"]
     list_filter = ["new_tier"]
     raw_id_fields = ["client"]

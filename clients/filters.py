@@ -10,7 +10,16 @@ from django.utils.translation import gettext_lazy as _
 from crm.filters import DATE_INPUT, YES_NO_ANY, FilterSet, OrderingFilter
 from crm.models import Branch, Role
 
-from .models import AccountStatus, Client, ClientType, RiskAssessment, RiskLevel, Stage, Tier
+from .models import (
+    AccountStatus,
+    Client,
+    ClientType,
+    RetentionCase,
+    RiskAssessment,
+    RiskLevel,
+    Stage,
+    Tier,
+)
 from .selectors import search_clients
 
 EXPIRY_WARNING_DAYS = 30
@@ -123,7 +132,18 @@ class ClientApiFilterSet(ClientFilterSet):
 
 class RiskAssessmentFilterSet(FilterSet):
     client_no = django_filters.CharFilter(field_name="client__client_no", label=_("Client number"))
+    ordering = OrderingFilter(orders={"assessed_on": ("assessed_on", "id")})
 
     class Meta:
         model = RiskAssessment
         fields = ["client", "client_no", "risk_level", "lowest_category"]
+
+
+class RetentionCaseFilterSet(FilterSet):
+    ordering = OrderingFilter(
+        orders={"opened_at": ("opened_at", "id"), "score_at_open": ("score_at_open", "id")}
+    )
+
+    class Meta:
+        model = RetentionCase
+        fields = ["status", "outcome", "owner__username"]

@@ -24,6 +24,7 @@ from datetime import datetime
 from itertools import islice
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F, TextField, Value
 from django.db.models.functions import Coalesce, Concat
@@ -31,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import spreadsheets
+from crm.models import Role, staff_of
 from crm.spreadsheets import FileRefused, Line
 
 from .models import ImportJob
@@ -43,6 +45,7 @@ STALLED_AFTER_MINUTES = 10  # queued this long: the sweep enqueues the job again
 COLUMNS = ("client_no", "date", "total_assets", "cash", "market_value", "net_inflow",
            "trading_volume", "trade_count", "commission")  # fmt: skip
 REQUIRED = ("client_no", "date", "total_assets")
+IMPORTERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
 
 
 def limits() -> spreadsheets.Limits:
@@ -56,6 +59,27 @@ def limits() -> spreadsheets.Limits:
 def check_file(file, name: str) -> None:
     """Raise FileRefused for a file over the limits (the upload form and the task)."""
     spreadsheets.check_file(file, name, limits())
+
+
+def import_job_create(*, user, upload) -> ImportJob:
+    """Queue the import of an uploaded snapshot file into the user's branch: the job, and
+    its task once the job is committed. A file over the limits is refused (`file`)."""
+    staff = staff_of(user)
+    if staff is None or staff.role not in IMPORTERS:
+        raise PermissionDenied(_("Your role may not do this."))
+    try:
+        check_file(upload.file, upload.name.lower())
+    except FileRefused as exc:
+        raise ValidationError({"file": [str(exc)]}) from exc
+    job = ImportJob.objects.create(
+        branch_id=staff.branch_id, file=upload, original_name=upload.name[:200], created_by=user
+    )
+    from crm.jobs import enqueue_on_commit
+
+    from .tasks import import_snapshots_file  # the task module imports this one
+
+    enqueue_on_commit(import_snapshots_file, job.pk)
+    return job
 
 
 @contextmanager

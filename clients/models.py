@@ -360,7 +360,10 @@ class RiskAssessment(models.Model):
         verbose_name = _("risk assessment")
         verbose_name_plural = _("risk assessments")
         ordering = ["-assessed_on", "-id"]
-        indexes = [models.Index(fields=["client", "-assessed_on"])]
+        indexes = [
+            models.Index(fields=["client", "-assessed_on"]),
+            models.Index(fields=["assessed_on", "id"], name="risk_assessed_on_idx"),  # ordering
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(valid_until__gt=models.F("assessed_on")),
@@ -579,7 +582,11 @@ class RetentionCase(models.Model):
                                     name="one_open_retention_case"),
         ]  # fmt: skip
         indexes = [models.Index(fields=["owner", "status"]),
-                   models.Index(fields=["branch", "status", "-opened_at"])]  # fmt: skip
+                   models.Index(fields=["branch", "status", "-opened_at"]),
+                   # the API list's `ordering` (clients.filters.RetentionCaseFilterSet)
+                   models.Index(fields=["opened_at", "id"], name="retention_opened_idx"),
+                   models.Index(fields=["score_at_open", "id"],
+                                name="retention_score_idx")]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.client} {self.get_status_display()}"

@@ -32,6 +32,7 @@ from .forms import (
     RiskAssessmentForm,
 )
 from .history import ledger
+from .imports import import_job_create
 from .models import Client, ImportJob, Stage, Tier
 from .timeline import client_timeline
 
@@ -302,21 +303,16 @@ class ImportView(StaffRequiredMixin, View):
         return render(request, "clients/import.html", {"form": ImportForm(), "jobs": jobs})
 
     def post(self, request):
-        from crm.jobs import enqueue_on_commit
-
-        from .tasks import import_snapshots_file
-
         form = ImportForm(request.POST, request.FILES)
-        if not form.is_valid():
-            jobs = ImportJob.objects.filter(created_by=request.user)[:10]
-            return render(request, "clients/import.html", {"form": form, "jobs": jobs}, status=400)
-        upload = form.cleaned_data["file"]
-        job = ImportJob.objects.create(
-            branch_id=self.staff.branch_id, file=upload, original_name=upload.name[:200],
-            created_by=request.user,
-        )  # fmt: skip
-        enqueue_on_commit(import_snapshots_file, job.pk)
-        return redirect("clients:import-status", pk=job.pk)
+        if form.is_valid():
+            try:
+                job = import_job_create(user=request.user, upload=form.cleaned_data["file"])
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                return redirect("clients:import-status", pk=job.pk)
+        jobs = ImportJob.objects.filter(created_by=request.user)[:10]
+        return render(request, "clients/import.html", {"form": form, "jobs": jobs}, status=400)
 
 
 class ImportStatusView(StaffRequiredMixin, View):

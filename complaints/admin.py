@@ -3,31 +3,23 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from crm.admin import ServiceMadeAdmin, ServiceMadeInline
+
 from .models import Attachment, Complaint, ComplaintEvent
 
 
-class EventInline(admin.TabularInline):
+class EventInline(ServiceMadeInline):
     model = ComplaintEvent
-    extra = 0
-    can_delete = False
     readonly_fields = ["at", "by", "action", "from_status", "to_status", "note"]
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(ServiceMadeInline):
     """Files are added on the complaint page (checked by content there) and downloaded
     through its scoped view; the admin shows them read-only."""
 
     model = Attachment
-    extra = 0
-    can_delete = False  # part of the complaint file
     fields = ["original_name", "recording_ref", "download", "size", "uploaded_by", "uploaded_at"]
     readonly_fields = ["original_name", "download", "uploaded_by", "uploaded_at", "size"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("file"))
     def download(self, obj):
@@ -38,7 +30,17 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(ServiceMadeAdmin):
+    """Received, worked and closed through complaints.services: each step sets its
+    deadlines, its time, who took it, and writes an event. The admin shows them; a
+    complaint file is archived for at least 3 years, never deleted."""
+
+    workflow_state = ["ticket_no", "branch", "received_at", "handler", "approved_compensation",
+                      "compensation_approved_by", "resolution", "feedback", "satisfaction",
+                      "satisfaction_comment", "root_cause", "corrective_action",
+                      "refused_reason", "reviewer", "review_note", "acknowledged_at",
+                      "initial_handled_at", "resolved_at", "reviewed_at", "closed_at",
+                      "paused_at", "created_at"]  # fmt: skip
     list_display = ["ticket_no", "branch", "complainant", "category", "severity", "status",
                     "handler", "received_at", "resolution_due_at"]  # fmt: skip
     list_filter = ["branch", "status", "category", "severity", "channel", "topic"]
@@ -48,6 +50,3 @@ class ComplaintAdmin(admin.ModelAdmin):
                      "compensation_approved_by"]  # fmt: skip
     inlines = [EventInline, AttachmentInline]
     date_hierarchy = "received_at"
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # complaint files are archived for at least 3 years, never deleted

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.filters import DATE_INPUT, YES_NO_ANY, FilterSet
+from crm.filters import DATE_INPUT, YES_NO_ANY, FilterSet, OrderingFilter
 
 from .models import OPEN_STATUSES, Category, Channel, Complaint, Status, Topic
 
@@ -38,6 +38,14 @@ class ComplaintFilterSet(FilterSet):
                                                 lookup_expr="date__lte", label=_("Received to"),
                                                 widget=DATE_INPUT)  # fmt: skip
     client = django_filters.NumberFilter(field_name="client_id", label=_("Client"))
+    # each served by an index of Complaint.Meta; without it, soonest deadline first
+    ordering = OrderingFilter(
+        orders={
+            "received_at": ("received_at", "id"),
+            "resolution_due_at": ("resolution_due_at", "id"),
+            "severity": ("severity", "id"),
+        }
+    )
 
     class Meta:
         model = Complaint

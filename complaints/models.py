@@ -187,6 +187,7 @@ class Complaint(models.Model):
             models.Index(fields=["first_responder", "status"]),
             models.Index(fields=["branch", "-received_at"]),
             models.Index(fields=["received_at"]),
+            models.Index(fields=["severity", "id"], name="complaint_severity_idx"),  # ordering
             models.Index(fields=["first_response_due_at"], condition=Q(first_responded_at=None),
                          name="complaint_first_resp_due_idx"),
             models.Index(fields=["acknowledge_due_at"], condition=Q(acknowledged_at=None),

@@ -315,10 +315,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["crm.api.permissions.IsStaffMember"],
     "DEFAULT_PAGINATION_CLASS": "crm.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # `?ordering=` comes from each list's filter set (crm.filters.OrderingFilter)
     "DEFAULT_FILTER_BACKENDS": [
         "crm.api.filters.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "crm.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "crm.api.exceptions.exception_handler",

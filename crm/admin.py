@@ -1,3 +1,6 @@
+import re
+from collections.abc import Sequence
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -40,22 +43,82 @@ class SafeExportMixin(ExportMixin):
         return text.encode(kwargs["encoding"]) if kwargs.get("encoding") else text
 
 
-class RegulatedAdmin(admin.ModelAdmin):
+# --- One write path: the admin never writes workflow state ---------------------------
+# Columns that only services write: a status, a deadline, a "met" flag, the first
+# responder, a version counter, a keyed hash or a ciphertext. Every admin of the project
+# shows them read-only (tests/security/test_admin_write_path.py walks them all); an admin
+# names the other columns its model's services set (approvals, the time of a step, the
+# figures of a nightly job) in `workflow_state`.
+STATE_FIELD = re.compile(
+    r"^(status|version|first_responder|first_responded_at|key_digest)$"
+    r"|(^|_)(due|due_at|due_on|deadline|met)$|_(hash|digest|encrypted)$"
+)
+
+
+def state_fields(model, declared: Sequence[str] = ()) -> list[str]:
+    """The columns of `model` that the admin shows read-only: those of the pattern, then
+    the `declared` ones."""
+    names = [f.name for f in model._meta.concrete_fields if STATE_FIELD.search(f.name)]
+    return names + [name for name in declared if name not in names]
+
+
+class WorkflowStateMixin:
+    """Adds the model's workflow state (above) to the admin's read-only fields."""
+
+    workflow_state: Sequence[str] = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        shown = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        state = state_fields(self.model, self.workflow_state)  # type: ignore[attr-defined]
+        return shown + [name for name in state if name not in shown]
+
+
+class ModelAdmin(WorkflowStateMixin, admin.ModelAdmin):
+    """The project's ModelAdmin: every admin of the project derives from it."""
+
+
+class TabularInline(WorkflowStateMixin, admin.TabularInline):
+    pass
+
+
+class StackedInline(WorkflowStateMixin, admin.StackedInline):
+    pass
+
+
+class RegulatedAdmin(ModelAdmin):
     """A regulated record (crm/retention.py): archived, never deleted, so no delete here."""
 
     def has_delete_permission(self, request, obj=None):
         return False
 
 
+class ServiceMadeAdmin(RegulatedAdmin):
+    """Rows that only a service creates (it sets their deadlines, numbers and side effects)
+    and that are archived, not deleted: the admin neither adds nor deletes them."""
+
+    def has_add_permission(self, request):
+        return False
+
+
+class ServiceMadeInline(TabularInline):
+    """The rows of a record's history (attempts, actions): made by its services only."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Branch)
-class BranchAdmin(admin.ModelAdmin):
+class BranchAdmin(ModelAdmin):
     list_display = ["code", "name", "kind", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name"]
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(admin.ModelAdmin):
+class StaffProfileAdmin(ModelAdmin):
     list_display = ["user", "branch", "role", "team"]
     list_filter = ["role", "branch"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
@@ -67,7 +130,7 @@ class StaffProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(SimpleHistoryAdmin):
+class HolidayAdmin(WorkflowStateMixin, SimpleHistoryAdmin):
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]
     date_hierarchy = "date"
@@ -87,7 +150,7 @@ class HolidayAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(SimpleHistoryAdmin):
+class SlaPolicyAdmin(WorkflowStateMixin, SimpleHistoryAdmin):
     list_display = [
         "code",
         "name",
@@ -102,7 +165,10 @@ class SlaPolicyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ServiceMadeAdmin):
+    """Sent by services (crm.services.notify) and purged by retention, never made here."""
+
+    workflow_state = ["created_at", "read_at", "emailed_at"]
     list_display = ["title", "recipient", "level", "created_at", "read_at"]
     list_filter = ["level"]
     search_fields = ["title", "recipient__username"]
@@ -111,7 +177,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ModelAdmin):
     """Read-only: the access log is evidence and is never edited or deleted."""
 
     list_display = ["occurred_at", "user", "action", "object_repr", "field", "ip_address"]
@@ -130,7 +196,7 @@ class AccessLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExportRequest)
-class ExportRequestAdmin(admin.ModelAdmin):
+class ExportRequestAdmin(ModelAdmin):
     """Read-only: requests are made and decided in the CRM (/exports/), each step logged."""
 
     list_display = ["pk", "kind", "branch", "requested_by", "requested_at", "status",
@@ -165,7 +231,7 @@ class IntegrationTokenForm(BoundedModelForm):
 
 
 @admin.register(IntegrationToken)
-class IntegrationTokenAdmin(admin.ModelAdmin):
+class IntegrationTokenAdmin(ModelAdmin):
     form = IntegrationTokenForm
     list_display = [
         "name",
@@ -200,7 +266,11 @@ class IntegrationTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(Todo)
-class TodoAdmin(admin.ModelAdmin):
+class TodoAdmin(ServiceMadeAdmin):
+    """Made by crm.services.todo_create (its branch is the assignee's) and the SLA clock;
+    completed and cancelled by their services."""
+
+    workflow_state = ["branch", "created_by", "created_at", "policy", "done_at"]
     list_display = ["title", "assignee", "branch", "due_at", "status"]
     list_filter = ["status", "branch"]
     search_fields = ["title"]
@@ -208,7 +278,7 @@ class TodoAdmin(admin.ModelAdmin):
     raw_id_fields = ["assignee", "created_by"]
 
 
-class StaffProfileInline(admin.StackedInline):
+class StaffProfileInline(StackedInline):
     model = StaffProfile
     can_delete = False
     extra = 0
@@ -219,7 +289,7 @@ admin.site.unregister(get_user_model())
 
 
 @admin.register(get_user_model())
-class StaffUserAdmin(UserAdmin):
+class StaffUserAdmin(WorkflowStateMixin, UserAdmin):
     inlines = [StaffProfileInline]
     list_display = ["username", "last_name", "first_name", "email", "is_active", "staff_role"]
     list_select_related = ["staff"]

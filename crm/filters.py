@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.utils import get_model_field
 
 from .bounds import EARLIEST_YEAR, LATEST_YEAR, bound_field
-from .models import AccessLog, Holiday, Notification, Todo, staff_of
+from .models import AccessLog, Branch, Holiday, Notification, StaffProfile, Todo, staff_of
 from .workdays import SHANGHAI
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
@@ -100,6 +100,24 @@ class YearFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class BranchFilterSet(FilterSet):
+    ordering = OrderingFilter(orders={"code": ("code",), "name": ("name", "id")})
+
+    class Meta:
+        model = Branch
+        fields = ["kind", "is_active"]
+
+
+class StaffFilterSet(FilterSet):
+    ordering = OrderingFilter(
+        orders={"user__username": ("user__username",), "role": ("role", "id")}
+    )
+
+    class Meta:
+        model = StaffProfile
+        fields = ["role", "team"]
+
+
 class TodoFilterSet(FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     status = django_filters.ChoiceFilter(choices=Todo.Status.choices, label=_("Status"))
@@ -107,6 +125,13 @@ class TodoFilterSet(FilterSet):
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
     due_before = IsoDateTimeFilter(field_name="due_at", lookup_expr="lte", label=_("Due before"))
     due_after = IsoDateTimeFilter(field_name="due_at", lookup_expr="gte", label=_("Due after"))
+    ordering = OrderingFilter(
+        orders={
+            "due_at": ("due_at", "id"),
+            "created_at": ("created_at", "id"),
+            "title": ("title", "id"),
+        }
+    )
 
     class Meta:
         model = Todo
@@ -126,6 +151,7 @@ class NotificationFilterSet(FilterSet):
     unread = django_filters.BooleanFilter(
         field_name="read_at", lookup_expr="isnull", label=_("Unread")
     )
+    ordering = OrderingFilter(orders={"created_at": ("created_at", "id")})
 
     class Meta:
         model = Notification
@@ -134,6 +160,7 @@ class NotificationFilterSet(FilterSet):
 
 class HolidayFilterSet(FilterSet):
     year = YearFilter(field_name="date", lookup_expr="year", label=_("Year"))
+    ordering = OrderingFilter(orders={"date": ("date",)})
 
     class Meta:
         model = Holiday
@@ -165,6 +192,7 @@ class AccessLogFilterSet(FilterSet):
         help_text=_("app_label.model, e.g. clients.client"),
     )  # fmt: skip
     object_id = django_filters.NumberFilter(label=_("Record"), widget=forms.HiddenInput)
+    ordering = OrderingFilter(orders={"occurred_at": ("occurred_at", "id")})
 
     class Meta:
         model = AccessLog

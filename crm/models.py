@@ -39,6 +39,7 @@ class Branch(models.Model):
 
     class Meta:
         ordering = ["code"]
+        indexes = [models.Index(fields=["name", "id"], name="branch_name_idx")]  # ordering
         verbose_name = _("branch")
         verbose_name_plural = _("branches")
         constraints = [
@@ -73,7 +74,10 @@ class StaffProfile(models.Model):
     class Meta:
         verbose_name = _("staff profile")
         verbose_name_plural = _("staff profiles")
-        indexes = [models.Index(fields=["branch", "role"])]
+        indexes = [
+            models.Index(fields=["branch", "role"]),
+            models.Index(fields=["role", "id"], name="staff_role_idx"),  # ordering
+        ]
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.get_role_display()})"
@@ -495,6 +499,9 @@ class Todo(models.Model):
             models.Index(fields=["assignee", "status", "due_at"]),
             models.Index(fields=["branch", "status", "due_at"]),
             models.Index(fields=["due_at"], condition=Q(status="open"), name="todo_open_due_idx"),
+            # the list's `ordering` (crm.filters.TodoFilterSet)
+            models.Index(fields=["created_at", "id"], name="todo_created_idx"),
+            models.Index(fields=["title", "id"], name="todo_title_idx"),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from crm.api.permissions import HasRole
 from crm.models import Role
 
 from .. import services
-from ..filters import ClientApiFilterSet, RiskAssessmentFilterSet
+from ..filters import ClientApiFilterSet, RetentionCaseFilterSet, RiskAssessmentFilterSet
 from ..models import RiskAssessment
 from ..selectors import client_list
 from ..timeline import client_timeline
@@ -140,8 +140,8 @@ class RiskAssessmentViewSet(
     """Questionnaire results, kept forever; the newest one sets the client's level."""
 
     serializer_class = RiskAssessmentSerializer
+    filter_backends = [DjangoFilterBackend]
     filterset_class = RiskAssessmentFilterSet
-    ordering_fields = ["assessed_on"]
 
     def get_queryset(self):
         return RiskAssessment.objects.visible_to(self.request.user).select_related(
@@ -188,8 +188,8 @@ class RetentionCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     """Retention cases opened by the nightly churn scoring; actions and outcome."""
 
     serializer_class = RetentionCaseSerializer
-    filterset_fields = ["status", "outcome", "owner__username"]
-    ordering_fields = ["opened_at", "score_at_open"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = RetentionCaseFilterSet
 
     def get_queryset(self):
         from ..models import RetentionCase

@@ -6,6 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from crm.api.concurrency import VersionedMixin
+from crm.api.filters import DjangoFilterBackend
 from crm.api.workflow import add_workflow_actions
 from crm.workflow import Action
 
@@ -23,12 +24,11 @@ class ComplaintViewSet(VersionedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     `If-Match` (or `version`) answers 412 and changes nothing."""
 
     serializer_class = ComplaintSerializer
+    filter_backends = [DjangoFilterBackend]
     filterset_class = ComplaintFilterSet
-    ordering_fields = ["received_at", "resolution_due_at", "severity"]
-    ordering = ["resolution_due_at", "id"]
 
     def get_queryset(self):
-        return desk(self.request.user)
+        return desk(self.request.user).order_by("resolution_due_at", "id")
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

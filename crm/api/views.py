@@ -3,12 +3,19 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import services
-from ..filters import AccessLogFilterSet, HolidayFilterSet, NotificationFilterSet, TodoFilterSet
+from ..filters import (
+    AccessLogFilterSet,
+    BranchFilterSet,
+    HolidayFilterSet,
+    NotificationFilterSet,
+    StaffFilterSet,
+    TodoFilterSet,
+)
 from ..models import (
     ACCESS_LOG_ROLES,
     AccessLog,
@@ -21,7 +28,7 @@ from ..models import (
     staff_of,
 )
 from .filters import DjangoFilterBackend
-from .pagination import CursorPagination
+from .pagination import FilterSetCursorPagination
 from .permissions import HasRole
 from .serializers import (
     AccessLogSerializer,
@@ -54,9 +61,9 @@ class MeView(APIView):
 
 class BranchViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = BranchSerializer
+    filter_backends = [DjangoFilterBackend, SearchFilter]
+    filterset_class = BranchFilterSet
     search_fields = ["code", "name"]
-    ordering_fields = ["code", "name"]
-    filterset_fields = ["kind", "is_active"]
 
     def get_queryset(self):
         return Branch.objects.visible_to(self.request.user)
@@ -66,9 +73,9 @@ class StaffViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = StaffSerializer
     lookup_field = "user__username"
     lookup_url_kwarg = "username"
+    filter_backends = [DjangoFilterBackend, SearchFilter]
+    filterset_class = StaffFilterSet
     search_fields = ["user__username", "user__first_name", "user__last_name"]
-    ordering_fields = ["user__username", "role"]
-    filterset_fields = ["role", "team"]
 
     def get_queryset(self):
         return (
@@ -80,16 +87,16 @@ class StaffViewSet(viewsets.ReadOnlyModelViewSet):
 
 class HolidayViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = HolidaySerializer
+    filter_backends = [DjangoFilterBackend]
     filterset_class = HolidayFilterSet
     lookup_field = "date"
-    ordering_fields = ["date"]
     queryset = Holiday.objects.order_by("date")
 
 
 class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = NotificationSerializer
+    filter_backends = [DjangoFilterBackend]
     filterset_class = NotificationFilterSet
-    ordering_fields = ["created_at"]
 
     def get_queryset(self):
         return Notification.objects.visible_to(self.request.user)
@@ -116,9 +123,9 @@ class TodoViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = TodoSerializer
+    filter_backends = [DjangoFilterBackend, SearchFilter]
     filterset_class = TodoFilterSet
     search_fields = ["title", "description"]
-    ordering_fields = ["due_at", "created_at", "title"]
 
     def get_queryset(self):
         return Todo.objects.visible_to(self.request.user).select_related(
@@ -192,7 +199,7 @@ class MetricsView(APIView):
         })  # fmt: skip
 
 
-class AccessLogPagination(CursorPagination):
+class AccessLogPagination(FilterSetCursorPagination):
     ordering = ("-occurred_at", "-id")
 
 
@@ -213,9 +220,8 @@ class AccessLogViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = AccessLogFilterSet
     permission_classes = [HasRole.of(*ACCESS_LOG_ROLES)]
     pagination_class = AccessLogPagination
-    filter_backends = [DjangoFilterBackend, AccessLogSearch, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, AccessLogSearch]
     search_fields = ["^object_repr", "=user__username"]
-    ordering_fields = ["occurred_at"]
 
     def get_queryset(self):
         return AccessLog.objects.visible_to(self.request.user).select_related(
