@@ -15,7 +15,7 @@ from tests.factories import BranchFactory, make_staff
 def _clear_cache():
     from django.contrib.contenttypes.models import ContentType
 
-    cache.clear()  # tests use their own Redis databases (CRM_TESTING)
+    cache.clear()  # tests use their own Redis databases (config.settings_test)
     # Transactional tests flush and reload the database, which renumbers content types.
     ContentType.objects.clear_cache()
     # The working-day calendar is cached per process; a test's holiday edits roll back.
