@@ -37,6 +37,15 @@ def make_staff(username: str, branch: Branch, role: str, **extra):
     return user
 
 
+def make_people(people: dict, branches: dict, **extra_by_name) -> dict:
+    """The users of a people table of tests/roles.py (name -> (username, branch code,
+    role)), created in its order; `extra_by_name` adds user fields for one name."""
+    return {
+        name: make_staff(username, branches[code], role, **extra_by_name.get(name, {}))
+        for name, (username, code, role) in people.items()
+    }
+
+
 def make_client(
     owner, *, name="张三", client_no=None, id_number=None, phone="13800138000", **extra
 ):

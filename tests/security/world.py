@@ -16,18 +16,13 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from tests.factories import BranchFactory, make_client, make_staff, valid_id_number
+from tests.factories import BranchFactory, make_client, make_people, valid_id_number
+from tests.roles import ALL_BRANCH_ROLES, PERSONAL_ROLES, TOKEN_ROLES, WORLD_PEOPLE
+from tests.roles import MATRIX_ROLES as ROLES
 
-# The roles of the matrix: anonymous, every staff role, and two integration tokens (a
-# branch system such as telephony, and a headquarters system such as trading).
-STAFF_ROLES = ["account_manager", "advisor", "service_agent", "branch_manager", "compliance", "hq"]
-TOKEN_ROLES = ["integration", "integration_hq"]
-ROLES = ["anonymous", *STAFF_ROLES, *TOKEN_ROLES]
-
-# Roles that see every branch: they have no "other branch" object.
-ALL_BRANCH_ROLES = {"hq", "integration_hq"}
-# Roles whose scope is personal inside the branch: they have an "other owner" object.
-PERSONAL_ROLES = {"account_manager", "advisor"}
+# The roles of the matrix are those of tests/roles.py: anonymous, every staff role, and two
+# integration tokens (a branch system such as telephony, and a headquarters system such as
+# trading).
 
 # Out-of-scope variants: a thing of another branch, a thing of another account manager.
 OTHER_BRANCH, OTHER_OWNER = "other_branch", "other_owner"
@@ -83,22 +78,8 @@ def build_world() -> World:
     bj = BranchFactory(code="BJ01", name="北京营业部")
     sh = BranchFactory(code="SH01", name="上海营业部")
 
-    u = {
-        "account_manager": make_staff("am", bj, "account_manager"),
-        "advisor": make_staff("advisor", bj, "advisor"),
-        "service_agent": make_staff("agent", bj, "service_agent"),
-        "branch_manager": make_staff("bm", bj, "branch_manager"),
-        "compliance": make_staff("compliance", bj, "compliance"),
-        "hq": make_staff("hq", hq_branch, "hq", is_staff=True),  # HQ administers (admin)
-        "integration": make_staff("sys_bj", bj, "integration"),
-        "integration_hq": make_staff("sys_hq", hq_branch, "integration"),
-        "am2": make_staff("am2", bj, "account_manager"),
-        "advisor2": make_staff("advisor2", bj, "advisor"),
-        "am_sh": make_staff("am_sh", sh, "account_manager"),
-        "advisor_sh": make_staff("advisor_sh", sh, "advisor"),
-        "agent_sh": make_staff("agent_sh", sh, "service_agent"),
-        "bm_sh": make_staff("bm_sh", sh, "branch_manager"),
-    }
+    branches = {"HQ": hq_branch, "BJ01": bj, "SH01": sh}
+    u = make_people(WORLD_PEOPLE, branches, hq={"is_staff": True})  # HQ administers (admin)
     tokens = {
         role: crm_services.integration_token_issue(name=role, user=u[role])[1]
         for role in TOKEN_ROLES
