@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from tests import querycounts
 from tests.factories import BranchFactory, make_people
 from tests.roles import ORG_PEOPLE
 
@@ -37,6 +38,17 @@ def org(db):
     people = make_people(ORG_PEOPLE, {"HQ": hq, "BJ01": bj, "SH01": sh})
     ns = SimpleNamespace(hq_branch=hq, bj=bj, sh=sh, **people)
     return ns
+
+
+@pytest.fixture
+def query_baseline():
+    """`with query_baseline("clients:list"): ...`: the block runs exactly the number of
+    queries recorded for the key in tests/query_counts.json (tests/querycounts.py)."""
+    return querycounts.query_baseline
+
+
+def pytest_sessionfinish(session):
+    querycounts.write_measured()  # QUERY_COUNTS_UPDATE=1: record what was measured
 
 
 @pytest.fixture
