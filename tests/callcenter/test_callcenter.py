@@ -18,13 +18,13 @@ from complaints import services as complaint_services
 from complaints.models import Complaint
 from crm.services import TransitionNotAllowed
 from tests.access import ApiAccessCase
-from tests.factories import make_client
+from tests.factories import CallbackFactory, ClientFactory
 from tests.roles import ORG_ROLES
 
 
 def opened(org, no, owner=None, days=400, **extra):
-    return make_client(
-        owner or org.am,
+    return ClientFactory(
+        owner=owner or org.am,
         client_no=no,
         name=f"客户{no[-3:]}",
         opened_on=timezone.localdate() - timedelta(days=days),
@@ -310,8 +310,9 @@ def test_inspection_page_lists_only_callbacks_in_the_users_scope(org, client):
         branch=org.bj, period_start=now.date(), period_end=now.date(), created_by=org.hq
     )
     for c in (mine, theirs):
-        cb = Callback.objects.create(client=c, branch=org.bj, reason="annual_sample",
-                                     due_at=now, status="completed", completed_at=now)  # fmt: skip
+        cb = CallbackFactory(
+            client=c, reason="annual_sample", due_at=now, status="completed", completed_at=now
+        )
         InspectionItem.objects.create(round=round_, callback=cb)
     url = reverse("callcenter:inspection", args=[round_.pk])
     for user, shown in ((org.am, [mine]), (org.bm, [mine, theirs])):

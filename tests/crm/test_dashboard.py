@@ -17,7 +17,7 @@ from complaints import services as complaint_services
 from crm.dashboard import period_from
 from crm.measures import Filters, Period, compute_rows
 from crm.workdays import SHANGHAI
-from tests.factories import make_client
+from tests.factories import ComplaintFactory, make_client
 
 
 def at(*args):
@@ -36,9 +36,14 @@ def month(branch_ids=None, person_ids=None, year=2025, m=11):
 def complaint(org, when, client=None, user=None, **extra):
     client = client or make_client(org.am, client_no=f"11{int(when.timestamp()) % 10**8:08d}")
     with time_machine.travel(when, tick=False):
-        return complaint_services.complaint_receive(user=user or org.agent, data={
-            "client": client, "channel": "phone", "topic": "fees", "description": "x",
-            "received_at": when, **extra})  # fmt: skip
+        return ComplaintFactory(
+            client=client,
+            user=user or org.agent,
+            topic="fees",
+            description="x",
+            received_at=when,
+            **extra,
+        )
 
 
 def test_periods():

@@ -12,7 +12,7 @@ from crm import sla
 from crm.models import Notification, Reminder
 from crm.services import TransitionNotAllowed
 from tests.access import ApiAccessCase
-from tests.factories import make_client
+from tests.factories import VisitPlanFactory, make_client
 from visits import services
 from visits.models import Consultation, Invitation, VisitPlan
 from visits.signals import visit_completed
@@ -23,10 +23,7 @@ def client_of(org, owner=None, no="1100000001", **extra):
 
 
 def new_plan(org, client=None, user=None):
-    return services.visit_plan_create(
-        user=user or org.am, client=client or client_of(org), kind="door_to_door",
-        planned_at=timezone.now() + timedelta(days=2), place="客户公司", purpose="介绍服务",
-    )  # fmt: skip
+    return VisitPlanFactory(client=client or client_of(org), user=user or org.am)
 
 
 def test_workflow_and_forbidden_steps(org):
