@@ -18,7 +18,7 @@ from complaints import services as complaint_services
 from complaints.models import Complaint
 from crm.services import TransitionNotAllowed
 from tests.access import ApiAccessCase
-from tests.factories import CallbackFactory, ClientFactory
+from tests.factories import CallbackFactory, ClientFactory, VisitPlanFactory
 from tests.roles import ORG_ROLES
 
 
@@ -195,16 +195,15 @@ def test_callbacks_after_closed_complaint_and_visit(org, django_capture_on_commi
     )
     from visits import services as visit_services
 
-    plan = visit_services.visit_plan_create(
-        user=org.am,
+    plan = VisitPlanFactory(
         client=c,
-        kind="door_to_door",
-        planned_at=timezone.now() + timedelta(days=1),
+        user=org.am,
+        status="approved",
+        approver=org.bm,
         place="x",
         purpose="y",
+        planned_at=timezone.now() + timedelta(days=1),
     )
-    visit_services.visit_plan_submit(user=org.am, plan=plan)
-    visit_services.visit_plan_approve(user=org.bm, plan=plan)
     with django_capture_on_commit_callbacks(execute=True):
         visit_services.visit_plan_complete(user=org.am, plan=plan, presented="介绍")
     assert Callback.objects.filter(client=c, reason="visit").count() == 1

@@ -16,7 +16,7 @@ from clients.models import (
     TierChange,
 )
 from crm.services import TransitionNotAllowed
-from tests.factories import make_client
+from tests.factories import ComplaintFactory, make_client
 
 TODAY = date(2026, 6, 15)
 
@@ -141,12 +141,8 @@ def test_inactivity_against_own_habit_and_manager_left(org):
 
 
 def test_complaint_raises_churn_risk(org):
-    from complaints import services as complaint_services
-
     c = opened_client(org)
-    complaint_services.complaint_receive(user=org.agent, data={
-        "client": c, "channel": "phone", "topic": "fees", "description": "收费",
-    })  # fmt: skip
+    ComplaintFactory(client=c, user=org.agent, topic="fees", description="收费")
     segmentation.run(TODAY)
     assert "complaint" in refreshed(c).churn_reasons
 

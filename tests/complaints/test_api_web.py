@@ -8,7 +8,7 @@ from complaints import services
 from complaints.models import Complaint
 from tests.access import ApiAccessCase, WebAccessCase
 from tests.complaints.helpers import receive
-from tests.factories import make_client
+from tests.factories import ComplaintFactory, make_client
 from tests.roles import STAFF_ROLES
 
 READ = {"list": 200, "detail": 200}
@@ -32,9 +32,9 @@ class ComplaintScopes:
         if user.staff.sees_all_branches:
             return None
         client = make_client(org.am_sh, name="上海客户", client_no="3100000001")
-        return services.complaint_receive(user=org.agent_sh, data={
-            "client": client, "channel": "phone", "topic": "fees", "description": "上海投诉",
-        })  # fmt: skip
+        return ComplaintFactory(
+            client=client, user=org.agent_sh, topic="fees", description="上海投诉"
+        )
 
 
 class TestComplaintApiAccess(ComplaintScopes, ApiAccessCase):
