@@ -237,7 +237,7 @@ def cmd_run() -> int:
 
 def cmd_test(args: list[str]) -> int:
     with Services() as env:
-        env["CRM_TESTING"] = "1"
+        env["DJANGO_SETTINGS_MODULE"] = "config.settings_test"  # over a value in the shell
         pytest_args = args or ["tests"]
         rc = subprocess.run([sys.executable, "-m", "pytest", *pytest_args], env=env).returncode
         if rc == 5:

@@ -1,8 +1,8 @@
 """Settings for every environment, driven by environment variables.
 
-`config.settings_production` imports this module and hardens it. Local development and
-tests get DATABASE_URL / REDIS_URL from `config.devstack`, which starts embedded
-PostgreSQL and Redis when they are not set.
+`config.settings_production` imports this module and hardens it; `config.settings_test`
+adjusts it for the test suite. Local development and tests get DATABASE_URL / REDIS_URL
+from `config.devstack`, which starts embedded PostgreSQL and Redis when they are not set.
 """
 
 import sys
@@ -26,7 +26,6 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-TESTING = env.bool("CRM_TESTING", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -145,20 +144,19 @@ def redis_url_for(base: str, db: int, *, for_celery: bool = False) -> str:
 
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
-_REDIS_DB_OFFSET = 8 if TESTING else 0  # tests use their own logical databases
 
 CACHES = {
     "default": {
         # Redis down: reads miss, writes are skipped, pages still serve (crm/cache.py)
         "BACKEND": "crm.cache.ResilientRedisCache",
-        "LOCATION": redis_url_for(REDIS_URL, 1 + _REDIS_DB_OFFSET),
+        "LOCATION": redis_url_for(REDIS_URL, 1),  # config.settings_test: 9
         "KEY_PREFIX": "crm",
         "TIMEOUT": 300,
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1, "RETRY_AFTER": 5},
     }
 }
 
-CELERY_BROKER_URL = redis_url_for(REDIS_URL, 0 + _REDIS_DB_OFFSET, for_celery=True)
+CELERY_BROKER_URL = redis_url_for(REDIS_URL, 0, for_celery=True)  # config.settings_test: 8
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Asia/Shanghai"
@@ -412,13 +410,3 @@ LOGGING = {
         "axes": {"level": "WARNING"},  # lockouts only, not every failed attempt
     },
 }
-
-if TESTING:
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    CRM_DASHBOARD_CACHE_SECONDS = 0  # tests change data between two views; one test caches
-    CELERY_TASK_ALWAYS_EAGER = True
-    CELERY_TASK_EAGER_PROPAGATES = True
-    REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/min", "user": "100000/min"}
-    INTEGRATION_TOKEN_RATE = "100000/min"
-    AXES_ENABLED = False  # tests of the lockout switch it on; force_login never counts

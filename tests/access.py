@@ -15,8 +15,8 @@ object of another branch (or another account manager) answers 404, never its dat
         def create_payload(self, org, user): ...
         def update_payload(self, org, user, obj): ...
 
-Roles: the keys of `ROLE_USERS` below (attribute names of the `org` fixture) plus
-"anonymous". A role missing from `expected` must be denied everything.
+Roles: the keys of `tests.roles.ORG_ROLE_USERS` (whose values are attribute names of the
+`org` fixture) plus "anonymous". A role missing from `expected` must be denied everything.
 """
 
 from __future__ import annotations
@@ -24,16 +24,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-ROLE_USERS = {
-    "account_manager": "am",
-    "advisor": "advisor",
-    "service_agent": "agent",
-    "branch_manager": "bm",
-    "compliance": "compliance",
-    "hq": "hq",
-    "integration": "integration",
-}
-ALL_ROLES = ["anonymous", *ROLE_USERS]
+from tests.roles import ANON, ORG_ROLE_USERS, ORG_ROLES
+from tests.roles import ORG_ACCESS_ROLES as ALL_ROLES
+
 ACTIONS = ["list", "detail", "create", "update"]
 
 
@@ -60,7 +53,7 @@ class _AccessCase:
 
     # --- machinery ---------------------------------------------------------------
     def user_for(self, org, role):
-        return None if role == "anonymous" else getattr(org, ROLE_USERS[role])
+        return None if role == ANON else getattr(org, ORG_ROLE_USERS[role])
 
     def expected_status(self, role: str, action: str) -> int:
         return self.expected.get(role, {}).get(action, self.denied_status[role])
@@ -94,7 +87,7 @@ class _AccessCase:
         response = self.request(c, "get", reverse(self.detail_url, args=[obj.pk]))
         self._check(response, self.expected_status(role, "detail"), role, "detail")
 
-    @pytest.mark.parametrize("role", [r for r in ALL_ROLES if r != "anonymous"])
+    @pytest.mark.parametrize("role", ORG_ROLES)
     def test_out_of_scope_is_404(self, role, org, client):
         user = self.user_for(org, role)
         obj = self.make_out_of_scope(org, user)
@@ -132,7 +125,7 @@ class _AccessCase:
 class ApiAccessCase(_AccessCase):
     """For a DRF endpoint: anonymous gets 401, a role without rights 403."""
 
-    denied_status = {"anonymous": 401, **dict.fromkeys(ROLE_USERS, 403)}
+    denied_status = {ANON: 401, **dict.fromkeys(ORG_ROLES, 403)}
 
     def client_for(self, client, user):
         from rest_framework.test import APIClient
@@ -149,7 +142,7 @@ class ApiAccessCase(_AccessCase):
 class WebAccessCase(_AccessCase):
     """For a web page: anonymous is sent to the login page (302), others get 403."""
 
-    denied_status = {"anonymous": 302, **dict.fromkeys(ROLE_USERS, 403)}
+    denied_status = {ANON: 302, **dict.fromkeys(ORG_ROLES, 403)}
 
     def client_for(self, client, user):
         if user is not None:

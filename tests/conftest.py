@@ -8,14 +8,16 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from tests.factories import BranchFactory, make_staff
+from tests import querycounts
+from tests.factories import BranchFactory, make_people
+from tests.roles import ORG_PEOPLE
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
     from django.contrib.contenttypes.models import ContentType
 
-    cache.clear()  # tests use their own Redis databases (CRM_TESTING)
+    cache.clear()  # tests use their own Redis databases (config.settings_test)
     # Transactional tests flush and reload the database, which renumbers content types.
     ContentType.objects.clear_cache()
     # The working-day calendar is cached per process; a test's holiday edits roll back.
@@ -28,24 +30,25 @@ def _clear_cache():
 @pytest.fixture
 def org(db):
     """HQ plus branches BJ and SH; in BJ one user per role, in SH an account manager, a
-    branch manager and a service agent; the HQ user; two integration accounts."""
+    branch manager and a service agent; the HQ user; two integration accounts
+    (tests/roles.py ORG_PEOPLE)."""
     hq = BranchFactory(code="HQ", name="总部", kind="hq")
     bj = BranchFactory(code="BJ01", name="北京营业部")
     sh = BranchFactory(code="SH01", name="上海营业部")
-    ns = SimpleNamespace(hq_branch=hq, bj=bj, sh=sh)
-    ns.am = make_staff("am", bj, "account_manager")
-    ns.am2 = make_staff("am2", bj, "account_manager")
-    ns.advisor = make_staff("advisor", bj, "advisor")
-    ns.agent = make_staff("agent", bj, "service_agent")
-    ns.bm = make_staff("bm", bj, "branch_manager")
-    ns.compliance = make_staff("compliance", bj, "compliance")
-    ns.hq = make_staff("hq", hq, "hq")
-    ns.integration = make_staff("sys_hq", hq, "integration")
-    ns.integration_bj = make_staff("sys_bj", bj, "integration")
-    ns.am_sh = make_staff("am_sh", sh, "account_manager")
-    ns.bm_sh = make_staff("bm_sh", sh, "branch_manager")
-    ns.agent_sh = make_staff("agent_sh", sh, "service_agent")
+    people = make_people(ORG_PEOPLE, {"HQ": hq, "BJ01": bj, "SH01": sh})
+    ns = SimpleNamespace(hq_branch=hq, bj=bj, sh=sh, **people)
     return ns
+
+
+@pytest.fixture
+def query_baseline():
+    """`with query_baseline("clients:list"): ...`: the block runs exactly the number of
+    queries recorded for the key in tests/query_counts.json (tests/querycounts.py)."""
+    return querycounts.query_baseline
+
+
+def pytest_sessionfinish(session):
+    querycounts.write_measured()  # QUERY_COUNTS_UPDATE=1: record what was measured
 
 
 @pytest.fixture

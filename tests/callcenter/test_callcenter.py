@@ -18,12 +18,13 @@ from complaints import services as complaint_services
 from complaints.models import Complaint
 from crm.services import TransitionNotAllowed
 from tests.access import ApiAccessCase
-from tests.factories import make_client
+from tests.factories import CallbackFactory, ClientFactory, VisitPlanFactory
+from tests.roles import ORG_ROLES
 
 
 def opened(org, no, owner=None, days=400, **extra):
-    return make_client(
-        owner or org.am,
+    return ClientFactory(
+        owner=owner or org.am,
         client_no=no,
         name=f"客户{no[-3:]}",
         opened_on=timezone.localdate() - timedelta(days=days),
@@ -194,16 +195,15 @@ def test_callbacks_after_closed_complaint_and_visit(org, django_capture_on_commi
     )
     from visits import services as visit_services
 
-    plan = visit_services.visit_plan_create(
-        user=org.am,
+    plan = VisitPlanFactory(
         client=c,
-        kind="door_to_door",
-        planned_at=timezone.now() + timedelta(days=1),
+        user=org.am,
+        status="approved",
+        approver=org.bm,
         place="x",
         purpose="y",
+        planned_at=timezone.now() + timedelta(days=1),
     )
-    visit_services.visit_plan_submit(user=org.am, plan=plan)
-    visit_services.visit_plan_approve(user=org.bm, plan=plan)
     with django_capture_on_commit_callbacks(execute=True):
         visit_services.visit_plan_complete(user=org.am, plan=plan, presented="介绍")
     assert Callback.objects.filter(client=c, reason="visit").count() == 1
@@ -309,8 +309,9 @@ def test_inspection_page_lists_only_callbacks_in_the_users_scope(org, client):
         branch=org.bj, period_start=now.date(), period_end=now.date(), created_by=org.hq
     )
     for c in (mine, theirs):
-        cb = Callback.objects.create(client=c, branch=org.bj, reason="annual_sample",
-                                     due_at=now, status="completed", completed_at=now)  # fmt: skip
+        cb = CallbackFactory(
+            client=c, reason="annual_sample", due_at=now, status="completed", completed_at=now
+        )
         InspectionItem.objects.create(round=round_, callback=cb)
     url = reverse("callcenter:inspection", args=[round_.pk])
     for user, shown in ((org.am, [mine]), (org.bm, [mine, theirs])):
@@ -339,9 +340,7 @@ class CallbackScopes:
 class TestCallbackApiAccess(CallbackScopes, ApiAccessCase):
     list_url = "api:callback-list"
     detail_url = "api:callback-detail"
-    expected = {role: {"list": 200, "detail": 200} for role in (
-        "account_manager", "advisor", "service_agent", "branch_manager", "compliance", "hq",
-        "integration")}  # fmt: skip
+    expected = {role: {"list": 200, "detail": 200} for role in ORG_ROLES}
 
 
 def test_api_claim_complete_fail(org):
@@ -363,22 +362,22 @@ def test_api_claim_complete_fail(org):
 
 
 @pytest.mark.parametrize("n", [3, 30])
-def test_queue_and_call_log_query_counts(client, org, django_assert_max_num_queries, n):
+def test_queue_and_call_log_query_counts(client, org, query_baseline, n):
     for i in range(n):
         opened(org, f"11{i:08d}", days=5)
     services.generate_due_callbacks()
     client.force_login(org.agent)
     for tab in selectors.TABS:
-        with django_assert_max_num_queries(8):
+        with query_baseline(f"callcenter:queue?tab={tab}"):
             assert client.get(reverse("callcenter:queue"), {"tab": tab}).status_code == 200
-    with django_assert_max_num_queries(8):
+    with query_baseline("callcenter:calls"):
         assert client.get(reverse("callcenter:calls")).status_code == 200
     cb = Callback.objects.first()
     services.callback_claim(user=org.agent, callback=cb)
-    with django_assert_max_num_queries(15):
+    with query_baseline("callcenter:callback"):
         assert client.get(cb.get_absolute_url()).status_code == 200
     client.force_login(org.bm)
-    with django_assert_max_num_queries(10):
+    with query_baseline("callcenter:stats"):
         assert client.get(reverse("callcenter:stats")).status_code == 200
 
 

@@ -67,10 +67,10 @@ def many_clients(owner, n, snapshots=0):
 
 
 @pytest.mark.parametrize("n", [3, 40])
-def test_client_list_query_count_is_fixed(client, org, django_assert_max_num_queries, n):
+def test_client_list_query_count_is_fixed(client, org, query_baseline, n):
     many_clients(org.am, n)
     client.force_login(org.bm)
-    with django_assert_max_num_queries(8):
+    with query_baseline("clients:list?stage=new"):
         response = client.get(reverse("clients:list"), {"stage": "new"})
     html = response.content.decode()
     assert html.count('<tr id="client-') == min(n, 25)
@@ -115,7 +115,7 @@ def test_search_by_last_four_phone_digits_and_initials(client, org):
 
 
 @pytest.mark.parametrize("months", [2, 36])
-def test_client_360_query_count_does_not_grow(client, org, django_assert_max_num_queries, months):
+def test_client_360_query_count_does_not_grow(client, org, query_baseline, months):
     c = many_clients(org.am, 1, snapshots=months)[0]
     Holding.objects.create(
         client=c, date=date(2025, 1, 1), security_code="600519", quantity=100, price=1500
@@ -125,13 +125,13 @@ def test_client_360_query_count_does_not_grow(client, org, django_assert_max_num
             user=org.am, client=Client.objects.get(pk=c.pk), data={"address": f"地址{i}"}
         )
     client.force_login(org.am)
-    with django_assert_max_num_queries(14):
+    with query_baseline("clients:detail"):
         response = client.get(reverse("clients:detail", args=[c.pk]))
     html = response.content.decode()
     assert "600519" in html and "地址4" in html and "asset-series" in html
 
 
-def test_timeline_api_query_count_is_fixed(org, django_assert_max_num_queries):
+def test_timeline_api_query_count_is_fixed(org, query_baseline):
     from rest_framework.test import APIClient
 
     c = many_clients(org.am, 1, snapshots=30)[0]
@@ -141,7 +141,7 @@ def test_timeline_api_query_count_is_fixed(org, django_assert_max_num_queries):
         )
     api = APIClient()
     api.force_authenticate(org.am)
-    with django_assert_max_num_queries(12):  # one query per timeline source
+    with query_baseline("api:client-timeline"):  # one query per timeline source
         assert len(api.get(f"/api/v1/clients/{c.pk}/timeline/").json()) == 11
 
 

@@ -1,8 +1,7 @@
 from datetime import datetime
 
-from complaints import services
 from crm.workdays import SHANGHAI
-from tests.factories import make_client
+from tests.factories import ComplaintFactory, make_client
 
 
 def at(*args):
@@ -10,9 +9,7 @@ def at(*args):
 
 
 def receive(org, user=None, client=None, **extra):
-    user = user or org.agent
+    """A complaint about a client of `org.am` (number 11 + `seq`), taken by the agent."""
     if client is None:
         client = make_client(org.am, client_no=f"11{extra.pop('seq', 1):08d}")
-    data = {"client": client, "channel": "phone", "topic": "trading",
-            "description": "委托未成交", **extra}  # fmt: skip
-    return services.complaint_receive(user=user, data=data)
+    return ComplaintFactory(client=client, user=user or org.agent, **extra)

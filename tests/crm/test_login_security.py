@@ -46,7 +46,7 @@ def is_logged_in(client) -> bool:
 # --- Lockout (django-axes) ------------------------------------------------------------
 @pytest.fixture
 def axes_on(settings):
-    settings.AXES_ENABLED = True  # off for the rest of the suite (config.settings TESTING)
+    settings.AXES_ENABLED = True  # off for the rest of the suite (config.settings_test)
 
 
 def test_five_wrong_passwords_lock_the_login_for_30_minutes(org, client, axes_on):

@@ -17,7 +17,6 @@ PROD_ENV = {
 
 def run_manage(env_changes, *args):
     env = {k: v for k, v in os.environ.items() if k not in PROD_ENV}
-    env.pop("CRM_TESTING", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
     env.update(env_changes)
     return subprocess.run(

@@ -18,7 +18,6 @@ from django.db import IntegrityError, connection, transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
-from callcenter.models import Callback
 from clients import services as client_services
 from clients.models import Client, ImportJob, RiskAssessment
 from complaints.models import Complaint, ComplaintEvent
@@ -34,7 +33,7 @@ from crm.models import (
 )
 from crm.retention import RegulatedRecordError
 from tests.complaints.helpers import receive
-from tests.factories import make_client
+from tests.factories import CallbackFactory, make_client
 
 NOW = timezone.now()
 
@@ -57,9 +56,7 @@ def regulated(org):
     assessment = client_services.risk_assessment_record(
         user=org.am, client=client, assessed_on=date.today(), score=50, risk_level="C3"
     )
-    callback = Callback.objects.create(
-        client=client, branch=org.bj, reason="new_account", due_at=NOW
-    )
+    callback = CallbackFactory(client=client, reason="new_account", due_at=NOW)
     return {
         "complaint": complaint,
         "event": ComplaintEvent.objects.filter(complaint=complaint).first(),

@@ -52,20 +52,20 @@ def test_wrong_password_gives_clear_message(client, org):
 
 
 @pytest.mark.parametrize("n", [3, 30])
-def test_workbench_query_count_is_fixed(client, org, django_assert_max_num_queries, n):
+def test_workbench_query_count_is_fixed(client, org, query_baseline, n):
     make_todos(org.am, n, overdue=2)
     client.force_login(org.am)
-    with django_assert_max_num_queries(11):  # one query per workbench section
+    with query_baseline("crm:workbench"):  # one query per workbench section
         response = client.get("/")
     html = response.content.decode()
     assert "我的待办" in html and "待办0" in html
 
 
 @pytest.mark.parametrize("n", [3, 60])
-def test_todo_list_query_count_is_fixed(client, org, django_assert_max_num_queries, n):
+def test_todo_list_query_count_is_fixed(client, org, query_baseline, n):
     make_todos(org.am, n, overdue=1)
     client.force_login(org.am)
-    with django_assert_max_num_queries(8):
+    with query_baseline("crm:todo-list"):
         response = client.get(reverse("crm:todo-list"))
     assert response.status_code == 200
     assert response.content.decode().count('<tr id="todo-') == min(n, 25)
@@ -80,11 +80,11 @@ def test_todo_list_filters_and_htmx_partial(client, org):
     assert html.count('<tr id="todo-') == 2
 
 
-def test_todo_detail_query_count(client, org, django_assert_max_num_queries):
+def test_todo_detail_query_count(client, org, query_baseline):
     make_todos(org.am, 1)
     todo = Todo.objects.get()
     client.force_login(org.am)
-    with django_assert_max_num_queries(7):
+    with query_baseline("crm:todo-detail"):
         response = client.get(todo.get_absolute_url())
     assert "待办0" in response.content.decode()
 
@@ -109,11 +109,11 @@ def test_todo_complete_via_htmx_returns_row(client, org):
     assert client.post(reverse("crm:todo-list") + f"{todo.pk}/delete/").status_code == 404
 
 
-def test_notifications_page_and_badge(client, org, django_assert_max_num_queries):
+def test_notifications_page_and_badge(client, org, query_baseline):
     for i in range(30):
         services.notify(users=[org.am], title=f"通知{i}")
     client.force_login(org.am)
-    with django_assert_max_num_queries(6):
+    with query_baseline("crm:notifications"):
         response = client.get(reverse("crm:notifications"))
     assert "通知29" in response.content.decode()
     badge = client.get(reverse("crm:notification-badge")).content.decode()

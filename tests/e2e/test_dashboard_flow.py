@@ -6,10 +6,9 @@ from datetime import datetime
 import pytest
 import time_machine
 
-from complaints import services as complaint_services
 from crm.workdays import SHANGHAI
 from tests.e2e.conftest import login
-from tests.factories import make_client
+from tests.factories import ComplaintFactory, make_client
 
 pytestmark = [
     pytest.mark.browser,
@@ -21,9 +20,9 @@ def test_manager_changes_period_and_drills_into_complaints(page, org):
     client = make_client(org.am, client_no="1100000001")
     when = datetime(2025, 11, 3, 9, tzinfo=SHANGHAI)
     with time_machine.travel(when, tick=False):
-        complaint = complaint_services.complaint_receive(user=org.agent, data={
-            "client": client, "channel": "phone", "topic": "fees", "description": "收费疑问",
-            "received_at": when})  # fmt: skip
+        complaint = ComplaintFactory(
+            client=client, user=org.agent, topic="fees", description="收费疑问", received_at=when
+        )
     login(page, "bm")
     page.click("nav a[href='/dashboard/']")
     page.wait_for_selector("#period-form")

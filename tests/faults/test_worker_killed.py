@@ -67,8 +67,12 @@ class Worker:
             "-n", f"{name}@%h", "--pool", pool, "--concurrency", "1", "--without-gossip",
             "--without-mingle", "--without-heartbeat", "--loglevel", "INFO",
         ]  # fmt: skip
-        environment = {**os.environ, "DATABASE_URL": database_url(name), "CRM_TESTING": "1",
-                       **env}  # fmt: skip
+        environment = {
+            **os.environ,
+            "DATABASE_URL": database_url(name),
+            "DJANGO_SETTINGS_MODULE": "config.settings_test",
+            **env,
+        }
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 command, cwd=BASE_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT

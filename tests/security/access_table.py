@@ -33,28 +33,33 @@ from datetime import timedelta
 from django.utils import timezone
 
 from complaints.workflow import COMPLAINT_WORKFLOW
+
+# The role names and the named groups of the `allow=` sets: tests/roles.py.
+from tests.roles import (  # noqa: F401  (the whole vocabulary of the entries below)
+    ADV,
+    AGENT,
+    AM,
+    ANALYSTS,
+    ANON,
+    API_ROLES,
+    BM,
+    CALLERS,
+    COMP,
+    COMPLAINT_WORKERS,
+    DASHBOARD_API,
+    EDITORS,
+    HQ,
+    INT,
+    INT_HQ,
+    MANAGERS,
+    PLANNERS,
+    REVEALERS,
+    SNAPSHOT_POSTERS,
+    STAFF,
+    TOKENS,
+)
+from tests.roles import MATRIX_ROLES as ROLES
 from visits.workflow import VISIT_PLAN_WORKFLOW
-
-from .world import ROLES, STAFF_ROLES, TOKEN_ROLES
-
-ANON, AM, ADV, AGENT, BM, COMP, HQ = (
-    "anonymous", "account_manager", "advisor", "service_agent", "branch_manager",
-    "compliance", "hq",
-)  # fmt: skip
-INT, INT_HQ = TOKEN_ROLES
-
-STAFF = frozenset(STAFF_ROLES)  # people, signed in with a session
-TOKENS = frozenset(TOKEN_ROLES)  # integration systems, `Authorization: Token <key>`
-API_ROLES = STAFF | TOKENS
-MANAGERS = frozenset({BM, HQ})
-ANALYSTS = frozenset({BM, COMP, HQ})  # dashboards, access log, complaint analysis
-EDITORS = frozenset({AM, BM, HQ})  # change client profiles, work retention cases
-PLANNERS = frozenset({AM, BM})  # visit plans and consultation sheets
-COMPLAINT_WORKERS = frozenset({AGENT, AM, ADV, BM, HQ})
-CALLERS = frozenset({AGENT, AM, BM, HQ})  # work callbacks
-SNAPSHOT_POSTERS = frozenset({BM, HQ, INT, INT_HQ})  # account facts (trading system)
-DASHBOARD_API = frozenset({BM, COMP, HQ, INT, INT_HQ})  # branch-wide metrics
-REVEALERS = frozenset({AM, BM, COMP, HQ})  # unmask data; request unmasked exports
 
 LOGIN = "302 login"  # redirected to the login page
 ADMIN_LOGIN = "302 admin login"  # redirected to the admin's login page

@@ -16,7 +16,9 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.test import Client
 
-from .world import STAFF_ROLES, build_world
+from tests.roles import STAFF_ROLES
+
+from .world import build_world
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,9 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from tests.roles import MATRIX_ROLES as ROLES
+from tests.roles import TOKEN_ROLES
+
 from .access_table import (
     ADMIN_ALLOWED_STATUSES,
     ADMIN_LOGIN,
@@ -51,7 +54,6 @@ from .access_table import (
     Case,
 )
 from .discover import discover
-from .world import ROLES, TOKEN_ROLES
 
 MISSING = {"pk": 999_999_999, "username": "nobody-at-all", "date": "1901-01-01",
            "attachment_id": 999_999_999}  # fmt: skip

@@ -19,12 +19,12 @@ from crm.api.filters import DjangoFilterBackend
 from crm.bounds import INTEGER_MAX, INTEGER_MIN
 from crm.filters import BoundedFiltersMixin
 from crm.forms import BoundedFieldsMixin
+from tests.roles import STAFF_ROLES
 
 from .access_table import TABLE
 from .discover import walk
 from .project_code import filterset_classes, form_classes, query_parameters, serializer_classes
 from .test_access_matrix import _no_worker_and_one_schema, is_api, run, url_kwargs  # noqa: F401
-from .world import STAFF_ROLES
 
 OUT_OF_RANGE_ZH = "请输入 1901 年至 2999 年之间的日期。"
 TOO_BIG_ZH, TOO_SMALL_ZH = "确保该值小于或等于", "确保该值大于或等于"

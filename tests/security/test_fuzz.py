@@ -91,10 +91,9 @@ def _lookup(org, segment: str, profile: str):
     from callcenter.models import Callback
     from clients import services as client_services
     from clients.models import Client, RetentionCase
-    from complaints import services as complaint_services
     from crm import services as crm_services
     from crm.models import Holiday
-    from tests.factories import make_client
+    from tests.factories import ComplaintFactory, VisitPlanFactory, make_client
     from visits import services as visit_services
 
     now, today = timezone.now(), timezone.localdate()
@@ -115,17 +114,10 @@ def _lookup(org, segment: str, profile: str):
         return callcenter_services.call_record(user=org.integration, data=data)[0]
 
     def complaint():
-        return complaint_services.complaint_receive(
-            user=org.agent,
-            data={"client": client(), "channel": "phone", "topic": "trading",
-                  "description": "委托未成交"},
-        )  # fmt: skip
+        return ComplaintFactory(client=client(), user=org.agent)
 
     def plan():
-        return visit_services.visit_plan_create(
-            user=org.am, client=client(), kind="door_to_door", place="客户公司",
-            purpose="介绍服务", planned_at=now + timedelta(days=2),
-        )  # fmt: skip
+        return VisitPlanFactory(client=client(), user=org.am, planned_at=now + timedelta(days=2))
 
     def event():
         return visit_services.event_create(

@@ -29,6 +29,8 @@ from django.test import Client
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
+from tests.roles import STAFF_ROLES
+
 from .access_table import ADMIN_LOGIN, LOGIN, TABLE
 from .project_code import form_classes
 from .test_access_matrix import (  # noqa: F401
@@ -39,7 +41,6 @@ from .test_access_matrix import (  # noqa: F401
     outcome,
     url_kwargs,
 )
-from .world import STAFF_ROLES
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 RANDOM = bool(os.environ.get("FUZZ_RANDOM"))

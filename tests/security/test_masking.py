@@ -14,6 +14,7 @@ import json
 import pytest
 
 from clients.masking import mask_name
+from tests.roles import MASKED_READERS
 
 from .access_table import TABLE
 from .test_access_matrix import (
@@ -24,7 +25,7 @@ from .test_access_matrix import (
 
 # Names that no label, translation or other data of the world contains.
 NAMES = {"mine": "甄宝玉", "other": "贾宝钗", "sh": "薛蟠龙"}
-ROLES = ["service_agent", "integration", "integration_hq"]
+ROLES = MASKED_READERS
 GETS = [
     pytest.param(name, case, id=f"{name} {case.variant}")
     for name, cases in TABLE.items()

@@ -16,18 +16,21 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from tests.factories import BranchFactory, make_client, make_staff, valid_id_number
+from tests.factories import (
+    BranchFactory,
+    CallbackFactory,
+    ComplaintFactory,
+    VisitPlanFactory,
+    make_client,
+    make_people,
+    valid_id_number,
+)
+from tests.roles import ALL_BRANCH_ROLES, PERSONAL_ROLES, TOKEN_ROLES, WORLD_PEOPLE
+from tests.roles import MATRIX_ROLES as ROLES
 
-# The roles of the matrix: anonymous, every staff role, and two integration tokens (a
-# branch system such as telephony, and a headquarters system such as trading).
-STAFF_ROLES = ["account_manager", "advisor", "service_agent", "branch_manager", "compliance", "hq"]
-TOKEN_ROLES = ["integration", "integration_hq"]
-ROLES = ["anonymous", *STAFF_ROLES, *TOKEN_ROLES]
-
-# Roles that see every branch: they have no "other branch" object.
-ALL_BRANCH_ROLES = {"hq", "integration_hq"}
-# Roles whose scope is personal inside the branch: they have an "other owner" object.
-PERSONAL_ROLES = {"account_manager", "advisor"}
+# The roles of the matrix are those of tests/roles.py: anonymous, every staff role, and two
+# integration tokens (a branch system such as telephony, and a headquarters system such as
+# trading).
 
 # Out-of-scope variants: a thing of another branch, a thing of another account manager.
 OTHER_BRANCH, OTHER_OWNER = "other_branch", "other_owner"
@@ -70,7 +73,7 @@ def _outside(branch_obj, owner_obj=None, *, branch_roles=None, owner_roles=None)
 
 
 def build_world() -> World:
-    from callcenter.models import Call, Callback, InspectionItem, InspectionRound
+    from callcenter.models import Call, InspectionItem, InspectionRound
     from clients import services as client_services
     from clients.models import Client, ImportJob, RetentionCase
     from complaints import services as complaint_services
@@ -83,22 +86,8 @@ def build_world() -> World:
     bj = BranchFactory(code="BJ01", name="北京营业部")
     sh = BranchFactory(code="SH01", name="上海营业部")
 
-    u = {
-        "account_manager": make_staff("am", bj, "account_manager"),
-        "advisor": make_staff("advisor", bj, "advisor"),
-        "service_agent": make_staff("agent", bj, "service_agent"),
-        "branch_manager": make_staff("bm", bj, "branch_manager"),
-        "compliance": make_staff("compliance", bj, "compliance"),
-        "hq": make_staff("hq", hq_branch, "hq", is_staff=True),  # HQ administers (admin)
-        "integration": make_staff("sys_bj", bj, "integration"),
-        "integration_hq": make_staff("sys_hq", hq_branch, "integration"),
-        "am2": make_staff("am2", bj, "account_manager"),
-        "advisor2": make_staff("advisor2", bj, "advisor"),
-        "am_sh": make_staff("am_sh", sh, "account_manager"),
-        "advisor_sh": make_staff("advisor_sh", sh, "advisor"),
-        "agent_sh": make_staff("agent_sh", sh, "service_agent"),
-        "bm_sh": make_staff("bm_sh", sh, "branch_manager"),
-    }
+    branches = {"HQ": hq_branch, "BJ01": bj, "SH01": sh}
+    u = make_people(WORLD_PEOPLE, branches, hq={"is_staff": True})  # HQ administers (admin)
     tokens = {
         role: crm_services.integration_token_issue(name=role, user=u[role])[1]
         for role in TOKEN_ROLES
@@ -147,23 +136,14 @@ def build_world() -> World:
 
     # --- Complaints: one per status the workflow steps start from -------------------
     def complaint(by, c, status="received", handler=None, **extra):
-        data = {"client": c, "channel": "phone", "topic": "trading", "description": "委托未成交",
-                "handler": handler, **extra}  # fmt: skip
-        k = complaint_services.complaint_receive(user=by, data=data)
-        if status == "received":
-            return k
-        k = complaint_services.complaint_acknowledge(user=by, complaint=k)
-        if status == "acknowledged":
-            return k
-        if status == "waiting":
-            return complaint_services.complaint_pause(user=by, complaint=k, note="补材料")
-        k = complaint_services.complaint_resolve(
-            user=by, complaint=k, resolution="已处理", feedback="已书面答复"
+        return ComplaintFactory(
+            client=c,
+            user=by,
+            status=status,
+            handler=handler,
+            reviewer=u["branch_manager"],
+            **extra,
         )
-        if status == "resolved":
-            return k
-        return complaint_services.complaint_review(user=u["branch_manager"], complaint=k,
-                                                   note="复核")  # fmt: skip
 
     agent, adv = u["service_agent"], u["advisor"]
     sh_complaint = complaint(u["agent_sh"], c3)
@@ -191,16 +171,13 @@ def build_world() -> World:
 
     # --- Visit plans, consultation sheets, events ------------------------------------
     def plan(by, c, status="draft"):
-        p = visit_services.visit_plan_create(
-            user=by, client=c, kind="door_to_door", planned_at=now + timedelta(days=2),
-            place="客户公司", purpose="介绍服务",
-        )  # fmt: skip
-        if status == "draft":
-            return p
-        p = visit_services.visit_plan_submit(user=by, plan=p)
-        if status == "submitted":
-            return p
-        return visit_services.visit_plan_approve(user=u["branch_manager"], plan=p)
+        return VisitPlanFactory(
+            client=c,
+            user=by,
+            status=status,
+            approver=u["branch_manager"],
+            planned_at=now + timedelta(days=2),
+        )
 
     am = u["account_manager"]
     plan_outside = _outside(plan(u["am_sh"], c3), plan(u["am2"], c2))
@@ -236,10 +213,7 @@ def build_world() -> World:
 
     # --- Callbacks and calls ---------------------------------------------------------
     def callback(c, reason="new_account", **extra):
-        return Callback.objects.create(
-            client=c, branch_id=c.branch_id, reason=reason, due_at=now - timedelta(hours=1),
-            **extra,
-        )  # fmt: skip
+        return CallbackFactory(client=c, reason=reason, due_at=now - timedelta(hours=1), **extra)
 
     cb_outside = _outside(callback(c3), callback(c2))
     kinds["callback"] = Kind({"*": callback(c1)}, cb_outside)

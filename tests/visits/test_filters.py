@@ -7,18 +7,16 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from tests.factories import make_client
+from tests.factories import VisitPlanFactory, make_client
 from visits import services
 
 
 def plans(org):
     client = make_client(org.am, client_no="1100000001")
     made = [
-        services.visit_plan_create(
+        VisitPlanFactory(
             user=org.am,
             client=client,
-            kind="door_to_door",
-            place="客户公司",
             purpose="介绍",
             planned_at=timezone.now() + timedelta(days=days),
         )
