@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
 from crm.scoping import ScopedQuerySet
-from tests.access import ROLE_USERS
+from tests.roles import ORG_ROLE_USERS
 from tests.security.project_code import APPS, project_modules
 
 # A queryset that writes its own `visible_to` (or `scope_rule`) must be listed here with
@@ -76,7 +76,7 @@ def test_no_module_defines_visible_to_outside_the_base():
 @pytest.mark.parametrize("model", scoped_models(), ids=lambda m: m._meta.label)
 def test_the_declarations_name_real_fields_for_every_role(org, model):
     """Compiling the query for each role resolves every declared path (FieldError if not)."""
-    for attr in ROLE_USERS.values():
+    for attr in ORG_ROLE_USERS.values():
         model._default_manager.visible_to(getattr(org, attr)).exists()
     assert not model._default_manager.visible_to(AnonymousUser()).exists()
     for path in model._default_manager.all().scope_via:
