@@ -32,6 +32,12 @@ from .models import (
     Todo,
     staff_of,
 )
+from .notifications import (  # noqa: F401 (re-exported: services.notify and the rest)
+    notification_mark_read,
+    notifications_deliver,
+    notify,
+    send_sms,
+)
 from .sla import compute_deadline, get_policy
 
 User = get_user_model()
@@ -69,44 +75,6 @@ def staff_assign(*, user, branch: Branch, role: str, team: str = "") -> StaffPro
         group, _created = Group.objects.get_or_create(name=role)
         user.groups.add(group)
     return profile
-
-
-# --- Notifications ----------------------------------------------------------------
-def notifications_deliver(notifications: list[Notification]) -> list[Notification]:
-    """Store in-app notifications and send their e-mails after commit."""
-    if not notifications:
-        return []
-    from .tasks import send_notification_emails
-
-    created = Notification.objects.bulk_create(notifications)
-    enqueue_on_commit(send_notification_emails, [n.pk for n in created])
-    return created
-
-
-def notify(
-    *, users, title: str, body: str = "", url: str = "", level: str = Notification.Level.INFO
-) -> list[Notification]:
-    now = timezone.now()
-    return notifications_deliver(
-        [
-            Notification(recipient=u, title=title, body=body, url=url, level=level, created_at=now)
-            for u in users
-        ]
-    )
-
-
-def notification_mark_read(*, user, notification_id: int | None = None) -> int:
-    """Mark one (or, without an id, every) unread notification of the user read."""
-    qs = Notification.objects.visible_to(user).unread()
-    if notification_id is not None:
-        qs = qs.filter(pk=notification_id)
-    return qs.update(read_at=timezone.now())
-
-
-def send_sms(*, phone: str, text: str) -> None:
-    from .sms import get_sms_backend
-
-    get_sms_backend().send(phone, text)
 
 
 # --- Access log -------------------------------------------------------------------
@@ -232,11 +200,10 @@ def holidays_enter_schedule(*, year: int, text: str, replace: bool = True) -> in
 
 def calendar_changed() -> None:
     """Called after any change of the Holiday table (also from the admin, via signals)."""
-    from .tasks import sla_recompute_deadlines
     from .workdays import invalidate_calendar
 
     invalidate_calendar()
-    enqueue_on_commit(sla_recompute_deadlines)
+    enqueue_on_commit("crm.tasks.sla_recompute_deadlines")
 
 
 # --- To-dos -----------------------------------------------------------------------
