@@ -7,7 +7,7 @@ The top of the kernel: tasks import what they run, and what runs never imports t
 from celery import shared_task
 
 from . import notifications, retention, sla
-from .services import morning_agenda_send
+from .services.agenda import morning_agenda_send
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
