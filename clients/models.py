@@ -15,6 +15,8 @@ from simple_history.models import HistoricalRecords
 
 from crm.models import Branch, Role, staff_of
 
+from .crypto import decrypt
+
 
 class ClientType(models.TextChoices):
     INDIVIDUAL = "individual", _("Individual")
@@ -326,8 +328,6 @@ class Client(models.Model):
 
     @property
     def id_number(self) -> str:
-        from .crypto import decrypt
-
         return decrypt(self.id_number_encrypted)
 
     @property
