@@ -80,7 +80,7 @@ lint: $(STAMP)
 # mypy with django-stubs ([tool.mypy] in pyproject.toml) on every services, selectors and
 # workflow module or package and the kernel; part of `make lint`.
 TYPED = $(wildcard */services.py */services */selectors.py */selectors */workflow.py */api/workflow.py) \
-	crm/sla.py crm/workdays.py crm/measures.py crm/scoping.py
+	crm/sla.py crm/workdays.py crm/measures.py crm/scoping.py crm/notifications.py crm/jobs.py
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy $(TYPED)
 

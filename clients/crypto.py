@@ -25,7 +25,6 @@ from functools import cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import models
 
 
 def _keys() -> list[Fernet]:
@@ -78,14 +77,6 @@ def rotate(token: str) -> str:
 
     Raises `cryptography.fernet.InvalidToken` when no configured key decrypts it."""
     return _fernet().rotate(token.encode()).decode()
-
-
-def encrypted_columns() -> list[tuple[type[models.Model], str]]:
-    """Every (model, column) holding ciphertext of `encrypt`, including the change history
-    (django-simple-history copies `id_number_encrypted` into each historical record)."""
-    from .models import Client
-
-    return [(Client, "id_number_encrypted"), (Client.history.model, "id_number_encrypted")]
 
 
 def lookup_hash(value: str) -> str | None:

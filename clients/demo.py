@@ -11,6 +11,10 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from crm.models import ExportRequest
+from crm.services.access_log import access_log_record
+from crm.services.export_requests import export_request_create, export_request_decide
+
 from .crypto import encrypt, lookup_hash
 from .models import (
     AccountSnapshot,
@@ -223,3 +227,28 @@ def seed_segmentation(users: dict, stdout) -> None:
     snapshots_changed()
     result = run()
     stdout.write(f"  segmentation: {result.clients} clients, {result.cases_opened} cases")
+
+
+def seed_sensitive_data(users: dict, stdout) -> None:
+    """A few logged reveals for the access log, an unmasked export waiting for
+    bm_bj's decision and one approved for am_sh to download."""
+    if ExportRequest.objects.exists():
+        return
+    for client in Client.objects.filter(branch__code="BJ01").order_by("id")[:3]:
+        access_log_record(user=users["bm_bj"], obj=client, field="phone")
+    access_log_record(
+        user=users["am_bj"],
+        obj=Client.objects.filter(owner=users["am_bj"]).order_by("id").first(),
+        field="id_number",
+    )
+    export_request_create(
+        user=users["am_bj"], kind="clients", params={"stage": ["active"]},
+        reason="核对活跃客户联系方式，准备季度回访名单",
+    )  # fmt: skip
+    approved = export_request_create(
+        user=users["am_sh"], kind="clients", params={"tier": ["vip"]},
+        reason="VIP客户线下活动邀请，需要完整手机号",
+    )  # fmt: skip
+    export_request_decide(
+        user=users["bm_sh"], export_request=approved, approve=True, note="同意，仅限本次活动"
+    )

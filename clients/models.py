@@ -16,6 +16,8 @@ from simple_history.models import HistoricalRecords
 from crm.models import Branch, Role
 from crm.scoping import ScopedQuerySet
 
+from .crypto import decrypt
+
 
 class ClientType(models.TextChoices):
     INDIVIDUAL = "individual", _("Individual")
@@ -317,8 +319,6 @@ class Client(models.Model):
 
     @property
     def id_number(self) -> str:
-        from .crypto import decrypt
-
         return decrypt(self.id_number_encrypted)
 
     @property

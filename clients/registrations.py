@@ -200,7 +200,7 @@ def register() -> None:
             order=20,
         )
     )
-    from .demo import seed_clients
+    from .demo import seed_clients, seed_sensitive_data
 
     register_seeder(10, "clients", seed_clients)
     register_section(
@@ -227,6 +227,8 @@ def register() -> None:
                 url_name="clients:retention-board", order=31)
     )  # fmt: skip
     register_seeder(40, "segmentation", _seed_segmentation)
+    # after every app's seeder: the reveals and export requests name demo clients
+    register_seeder(90, "access log and unmasked exports", seed_sensitive_data)
     register_provider("tier", _tier_entries)
     register_provider("retention", _retention_entries)
     register_provider("change", _change_entries)

@@ -4,9 +4,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from crm import account_views
 from crm.api.permissions import api_docs_login
-from crm.views import healthz
+from crm.views import account
+from crm.views.health import healthz
 
 api_v1 = [
     path("", include("crm.api.urls")),
@@ -25,13 +25,11 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", account_views.PasswordChangeView.as_view(), name="password_change"),
-    path(
-        "accounts/two-factor/", account_views.TwoFactorSetupView.as_view(), name="two-factor-setup"
-    ),
+    path("accounts/password/", account.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/two-factor/", account.TwoFactorSetupView.as_view(), name="two-factor-setup"),
     path(
         "accounts/two-factor/verify/",
-        account_views.TwoFactorVerifyView.as_view(),
+        account.TwoFactorVerifyView.as_view(),
         name="two-factor-verify",
     ),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -54,10 +52,10 @@ urlpatterns = [
 ]
 
 # A dead database answers 503 with a retry hint, anything else the static 500 page.
-handler500 = "crm.views.server_error"
+handler500 = "crm.views.errors.server_error"
 
 # JSON under /api/ for addresses no route matches, pages elsewhere.
-handler404 = "crm.views.page_not_found"
+handler404 = "crm.views.errors.page_not_found"
 # A body over DATA_UPLOAD_MAX_MEMORY_SIZE answers 413; other bad requests JSON under /api/.
 # (No route serves MEDIA_URL, not even with DEBUG: files go out through scoped views.)
-handler400 = "crm.views.bad_request"
+handler400 = "crm.views.errors.bad_request"

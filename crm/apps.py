@@ -10,7 +10,8 @@ class CrmConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_migrate
 
-        from . import registrations, retention, uploads  # noqa: F401 (uploads: its check)
+        # tasks: registered here, for the modules below them enqueue them by name
+        from . import registrations, retention, tasks, uploads  # noqa: F401 (uploads: its check)
         from .bounds import read_out_of_range_at_edges
         from .roles import sync_role_groups
         from .session import mark_active_on_login

@@ -8,17 +8,26 @@ A publish connects with kombu's default policy: retry for `broker_connection_tim
 (4 s, more with the sleeps). A page must not wait that long for a broker that is down, so
 the connection is tried once here, failing in milliseconds (refused) or after the
 transport's `socket_connect_timeout` (unreachable).
+
+A task is given as the task itself or by its registered name ("crm.tasks.sla_scan"): a
+module that the tasks module imports enqueues by name, so that imports keep running one
+way (tasks call services, services never import tasks). The kernel's tasks are registered
+in every process by `CrmConfig.ready`.
 """
 
 import logging
 
+from celery import current_app
+from celery.app.task import Task
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
 
-def publish(task, *args, **kwargs) -> bool:
+def publish(task: Task | str, *args, **kwargs) -> bool:
     """Send the task now, trying the broker once; False (logged) when it is unreachable."""
+    if isinstance(task, str):
+        task = current_app.tasks[task]
     app = task.app
     try:
         if app.conf.task_always_eager:
@@ -33,5 +42,5 @@ def publish(task, *args, **kwargs) -> bool:
         return False
 
 
-def enqueue_on_commit(task, *args, **kwargs) -> None:
+def enqueue_on_commit(task: Task | str, *args, **kwargs) -> None:
     transaction.on_commit(lambda: publish(task, *args, **kwargs))

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from .bounds import skip_out_of_range
 from .models import Notification, Reminder, Role, SlaPolicy, StaffProfile
+from .notifications import notifications_deliver
 from .workdays import SHANGHAI, WorkCalendar, get_calendar
 
 logger = logging.getLogger(__name__)
@@ -253,8 +254,6 @@ def _scan_clock(clock: Clock, policies: dict[str, SlaPolicy], now: datetime) -> 
                              url=clock.url(obj), level=level, created_at=now)
                 for user_id in sorted(users)
             ]  # fmt: skip
-        from .services import notifications_deliver
-
         notifications_deliver(notifications)
     if claimed:
         logger.info("sla scan %s: %d reminders, %d notifications", clock.name, claimed,

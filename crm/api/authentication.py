@@ -6,7 +6,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from ..models import IntegrationToken
-from ..services import token_digest
+from ..services.tokens import token_digest
 
 
 class IntegrationTokenAuthentication(authentication.BaseAuthentication):

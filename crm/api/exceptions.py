@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from ..services import ConcurrentUpdate, TransitionNotAllowed
+from ..services.errors import ConcurrentUpdate, TransitionNotAllowed
 from .concurrency import PreconditionFailed
 
 

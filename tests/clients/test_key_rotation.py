@@ -133,10 +133,10 @@ def test_unreadable_values_are_reported_and_fail_the_command(old_key_data):
 
 
 def test_every_encrypted_column_is_rotated():
-    """A new field holding ciphertext must be added to `crypto.encrypted_columns()`."""
+    """A new field holding ciphertext must be added to `services.encrypted_columns()`."""
     from django.apps import apps
 
-    declared = {(m._meta.db_table, c) for m, c in crypto.encrypted_columns()}
+    declared = {(m._meta.db_table, c) for m, c in services.encrypted_columns()}
     found = {
         (m._meta.db_table, f.column)
         for m in apps.get_models()

@@ -104,7 +104,7 @@ def test_database_unreachable_before_the_view_runs(client, org, monkeypatch):
 
 
 def test_other_server_errors_get_the_static_500_page(client, org, monkeypatch):
-    from crm import views
+    from crm.views import notifications as views
 
     client.raise_request_exception = False
     client.force_login(org.am)

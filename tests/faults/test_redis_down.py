@@ -175,10 +175,12 @@ def test_every_enqueued_task_has_a_periodic_catch_up(settings):
     import re
     from pathlib import Path
 
+    # the task, or its name: enqueue_on_commit(sla_scan) or ("crm.tasks.sla_scan")
+    call = r"(?<!def )enqueue_on_commit\(\s*[\"']?(?:\w+\.)*(\w+)"
     enqueued = set()
     for app in ("crm", "clients", "visits", "complaints", "callcenter"):
         for path in (Path(settings.BASE_DIR) / app).rglob("*.py"):
-            enqueued |= set(re.findall(r"(?<!def )enqueue_on_commit\(\s*(\w+)", path.read_text()))
+            enqueued |= set(re.findall(call, path.read_text()))
     assert enqueued, "no enqueue_on_commit call found"
     assert enqueued <= set(CATCH_UP), f"no catch-up declared for {enqueued - set(CATCH_UP)}"
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}

@@ -1,4 +1,7 @@
-"""Demo data for `make run`: idempotent, so running it again changes nothing."""
+"""Demo data for `make run`: idempotent, so running it again changes nothing.
+
+The kernel seeds branches, staff and to-dos; each app adds its own demo through
+`crm.demo.register_seeder` (in its registrations), so this command names no app."""
 
 from datetime import timedelta
 
@@ -9,7 +12,7 @@ from django.utils import timezone
 
 from crm import services
 from crm.demo import seeders
-from crm.models import Branch, ExportRequest, Notification, Role, Todo
+from crm.models import Branch, Notification, Role, Todo
 
 DEMO_PASSWORD = "demo-Pass-2026"
 
@@ -49,35 +52,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 seeder(users, self.stdout)
             self.stdout.write(f"  {name}: ok")
-        with transaction.atomic():
-            self.seed_sensitive_data(users)
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
-
-    def seed_sensitive_data(self, users) -> None:
-        """A few logged reveals for the access log, an unmasked export waiting for
-        bm_bj's decision and one approved for am_sh to download."""
-        from clients.models import Client
-
-        if ExportRequest.objects.exists():
-            return
-        for client in Client.objects.filter(branch__code="BJ01").order_by("id")[:3]:
-            services.access_log_record(user=users["bm_bj"], obj=client, field="phone")
-        services.access_log_record(
-            user=users["am_bj"],
-            obj=Client.objects.filter(owner=users["am_bj"]).order_by("id").first(),
-            field="id_number",
-        )
-        services.export_request_create(
-            user=users["am_bj"], kind="clients", params={"stage": ["active"]},
-            reason="核对活跃客户联系方式，准备季度回访名单",
-        )  # fmt: skip
-        approved = services.export_request_create(
-            user=users["am_sh"], kind="clients", params={"tier": ["vip"]},
-            reason="VIP客户线下活动邀请，需要完整手机号",
-        )  # fmt: skip
-        services.export_request_decide(
-            user=users["bm_sh"], export_request=approved, approve=True, note="同意，仅限本次活动"
-        )
 
     def seed_kernel(self) -> dict:
         user_model = get_user_model()

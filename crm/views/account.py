@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from . import twofactor
-from .forms import BoundedForm
-from .redirects import next_url
+from .. import twofactor
+from ..forms import BoundedForm
+from ..redirects import next_url
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

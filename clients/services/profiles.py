@@ -1,12 +1,9 @@
-"""Every write to the client file, with its rules, shared by web views, API and tasks."""
+"""The client file: who may change it, how its values are checked, and every write to it
+(create, update, open the account, reassign, suitability and data duties, reveal)."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -17,29 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
-from crm.bounds import OUT_OF_RANGE, year_in_range
 from crm.models import AccessLog, Role, StaffProfile, staff_of
 from crm.references import check_branch
-from crm.services import (  # noqa: F401  (ConcurrentUpdate: part of this module's API)
-    ConcurrentUpdate,
-    TransitionNotAllowed,
-    access_log_record,
-    check_version,
-)
+from crm.services.access_log import access_log_record
+from crm.services.errors import TransitionNotAllowed, check_version
 from crm.sla import compute_deadline, get_policy
 
-from .crypto import encrypt, lookup_hash
-from .models import (
-    AccountStatus,
-    Client,
-    ClientType,
-    Holding,
-    IdType,
-    RiskAssessment,
-    RiskLevel,
-    Stage,
-)
-from .validators import credit_code_is_valid, normalize_mobile, parse_id_card
+from ..crypto import encrypt, lookup_hash
+from ..models import AccountStatus, Client, ClientType, IdType, RiskAssessment, RiskLevel, Stage
+from ..signals import suitability_changed
+from ..validators import credit_code_is_valid, normalize_mobile, parse_id_card
 
 PROFILE_POLICY = "client.profile_completion"
 REVIEW_POLICY = "client.review"
@@ -379,8 +363,6 @@ def risk_assessment_record(
                 risk_level,
                 lowest_category,
             ):
-                from .signals import suitability_changed
-
                 transaction.on_commit(
                     lambda: suitability_changed.send(sender=Client, client=locked)
                 )
@@ -434,295 +416,3 @@ def client_reveal(*, user, client: Client, field: str, request=None) -> str:
         user=user, obj=client, field=field, request=request, action=AccessLog.Action.REVEAL
     )
     return value
-
-
-# --- Account facts from the trading system -----------------------------------------
-SNAPSHOT_NUMBERS = ("total_assets", "cash", "market_value", "net_inflow", "trading_volume",
-                    "commission")  # fmt: skip
-
-
-@dataclass
-class BulkResult:
-    received: int = 0
-    stored: int = 0
-    errors: list[dict] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {"received": self.received, "stored": self.stored, "errors": self.errors}
-
-
-def _decimal(value, name, errors, *, required=False, minimum=None):
-    if value in (None, ""):
-        if required:
-            errors[name] = [_("This field is required.")]
-        return Decimal(0)
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        errors[name] = [_("Enter a number.")]
-        return Decimal(0)
-    if not number.is_finite() or abs(number) >= Decimal("1e16"):
-        errors[name] = [_("This number is out of range.")]
-        return Decimal(0)
-    if minimum is not None and number < minimum:
-        errors[name] = [_("This number cannot be negative.")]
-    return number.quantize(Decimal("0.01"))
-
-
-def _parse_snapshot_row(row, today: date) -> tuple[dict | None, dict]:
-    errors: dict[str, list] = {}
-    if not isinstance(row, dict):
-        return None, {"non_field_errors": [_("Each row must be an object.")]}
-    client_no = str(row.get("client_no") or "").strip()
-    if not client_no:
-        errors["client_no"] = [_("This field is required.")]
-    elif "\x00" in client_no:  # PostgreSQL refuses NUL in text (found by fuzzing)
-        errors["client_no"] = [_("Remove the NUL character.")]
-    raw_date = row.get("date")
-    try:
-        day = raw_date if isinstance(raw_date, date) else date.fromisoformat(str(raw_date)[:10])
-        if day > today:
-            errors["date"] = [_("The date cannot be in the future.")]
-        elif not year_in_range(day.year):
-            errors["date"] = [OUT_OF_RANGE]
-    except (TypeError, ValueError):
-        day = None
-        errors["date"] = [_("Enter a date as YYYY-MM-DD.")]
-    parsed: dict[str, Any] = {"client_no": client_no, "date": day}
-    for name in SNAPSHOT_NUMBERS:
-        parsed[name] = _decimal(
-            row.get(name),
-            name,
-            errors,
-            required=name == "total_assets",
-            minimum=0 if name not in ("net_inflow",) else None,
-        )
-    try:
-        trade_count = int(row.get("trade_count") or 0)
-        if trade_count < 0 or trade_count > 2**31 - 1:
-            raise ValueError
-        parsed["trade_count"] = trade_count
-    except (TypeError, ValueError):
-        errors["trade_count"] = [_("Enter a whole number, 0 or more.")]
-    holdings = row.get("holdings")
-    parsed["holdings"] = None
-    if holdings is not None:
-        if not isinstance(holdings, list):
-            errors["holdings"] = [_("Holdings must be a list.")]
-        else:
-            items: list[dict] = []
-            parsed["holdings"] = items
-            for i, h in enumerate(holdings):
-                h_errors: dict = {}
-                if not isinstance(h, dict) or not str(h.get("security_code") or "").strip():
-                    errors[f"holdings[{i}]"] = [_("Each holding needs a security_code.")]
-                    continue
-                item = {
-                    "security_code": str(h["security_code"]).strip()[:20],
-                    "security_name": str(h.get("security_name") or "")[:50],
-                    "quantity": _decimal(h.get("quantity"), "quantity", h_errors, required=True),
-                    "cost": _decimal(h.get("cost"), "cost", h_errors, minimum=0),
-                    "price": _decimal(h.get("price"), "price", h_errors, minimum=0),
-                }
-                if "\x00" in item["security_code"] + item["security_name"]:
-                    h_errors["security_code"] = [_("Remove the NUL character.")]
-                if h_errors:
-                    errors[f"holdings[{i}]"] = [f"{k}: {v[0]}" for k, v in h_errors.items()]
-                items.append(item)
-            codes = [h["security_code"] for h in items]
-            if len(codes) != len(set(codes)):
-                errors["holdings"] = [_("A security appears twice.")]
-    return (None if errors else parsed), errors
-
-
-SNAPSHOT_VERSION_KEY = "clients:snapshot-version"
-
-
-def snapshot_version() -> int:
-    """A number that changes whenever account snapshots are stored (keys dashboard caches)."""
-    from django.core.cache import cache
-
-    return int(cache.get_or_set(SNAPSHOT_VERSION_KEY, time.time_ns, None) or 0)
-
-
-def snapshots_changed() -> None:
-    from django.core.cache import cache
-
-    transaction.on_commit(lambda: cache.set(SNAPSHOT_VERSION_KEY, time.time_ns(), None))
-
-
-def snapshots_upsert(*, user, rows: list) -> BulkResult:
-    """Upsert snapshots by (client number, date) in a few set-based statements.
-
-    Idempotent: the same rows twice leave one row per (client, date). Bad rows are
-    reported with their index and never stored; good rows of the same call are.
-    """
-    result = BulkResult(received=len(rows))
-    parsed: list[tuple[int, dict]] = []
-    today = timezone.localdate()
-    for index, row in enumerate(rows):
-        values, errors = _parse_snapshot_row(row, today)
-        if values is None:
-            result.errors.append(
-                {"index": index, "client_no": _client_no_of(row), "errors": errors}
-            )
-        else:
-            parsed.append((index, values))
-    numbers = {v["client_no"] for _i, v in parsed}
-    client_ids = dict(
-        Client.objects.visible_to(user).filter(client_no__in=numbers).values_list("client_no", "id")
-    )
-    latest: dict[tuple[int, date], tuple[int, dict]] = {}
-    for index, values in parsed:
-        client_id = client_ids.get(values["client_no"])
-        if client_id is None:
-            result.errors.append(
-                {
-                    "index": index,
-                    "client_no": values["client_no"],
-                    "errors": {"client_no": [_("No such client.")]},
-                }
-            )
-            continue
-        latest[(client_id, values["date"])] = (index, values)  # the last row of a key wins
-    result.errors.sort(key=lambda e: e["index"])
-    if not latest:
-        return result
-    now = timezone.now()
-    # Rows are written in one fixed order, (client, date), whatever the order sent: two
-    # calls with overlapping rows then lock them in the same order, and the second waits
-    # for the first instead of deadlocking with it. The holdings of a key are only
-    # written by the call holding that key's snapshot row.
-    keys = sorted(latest)
-    rows_in_order = [latest[key][1] for key in keys]
-    with_holdings = {key: latest[key][1]["holdings"] for key in keys
-                     if latest[key][1]["holdings"] is not None}  # fmt: skip
-    # One INSERT ... SELECT FROM unnest(arrays) ... ON CONFLICT DO UPDATE: a single
-    # statement whatever the number of rows, without per-row SQL compilation.
-    columns = ", ".join(SNAPSHOT_NUMBERS)
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*SNAPSHOT_NUMBERS, "trade_count",
-                                                          "received_at"))  # fmt: skip
-    numeric_arrays = ", ".join("%s::numeric[]" for _c in SNAPSHOT_NUMBERS)
-    compared = (*SNAPSHOT_NUMBERS, "trade_count")
-    unchanged_old = ", ".join(f"clients_accountsnapshot.{c}" for c in compared)
-    unchanged_new = ", ".join(f"EXCLUDED.{c}" for c in compared)
-    sql = (
-        f"INSERT INTO clients_accountsnapshot (client_id, date, {columns}, trade_count, "
-        f"received_at) SELECT *, %s::timestamptz FROM unnest(%s::bigint[], %s::date[], "
-        f"{numeric_arrays}, %s::integer[]) ORDER BY 1, 2 "
-        f"ON CONFLICT (client_id, date) DO UPDATE SET {updates} "
-        # the same row sent again writes nothing
-        f"WHERE ({unchanged_old}) IS DISTINCT FROM ({unchanged_new})"
-    )
-    params: list[Any] = [now, [k[0] for k in keys], [k[1] for k in keys],
-                         *[[v[c] for v in rows_in_order] for c in SNAPSHOT_NUMBERS],
-                         [v["trade_count"] for v in rows_in_order]]  # fmt: skip
-    from django.db import connection
-
-    with transaction.atomic():
-        with connection.cursor() as cur:
-            cur.execute(sql, params)
-        if with_holdings:
-            _replace_holdings(with_holdings)
-        snapshots_changed()
-    result.stored = len(keys)
-    return result
-
-
-def _replace_holdings(by_key: dict) -> None:
-    from django.db import connection
-
-    keys = list(by_key)
-    with connection.cursor() as cur:
-        for start in range(0, len(keys), 2000):
-            chunk = keys[start : start + 2000]
-            cur.execute(
-                "DELETE FROM clients_holding h USING unnest(%s::bigint[], %s::date[]) "
-                "AS k(client_id, date) WHERE h.client_id = k.client_id AND h.date = k.date",
-                [[c for c, _d in chunk], [d for _c, d in chunk]],
-            )
-    Holding.objects.bulk_create(
-        [Holding(client_id=cid, date=day, **h) for (cid, day), items in by_key.items()
-         for h in items],
-        batch_size=2000,
-    )  # fmt: skip
-
-
-def _client_no_of(row) -> str:
-    return str(row.get("client_no") or "")[:20] if isinstance(row, dict) else ""
-
-
-# --- Data key rotation --------------------------------------------------------------
-@dataclass
-class RotationResult:
-    table: str
-    read: int = 0
-    rotated: int = 0
-    current: int = 0
-    unreadable: int = 0
-    unreadable_ids: list[int] = field(default_factory=list)
-
-
-def data_keys_rotate(
-    *, batch_size: int = 5000, dry_run: bool = False, progress=None
-) -> list[RotationResult]:
-    """Re-encrypt every stored ciphertext with the first key of `CRM_DATA_KEYS`.
-
-    Each table is walked by primary key (keyset pagination, `batch_size` rows a step); a
-    step is one transaction with one `UPDATE ... FROM unnest(...)` statement. A row is
-    only written when it still holds the ciphertext read (compare-and-set), so a value
-    saved meanwhile (already under the new key) is never overwritten, and rows already
-    under the current key are skipped: running it again, or after an interruption,
-    re-encrypts only what is left. `progress(result, last_id)` is called after each step.
-    """
-    from cryptography.fernet import InvalidToken
-    from django.db import connection
-
-    from .crypto import encrypted_columns, is_current, rotate
-
-    results = []
-    for model, column in encrypted_columns():
-        table, pk = model._meta.db_table, model._meta.pk.column
-        result = RotationResult(table=table)
-        last_id = 0
-        while True:
-            with transaction.atomic(), connection.cursor() as cur:
-                cur.execute(
-                    f'SELECT "{pk}", "{column}" FROM "{table}" '  # nosec B608 (names from models)
-                    f'WHERE "{pk}" > %s AND "{column}" <> \'\' ORDER BY "{pk}" LIMIT %s',
-                    [last_id, batch_size],
-                )
-                rows = cur.fetchall()
-                if not rows:
-                    break
-                last_id = rows[-1][0]
-                ids, olds, news = [], [], []
-                for row_id, token in rows:
-                    if is_current(token):
-                        result.current += 1
-                        continue
-                    try:
-                        new = rotate(token)
-                    except InvalidToken:
-                        result.unreadable += 1
-                        if len(result.unreadable_ids) < 20:
-                            result.unreadable_ids.append(row_id)
-                        continue
-                    ids.append(row_id)
-                    olds.append(token)
-                    news.append(new)
-                result.read += len(rows)
-                if ids and not dry_run:
-                    cur.execute(
-                        f'UPDATE "{table}" AS t SET "{column}" = u.new '  # nosec B608
-                        "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS u(id, old, new) "
-                        f'WHERE t."{pk}" = u.id AND t."{column}" = u.old',
-                        [ids, olds, news],
-                    )
-                    result.rotated += cur.rowcount
-                elif ids:
-                    result.rotated += len(ids)
-            if progress is not None:
-                progress(result, last_id)
-        results.append(result)
-    return results
