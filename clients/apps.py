@@ -7,6 +7,6 @@ class ClientsConfig(AppConfig):
     verbose_name = _("Client profiles")
 
     def ready(self) -> None:
-        from . import registrations
+        from . import registrations, tasks  # noqa: F401 (tasks: enqueued by name)
 
         registrations.register()

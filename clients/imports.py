@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import spreadsheets
+from crm.jobs import enqueue_on_commit
 from crm.models import Role, staff_of
 from crm.spreadsheets import FileRefused, Line
 
@@ -74,11 +75,7 @@ def import_job_create(*, user, upload) -> ImportJob:
     job = ImportJob.objects.create(
         branch_id=staff.branch_id, file=upload, original_name=upload.name[:200], created_by=user
     )
-    from crm.jobs import enqueue_on_commit
-
-    from .tasks import import_snapshots_file  # the task module imports this one
-
-    enqueue_on_commit(import_snapshots_file, job.pk)
+    enqueue_on_commit("clients.tasks.import_snapshots_file", job.pk)  # tasks import this
     return job
 
 
