@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
+from crm import formats
+
 register = template.Library()
 
 
@@ -119,16 +121,38 @@ def filter_widget(field, size: str = "sm"):
     return format_html("<input{}>", flatatt(attrs))
 
 
+register.filter("yuan", formats.yuan)
+register.filter("yuan_short", formats.yuan_short)
+register.filter("number", formats.number)
+register.filter("percent", formats.percent)
+register.filter("points", formats.points)
+register.filter("duration", formats.duration)
+
+
 @register.filter
 def measure_value(value, unit: str = "") -> str:
-    """A measure's value with its unit: 92.5%, 1,234, 3.2 (days or score)."""
+    """A measure's value with its unit: 92.5%, 1,234, ¥78.46万, 3.2 (days or score)."""
     if value is None:
-        return "—"
+        return formats.MISSING
     if unit == "percent":
-        return f"{value:.1f}%"
-    if unit in ("count", "yuan"):
-        return f"{value:,.0f}"
-    return f"{value:.1f}"
+        return formats.percent(value)
+    if unit == "count":
+        return formats.number(value)
+    if unit == "yuan":
+        return formats.yuan_short(value)
+    return formats.number(value, 1)
+
+
+@register.filter
+def measure_change(value, unit: str = "") -> str:
+    """The change of a measure against the previous period, signed: rates in percentage
+    points (+1.2 个百分点), counts and money as a difference (+1,234, -¥3.20万)."""
+    if value is None:
+        return formats.MISSING
+    if unit == "percent":
+        return formats.points(value)
+    sign = "+" if value > 0 else ""
+    return sign + measure_value(value, unit)
 
 
 @register.simple_tag
