@@ -73,8 +73,28 @@ def _bootstrap_class(field, size: str) -> str:
 @register.filter
 def bs(field, size: str = ""):
     """Render a form field with Bootstrap classes (form-select for choices, form-control
-    otherwise; `is-invalid` when it has errors)."""
+    otherwise; `is-invalid` when it has errors). Radio buttons and check-box lists are
+    one inline Bootstrap check per option."""
+    if isinstance(field.field.widget, forms.RadioSelect):  # CheckboxSelectMultiple too
+        return _inline_checks(field)
     return field.as_widget(attrs={"class": _bootstrap_class(field, size)})
+
+
+def _inline_checks(field):
+    invalid = " is-invalid" if field.errors else ""
+    options = format_html_join(
+        "",
+        '<div class="form-check form-check-inline"><input class="form-check-input{}" '
+        'type="{}" name="{}" value="{}" id="{}"{}><label class="form-check-label" '
+        'for="{}">{}</label></div>',
+        (
+            (invalid, option.data["type"], option.data["name"], option.data["value"],
+             option.id_for_label, " checked" if option.data["selected"] else "",
+             option.id_for_label, option.choice_label)
+            for option in field.subwidgets
+        ),
+    )  # fmt: skip
+    return format_html('<div id="{}" class="d-flex flex-wrap">{}</div>', field.auto_id, options)
 
 
 def _choices(form_field, widget) -> list:
