@@ -120,5 +120,6 @@ def test_segment_invitation_choices_are_inline_check_boxes(org, event_world, cli
     event, _mine, _theirs = event_world
     client.force_login(org.bm)
     html = client.get(reverse("visits:event", args=[event.pk])).content.decode()
-    assert 'class="form-check form-check-inline"><input class="form-check-input" type="checkbox" name="tiers"' in html
+    check = '<input class="form-check-input" type="checkbox" name="tiers"'
+    assert f'class="form-check form-check-inline">{check}' in html
     assert "form-check-input form-" not in html  # the list itself gets no input class
