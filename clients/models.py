@@ -324,6 +324,9 @@ class Client(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("clients:detail", args=[self.pk])
 
+    # names of the values that are not model fields, for the access log
+    access_field_labels = {"id_number": _("ID number")}
+
     @property
     def id_number(self) -> str:
         from .crypto import decrypt

@@ -8,6 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from crm import formats
+from crm.exports import access_field_label
 
 register = template.Library()
 
@@ -141,6 +142,7 @@ def filter_widget(field, size: str = "sm"):
     return format_html("<input{}>", flatatt(attrs))
 
 
+register.filter("access_field", access_field_label)
 register.filter("yuan", formats.yuan)
 register.filter("yuan_short", formats.yuan_short)
 register.filter("number", formats.number)
