@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from clients.models import Client
+from crm.demo import office_hours
 
 from . import services
 from .models import Call, Callback, CallbackPolicy, Script, WrapUpCode
@@ -94,12 +95,12 @@ def seed_callcenter(users: dict, stdout) -> None:
             if i % 4 == 0 else "",
         )  # fmt: skip
         Callback.objects.filter(pk=cb.pk).update(
-            completed_at=now - timedelta(days=rng.randint(0, 25))
+            completed_at=office_hours(rng, now, rng.randint(0, 25))
         )
     clients = list(Client.objects.filter(branch=agent.staff.branch).exclude(client_no=None)[:30])
     for i in range(40):
         client = rng.choice(clients)
-        start = now - timedelta(days=rng.randint(0, 28), minutes=rng.randint(0, 600))
+        start = office_hours(rng, now, rng.randint(0, 28))
         services.call_record(user=users["sys_telephony"], data={
             "call_id": f"DEMO-{i:04d}", "direction": "inbound" if i % 3 else "outbound",
             "phone": client.phone, "agent": agent, "started_at": start,

@@ -32,6 +32,8 @@ N_CLIENTS = 2000
 SECURITIES = [("600519", "贵州茅台"), ("601318", "中国平安"), ("000858", "五粮液"),
               ("300750", "宁德时代"), ("600036", "招商银行"), ("510300", "沪深300ETF"),
               ("000001", "平安银行"), ("601012", "隆基绿能"), ("002594", "比亚迪")]  # fmt: skip
+# What a conservative (C1) investor may hold: money-market and bond funds (R1/R2).
+LOW_RISK_SECURITIES = [("511880", "银华日利"), ("511010", "国债ETF"), ("161716", "招商双债")]
 DIRECTIONS = ["蓝筹价值", "科技成长", "固定收益", "指数基金", "消费医药", "新能源"]
 
 
@@ -180,16 +182,30 @@ def _seed_snapshots(clients, rng, today: date) -> None:
                 trade_count=rng.randint(0, 40),
                 commission=(volume * Decimal("0.00025")).quantize(Decimal("0.01")),
             ))  # fmt: skip
-        for code, name in rng.sample(SECURITIES, rng.randint(1, 4)):
-            price = Decimal(rng.uniform(3, 200)).quantize(Decimal("0.01"))
-            holdings.append(Holding(
-                client_id=c.pk, date=month_ends[-1], security_code=code, security_name=name,
-                quantity=Decimal(rng.randint(1, 50) * 100),
-                cost=(price * Decimal(rng.uniform(0.7, 1.2))).quantize(Decimal("0.0001")),
-                price=price,
-            ))  # fmt: skip
+        holdings += _holdings_worth(c, snapshots[-1], rng)
     AccountSnapshot.objects.bulk_create(snapshots, batch_size=5000)
     Holding.objects.bulk_create(holdings, batch_size=5000)
+
+
+def _holdings_worth(client, snapshot, rng) -> list:
+    """Holdings whose market value is the snapshot's (which is then total assets less
+    cash, to the cent); a C1 client holds only money-market and bond funds."""
+    pool = LOW_RISK_SECURITIES if client.risk_level in ("", None, "C1") else SECURITIES
+    picks = rng.sample(pool, rng.randint(1, min(4, len(pool))))
+    weights = [rng.uniform(0.2, 1) for _ in picks]
+    holdings = []
+    for (code, name), weight in zip(picks, weights, strict=True):
+        price = Decimal(rng.uniform(1, 200)).quantize(Decimal("0.01"))
+        share = snapshot.market_value * Decimal(weight / sum(weights))
+        lots = max(1, int(share / price / 100))
+        holdings.append(Holding(
+            client_id=client.pk, date=snapshot.date, security_code=code, security_name=name,
+            quantity=Decimal(lots * 100), price=price,
+            cost=(price * Decimal(rng.uniform(0.7, 1.2))).quantize(Decimal("0.0001")),
+        ))  # fmt: skip
+    snapshot.market_value = sum(h.quantity * h.price for h in holdings)
+    snapshot.total_assets = snapshot.cash + snapshot.market_value
+    return holdings
 
 
 def seed_segmentation(users: dict, stdout) -> None:
@@ -220,10 +236,12 @@ def seed_segmentation(users: dict, stdout) -> None:
             continue
         seen.add(snapshot.client_id)
         snapshot.net_inflow = -snapshot.total_assets
-        snapshot.market_value = 0
+        snapshot.market_value = 0  # sold everything: what is left is cash
         snapshot.total_assets = (snapshot.total_assets * Decimal("0.1")).quantize(Decimal("1"))
+        snapshot.cash = snapshot.total_assets
         snapshot.date = today - timedelta(days=3)
         snapshot.save()
+    Holding.objects.filter(client__in=at_risk[1:4]).delete()
     snapshots_changed()
     result = run()
     stdout.write(f"  segmentation: {result.clients} clients, {result.cases_opened} cases")

@@ -64,9 +64,9 @@ class ClientFilterSet(FilterSet):
     churn_min = django_filters.NumberFilter(
         field_name="churn_score", lookup_expr="gte", label=_("Churn risk from")
     )
-    rfm_recency = django_filters.NumberFilter(label=_("R"))
-    rfm_frequency = django_filters.NumberFilter(label=_("F"))
-    rfm_monetary = django_filters.NumberFilter(label=_("M"))
+    rfm_recency = django_filters.NumberFilter(label=_("Recency score (R)"))
+    rfm_frequency = django_filters.NumberFilter(label=_("Frequency score (F)"))
+    rfm_monetary = django_filters.NumberFilter(label=_("Monetary score (M)"))
     sleeping = django_filters.BooleanFilter(label=_("Sleeping"), widget=YES_NO_ANY)
     pool = django_filters.ChoiceFilter(
         method="filter_pool", label=_("Pool"), choices=[("potential", _("Potential pool"))],

@@ -317,6 +317,9 @@ class Client(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("clients:detail", args=[self.pk])
 
+    # names of the values that are not model fields, for the access log
+    access_field_labels = {"id_number": _("ID number")}
+
     @property
     def id_number(self) -> str:
         return decrypt(self.id_number_encrypted)

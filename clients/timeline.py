@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.workdays import SHANGHAI
 
 KIND_LABELS = {
-    "change": _("Change"),
+    "change": _("Profile change"),
     "risk_assessment": _("Risk assessment"),
     "visit": _("Visit"),
     "call": _("Call"),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import spreadsheets
-from .exports import workbook_response
+from .exports import as_attachment, workbook_response
 from .measures import Filters, Period
 from .models import Branch, Role, StaffProfile, staff_of
 from .params import date_param, int_param, year_param
@@ -68,13 +70,20 @@ def filters_from(request, params, *, person=None) -> Filters:
     )
 
 
+UNIT_LABELS = {"count": gettext_lazy("count"), "percent": "%", "days": gettext_lazy("days"),
+               "score": gettext_lazy("score"), "yuan": gettext_lazy("yuan")}  # fmt: skip
+
+
 def rows_as_table(rows, branches=()) -> tuple[list[str], list[list]]:
-    headers = ["measure", "group", "unit", "current", "previous", "change", "target"]
-    headers += [b.code for b in branches]
+    """The measures as a table for people (Chinese headers and units; branches by name)."""
+    headers = [_("Measure"), _("Group"), _("Unit"), _("This period"), _("Previous period"),
+               _("Change vs previous"), _("Target")]  # fmt: skip
+    headers += [b.name for b in branches]
     table = []
     for r in rows:
-        line = [str(r.measure.label), str(r.measure.group), r.measure.unit, r.current,
-                r.previous, r.change, r.measure.target]  # fmt: skip
+        line = [str(r.measure.label), str(r.measure.group),
+                str(UNIT_LABELS.get(r.measure.unit, r.measure.unit)), r.current, r.previous,
+                r.change, r.measure.target]  # fmt: skip
         line += [r.by_branch.get(b.pk) for b in branches]
         table.append(line)
     return headers, table
@@ -84,13 +93,12 @@ def export_response(rows, fmt: str, filename: str, branches=()) -> HttpResponse:
     """The table as a CSV or Excel download named `filename` (without extension)."""
     headers, table = rows_as_table(rows, branches)
     if fmt == "xlsx":
-        sheet = spreadsheets.Sheet("measures", headers, table)
+        sheet = spreadsheets.Sheet(_("Measures"), headers, table)
         return workbook_response([sheet], f"{filename}.xlsx")
     response = HttpResponse(
         spreadsheets.csv_text(headers, table), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
+    return as_attachment(response, f"{filename}.csv")
 
 
 def teams_and_people(filters):

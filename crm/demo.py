@@ -1,6 +1,9 @@
 """Demo data registry: each app registers a seeder; `seed_demo` runs them in order."""
 
 from collections.abc import Callable
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
 
 _seeders: list[tuple[int, str, Callable]] = []
 
@@ -13,3 +16,14 @@ def register_seeder(order: int, name: str, seeder: Callable) -> None:
 
 def seeders() -> list[tuple[int, str, Callable]]:
     return sorted(_seeders, key=lambda s: s[0])
+
+
+def office_hours(rng, now: datetime, days_back: int) -> datetime:
+    """A plausible moment for staff work `days_back` days before `now`: a weekday,
+    between 09:00 and 17:00 Shanghai time, never in the future."""
+    day = timezone.localdate(now) - timedelta(days=days_back)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    start = datetime.combine(day, time(9), tzinfo=timezone.get_current_timezone())
+    moment = start + timedelta(minutes=rng.randint(0, 8 * 60))
+    return moment if moment < now else now - timedelta(minutes=rng.randint(5, 60))

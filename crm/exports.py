@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from . import spreadsheets
@@ -22,7 +24,13 @@ def workbook_response(sheets: list[spreadsheets.Sheet], filename: str) -> HttpRe
     """An Excel workbook of `sheets`, written by the safe writer, as a download named
     `filename` (with its `.xlsx`). Every workbook the project serves goes through here."""
     response = HttpResponse(spreadsheets.xlsx_bytes(sheets), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return as_attachment(response, filename)
+
+
+def as_attachment(response: HttpResponse, filename: str) -> HttpResponse:
+    """Serve `response` as a download named `filename` (Chinese names encoded per RFC
+    6266, with an ASCII fallback for old clients)."""
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 
@@ -33,8 +41,27 @@ def table_response(filename: str, headers: list, rows: Iterable, fmt: str):
     response = StreamingHttpResponse(
         spreadsheets.csv_stream(headers, rows), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
+    return as_attachment(response, f"{filename}.{fmt}")
+
+
+def access_field_label(entry) -> str:
+    """What an access-log line's `field` names, in words: the export (客户名单), the
+    model field revealed (身份证号码), or the access log itself."""
+    kind = export_kind(entry.field)
+    if kind is not None:
+        return str(kind.label)
+    if entry.field == "access_log":
+        return str(_("Access log"))
+    model = entry.content_type.model_class() if entry.content_type_id else None
+    if model is not None:
+        labels = getattr(model, "access_field_labels", {})
+        if entry.field in labels:
+            return str(labels[entry.field])
+        try:
+            return str(model._meta.get_field(entry.field).verbose_name)
+        except FieldDoesNotExist:
+            pass
+    return entry.field
 
 
 def access_log_table(queryset) -> tuple[list, Iterable]:
@@ -49,7 +76,8 @@ def access_log_table(queryset) -> tuple[list, Iterable]:
                 e.user.username, person_name(e.user), e.branch.code if e.branch else "",
                 str(actions.get(e.action, e.action)),
                 f"{e.content_type.app_label}.{e.content_type.model}" if e.content_type else "",
-                e.object_id or "", e.object_repr, e.field, e.ip_address or "", e.path,
+                e.object_id or "", e.object_repr, access_field_label(e), e.ip_address or "",
+                e.path,
             ]  # fmt: skip
 
     return headers, rows()

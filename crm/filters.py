@@ -41,6 +41,8 @@ class BoundedFiltersMixin:
                 if name in self.filters and self._meta.model is not None:
                     model_field = get_model_field(self._meta.model, self.filters[name].field_name)
                 bound_field(field, model_field)
+                if isinstance(field.widget, forms.NullBooleanSelect):
+                    field.widget = YesNoAnyWidget()  # "全部/是/否", not Django's "未知"
             form._bounded = True
         return form
 

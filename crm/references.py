@@ -50,7 +50,7 @@ def people_in_scope(user, roles=PEOPLE, branch=None):
     )
     if branch is not None:
         qs = qs.filter(Q(staff__branch_id=_branch_id(branch)) | serves_everywhere())
-    return qs.order_by("username")
+    return qs.select_related("staff__branch").order_by("last_name", "first_name", "username")
 
 
 def may_work_in(person, branch) -> bool:
@@ -87,7 +87,16 @@ class PersonChoiceField(forms.ModelChoiceField):
         self.queryset = people_in_scope(user, self.roles, branch)
 
     def label_from_instance(self, obj):
-        return f"{person_name(obj)} ({obj.username})"  # two 王伟 of a branch told apart
+        return person_label(obj)
+
+
+def person_label(user) -> str:
+    """A person as a picker lists them: name, role and branch (王伟 · 客户经理 · 北京营业部),
+    which tells two 王伟 apart without showing a login name."""
+    staff = getattr(user, "staff", None)
+    if staff is None:
+        return person_name(user)
+    return f"{person_name(user)} · {staff.get_role_display()} · {staff.branch.name}"
 
 
 class VisibleChoiceField(forms.ModelChoiceField):

@@ -331,10 +331,14 @@ class EventDetailView(StaffRequiredMixin, View):
 
     def get(self, request, pk, invite_form=None, status=200):
         event = self.get_event(pk)
-        invitations = selectors.invitations_of(event, request.user).order_by("client__name")
+        invitations = selectors.invitations_of(event, request.user).order_by("client__name", "id")
+        shown_status = request.GET.get("status")
+        if shown_status in Invitation.Status.values:
+            invitations = invitations.filter(status=shown_status)
         counts = selectors.invitation_counts(event, request.user)
         return render(request, "visits/event_detail.html", {
-            "event": event, "invitations": invitations[:500], "counts": counts,
+            "event": event, "page": page_without_count(request, invitations, per_page=50),
+            "counts": counts, "total": sum(counts.values()), "shown_status": shown_status,
             "invite_form": invite_form or InviteForm(), "statuses": Invitation.Status.choices,
         }, status=status)  # fmt: skip
 

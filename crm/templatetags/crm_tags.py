@@ -7,6 +7,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
+from crm import formats
+from crm.exports import access_field_label
+
 register = template.Library()
 
 
@@ -71,8 +74,28 @@ def _bootstrap_class(field, size: str) -> str:
 @register.filter
 def bs(field, size: str = ""):
     """Render a form field with Bootstrap classes (form-select for choices, form-control
-    otherwise; `is-invalid` when it has errors)."""
+    otherwise; `is-invalid` when it has errors). Radio buttons and check-box lists are
+    one inline Bootstrap check per option."""
+    if isinstance(field.field.widget, forms.RadioSelect):  # CheckboxSelectMultiple too
+        return _inline_checks(field)
     return field.as_widget(attrs={"class": _bootstrap_class(field, size)})
+
+
+def _inline_checks(field):
+    invalid = " is-invalid" if field.errors else ""
+    options = format_html_join(
+        "",
+        '<div class="form-check form-check-inline"><input class="form-check-input{}" '
+        'type="{}" name="{}" value="{}" id="{}"{}><label class="form-check-label" '
+        'for="{}">{}</label></div>',
+        (
+            (invalid, option.data["type"], option.data["name"], option.data["value"],
+             option.id_for_label, " checked" if option.data["selected"] else "",
+             option.id_for_label, option.choice_label)
+            for option in field.subwidgets
+        ),
+    )  # fmt: skip
+    return format_html('<div id="{}" class="d-flex flex-wrap">{}</div>', field.auto_id, options)
 
 
 def _choices(form_field, widget) -> list:
@@ -119,16 +142,39 @@ def filter_widget(field, size: str = "sm"):
     return format_html("<input{}>", flatatt(attrs))
 
 
+register.filter("access_field", access_field_label)
+register.filter("yuan", formats.yuan)
+register.filter("yuan_short", formats.yuan_short)
+register.filter("number", formats.number)
+register.filter("percent", formats.percent)
+register.filter("points", formats.points)
+register.filter("duration", formats.duration)
+
+
 @register.filter
 def measure_value(value, unit: str = "") -> str:
-    """A measure's value with its unit: 92.5%, 1,234, 3.2 (days or score)."""
+    """A measure's value with its unit: 92.5%, 1,234, ¥78.46万, 3.2 (days or score)."""
     if value is None:
-        return "—"
+        return formats.MISSING
     if unit == "percent":
-        return f"{value:.1f}%"
-    if unit in ("count", "yuan"):
-        return f"{value:,.0f}"
-    return f"{value:.1f}"
+        return formats.percent(value)
+    if unit == "count":
+        return formats.number(value)
+    if unit == "yuan":
+        return formats.yuan_short(value)
+    return formats.number(value, 1)
+
+
+@register.filter
+def measure_change(value, unit: str = "") -> str:
+    """The change of a measure against the previous period, signed: rates in percentage
+    points (+1.2 个百分点), counts and money as a difference (+1,234, -¥3.20万)."""
+    if value is None:
+        return formats.MISSING
+    if unit == "percent":
+        return formats.points(value)
+    sign = "+" if value > 0 else ""
+    return sign + measure_value(value, unit)
 
 
 @register.simple_tag

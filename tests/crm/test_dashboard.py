@@ -243,14 +243,15 @@ def test_exports(org, client):
     params = {"period": "month", "year": 2025, "value": 11}
     body = client.get(reverse("crm:dashboard"), {**params, "export": "csv"}).content.decode()
     table = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
-    assert table[0][:4] == ["measure", "group", "unit", "current"]
+    assert table[0][:4] == ["指标", "类别", "单位", "本期"]
     received = next(row for row in table if row[0] == "收到投诉数")
     assert float(received[3]) == 1
     xlsx = client.get(reverse("crm:dashboard"), {**params, "export": "xlsx"})
     import openpyxl
 
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
-    assert sheet.cell(1, 1).value == "measure"
+    assert sheet.title == "指标" and sheet.cell(1, 1).value == "指标"
+    assert sheet.cell(2, 3).value in ("个数", "%", "天", "得分", "元")
     report = client.get(reverse("crm:report"), params).content.decode()
     assert "data-print" in report and "收到投诉数" in report  # static/crm/app.js prints
 

@@ -215,6 +215,40 @@ def test_seed_demo_is_idempotent(db):
 
     assert set(ExportRequest.objects.values_list("status", flat=True)) == {"pending", "approved"}
     assert AccessLog.objects.filter(action="reveal").count() == 4
+    _assert_demo_is_consistent()
+
+
+def _assert_demo_is_consistent():
+    """Holdings add up to the latest snapshot, C1 clients hold no equities, staff work
+    (calls, completed callbacks) happens on weekdays in office hours."""
+    from django.db.models import F, Sum
+    from django.utils import timezone
+
+    from callcenter.models import Call, Callback
+    from clients.demo import LOW_RISK_SECURITIES
+    from clients.models import AccountSnapshot, Holding
+
+    held = dict(
+        Holding.objects.values("client_id").annotate(v=Sum(F("quantity") * F("price")))
+        .values_list("client_id", "v")
+    )  # fmt: skip
+    latest = AccountSnapshot.objects.order_by("client_id", "-date").distinct("client_id")
+    assert len(latest) > 1000
+    for snapshot in latest:
+        assert snapshot.total_assets == snapshot.cash + snapshot.market_value
+        assert held.get(snapshot.client_id, 0) == snapshot.market_value, snapshot.client_id
+    low_risk = {code for code, _name in LOW_RISK_SECURITIES}
+    c1_codes = set(
+        Holding.objects.filter(client__risk_level="C1").values_list("security_code", flat=True)
+    )
+    assert c1_codes and c1_codes <= low_risk
+    completed = Callback.objects.exclude(completed_at=None)
+    moments = [*Call.objects.values_list("started_at", flat=True),
+               *completed.values_list("completed_at", flat=True)]  # fmt: skip
+    last_hour = timezone.now() - timezone.timedelta(hours=1)
+    for moment in moments:
+        local = timezone.localtime(moment)
+        assert (local.weekday() < 5 and 9 <= local.hour < 17) or moment > last_hour, local
 
 
 def test_morning_agenda_once_per_day(org):

@@ -98,3 +98,28 @@ def test_counts_on_the_event_page_are_per_visible_client(org, event_world):
     event, _mine, _theirs = event_world
     assert invitation_counts(event, org.am)["invited"] == 3
     assert invitation_counts(event, org.bm)["invited"] == 63
+
+
+def test_event_page_is_paged_and_filtered_by_status(org, event_world, client):
+    event, mine, _theirs = event_world
+    Invitation.objects.filter(event=event, client=mine[0]).update(status="accepted")
+    client.force_login(org.bm)
+    url = reverse("visits:event", args=[event.pk])
+    html = client.get(url).content.decode()
+    assert html.count('id="inv-') == 50  # of 63
+    assert "?page=2" in html
+    second = client.get(url, {"page": 2}).content.decode()
+    assert second.count('id="inv-') == 13
+    accepted = client.get(url, {"status": "accepted"}).content.decode()
+    assert accepted.count('id="inv-') == 1 and mine[0].name in accepted
+    odd = client.get(url, {"status": "nonsense", "page": "x"})
+    assert odd.status_code == 200 and odd.content.decode().count('id="inv-') == 50
+
+
+def test_segment_invitation_choices_are_inline_check_boxes(org, event_world, client):
+    event, _mine, _theirs = event_world
+    client.force_login(org.bm)
+    html = client.get(reverse("visits:event", args=[event.pk])).content.decode()
+    check = '<input class="form-check-input" type="checkbox" name="tiers"'
+    assert f'class="form-check form-check-inline">{check}' in html
+    assert "form-check-input form-" not in html  # the list itself gets no input class
