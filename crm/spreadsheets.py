@@ -20,6 +20,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -205,7 +206,10 @@ def _csv_lines(file) -> Iterator[Line]:
             if any(v.strip() for v in values):
                 yield Line(reader.line_num, values)
     finally:
-        text.detach()  # leave the caller's file open
+        # leave the caller's file open; a reader dropped after the caller closed the
+        # file has nothing left to detach
+        with suppress(ValueError):
+            text.detach()
 
 
 def _xlsx_lines(file) -> Iterator[Line]:
