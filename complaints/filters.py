@@ -6,7 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.filters import DATE_INPUT, YES_NO_ANY, FilterSet, OrderingFilter
+from crm.filters import DATE_INPUT, YES_NO_ANY, FilterSet, OrderingFilter, PersonFilter
+from crm.models import Role, staff_of
 
 from .models import OPEN_STATUSES, Category, Channel, Complaint, Status, Topic
 
@@ -21,8 +22,10 @@ class ComplaintFilterSet(FilterSet):
     severity = django_filters.NumberFilter(label=_("Severity"))
     topic = django_filters.ChoiceFilter(choices=Topic.choices, label=_("Topic"))
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
-    handler = django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(staff__isnull=False),
+    handler = PersonFilter(
+        queryset=get_user_model().objects.filter(staff__isnull=False)
+        .exclude(staff__role=Role.INTEGRATION).select_related("staff__branch")
+        .order_by("last_name", "first_name", "username"),
         to_field_name="username", label=_("Handler"), empty_label=_("All"),
     )  # fmt: skip
     overdue = django_filters.BooleanFilter(
@@ -55,8 +58,6 @@ class ComplaintFilterSet(FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         user = getattr(self.request, "user", None)
-        from crm.models import staff_of
-
         staff = staff_of(user) if user is not None else None
         if staff is not None and not staff.sees_all_branches:
             self.filters["handler"].queryset = self.filters["handler"].queryset.filter(

@@ -13,6 +13,7 @@ from django_filters.utils import get_model_field
 
 from .bounds import EARLIEST_YEAR, LATEST_YEAR, bound_field
 from .models import AccessLog, Branch, Holiday, Notification, StaffProfile, Todo, staff_of
+from .references import person_label
 from .workdays import SHANGHAI
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
@@ -45,6 +46,18 @@ class BoundedFiltersMixin:
                     field.widget = YesNoAnyWidget()  # "全部/是/否", not Django's "未知"
             form._bounded = True
         return form
+
+
+class PersonFilterField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return person_label(obj)
+
+
+class PersonFilter(django_filters.ModelChoiceFilter):
+    """A person of staff chosen by name, role and branch (never by login name); the
+    queryset is the people offered, integration accounts left out."""
+
+    field_class = PersonFilterField
 
 
 class FilterSet(BoundedFiltersMixin, django_filters.FilterSet):

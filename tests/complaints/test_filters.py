@@ -40,3 +40,17 @@ def test_the_desk_and_the_api_order_alike(org, client):
     assert web(ordering="bogus") == web()  # the web list ignores what it does not know
     assert rest(ordering="bogus")[0] == 400  # the API says so
     assert rest(ordering=",") == rest()  # nothing chosen
+
+
+def test_the_handler_filter_offers_people_by_name_and_role_never_integrations(org, client):
+    from crm.models import person_name
+
+    client.force_login(org.bm)
+    html = client.get(reverse("complaints:desk")).content.decode()
+    options = html.split('name="handler"')[1].split("</select>")[0]
+    assert f">{person_name(org.agent)} · " in options
+    assert f">{org.agent.username}<" not in options
+    assert f'value="{org.integration.username}"' not in options
+    # the filter still takes the value it offers
+    response = client.get(reverse("complaints:desk"), {"handler": org.agent.username})
+    assert response.status_code == 200
