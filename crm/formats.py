@@ -82,10 +82,8 @@ def yuan_short(value: Number) -> str:
 
 def percent(value: Number, places: int = 1) -> str:
     """A rate already in percent: `92.456` → `92.5%` (0 is `0.0%`, never "—")."""
-    parsed = _decimal(value)
-    if parsed is None:
-        return MISSING
-    return f"{_rounded(parsed, places):,.{places}f}%"
+    figure = number(value, places)
+    return figure if figure == MISSING else f"{figure}%"
 
 
 def points(value: Number, places: int = 1) -> str:
