@@ -4,8 +4,9 @@ and client events."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -163,16 +164,33 @@ def visit_plan_cancel(*, user, plan: VisitPlan) -> VisitPlan:
     return _transition(plan.pk, "cancel")
 
 
+def not_yet_due(plan: VisitPlan) -> str:
+    return _(
+        "The visit is planned for %(when)s: it can be recorded only once it has taken place."
+    ) % {"when": timezone.localtime(plan.planned_at).strftime("%Y-%m-%d %H:%M")}
+
+
+def _check_record(presented: str, plan: VisitPlan) -> None:
+    """On the locked row, once its status allows the step (409 first), every error of the
+    record at once. A visit is recorded done only from its planned time on (no tolerance:
+    DOMAIN.md names none), so no client timeline shows a future visit done."""
+    errors: dict[str, list] = {}
+    if not (presented or "").strip():
+        errors["presented"] = [_("Say what was presented.")]
+    if plan.planned_at > timezone.now():
+        errors[NON_FIELD_ERRORS] = [not_yet_due(plan)]
+    if errors:
+        raise ValidationError(errors)
+
+
 def visit_plan_complete(*, user, plan: VisitPlan, presented: str, **record) -> VisitRecord:
     """Record the visit; the needs heard update the client's preferences (with history)."""
     if plan.owner_id != user.pk:
         raise PermissionDenied(_("The account manager who made the visit records it."))
-    if not (presented or "").strip():
-        raise ValidationError({"presented": [_("Say what was presented.")]})
     fields = {f.name for f in VisitRecord._meta.fields}
     record = {k: v for k, v in record.items() if k in fields}
     with transaction.atomic():
-        plan = _transition(plan.pk, "complete")
+        plan = _transition(plan.pk, "complete", partial(_check_record, presented))
         created = VisitRecord.objects.create(
             plan=plan, presented=presented.strip(), recorded_by=user, **record
         )
