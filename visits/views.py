@@ -42,10 +42,10 @@ MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
 
 
 def _client_initial(request) -> dict:
-    """Prefill the client number when coming from a client's page (`?client=<id>`)."""
+    """Prefill the client when coming from a client's page (`?client=<id>`)."""
     pk = id_param(request.GET.get("client"))
     client = Client.objects.visible_to(request.user).filter(pk=pk).first() if pk else None
-    return {"client_no": client.client_no} if client else {}
+    return {"client": client} if client else {}
 
 
 # --- Visit plans -------------------------------------------------------------------------
@@ -97,7 +97,6 @@ class VisitPlanCreateView(StaffRequiredMixin, View):
         form = VisitPlanForm(request.POST, user=request.user)
         if form.is_valid():
             data = dict(form.cleaned_data)
-            data["client"] = data.pop("client_no")
             try:
                 plan = services.visit_plan_create(user=request.user, **data)
                 if "submit" in request.POST:
@@ -196,7 +195,6 @@ class QuotaBoardView(StaffRequiredMixin, View):
         form = QuotaLogForm(request.POST, user=request.user)
         if form.is_valid():
             data = dict(form.cleaned_data)
-            data["client"] = data.pop("client_no")
             try:
                 services.quota_log(user=request.user, **data)
             except ValidationError as exc:
@@ -235,7 +233,6 @@ class ConsultationCreateView(StaffRequiredMixin, View):
         form = ConsultationForm(request.POST, user=request.user)
         if form.is_valid():
             data = dict(form.cleaned_data)
-            data["client"] = data.pop("client_no")
             try:
                 sheet = services.consultation_file(user=request.user, **data)
             except ValidationError as exc:
