@@ -306,27 +306,13 @@ def product_suitability(client: Client, risk_level: str) -> str:
     return "ok" if product <= allowed else "needs_warning"
 
 
-def consultation_answer(
-    *,
-    user,
-    consultation: Consultation,
-    analysis: str,
-    advice: str,
-    products: list[dict] | None = None,
-) -> Consultation:
-    """The advisor's analysis and advice. A product above the client's level is refused for
-    the lowest category and otherwise needs the client's written insistence and the special
-    risk warning, recorded here before the advice is stored."""
-    if consultation.advisor_id != user.pk:
-        _role(user, Role.BRANCH_MANAGER, Role.HQ)
+def product_verdicts(client: Client, products: list[dict]) -> tuple[list, dict]:
+    """The suitability rule over the advised products: (product, verdict) per acceptable
+    row, and the errors by `products[i]`. No query: the web form runs it along with its
+    own checks, so that every error comes back in one round."""
+    rows: list = []
     errors: dict[str, list] = {}
-    if not (analysis or "").strip():
-        errors["analysis"] = [_("Write the analysis.")]
-    if not (advice or "").strip():
-        errors["advice"] = [_("Write the advice.")]
-    rows = []
-    client = consultation.client
-    for i, product in enumerate(products or []):
+    for i, product in enumerate(products):
         level = product.get("risk_level")
         if level not in ("R1", "R2", "R3", "R4", "R5") or not (product.get("name") or "").strip():
             errors[f"products[{i}]"] = [_("Each product needs a name and a level R1 to R5.")]
@@ -348,6 +334,30 @@ def consultation_answer(
                 % {"name": product["name"], "level": level, "client": client.risk_level or "—"}
             ]
         rows.append((product, verdict))
+    return rows, errors
+
+
+def consultation_answer(
+    *,
+    user,
+    consultation: Consultation,
+    analysis: str,
+    advice: str,
+    products: list[dict] | None = None,
+) -> Consultation:
+    """The advisor's analysis and advice. A product above the client's level is refused for
+    the lowest category and otherwise needs the client's written insistence and the special
+    risk warning, recorded here before the advice is stored."""
+    if consultation.advisor_id != user.pk:
+        _role(user, Role.BRANCH_MANAGER, Role.HQ)
+    errors: dict[str, list] = {}
+    if not (analysis or "").strip():
+        errors["analysis"] = [_("Write the analysis.")]
+    if not (advice or "").strip():
+        errors["advice"] = [_("Write the advice.")]
+    client = consultation.client
+    rows, product_errors = product_verdicts(client, products or [])
+    errors.update(product_errors)
     if errors:
         raise ValidationError(errors)
     now = timezone.now()

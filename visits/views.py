@@ -316,6 +316,11 @@ class ConsultationDetailView(StaffRequiredMixin, View):
             else:
                 messages.success(request, _("Advice saved."))
                 return redirect(sheet)
+        elif products.is_valid():  # the answer has errors: the rows' rule says its own too
+            named = [f for f in products if f.cleaned_data.get("name")]
+            _rows, errors = services.product_verdicts(sheet.client, [f.cleaned_data for f in named])
+            if errors:
+                add_product_errors(form, named, ValidationError(errors))
         return self.render_sheet(request, sheet, answer=form, products=products, status=400)
 
 

@@ -36,6 +36,7 @@
       shouldLoad: longEnough,
       load: function (query, callback) {
         var self = this;
+        self.clearOptions(); // no stale results of an earlier text while this one loads
         fetch(url + "?q=" + encodeURIComponent(query), {
           credentials: "same-origin",
           headers: { Accept: "application/json" },

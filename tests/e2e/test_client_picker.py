@@ -38,8 +38,9 @@ def test_an_account_manager_picks_a_client_by_initials_and_plans_a_visit(page, o
     )
     page.fill("#id_place", "客户公司会议室")
     page.fill("#id_purpose", "介绍资产配置服务")
-    page.click("button[name=save]")
-    page.wait_for_selector("#plan-status")
+    with page.expect_navigation():
+        page.click("button[name=save]")
+    assert page.locator("#plan-status").count(), page.locator("main").inner_text()
     assert VisitPlan.objects.get().client == wanted
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
