@@ -20,6 +20,7 @@ from django import forms
 from django.conf import settings
 from django.db import transaction
 from django.test import Client
+from django.test.utils import ContextList
 from django.urls import reverse
 
 from crm.uploads import UploadField
@@ -49,7 +50,12 @@ def post(world, role, url, body):
 def bound_forms(response) -> list[forms.BaseForm]:
     """The bound forms the page shows again (formsets' forms included)."""
     found, seen = [], set()
-    for context in response.context or []:
+    contexts = response.context
+    if contexts is None:
+        contexts = []
+    elif not isinstance(contexts, ContextList):  # one template rendered: one Context
+        contexts = [contexts]
+    for context in contexts:
         for value in context.flatten().values():
             values = value.values() if isinstance(value, dict) else [value]
             for item in values:
