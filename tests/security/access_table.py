@@ -857,7 +857,7 @@ REFUSALS = [
                                "client": f"id:{w.clients['other'].pk}"}),
     Refusal("visits:consultation-create", "post", frozenset({AM}), names="client",
             label="colleague's client",
-            body=lambda w, r: {"client": "1100000002", "advisor": w.users[ADV].pk,
+            body=lambda w, r: {"client": f"id:{w.clients['other'].pk}", "advisor": w.users[ADV].pk,
                                "question": "是否适合加仓？"}),
 ]
 # fmt: on
