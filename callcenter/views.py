@@ -10,7 +10,7 @@ from django.views import View
 from clients.timeline import client_timeline
 from complaints.models import Complaint
 from crm.dashboard import period_from
-from crm.forms import add_service_errors
+from crm.forms import add_service_errors, success_link
 from crm.models import Branch, Role
 from crm.paging import page_without_count
 from crm.params import int_param
@@ -94,10 +94,11 @@ class CallbackView(StaffRequiredMixin, View):
                     add_service_errors(form, exc)
                 else:
                     if result.complaint_id:
-                        messages.success(
+                        success_link(
                             request,
-                            _("Callback completed; complaint %(no)s registered.")
-                            % {"no": result.complaint.ticket_no},
+                            _("Callback completed; complaint %(obj)s registered."),
+                            result.complaint,
+                            result.complaint.ticket_no,
                         )
                     else:
                         messages.success(request, _("Callback completed."))

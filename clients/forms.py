@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -11,7 +12,8 @@ from crm.spreadsheets import FileRefused, human_size
 from crm.uploads import UploadField, UploadRule
 
 from .imports import check_file
-from .models import Client, ClientType, RiskLevel
+from .models import Client, ClientType, IdType, RiskLevel
+from .validators import normalize_mobile, parse_id_card
 
 PROFILE_FIELDS = [
     "client_type", "name", "id_type", "gender", "birth_date", "phone", "phone_alt", "email",
@@ -91,7 +93,31 @@ class ClientForm(BoundedForm):
             self.initial.update(forms.model_to_dict(instance, fields=PROFILE_FIELDS))
             self.initial["tags"] = ", ".join(instance.tags)
             self.initial["version"] = instance.version
+        if instance is None:  # the usual document; no "---------" to pick first
+            self.initial.setdefault("id_type", IdType.ID_CARD)
         scope_form(self, user, instance.branch_id if instance is not None else None)
+
+    def clean(self):
+        """The checks of clients.services that need no database, here too, so that the
+        form reports them with its other errors in one round: the ID number against the
+        chosen document type, the mobile numbers."""
+        data = super().clean()
+        number = (self.data.get(self.add_prefix("id_number")) or "").strip().upper()
+        id_type = data.get("id_type", self.data.get(self.add_prefix("id_type"), ""))
+        if number and not id_type and "id_type" not in self.errors:
+            self.add_error("id_type", _("Choose the type of the ID document."))
+        elif number and id_type == IdType.ID_CARD and "id_number" not in self.errors:
+            try:
+                parse_id_card(number)
+            except ValidationError as exc:
+                self.add_error("id_number", exc.messages[0])
+        for key in ("phone", "phone_alt"):
+            if data.get(key) and key not in self.errors:
+                try:
+                    normalize_mobile(data[key])
+                except ValidationError as exc:
+                    self.add_error(key, exc.messages[0])
+        return data
 
     def clean_tags(self):
         raw = self.cleaned_data.get("tags") or ""

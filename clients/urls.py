@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from . import views
+from .pickers import ClientPickView
 
 app_name = "clients"
 
@@ -8,6 +9,7 @@ urlpatterns = [
     path("", views.ClientListView.as_view(), name="list"),
     path("export.csv", views.ClientExportView.as_view(), name="export"),
     path("new/", views.ClientCreateView.as_view(), name="create"),
+    path("pick/", ClientPickView.as_view(), name="pick"),
     path("reassign/", views.ReassignView.as_view(), name="reassign"),
     path("import/", views.ImportView.as_view(), name="import"),
     path("segments/", views.SegmentsView.as_view(), name="segments"),

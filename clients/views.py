@@ -10,7 +10,7 @@ from django.views import View
 
 from crm import spreadsheets
 from crm.exports import table_response
-from crm.forms import add_service_errors
+from crm.forms import add_service_errors, success_link
 from crm.models import Role
 from crm.once import submit_once
 from crm.paging import page_without_count
@@ -105,7 +105,7 @@ class ClientCreateView(StaffRequiredMixin, View):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("Client created."))
+                success_link(request, _("Client %(obj)s created."), client, client.name)
                 return redirect(client)
         return render(request, "clients/form.html", {"form": form}, status=400)
 

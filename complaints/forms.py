@@ -3,9 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Client
+from clients.pickers import ClientPickField
 from crm.forms import BoundedForm, DateTimeLocalInput
-from crm.references import PersonChoiceField, ScopedFormMixin, VisibleChoiceField
+from crm.references import PersonChoiceField, ScopedFormMixin
 from crm.uploads import UploadField
 
 from .models import Category, Channel, Topic
@@ -14,9 +14,14 @@ from .workflow import WORKER_ROLES
 
 
 class IntakeForm(ScopedFormMixin, BoundedForm):
-    """Usable during a phone call: find the client by phone, or note an unknown caller."""
+    """Usable during a phone call: find the client (name, pinyin initials, the last 4
+    digits of the phone, the whole number), or note an unknown caller."""
 
-    client = VisibleChoiceField(Client.objects.all(), widget=forms.HiddenInput(), required=False)
+    client = ClientPickField(
+        label=_("Client (if the complainant is one)"),
+        required=False,
+        help_text=_("Type the caller's name or the last 4 digits of the phone, then choose."),
+    )
     complainant_name = forms.CharField(
         label=_("Complainant (if not a client)"), max_length=100, required=False
     )

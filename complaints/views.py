@@ -14,7 +14,7 @@ from clients.models import Client
 from clients.validators import phone_digits
 from crm.dashboard import period_from
 from crm.exports import workbook_response
-from crm.forms import add_service_errors
+from crm.forms import add_service_errors, success_link
 from crm.models import Role
 from crm.once import submit_once
 from crm.paging import page_without_count
@@ -104,9 +104,8 @@ class IntakeView(StaffRequiredMixin, View):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(
-                    request, _("Complaint %(no)s received.") % {"no": complaint.ticket_no}
-                )
+                success_link(request, _("Complaint %(obj)s received."), complaint,
+                             complaint.ticket_no)  # fmt: skip
                 return redirect(complaint)
         return render(
             request, "complaints/intake.html", {"form": form, "client": client}, status=400
@@ -195,7 +194,7 @@ class ActionView(ComplaintObjectMixin, View):
         except TransitionNotAllowed as exc:
             messages.error(request, str(exc))
             return redirect(complaint)
-        messages.success(request, _("%(action)s: done.") % {"action": step.label})
+        messages.success(request, step.done_message)
         return redirect(complaint)
 
 

@@ -1,6 +1,9 @@
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .bounds import bound_field
@@ -28,6 +31,16 @@ def add_service_errors(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def success_link(request, message: str, obj, text: str | None = None) -> None:
+    """A success message that names `obj` as a link to it: `message` holds `%(obj)s`
+    where the link goes ("投诉 TS2026… 已登记。"); `text` is the link's text (default
+    str(obj)). The rest of the message is escaped."""
+    link = format_html(
+        '<a class="alert-link" href="{}">{}</a>', obj.get_absolute_url(), text or str(obj)
+    )
+    messages.success(request, mark_safe(conditional_escape(message) % {"obj": link}))
 
 
 def model_field_of(model, name: str):

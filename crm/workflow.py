@@ -16,7 +16,10 @@ A workflow is a model, the field that holds its state, and a table of actions. E
   its service takes (empty: all validated fields); `required`: the body fields the API
   requires although the serializer does not;
 - `web` / `api`: whether it has a URL and a button / an API `@action` (a step taken
-  only by other code, such as linking a complaint to a client, has neither).
+  only by other code, such as linking a complaint to a client, has neither);
+- `done`: the feedback the page gives once the step is taken, naming what happened
+  ("已受理。", "已提交复核。"); every web action declares one (`done_message` falls back
+  to "<label>: done." only for steps taken by code).
 
 Each action's service is `<services module>.<service prefix><name>`, e.g.
 `complaints.services.complaint_acknowledge`: adding an action is one entry in the table
@@ -48,6 +51,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from crm.models import staff_of
 from crm.services import TransitionNotAllowed
@@ -74,6 +78,7 @@ class Action:
     required: Collection[str] = ()  # stored as a tuple
     web: bool = True
     api: bool = True
+    done: Label | None = None
 
     def __post_init__(self) -> None:
         # frozen: normalised through object.__setattr__, as dataclasses do themselves
@@ -90,6 +95,13 @@ class Action:
     def url_name(self) -> str:
         """The action's part of an API route: `approve_compensation` → `approve-compensation`."""
         return self.name.replace("_", "-")
+
+    @property
+    def done_message(self) -> str:
+        """What the page says once the step is taken."""
+        if self.done:
+            return str(self.done)
+        return gettext("%(action)s: done.") % {"action": self.label}
 
     def form_class(self) -> Any:
         """The web form class (imported on first use), or None for a plain button."""

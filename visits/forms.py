@@ -1,31 +1,19 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Client, Stage, Tier
+from clients.models import Stage, Tier
+from clients.pickers import ClientPickField
 from crm.forms import BoundedForm, DateInput, DateTimeLocalInput
 from crm.models import Role
-from crm.references import PersonChoiceField, ScopedFormMixin, VisibleChoiceField
+from crm.references import PersonChoiceField, ScopedFormMixin
 
 from .models import Event, Invitation, ProductLevel, QuotaLog, VisitPlan
 
 DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
-class ClientNumberField(VisibleChoiceField):
-    """A client number typed by the user, resolved to a client the user may see."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("label", _("Client number"))
-        kwargs.setdefault("widget", forms.TextInput(attrs={"maxlength": 20}))
-        kwargs.setdefault(
-            "error_messages",
-            {"invalid_choice": _("No client with this number among your clients.")},
-        )
-        super().__init__(Client.objects.all(), to_field_name="client_no", **kwargs)
-
-
 class VisitPlanForm(ScopedFormMixin, BoundedForm):
-    client_no = ClientNumberField()
+    client = ClientPickField()
     kind = forms.ChoiceField(label=_("Type"), choices=VisitPlan.Kind.choices)
     planned_at = forms.DateTimeField(
         label=_("Planned for"), widget=DateTimeLocalInput(), input_formats=DT_FORMATS
@@ -71,7 +59,7 @@ class VisitRecordForm(BoundedForm):
 
 class QuotaLogForm(ScopedFormMixin, BoundedForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=QuotaLog.Kind.choices)
-    client_no = ClientNumberField(required=False)
+    client = ClientPickField(required=False)
     room = forms.CharField(label=_("Room (大户室)"), required=False, max_length=50)
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
@@ -85,7 +73,7 @@ class QuotaSetForm(ScopedFormMixin, BoundedForm):
 
 
 class ConsultationForm(ScopedFormMixin, BoundedForm):
-    client_no = ClientNumberField()
+    client = ClientPickField()
     advisor = PersonChoiceField(label=_("Investment advisor"), roles=[Role.ADVISOR])
     question = forms.CharField(
         label=_("The client's question"), widget=forms.Textarea(attrs={"rows": 3})

@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.timeline import Entry, register_provider
@@ -17,7 +18,8 @@ from .models import Consultation, Invitation, VisitPlan
 
 def _visit_entries(client, limit):
     plans = (
-        VisitPlan.objects.filter(Q(client=client) | Q(other_clients=client), status="completed")
+        VisitPlan.objects.filter(Q(client=client) | Q(other_clients=client), status="completed",
+                                 planned_at__lte=timezone.now())
         .select_related("record").order_by("-planned_at").distinct()[:limit]
     )  # fmt: skip
     return [

@@ -4,8 +4,9 @@ and client events."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -163,16 +164,33 @@ def visit_plan_cancel(*, user, plan: VisitPlan) -> VisitPlan:
     return _transition(plan.pk, "cancel")
 
 
+def not_yet_due(plan: VisitPlan) -> str:
+    return _(
+        "The visit is planned for %(when)s: it can be recorded only once it has taken place."
+    ) % {"when": timezone.localtime(plan.planned_at).strftime("%Y-%m-%d %H:%M")}
+
+
+def _check_record(presented: str, plan: VisitPlan) -> None:
+    """On the locked row, once its status allows the step (409 first), every error of the
+    record at once. A visit is recorded done only from its planned time on (no tolerance:
+    DOMAIN.md names none), so no client timeline shows a future visit done."""
+    errors: dict[str, list] = {}
+    if not (presented or "").strip():
+        errors["presented"] = [_("Say what was presented.")]
+    if plan.planned_at > timezone.now():
+        errors[NON_FIELD_ERRORS] = [not_yet_due(plan)]
+    if errors:
+        raise ValidationError(errors)
+
+
 def visit_plan_complete(*, user, plan: VisitPlan, presented: str, **record) -> VisitRecord:
     """Record the visit; the needs heard update the client's preferences (with history)."""
     if plan.owner_id != user.pk:
         raise PermissionDenied(_("The account manager who made the visit records it."))
-    if not (presented or "").strip():
-        raise ValidationError({"presented": [_("Say what was presented.")]})
     fields = {f.name for f in VisitRecord._meta.fields}
     record = {k: v for k, v in record.items() if k in fields}
     with transaction.atomic():
-        plan = _transition(plan.pk, "complete")
+        plan = _transition(plan.pk, "complete", partial(_check_record, presented))
         created = VisitRecord.objects.create(
             plan=plan, presented=presented.strip(), recorded_by=user, **record
         )
@@ -288,27 +306,13 @@ def product_suitability(client: Client, risk_level: str) -> str:
     return "ok" if product <= allowed else "needs_warning"
 
 
-def consultation_answer(
-    *,
-    user,
-    consultation: Consultation,
-    analysis: str,
-    advice: str,
-    products: list[dict] | None = None,
-) -> Consultation:
-    """The advisor's analysis and advice. A product above the client's level is refused for
-    the lowest category and otherwise needs the client's written insistence and the special
-    risk warning, recorded here before the advice is stored."""
-    if consultation.advisor_id != user.pk:
-        _role(user, Role.BRANCH_MANAGER, Role.HQ)
+def product_verdicts(client: Client, products: list[dict]) -> tuple[list, dict]:
+    """The suitability rule over the advised products: (product, verdict) per acceptable
+    row, and the errors by `products[i]`. No query: the web form runs it along with its
+    own checks, so that every error comes back in one round."""
+    rows: list = []
     errors: dict[str, list] = {}
-    if not (analysis or "").strip():
-        errors["analysis"] = [_("Write the analysis.")]
-    if not (advice or "").strip():
-        errors["advice"] = [_("Write the advice.")]
-    rows = []
-    client = consultation.client
-    for i, product in enumerate(products or []):
+    for i, product in enumerate(products):
         level = product.get("risk_level")
         if level not in ("R1", "R2", "R3", "R4", "R5") or not (product.get("name") or "").strip():
             errors[f"products[{i}]"] = [_("Each product needs a name and a level R1 to R5.")]
@@ -330,6 +334,30 @@ def consultation_answer(
                 % {"name": product["name"], "level": level, "client": client.risk_level or "—"}
             ]
         rows.append((product, verdict))
+    return rows, errors
+
+
+def consultation_answer(
+    *,
+    user,
+    consultation: Consultation,
+    analysis: str,
+    advice: str,
+    products: list[dict] | None = None,
+) -> Consultation:
+    """The advisor's analysis and advice. A product above the client's level is refused for
+    the lowest category and otherwise needs the client's written insistence and the special
+    risk warning, recorded here before the advice is stored."""
+    if consultation.advisor_id != user.pk:
+        _role(user, Role.BRANCH_MANAGER, Role.HQ)
+    errors: dict[str, list] = {}
+    if not (analysis or "").strip():
+        errors["analysis"] = [_("Write the analysis.")]
+    if not (advice or "").strip():
+        errors["advice"] = [_("Write the advice.")]
+    client = consultation.client
+    rows, product_errors = product_verdicts(client, products or [])
+    errors.update(product_errors)
     if errors:
         raise ValidationError(errors)
     now = timezone.now()

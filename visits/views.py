@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.contrib import messages
@@ -12,7 +13,7 @@ from django.views import View
 from clients.models import Client
 from clients.selectors import latest_holdings, latest_snapshot
 from clients.timeline import client_timeline
-from crm.forms import add_service_errors
+from crm.forms import add_service_errors, success_link
 from crm.models import Role
 from crm.once import submit_once
 from crm.paging import page_without_count
@@ -39,13 +40,14 @@ from .models import Consultation, Event, Invitation, QuotaLog, VisitPlan
 from .workflow import VISIT_PLAN_WORKFLOW
 
 MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
+PRODUCT_KEY = re.compile(r"products\[(\d+)\]")
 
 
 def _client_initial(request) -> dict:
-    """Prefill the client number when coming from a client's page (`?client=<id>`)."""
+    """Prefill the client when coming from a client's page (`?client=<id>`)."""
     pk = id_param(request.GET.get("client"))
     client = Client.objects.visible_to(request.user).filter(pk=pk).first() if pk else None
-    return {"client_no": client.client_no} if client else {}
+    return {"client": client} if client else {}
 
 
 # --- Visit plans -------------------------------------------------------------------------
@@ -97,7 +99,6 @@ class VisitPlanCreateView(StaffRequiredMixin, View):
         form = VisitPlanForm(request.POST, user=request.user)
         if form.is_valid():
             data = dict(form.cleaned_data)
-            data["client"] = data.pop("client_no")
             try:
                 plan = services.visit_plan_create(user=request.user, **data)
                 if "submit" in request.POST:
@@ -105,7 +106,7 @@ class VisitPlanCreateView(StaffRequiredMixin, View):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("Visit plan saved."))
+                success_link(request, _("Visit plan %(obj)s saved."), plan, plan.client.name)
                 return redirect(plan)
         return render(request, "visits/plan_form.html", {"form": form}, status=400)
 
@@ -160,7 +161,7 @@ class VisitPlanActionView(VisitPlanDetailView):
         except TransitionNotAllowed as exc:
             messages.error(request, str(exc))
             return redirect(plan)
-        messages.success(request, _("Done."))
+        messages.success(request, step.done_message)
         return redirect(plan)
 
 
@@ -196,7 +197,6 @@ class QuotaBoardView(StaffRequiredMixin, View):
         form = QuotaLogForm(request.POST, user=request.user)
         if form.is_valid():
             data = dict(form.cleaned_data)
-            data["client"] = data.pop("client_no")
             try:
                 services.quota_log(user=request.user, **data)
             except ValidationError as exc:
@@ -235,7 +235,6 @@ class ConsultationCreateView(StaffRequiredMixin, View):
         form = ConsultationForm(request.POST, user=request.user)
         if form.is_valid():
             data = dict(form.cleaned_data)
-            data["client"] = data.pop("client_no")
             try:
                 sheet = services.consultation_file(user=request.user, **data)
             except ValidationError as exc:
@@ -243,9 +242,25 @@ class ConsultationCreateView(StaffRequiredMixin, View):
             except PermissionDenied:
                 raise
             else:
-                messages.success(request, _("Consultation sheet filed."))
+                success_link(
+                    request, _("Consultation sheet %(obj)s filed."), sheet, sheet.client.name
+                )
                 return redirect(sheet)
         return render(request, "visits/consultation_form.html", {"form": form}, status=400)
+
+
+def add_product_errors(form, rows, exc: ValidationError) -> None:
+    """The service's errors of the answer: `products[i]` on the i-th product row sent,
+    the others on the answer form."""
+    if not hasattr(exc, "error_dict"):
+        add_service_errors(form, exc)
+        return
+    for key, errors in exc.message_dict.items():
+        match = PRODUCT_KEY.fullmatch(key)
+        if match and int(match[1]) < len(rows):
+            rows[int(match[1])].add_error(None, errors)
+        else:
+            form.add_error(key if key in form.fields else None, errors)
 
 
 class ConsultationDetailView(StaffRequiredMixin, View):
@@ -285,20 +300,27 @@ class ConsultationDetailView(StaffRequiredMixin, View):
             return self.render_sheet(request, sheet, deliver=form, status=400)
         form = AnswerForm(request.POST)
         products = ProductFormSet(request.POST, prefix="products")
-        if form.is_valid() and products.is_valid():
-            rows = [f.cleaned_data for f in products if f.cleaned_data.get("name")]
+        valid = form.is_valid()
+        if products.is_valid() and valid:  # both checked: every error in one round
+            named = [f for f in products if f.cleaned_data.get("name")]
             try:
                 services.consultation_answer(
-                    user=request.user, consultation=sheet, products=rows, **form.cleaned_data
-                )
+                    user=request.user, consultation=sheet,
+                    products=[f.cleaned_data for f in named], **form.cleaned_data,
+                )  # fmt: skip
             except ValidationError as exc:
-                add_service_errors(form, exc)
+                add_product_errors(form, named, exc)
             except TransitionNotAllowed as exc:
                 messages.error(request, str(exc))
                 return redirect(sheet)
             else:
                 messages.success(request, _("Advice saved."))
                 return redirect(sheet)
+        elif products.is_valid():  # the answer has errors: the rows' rule says its own too
+            named = [f for f in products if f.cleaned_data.get("name")]
+            _rows, errors = services.product_verdicts(sheet.client, [f.cleaned_data for f in named])
+            if errors:
+                add_product_errors(form, named, ValidationError(errors))
         return self.render_sheet(request, sheet, answer=form, products=products, status=400)
 
 

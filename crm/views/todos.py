@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from ..filters import TodoFilterSet
-from ..forms import TodoForm, add_service_errors
+from ..forms import TodoForm, add_service_errors, success_link
 from ..models import Todo
 from ..once import submit_once
 from ..redirects import next_url
@@ -64,7 +64,7 @@ class TodoCreateView(StaffRequiredMixin, View):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("To-do created."))
+                success_link(request, _("To-do %(obj)s created."), todo, todo.title)
                 return redirect(todo)
         return render(request, "crm/todo_form.html", {"form": form}, status=400)
 

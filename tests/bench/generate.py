@@ -386,7 +386,7 @@ def generate_visits(n_visits: int, report: dict) -> None:
                 "presented": "'介绍了资产配置方案'",
                 "next_steps": "'下周电话跟进'",
                 "recorded_by": "p.owner_id",
-                "recorded_at": "p.planned_at + interval '2 hours'",
+                "recorded_at": "LEAST(p.planned_at + interval '2 hours', now())",
             },
             "visits_visitplan p WHERE p.status = 'completed'",
         )

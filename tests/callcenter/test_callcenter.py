@@ -202,7 +202,7 @@ def test_callbacks_after_closed_complaint_and_visit(org, django_capture_on_commi
         approver=org.bm,
         place="x",
         purpose="y",
-        planned_at=timezone.now() + timedelta(days=1),
+        planned_at=timezone.now() - timedelta(hours=1),  # the visit has taken place
     )
     with django_capture_on_commit_callbacks(execute=True):
         visit_services.visit_plan_complete(user=org.am, plan=plan, presented="介绍")

@@ -193,7 +193,7 @@ def test_intake_form_and_client_search(client, org):
     )
     assert bad.status_code == 400 and "该字段是必填项" in bad.content.decode()
     response = client.post(reverse("complaints:intake"), {
-        "client": target.pk, "channel": "phone", "category": "general", "severity": 3,
+        "client": f"id:{target.pk}", "channel": "phone", "category": "general", "severity": 3,
         "topic": "fees", "description": "佣金收取有误",
     })  # fmt: skip
     complaint = Complaint.objects.get()

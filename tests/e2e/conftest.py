@@ -63,3 +63,13 @@ def login(page, username, password="Test-pass-2026"):
 def logout(page):
     page.click("text=退出")
     page.wait_for_url("**/accounts/login/**")
+
+
+def pick(page, selector, text, shown):
+    """Choose in a client picker (crm.widgets.PickerInput): type `text` into the picker
+    of the input `selector`, click the result that shows `shown`."""
+    page.fill(f"{selector}-ts-control", text)
+    page.wait_for_load_state("networkidle")  # the search of this text answered
+    page.locator(".ts-dropdown .option", has_text=shown).first.click()
+    assert shown in page.locator(".crm-picker .item").inner_text()
+    page.keyboard.press("Tab")  # on to the next field: the dropdown closes

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from complaints.models import Complaint, Status
 from crm import sla
-from tests.e2e.conftest import login, logout
+from tests.e2e.conftest import login, logout, pick
 from tests.factories import make_client
 
 pytestmark = [
@@ -34,8 +34,7 @@ def test_complaint_taken_escalated_resolved_reviewed_closed(page, org):
     login(page, "agent")
     page.click("nav a[href='/complaints/']")
     page.click("a[href='/complaints/new/']")
-    page.fill("#caller-phone", "6666")
-    page.click("#client-matches button:has-text('孙**')")  # masked for a service agent
+    pick(page, "#id_client", "6666", "孙**")  # the name masked for a service agent
     page.select_option("#id_topic", "fees")
     page.select_option("#id_severity", "4")
     page.fill("#id_description", "客户来电称佣金扣收高于约定费率")

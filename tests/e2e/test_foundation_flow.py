@@ -19,8 +19,10 @@ def test_manager_assigns_a_todo_and_the_account_manager_completes_it(page, org):
     page.fill("#id_title", "联系三位休眠客户")
     page.select_option("#id_assignee", value=str(org.am.pk))  # labelled 王测试 (am)
     page.click("button:has-text('保存')")
-    page.wait_for_selector("text=待办已创建。")
+    page.wait_for_selector("text=已创建。")
     todo = Todo.objects.get(title="联系三位休眠客户")
+    link = page.locator(".alert a.alert-link", has_text="联系三位休眠客户")  # names the to-do
+    assert link.get_attribute("href") == todo.get_absolute_url()
     assert todo.assignee == org.am and todo.policy is not None  # follows the standard limit
     logout(page)
 

@@ -1,7 +1,11 @@
 """An account manager plans a visit, the branch manager approves it, the account manager
 records it, and the client's 360 page shows it."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
+from django.utils import timezone
 
 from tests.e2e.conftest import login, logout
 from tests.factories import make_client
@@ -13,13 +17,15 @@ pytestmark = [
 ]
 
 
-def test_plan_approve_record_and_see_it_on_the_client_page(page, org):
+def test_plan_approve_record_and_see_it_on_the_client_page(page, org, request):
     client = make_client(org.am, name="吴先生", client_no="1100000001")
     login(page, "am")
     page.goto(page.base + client.get_absolute_url())
     page.click(f"a[href='/visits/new/?client={client.pk}']")
-    assert page.input_value("#id_client_no") == "1100000001"
-    page.fill("#id_planned_at", "2099-01-05T10:00")
+    assert page.input_value("#id_client") == f"id:{client.pk}"  # the picker, prefilled
+    assert "吴先生" in page.locator(".crm-picker .item").inner_text()
+    planned = timezone.localtime() + timedelta(hours=2)
+    page.fill("#id_planned_at", planned.strftime("%Y-%m-%dT%H:%M"))
     page.fill("#id_place", "客户公司会议室")
     page.fill("#id_purpose", "介绍资产配置服务")
     page.click("button[name=submit]")
@@ -36,6 +42,16 @@ def test_plan_approve_record_and_see_it_on_the_client_page(page, org):
     assert plan.status == "approved"
     logout(page)
 
+    login(page, "am")
+    page.goto(page.base + plan.get_absolute_url())
+    page.fill("#record-form #id_presented", "介绍了红利策略与债券组合")
+    page.click("#record-form button[type=submit]")  # before the planned time: refused
+    assert "只能在拜访发生后登记" in page.locator("#record-form").inner_text()
+    logout(page)
+
+    traveller = time_machine.travel(planned + timedelta(hours=1), tick=True)
+    traveller.start()
+    request.addfinalizer(traveller.stop)
     login(page, "am")
     page.goto(page.base + plan.get_absolute_url())
     page.fill("#record-form #id_presented", "介绍了红利策略与债券组合")

@@ -38,7 +38,7 @@ def test_connection_killed_between_two_writes_stores_nothing(client, org, kill_c
     target = make_client(org.am, client_no="1100000001")
     client.raise_request_exception = False
     client.force_login(org.agent)
-    form = {**INTAKE, "client": target.pk, "handler": org.am.pk}
+    form = {**INTAKE, "client": f"id:{target.pk}", "handler": org.am.pk}
     # killed once the ticket counter and the complaint rows are written, before its event
     kill_connection_on(Complaint)
 

@@ -388,6 +388,7 @@ TABLE: dict[str, list[Case]] = {
     "clients:list": [get(web())],
     "clients:export": [get(web())],
     "clients:create": [get(web(allow=EDITORS)), post(web(302, allow=EDITORS), body=new_client)],
+    "clients:pick": [get(web(), query={"q": "11"})],  # results only from the user's scope
     "clients:reassign": [
         post(
             web(302, allow=MANAGERS),
@@ -483,7 +484,7 @@ TABLE: dict[str, list[Case]] = {
         post(
             web(302, allow=COMPLAINT_WORKERS),
             body=lambda w, role: {
-                "client": w.clients["mine"].pk,
+                "client": f"id:{w.clients['mine'].pk}",  # the client picker's value
                 "channel": "phone",
                 "category": "general",
                 "severity": 2,
@@ -524,7 +525,7 @@ TABLE: dict[str, list[Case]] = {
         post(
             web(302, allow=PLANNERS),
             body={
-                "client_no": "1100000001",
+                "client": "1100000001",  # typed: the picker's plain-input fallback
                 "kind": "door_to_door",
                 "planned_at": soon(3),
                 "place": "客户公司",
@@ -553,7 +554,7 @@ TABLE: dict[str, list[Case]] = {
         post(
             web(302, allow=PLANNERS),
             body=lambda w, role: {
-                "client_no": "1100000001",
+                "client": "1100000001",
                 "advisor": w.users[ADV].pk,
                 "question": "是否适合加仓？",
             },
@@ -796,7 +797,7 @@ def _web_new_client(w, role):
 
 
 def _intake(w, role):
-    return {"client": w.clients["mine"].pk, "channel": "phone", "category": "general",
+    return {"client": f"id:{w.clients['mine'].pk}", "channel": "phone", "category": "general",
             "severity": 2, "topic": "trading", "description": "委托未成交",
             "handler": _sh(w, "agent").pk}  # fmt: skip
 
@@ -830,7 +831,7 @@ REFUSALS = [
             kwargs={"action": "transfer"}, names="handler",
             body=lambda w, r: {"transfer-handler": _sh(w, "agent").pk}),
     Refusal("visits:consultation-create", "post", PLANNERS, names="advisor",
-            body=lambda w, r: {"client_no": "1100000001", "advisor": _sh(w, "advisor").pk,
+            body=lambda w, r: {"client": "1100000001", "advisor": _sh(w, "advisor").pk,
                                "question": "是否适合加仓？"}),
     Refusal("visits:quota", "post", frozenset({BM}), names="account_manager", label="set",
             body=lambda w, r: {"account_manager": _sh(w, "am").pk, "contacts_target": 3,
@@ -852,10 +853,11 @@ REFUSALS = [
                                "score": 60, "risk_level": "C4"}),
     Refusal("complaints:intake", "post", frozenset({AM, ADV}), names="client",
             label="colleague's client",
-            body=lambda w, r: {**_intake(w, r), "handler": "", "client": w.clients["other"].pk}),
-    Refusal("visits:consultation-create", "post", frozenset({AM}), names="client_no",
+            body=lambda w, r: {**_intake(w, r), "handler": "",
+                               "client": f"id:{w.clients['other'].pk}"}),
+    Refusal("visits:consultation-create", "post", frozenset({AM}), names="client",
             label="colleague's client",
-            body=lambda w, r: {"client_no": "1100000002", "advisor": w.users[ADV].pk,
+            body=lambda w, r: {"client": f"id:{w.clients['other'].pk}", "advisor": w.users[ADV].pk,
                                "question": "是否适合加仓？"}),
 ]
 # fmt: on

@@ -142,7 +142,7 @@ def test_a_visit_record_longer_than_its_columns_is_a_form_error(client, org):
     from tests.visits.test_visits import new_plan
     from visits import services as visit_services
 
-    plan = new_plan(org)
+    plan = new_plan(org, planned_at=timezone.now() - timedelta(hours=1))
     visit_services.visit_plan_submit(user=org.am, plan=plan)
     visit_services.visit_plan_approve(user=org.bm, plan=plan)
     client.force_login(org.am)

@@ -134,7 +134,13 @@ def test_agent_cannot_give_a_complaint_to_a_handler_of_another_branch(people, cl
     )
     assert response.status_code == 400 and "handler" in response.json()
     client.force_login(agent)
-    form = {**body, "category": "general", "severity": 2, "handler": people["service_agent_sh"].pk}
+    form = {
+        **body,
+        "client": f"id:{people['mine'].pk}",
+        "category": "general",
+        "severity": 2,
+        "handler": people["service_agent_sh"].pk,
+    }
     web = client.post(reverse("complaints:intake"), form)
     assert web.status_code == 400
     assert not Complaint.objects.exists()
@@ -156,7 +162,7 @@ def test_consultation_with_an_advisor_of_another_branch_is_refused(people, clien
     assert response.status_code == 400 and "advisor" in response.json()
     client.force_login(am)
     web = client.post(reverse("visits:consultation-create"), {
-        "client_no": "1100000001", "advisor": people["advisor_sh"].pk, "question": "加仓？",
+        "client": "1100000001", "advisor": people["advisor_sh"].pk, "question": "加仓？",
     })  # fmt: skip
     assert web.status_code == 400
     assert not Consultation.objects.exists()

@@ -30,7 +30,11 @@ def token_of(page) -> str:
 def test_complaint_intake_clicked_twice_makes_one_complaint(org, client):
     target = make_client(org.am, client_no="1100000701", phone="13900000701")
     client.force_login(org.agent)
-    form = {**INTAKE, "client": target.pk, "form_token": token_of(client.get("/complaints/new/"))}
+    form = {
+        **INTAKE,
+        "client": f"id:{target.pk}",
+        "form_token": token_of(client.get("/complaints/new/")),
+    }
     first = client.post("/complaints/new/", form)
     second = client.post("/complaints/new/", form)
     complaint = Complaint.objects.get()

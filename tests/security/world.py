@@ -176,7 +176,8 @@ def build_world() -> World:
             user=by,
             status=status,
             approver=u["branch_manager"],
-            planned_at=now + timedelta(days=2),
+            # an approved plan's visit has taken place: it may be recorded (item 3)
+            planned_at=now + (timedelta(hours=-1) if status == "approved" else timedelta(days=2)),
         )
 
     am = u["account_manager"]

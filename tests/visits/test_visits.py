@@ -22,8 +22,8 @@ def client_of(org, owner=None, no="1100000001", **extra):
     return make_client(owner or org.am, client_no=no, **extra)
 
 
-def new_plan(org, client=None, user=None):
-    return VisitPlanFactory(client=client or client_of(org), user=user or org.am)
+def new_plan(org, client=None, user=None, **kwargs):
+    return VisitPlanFactory(client=client or client_of(org), user=user or org.am, **kwargs)
 
 
 def test_workflow_and_forbidden_steps(org):
@@ -54,7 +54,10 @@ def test_record_updates_preferences_with_history_and_signals(
     services.visit_plan_approve(user=org.bm, plan=plan)
     sent = []
     visit_completed.connect(lambda sender, plan, record, **kw: sent.append(plan.pk), weak=False)
-    with django_capture_on_commit_callbacks(execute=True):
+    with (
+        time_machine.travel(plan.planned_at + timedelta(hours=1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         record = services.visit_plan_complete(
             user=org.am, plan=plan, presented="介绍资产配置", investment_direction="红利低波",
             risk_preference="稳健", research_request="REITs",
@@ -63,6 +66,50 @@ def test_record_updates_preferences_with_history_and_signals(
     assert (client.investment_direction, client.risk_preference) == ("红利低波", "稳健")
     assert "拜访" in client.history.first().history_change_reason
     assert record.plan.status == "completed" and sent == [plan.pk]
+
+
+def approved_plan(org, client=None, **kwargs):
+    return new_plan(org, client=client, status="approved", approver=org.bm, **kwargs)
+
+
+def test_a_visit_is_not_recorded_done_before_its_planned_time(org):
+    plan = approved_plan(org)
+    with pytest.raises(ValidationError) as raised:
+        services.visit_plan_complete(user=org.am, plan=plan, presented=" ")
+    assert set(raised.value.message_dict) == {"presented", "__all__"}  # both in one round
+    assert "拜访计划时间为" in raised.value.message_dict["__all__"][0]
+    with (
+        time_machine.travel(plan.planned_at - timedelta(minutes=1), tick=False),
+        pytest.raises(ValidationError),
+    ):
+        services.visit_plan_complete(user=org.am, plan=plan, presented="介绍")
+    plan.refresh_from_db()
+    assert plan.status == "approved" and not hasattr(plan, "record")
+    with time_machine.travel(plan.planned_at, tick=False):
+        record = services.visit_plan_complete(user=org.am, plan=plan, presented="介绍")
+    assert record.plan.status == "completed"
+
+
+def test_the_web_form_refuses_an_early_record_in_chinese(client, org):
+    plan = approved_plan(org)
+    client.force_login(org.am)
+    url = reverse("visits:action", args=[plan.pk, "complete"])
+    response = client.post(url, {"presented": "介绍资产配置"})
+    assert response.status_code == 400
+    assert "只能在拜访发生后登记" in response.content.decode()
+    plan.refresh_from_db()
+    assert plan.status == "approved"
+
+
+def test_the_timeline_never_shows_a_future_visit_as_done(org):
+    from clients.timeline import client_timeline
+
+    past = approved_plan(org, planned_at=timezone.now() - timedelta(days=1))
+    services.visit_plan_complete(user=org.am, plan=past, presented="介绍")
+    future = approved_plan(org, client=past.client)
+    VisitPlan.objects.filter(pk=future.pk).update(status="completed")  # bad data of old
+    visits = [e for e in client_timeline(past.client) if e.kind == "visit"]
+    assert [e.url for e in visits] == [past.get_absolute_url()]
 
 
 def test_rejected_plan_can_be_resubmitted(org):
@@ -243,7 +290,11 @@ def test_api_actions_answer_409_and_404(org):
     assert bm.post(f"{url}/reject/", {}).status_code == 400
     assert bm.post(f"{url}/approve/").json()["status"] == "approved"
     assert am.post(f"{url}/complete/", {}).status_code == 400
-    assert am.post(f"{url}/complete/", {"presented": "介绍"}).json()["status"] == "completed"
+    too_early = am.post(f"{url}/complete/", {"presented": "介绍"})
+    assert too_early.status_code == 400 and "non_field_errors" in too_early.json()
+    with time_machine.travel(plan.planned_at + timedelta(minutes=5)):
+        done = am.post(f"{url}/complete/", {"presented": "介绍"})
+    assert done.json()["status"] == "completed"
     other = APIClient()
     other.force_authenticate(org.am2)
     assert other.get(f"{url}/").status_code == 404
