@@ -19,6 +19,9 @@ urlpatterns = [
     path("import/<int:pk>/", views.ImportStatusView.as_view(), name="import-status"),
     path("import/<int:pk>/errors.csv", views.ImportErrorsView.as_view(), name="import-errors"),
     path("<int:pk>/", views.ClientDetailView.as_view(), name="detail"),
+    path("<int:pk>/assets/", views.ClientAssetsView.as_view(), name="detail-assets"),
+    path("<int:pk>/timeline/", views.ClientTimelineView.as_view(), name="detail-timeline"),
+    path("<int:pk>/history/", views.ClientHistoryView.as_view(), name="detail-history"),
     path("<int:pk>/edit/", views.ClientEditView.as_view(), name="edit"),
     re_path(
         r"^(?P<pk>\d+)/reveal/(?P<field>id_number|phone|phone_alt|name)/$",

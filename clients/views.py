@@ -5,7 +5,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from crm import spreadsheets
@@ -111,18 +113,16 @@ class ClientCreateView(StaffRequiredMixin, View):
 
 
 class ClientDetailView(ClientObjectMixin, View):
+    """The client 360 page's first response: the frame, the header, the profile cards and
+    the key figures of the latest snapshot. The assets chart with the holdings, the
+    timeline and the change history load after it, each in its own request
+    (`ClientPartView`), so the page staff open most answers without waiting for them."""
+
     def get(self, request, pk):
         client = self.get_client(pk)
-        holdings_date, holdings = selectors.latest_holdings(client)
-        series, snapshot = selectors.asset_series(client)
         context = {
             "client": client,
-            "snapshot": snapshot,
-            "holdings": holdings,
-            "holdings_date": holdings_date,
-            "series": series,
-            "timeline": client_timeline(client, limit=30),
-            "ledger": ledger(client, limit=30),
+            "snapshot": selectors.latest_snapshot(client),
             "can_edit": services.can_edit(request.user, client),
             "can_reveal": services.can_reveal(request.user, client),
             "can_reassign": self.staff.role in MANAGERS,
@@ -131,6 +131,58 @@ class ClientDetailView(ClientObjectMixin, View):
         if context["can_reassign"]:
             context["reassign_form"] = ReassignForm(user=request.user, branch=client.branch_id)
         return render(request, "clients/detail.html", context)
+
+
+class ClientPartView(ClientObjectMixin, View):
+    """One part of the client 360 page, scoped like the page (404 out of scope). Asked by
+    HTMX it answers the partial alone; opened as a link (no JavaScript) the partial inside
+    the layout, with the way back to the client. Viewing writes no access log entry, as
+    the page itself does not: only revealing a masked value does (`ClientRevealView`)."""
+
+    part = ""
+    title = ""
+
+    def part_context(self, client) -> dict:
+        raise NotImplementedError
+
+    def get(self, request, pk):
+        client = self.get_client(pk)
+        context = {"client": client, "part": self.part, "part_title": self.title,
+                   **self.part_context(client)}  # fmt: skip
+        template = f"clients/partials/detail_{self.part}.html"
+        if not request.htmx:
+            context["part_template"] = template
+            template = "clients/detail_part.html"
+        response = render(request, template, context)
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+
+
+class ClientAssetsView(ClientPartView):
+    part = "assets"
+    title = gettext_lazy("Assets and commission")
+
+    def part_context(self, client) -> dict:
+        series, snapshot = selectors.asset_series(client)
+        holdings_date, holdings = selectors.latest_holdings(client)
+        return {"series": series, "snapshot": snapshot, "holdings": holdings,
+                "holdings_date": holdings_date}  # fmt: skip
+
+
+class ClientTimelineView(ClientPartView):
+    part = "timeline"
+    title = gettext_lazy("Timeline")
+
+    def part_context(self, client) -> dict:
+        return {"timeline": client_timeline(client, limit=30)}
+
+
+class ClientHistoryView(ClientPartView):
+    part = "history"
+    title = gettext_lazy("Change history")
+
+    def part_context(self, client) -> dict:
+        return {"ledger": ledger(client, limit=30)}
 
 
 class ClientEditView(ClientObjectMixin, View):

@@ -34,8 +34,10 @@ class StaffUser(HttpUser):
             {"Cookie": f"sessionid={me['sessionid']}", "X-Forwarded-Proto": "https"}
         )
 
-    def page(self, url, name=None):
-        with self.client.get(url, name=name or url, catch_response=True) as response:
+    def page(self, url, name=None, headers=None):
+        with self.client.get(
+            url, name=name or url, headers=headers, catch_response=True
+        ) as response:
             if response.status_code != 200 or "/accounts/login/" in response.url:
                 response.failure(f"{response.status_code} {response.url}")
 
@@ -52,7 +54,12 @@ class AccountManager(StaffUser):
 
     @task(3)
     def client_360(self):
-        self.page(f"/clients/{random.choice(self.data['clients'])}/", "/clients/[id]/")
+        """The page's frame, then its three parts as the browser's HTMX asks for them."""
+        client_id = random.choice(self.data["clients"])
+        self.page(f"/clients/{client_id}/", "/clients/[id]/")
+        for part in ("assets", "timeline", "history"):
+            self.page(f"/clients/{client_id}/{part}/", f"/clients/[id]/{part}/",
+                      headers={"HX-Request": "true"})  # fmt: skip
 
     @task(1)
     def timeline(self):

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from clients import services
-from clients.models import AccountSnapshot, Client, Holding, ImportJob
+from clients.models import AccountSnapshot, Client, ImportJob
 from crm.models import AccessLog
 from tests.access import WebAccessCase
 from tests.clients.test_api import ClientScopes
@@ -112,23 +112,6 @@ def test_search_by_last_four_phone_digits_and_initials(client, org):
     assert html.count('<tr id="client-') == 12  # 客户 = k h
     html = client.get(reverse("clients:list"), {"q": "客户00"}).content.decode()
     assert html.count('<tr id="client-') == 10
-
-
-@pytest.mark.parametrize("months", [2, 36])
-def test_client_360_query_count_does_not_grow(client, org, query_baseline, months):
-    c = many_clients(org.am, 1, snapshots=months)[0]
-    Holding.objects.create(
-        client=c, date=date(2025, 1, 1), security_code="600519", quantity=100, price=1500
-    )
-    for i in range(5):
-        services.client_update(
-            user=org.am, client=Client.objects.get(pk=c.pk), data={"address": f"地址{i}"}
-        )
-    client.force_login(org.am)
-    with query_baseline("clients:detail"):
-        response = client.get(reverse("clients:detail", args=[c.pk]))
-    html = response.content.decode()
-    assert "600519" in html and "地址4" in html and "asset-series" in html
 
 
 def test_timeline_api_query_count_is_fixed(org, query_baseline):

@@ -412,6 +412,9 @@ TABLE: dict[str, list[Case]] = {
         ),
     ],
     "clients:detail": [get(web(), obj="client")],
+    "clients:detail-assets": [get(web(), obj="client")],  # the 360 page's parts (HTMX)
+    "clients:detail-timeline": [get(web(), obj="client")],
+    "clients:detail-history": [get(web(), obj="client")],
     "clients:edit": [
         get(web(allow=EDITORS), obj="client"),
         post(web(302, allow=EDITORS), obj="client", body=client_form),
