@@ -63,3 +63,14 @@ def login(page, username, password="Test-pass-2026"):
 def logout(page):
     page.click("text=退出")
     page.wait_for_url("**/accounts/login/**")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Where the role sweep (test_pages_by_role.py) saved its screenshots."""
+    import sys
+
+    sweep = sys.modules.get("tests.e2e.sweep")
+    if sweep is not None and sweep.SAVED["screenshots"]:
+        terminalreporter.write_line(
+            f"{sweep.SAVED['screenshots']} page screenshots in {sweep.ARTIFACTS}/<role>/"
+        )
