@@ -43,3 +43,36 @@
     document.addEventListener("DOMContentLoaded", function () { applyWidths(document); });
   }
 })();
+
+/* --- browser --- */
+/* A table wider than the screen (a phone at 390 px) scrolls inside its own box instead
+   of widening the whole page: every .table not already in a .table-responsive is wrapped
+   in one, also in fragments swapped in by htmx. */
+(function () {
+  "use strict";
+
+  function wrapTables(root) {
+    var tables = [];
+    if (root.matches && root.matches("table.table")) {
+      tables.push(root);
+    }
+    if (root.querySelectorAll) {
+      root.querySelectorAll("table.table").forEach(function (t) { tables.push(t); });
+    }
+    tables.forEach(function (table) {
+      var parent = table.parentElement;
+      if (!parent || parent.closest(".table-responsive")) {
+        return;
+      }
+      var box = document.createElement("div");
+      box.className = "table-responsive";
+      parent.insertBefore(box, table);
+      box.appendChild(table);
+    });
+  }
+  if (window.htmx) {
+    window.htmx.onLoad(wrapTables);
+  } else {
+    document.addEventListener("DOMContentLoaded", function () { wrapTables(document.body); });
+  }
+})();

@@ -73,3 +73,14 @@ def pick(page, selector, text, shown):
     page.locator(".ts-dropdown .option", has_text=shown).first.click()
     assert shown in page.locator(".crm-picker .item").inner_text()
     page.keyboard.press("Tab")  # on to the next field: the dropdown closes
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Where the role sweep (test_pages_by_role.py) saved its screenshots."""
+    import sys
+
+    sweep = sys.modules.get("tests.e2e.sweep")
+    if sweep is not None and sweep.SAVED["screenshots"]:
+        terminalreporter.write_line(
+            f"{sweep.SAVED['screenshots']} page screenshots in {sweep.ARTIFACTS}/<role>/"
+        )

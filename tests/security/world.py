@@ -129,7 +129,7 @@ def build_world() -> World:
 
     def case(c):
         return RetentionCase.objects.create(
-            client=c, branch_id=c.branch_id, owner=c.owner, score_at_open=60, reasons=["idle"]
+            client=c, branch_id=c.branch_id, owner=c.owner, score_at_open=60, reasons=["inactivity"]
         )
 
     kinds["retentioncase"] = Kind({"*": case(c1)}, _outside(case(c3), case(c2)))
