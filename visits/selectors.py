@@ -19,20 +19,6 @@ def my_visits(user, today: date) -> list[VisitPlan]:
     )  # fmt: skip
 
 
-def approvals_for(user, today: date) -> list[VisitPlan]:
-    return list(
-        VisitPlan.objects.visible_to(user).filter(status="submitted")
-        .select_related("client", "owner").order_by("planned_at")[:10]
-    )  # fmt: skip
-
-
-def consultation_queue(user, today: date) -> list[Consultation]:
-    return list(
-        Consultation.objects.filter(advisor=user, status="open")
-        .select_related("client").order_by("due_at")[:10]
-    )  # fmt: skip
-
-
 def week_of(day: date) -> list[date]:
     start = day - timedelta(days=day.weekday())
     return [start + timedelta(days=i) for i in range(7)]
@@ -83,3 +69,22 @@ def invitation_counts(event: Event, user) -> dict[str, int]:
     for status, n in rows.annotate(n=Count("id")).order_by():
         counts[status] = n
     return counts
+
+
+# --- workbench queues: (user, now) -> the queue, ordered, as its list filters it
+
+
+def consultation_answer_queue(user, now):
+    """Open consultation sheets of the advisor's scope (the list's default), soonest first."""
+    return (
+        Consultation.objects.visible_to(user).filter(status="open")
+        .select_related("client").order_by("due_at", "id")
+    )  # fmt: skip
+
+
+def approval_queue(user, now):
+    """Submitted visit plans of the scope, as the approvals page lists them."""
+    return (
+        VisitPlan.objects.visible_to(user).filter(status="submitted")
+        .select_related("client", "owner").order_by("planned_at", "id")
+    )  # fmt: skip
