@@ -98,7 +98,8 @@ def register() -> None:
     ))  # fmt: skip
     register_section(Section(
         key="visits", title=_("My visits this week"), template="visits/workbench/visits.html",
-        items=selectors.my_visits, roles=frozenset({Role.ACCOUNT_MANAGER}),
+        queryset=selectors.my_visits, due_field="planned_at",
+        roles=frozenset({Role.ACCOUNT_MANAGER}),
         agenda_counts=_visit_counts, url_name="visits:list", order=12,
     ))  # fmt: skip
     register_section(Section(

@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db.models import Count
+from django.utils import timezone
 
 from crm.models import Role, StaffProfile
 
 from .models import Consultation, Event, Invitation, QuotaLog, VisitPlan
 
 
-def my_visits(user, today: date) -> list[VisitPlan]:
-    return list(
+def my_visits(user, now):
+    """The user's visit plans not yet done, up to a week ahead (overdue: its time passed)."""
+    return (
         VisitPlan.objects.filter(owner=user, status__in=["approved", "submitted", "draft"],
-                                 planned_at__date__lte=today + timedelta(days=7))
-        .select_related("client").order_by("planned_at")[:10]
+                                 planned_at__date__lte=timezone.localdate(now) + timedelta(days=7))
+        .select_related("client").order_by("planned_at", "id")
     )  # fmt: skip
 
 
