@@ -108,14 +108,27 @@ def register() -> None:
         "WHERE f.negative AND f.filled_at >= now() - interval '90 days'",
     )
     register_section(Section(
+        key="phone_lookup", title=_("Phone look-up"), template="callcenter/workbench/lookup.html",
+        roles=frozenset({Role.SERVICE_AGENT}), order=1,
+    ))  # fmt: skip
+    register_section(Section(
         key="callbacks", title=_("My callbacks"), template="callcenter/workbench/mine.html",
-        items=selectors.my_callbacks, roles=frozenset({Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER}),
-        agenda_counts=_agenda_counts, url_name="callcenter:queue", order=13,
+        queryset=selectors.my_callback_queue, due_field="due_at",
+        roles=frozenset({Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER}),
+        agenda_counts=_agenda_counts, url_name="callcenter:queue", url_query="tab=mine",
+        order=13, empty=_("No callback is assigned to or claimed by you."),
     ))  # fmt: skip
     register_section(Section(
         key="callback_pool", title=_("Pool callbacks due"),
-        template="callcenter/workbench/mine.html", items=selectors.pool_due,
-        roles=frozenset({Role.SERVICE_AGENT}), url_name="callcenter:queue", order=14,
+        template="callcenter/workbench/mine.html", queryset=selectors.pool_queue,
+        due_field="due_at", roles=frozenset({Role.SERVICE_AGENT}), url_name="callcenter:queue",
+        url_query="tab=pool", order=14, empty=_("No callback is waiting in the pool."),
+    ))  # fmt: skip
+    register_section(Section(
+        key="inspections", title=_("Callbacks to inspect"),
+        template="callcenter/workbench/inspections.html", queryset=selectors.inspection_queue,
+        roles=frozenset({Role.HQ, Role.COMPLIANCE}), url_name="callcenter:inspections",
+        order=40, empty=_("No sampled callback is waiting for its score."),
     ))  # fmt: skip
     register_provider("callback", _callback_entries)
     register_provider("call", _call_entries)

@@ -9,8 +9,9 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from complaints.models import Complaint
+from crm.models import staff_of
 
-from .models import Attempt, Call, Callback, RegistrationForm
+from .models import Attempt, Call, Callback, InspectionItem, RegistrationForm
 from .services import csi
 
 TABS = ("due", "overdue", "mine", "pool")
@@ -36,14 +37,6 @@ def queue(user, tab: str, now: datetime):
     return qs.filter(ready).filter(mine | Q(assignee__isnull=True)).filter(
         due_at__date__lte=timezone.localdate(now) + timedelta(days=7)
     ).order_by("due_at", "id")  # fmt: skip
-
-
-def my_callbacks(user, today: date) -> list[Callback]:
-    return list(
-        Callback.objects.filter(Q(assignee=user) | Q(claimed_by=user), status="open",
-                                due_at__date__lte=today)
-        .select_related("client").order_by("due_at")[:10]
-    )  # fmt: skip
 
 
 def agent_stats(scope, start: date, end: date) -> list[dict]:
@@ -107,13 +100,25 @@ def csi_table(scope, start: date, end: date, by: str = "branch") -> list[dict]:
     return [{"key": k, "n": len(v), "csi": csi(v)} for k, v in sorted(rows.items())]
 
 
-def pool_due(user, today: date) -> list[Callback]:
-    """Unclaimed pool callbacks of the user's branch due today or overdue (at most 10)."""
-    now = timezone.now()
-    return list(
-        Callback.objects.visible_to(user)
-        .filter(status="open", assignee__isnull=True, claimed_by__isnull=True,
-                due_at__date__lte=today)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .select_related("client").order_by("due_at", "id")[:10]
-    )  # fmt: skip
+# --- workbench queues: the queue's own tabs, so the workbench counts what the queue lists
+
+
+def my_callback_queue(user, now):
+    return queue(user, "mine", now)
+
+
+def pool_queue(user, now):
+    return queue(user, "pool", now)
+
+
+def inspection_queue(user, now):
+    """Sampled callbacks not yet scored: every branch's for HQ, the own branch's otherwise."""
+    items = InspectionItem.objects.filter(score__isnull=True).select_related(
+        "round__branch", "callback__client"
+    )
+    staff = staff_of(user)
+    if staff is None:
+        return items.none()
+    if not staff.sees_all_branches:
+        items = items.filter(round__branch_id=staff.branch_id)
+    return items.order_by("round__period_end", "id")

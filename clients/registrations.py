@@ -193,7 +193,8 @@ def register() -> None:
             key="client_duties",
             title=_("Client data duties"),
             template="clients/workbench/duties.html",
-            items=selectors.duties_due,
+            queryset=selectors.duties_due,
+            due_field="risk_expires_on",
             roles=frozenset({Role.ACCOUNT_MANAGER}),
             agenda_counts=_agenda_counts,
             url_name="clients:list",
@@ -208,7 +209,8 @@ def register() -> None:
             key="potential_contacts",
             title=_("Potential clients to contact"),
             template="clients/workbench/potential.html",
-            items=selectors.potential_contacts_due,
+            queryset=selectors.potential_contacts_due,
+            due_field="next_contact_on",
             roles=frozenset({Role.ACCOUNT_MANAGER}),
             agenda_counts=_potential_counts,
             url_name="clients:list",
@@ -217,12 +219,12 @@ def register() -> None:
     )
     register_section(
         Section(key="at_risk", title=_("My clients at risk"),
-                template="clients/workbench/at_risk.html", items=selectors.at_risk_for,
+                template="clients/workbench/at_risk.html", queryset=selectors.at_risk_for,
                 roles=frozenset({Role.ACCOUNT_MANAGER}), url_name="clients:churn", order=30)
     )  # fmt: skip
     register_section(
         Section(key="retention", title=_("My open retention cases"),
-                template="clients/workbench/cases.html", items=selectors.open_cases_for,
+                template="clients/workbench/cases.html", queryset=selectors.open_cases_for,
                 roles=frozenset({Role.ACCOUNT_MANAGER}), agenda_counts=_case_counts,
                 url_name="clients:retention-board", order=31)
     )  # fmt: skip

@@ -67,10 +67,15 @@ def latest_snapshot(client: Client) -> AccountSnapshot | None:
     return AccountSnapshot.objects.filter(client=client).order_by("-date").first()
 
 
-def duties_due(user, today: date) -> list[Client]:
-    """The user's clients with a data duty due (profile, review, risk, identity)."""
-    horizon = today + timedelta(days=7)
-    return list(
+# --- workbench queues: (user, now) -> the queue, ordered; the workbench lists its first
+# rows and counts it in one query
+
+
+def duties_due(user, now):
+    """The user's clients with a data duty due within a week (profile, review, risk,
+    identity)."""
+    horizon = timezone.localdate(now) + timedelta(days=7)
+    return (
         Client.objects.filter(owner=user)
         .exclude(stage=Stage.POTENTIAL)
         .filter(
@@ -79,17 +84,15 @@ def duties_due(user, today: date) -> list[Client]:
             | Q(risk_expires_on__lte=horizon)
             | Q(identity_change_due_at__date__lte=horizon)
         )
-        .order_by("risk_expires_on")[:10]
+        .order_by("risk_expires_on", "id")
     )
 
 
-def potential_contacts_due(user, today: date) -> list[Client]:
-    """The user's potential clients whose next contact date has come (at most 10)."""
-    return list(
-        Client.objects.filter(
-            owner=user, stage=Stage.POTENTIAL, next_contact_on__lte=today
-        ).order_by("next_contact_on", "id")[:10]
-    )
+def potential_contacts_due(user, now):
+    """The user's potential clients whose next contact date has come."""
+    return Client.objects.filter(
+        owner=user, stage=Stage.POTENTIAL, next_contact_on__lte=timezone.localdate(now)
+    ).order_by("next_contact_on", "id")
 
 
 def segment_overview(scope) -> dict:
@@ -163,19 +166,19 @@ def rfm_grid(scope) -> list[list[dict]]:
     ]
 
 
-def at_risk_for(user, today) -> list[Client]:
-    return list(
+def at_risk_for(user, now):
+    return (
         Client.objects.filter(owner=user, churn_score__gt=0)
         .exclude(account_status="closed")
-        .order_by("-churn_score", "id")[:10]
+        .order_by("-churn_score", "id")
     )
 
 
-def open_cases_for(user, today):
+def open_cases_for(user, now):
     from .models import RetentionCase
 
-    return list(
+    return (
         RetentionCase.objects.filter(owner=user, status="open")
         .select_related("client")
-        .order_by("-score_at_open", "opened_at")[:10]
+        .order_by("-score_at_open", "opened_at", "id")
     )

@@ -14,6 +14,7 @@ from crm.workbench import Section, register_section
 from . import selectors
 from .models import OPEN_STATUSES, Complaint, Status
 from .services import CLOCKS, policy_for, recompute_open_deadlines
+from .workflow import COMPENSATION_APPROVERS
 
 DAY = 24 * 60
 DEFAULTS = {  # DOMAIN.md: first response 30 office minutes, acknowledgement 24 hours,
@@ -91,19 +92,37 @@ def register() -> None:
                 recompute=recompute_open_deadlines if clock.name == "resolution" else None,
             )
         )
-    register_section(
-        Section(
-            key="complaints",
-            title=_("My complaints"),
-            template="complaints/workbench/mine.html",
-            items=selectors.my_open_complaints,
-            roles=frozenset({Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.ADVISOR,
-                             Role.BRANCH_MANAGER}),
-            agenda_counts=_agenda_counts,
-            url_name="complaints:desk",
-            order=15,
-        )
-    )  # fmt: skip
+    register_section(Section(
+        key="complaints", title=_("My complaints"), template="complaints/workbench/mine.html",
+        queryset=selectors.my_complaint_queue, due_field="resolution_due_at",
+        roles=frozenset({Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.ADVISOR,
+                         Role.BRANCH_MANAGER}),
+        agenda_counts=_agenda_counts, url_name="complaints:desk",
+        url_query=selectors.my_complaint_query, order=15,
+        empty=_("No open complaint is handled by you."),
+    ))  # fmt: skip
+    register_section(Section(
+        key="complaints_overdue", title=_("Overdue complaints of the branch"),
+        template="complaints/workbench/mine.html", queryset=selectors.overdue_complaint_queue,
+        due_field="resolution_due_at",
+        roles=frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ}),
+        url_name="complaints:desk", url_query="overdue=true", order=16,
+        empty=_("No complaint is past its resolution deadline."),
+    ))  # fmt: skip
+    register_section(Section(
+        key="compensation", title=_("Compensation to approve"),
+        template="complaints/workbench/mine.html", queryset=selectors.compensation_queue,
+        due_field="resolution_due_at", roles=frozenset(COMPENSATION_APPROVERS),
+        url_name="complaints:desk", url_query=selectors.COMPENSATION_QUERY, order=17,
+        empty=_("No major economic complaint is waiting for a compensation decision."),
+    ))  # fmt: skip
+    register_section(Section(
+        key="complaints_review", title=_("Complaints to review"),
+        template="complaints/workbench/mine.html", queryset=selectors.review_queue,
+        roles=frozenset({Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ}),
+        url_name="complaints:desk", url_query="status=resolved", order=18,
+        empty=_("No resolved complaint is waiting for its review."),
+    ))  # fmt: skip
     register_provider("complaint", _timeline)
     from clients.segmentation import register_churn_source
 

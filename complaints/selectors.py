@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from urllib.parse import urlencode
 
 from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import TruncMonth
@@ -11,7 +12,7 @@ from django.db.models.functions import TruncMonth
 from crm.selectors import BranchScope
 from crm.workdays import WorkdaysBetween
 
-from .models import OPEN_STATUSES, Complaint, Status
+from .models import OPEN_STATUSES, Category, Complaint, Status
 
 CLOCK_FIELDS = ("first_response", "acknowledge", "initial_handling", "resolution")
 
@@ -26,15 +27,6 @@ def resolution_workdays() -> WorkdaysBetween:
 def desk(user):
     return Complaint.objects.visible_to(user).select_related(
         "client", "handler", "first_responder", "branch"
-    )
-
-
-def my_open_complaints(user, today: date) -> list[Complaint]:
-    return list(
-        Complaint.objects.filter(Q(handler=user) | Q(first_responder=user))
-        .filter(status__in=OPEN_STATUSES)
-        .select_related("client")
-        .order_by("resolution_due_at")[:10]
     )
 
 
@@ -115,3 +107,54 @@ def regulator_summary(*, scope: BranchScope, year: int) -> dict:
             rated=Count("id", filter=Q(satisfaction__isnull=False)),
         ),
     }
+
+
+# --- workbench queues: (user, now) -> the queue, ordered; its link filters the desk alike
+COMPENSATION_PENDING = (Status.ACKNOWLEDGED, Status.INVESTIGATING, Status.WAITING)
+
+
+def _queue(user):
+    return Complaint.objects.visible_to(user).select_related("client")
+
+
+def my_complaint_queue(user, now):
+    """Open complaints the user handles, soonest resolution deadline first."""
+    return (
+        _queue(user)
+        .filter(handler=user, status__in=OPEN_STATUSES)
+        .order_by("resolution_due_at", "id")
+    )
+
+
+def my_complaint_query(user, today) -> str:
+    return urlencode({"open": "true", "handler": user.username})
+
+
+def overdue_complaint_queue(user, now):
+    """The scope's open complaints past their resolution deadline (the desk's `overdue`)."""
+    return (
+        _queue(user)
+        .filter(status__in=OPEN_STATUSES, resolution_due_at__lt=now)
+        .order_by("resolution_due_at", "id")
+    )
+
+
+def compensation_queue(user, now):
+    """Major economic complaints still open for a compensation decision."""
+    return _queue(user).filter(
+        category=Category.MAJOR_ECONOMIC, status__in=COMPENSATION_PENDING,
+        compensation_approved_by__isnull=True,
+    ).order_by("resolution_due_at", "id")  # fmt: skip
+
+
+COMPENSATION_QUERY = urlencode(
+    [("category", Category.MAJOR_ECONOMIC)] + [("status", s) for s in COMPENSATION_PENDING]
+)
+
+
+def review_queue(user, now):
+    """Resolved complaints waiting for their review (复核), never one's own handling."""
+    return (
+        _queue(user).filter(status=Status.RESOLVED).exclude(handler=user)
+        .order_by("resolved_at", "id")
+    )  # fmt: skip

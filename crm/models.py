@@ -227,6 +227,9 @@ class Notification(models.Model):
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     level = models.CharField(_("level"), max_length=8, choices=Level.choices, default=Level.INFO)
+    # what it is about, for grouping: "<clock>:<warning|breach|escalation>" for reminders;
+    # empty: grouped by its title
+    kind = models.CharField(_("kind"), max_length=80, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)

@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
+from django.db.models import Case, CharField, Count, F, Max, Q, When
 from django.utils import timezone
 
 from .jobs import enqueue_on_commit
@@ -30,22 +31,72 @@ def notifications_deliver(notifications: list[Notification]) -> list[Notificatio
 
 
 def notify(
-    *, users, title: str, body: str = "", url: str = "", level: str = Notification.Level.INFO
+    *,
+    users,
+    title: str,
+    body: str = "",
+    url: str = "",
+    level: str = Notification.Level.INFO,
+    kind: str = "",
 ) -> list[Notification]:
     now = timezone.now()
     return notifications_deliver(
         [
-            Notification(recipient=u, title=title, body=body, url=url, level=level, created_at=now)
+            Notification(recipient=u, title=title, body=body, url=url, level=level,
+                         created_at=now, kind=kind)
             for u in users
         ]
+    )  # fmt: skip
+
+
+# A notification's group: its kind ("client.risk_reassessment:escalation"), or its title
+# when it has none, so that the same message to the same person is one line too.
+GROUP_KEY = Case(When(kind="", then=F("title")), default=F("kind"), output_field=CharField())
+
+
+def notification_groups(user, *, unread_only: bool = True):
+    """The user's notifications grouped, newest group first, in one grouped query: per
+    group its key, size, unread count, newest time and worst level, and one title and
+    link (the newest's) to show for a group of one."""
+    qs = Notification.objects.visible_to(user)
+    if unread_only:
+        qs = qs.unread()
+    return (
+        qs.annotate(group=GROUP_KEY)
+        .values("group")
+        .annotate(
+            n=Count("id"),
+            unread=Count("id", filter=Q(read_at__isnull=True)),
+            latest=Max("created_at"),
+            danger=Count("id", filter=Q(level=Notification.Level.DANGER)),
+            warning=Count("id", filter=Q(level=Notification.Level.WARNING)),
+            kind=Max("kind"),
+            title=Max("title"),
+            url=Max("url"),
+        )
+        .order_by("-latest", "group")
     )
 
 
-def notification_mark_read(*, user, notification_id: int | None = None) -> int:
-    """Mark one (or, without an id, every) unread notification of the user read."""
+def in_group(group: str) -> Q:
+    return Q(kind=group) | Q(kind="", title=group)
+
+
+def notifications_in_group(user, group: str, *, unread_only: bool = True):
+    qs = Notification.objects.visible_to(user).filter(in_group(group))
+    return qs.unread() if unread_only else qs
+
+
+def notification_mark_read(
+    *, user, notification_id: int | None = None, group: str | None = None
+) -> int:
+    """Mark one notification, one group (by its key), or every unread notification of
+    the user read; return how many."""
     qs = Notification.objects.visible_to(user).unread()
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
+    if group is not None:
+        qs = qs.filter(in_group(group))
     return qs.update(read_at=timezone.now())
 
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
-from .models import Role, Todo
+from .models import EXPORT_APPROVER_ROLES, Role, Todo
 from .sla import Clock, declare_policy, register_clock
 from .workbench import Section, register_section
 
@@ -55,9 +55,34 @@ def register() -> None:
             key="todos",
             title=_("My to-dos"),
             template="crm/workbench/todos.html",
-            items=selectors.todos_due_for,
+            queryset=selectors.todo_queue,
+            due_field="due_at",
             agenda_counts=_todo_agenda_counts,
             url_name="crm:todo-list",
+            url_query=selectors.todo_queue_query,
             order=10,
+        )
+    )
+    register_section(
+        Section(
+            key="export_decisions",
+            title=_("Unmasked exports to decide"),
+            template="crm/workbench/exports.html",
+            queryset=selectors.export_decision_queue,
+            roles=frozenset({*EXPORT_APPROVER_ROLES, Role.HQ}),
+            url_name="crm:exports",
+            order=5,
+        )
+    )
+    register_section(
+        Section(
+            key="reveal_review",
+            title=_("Unmasked views this week"),
+            template="crm/workbench/reveals.html",
+            queryset=selectors.reveal_review_queue,
+            roles=frozenset({Role.COMPLIANCE}),
+            url_name="crm:access-log",
+            url_query=selectors.reveal_review_query,
+            order=60,
         )
     )

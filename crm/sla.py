@@ -251,7 +251,8 @@ def _scan_clock(clock: Clock, policies: dict[str, SlaPolicy], now: datetime) -> 
             level = Notification.Level.WARNING if kind == "warning" else Notification.Level.DANGER
             notifications += [
                 Notification(recipient_id=user_id, title=title[:200], body=body,
-                             url=clock.url(obj), level=level, created_at=now)
+                             url=clock.url(obj), level=level, created_at=now,
+                             kind=f"{clock.name}:{kind}"[:80])
                 for user_id in sorted(users)
             ]  # fmt: skip
         notifications_deliver(notifications)

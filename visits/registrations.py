@@ -100,19 +100,23 @@ def register() -> None:
     ))  # fmt: skip
     register_section(Section(
         key="visits", title=_("My visits this week"), template="visits/workbench/visits.html",
-        items=selectors.my_visits, roles=frozenset({Role.ACCOUNT_MANAGER}),
+        queryset=selectors.my_visits, due_field="planned_at",
+        roles=frozenset({Role.ACCOUNT_MANAGER}),
         agenda_counts=_visit_counts, url_name="visits:list", order=12,
     ))  # fmt: skip
     register_section(Section(
         key="visit_approvals", title=_("Visit plans to approve"),
-        template="visits/workbench/approvals.html", items=selectors.approvals_for,
-        roles=frozenset({Role.BRANCH_MANAGER}), url_name="visits:approvals", order=11,
+        template="visits/workbench/approvals.html", queryset=selectors.approval_queue,
+        due_field="planned_at", roles=frozenset({Role.BRANCH_MANAGER}),
+        url_name="visits:approvals", order=11, empty=_("No visit plan is waiting for approval."),
     ))  # fmt: skip
     register_section(Section(
         key="consultations", title=_("My consultation queue"),
-        template="visits/workbench/consultations.html", items=selectors.consultation_queue,
+        template="visits/workbench/consultations.html",
+        queryset=selectors.consultation_answer_queue, due_field="due_at",
         roles=frozenset({Role.ADVISOR}), agenda_counts=_consultation_counts,
-        url_name="visits:consultations", order=10,
+        url_name="visits:consultations", url_query="status=open", order=10,
+        empty=_("No consultation sheet is waiting for your answer."),
     ))  # fmt: skip
     register_provider("visit", _visit_entries)
     register_provider("event", _event_entries)

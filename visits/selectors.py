@@ -5,31 +5,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db.models import Count
+from django.utils import timezone
 
 from crm.models import Role, StaffProfile
 
 from .models import Consultation, Event, Invitation, QuotaLog, VisitPlan
 
 
-def my_visits(user, today: date) -> list[VisitPlan]:
-    return list(
+def my_visits(user, now):
+    """The user's visit plans not yet done, up to a week ahead (overdue: its time passed)."""
+    return (
         VisitPlan.objects.filter(owner=user, status__in=["approved", "submitted", "draft"],
-                                 planned_at__date__lte=today + timedelta(days=7))
-        .select_related("client").order_by("planned_at")[:10]
-    )  # fmt: skip
-
-
-def approvals_for(user, today: date) -> list[VisitPlan]:
-    return list(
-        VisitPlan.objects.visible_to(user).filter(status="submitted")
-        .select_related("client", "owner").order_by("planned_at")[:10]
-    )  # fmt: skip
-
-
-def consultation_queue(user, today: date) -> list[Consultation]:
-    return list(
-        Consultation.objects.filter(advisor=user, status="open")
-        .select_related("client").order_by("due_at")[:10]
+                                 planned_at__date__lte=timezone.localdate(now) + timedelta(days=7))
+        .select_related("client").order_by("planned_at", "id")
     )  # fmt: skip
 
 
@@ -83,3 +71,22 @@ def invitation_counts(event: Event, user) -> dict[str, int]:
     for status, n in rows.annotate(n=Count("id")).order_by():
         counts[status] = n
     return counts
+
+
+# --- workbench queues: (user, now) -> the queue, ordered, as its list filters it
+
+
+def consultation_answer_queue(user, now):
+    """Open consultation sheets of the advisor's scope (the list's default), soonest first."""
+    return (
+        Consultation.objects.visible_to(user).filter(status="open")
+        .select_related("client").order_by("due_at", "id")
+    )  # fmt: skip
+
+
+def approval_queue(user, now):
+    """Submitted visit plans of the scope, as the approvals page lists them."""
+    return (
+        VisitPlan.objects.visible_to(user).filter(status="submitted")
+        .select_related("client", "owner").order_by("planned_at", "id")
+    )  # fmt: skip

@@ -1,4 +1,4 @@
-"""The workbench: each member of staff's sections of what is due."""
+"""The workbench: each member of staff's queues, counted, most urgent first."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ class WorkbenchView(StaffRequiredMixin, TemplateView):
     template_name = "crm/workbench.html"
 
     def get_context_data(self, **kwargs):
-        today = timezone.localdate()
-        sections = [
-            {"section": s, "items": s.items(self.request.user, today)}
-            for s in workbench.sections_for(self.staff.role)
-        ]
+        now = timezone.now()
+        today = timezone.localdate(now)
+        panels = workbench.panels_for(self.request.user, self.staff.role, now, today)
         return super().get_context_data(
-            sections=sections, today=today, now=timezone.now(), **kwargs
+            panels=panels,
+            overdue_total=sum(p.overdue for p in panels),
+            today=today,
+            now=now,
+            **kwargs,
         )
