@@ -9,7 +9,17 @@ from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from crm.measures import Breakdown, Measure, during, grouped, register_breakdown, register_source
+from crm.measures import (
+    Breakdown,
+    Measure,
+    Trend,
+    by_month,
+    during,
+    grouped,
+    register_breakdown,
+    register_source,
+    register_trends,
+)
 
 from .models import TIER_ORDER, AccountSnapshot, Client, RetentionCase
 from .services import snapshot_version
@@ -18,8 +28,9 @@ GROUP = _("Clients and retention")
 
 
 def _clients_list(filters):
+    branch = f"&branch={filters.branch_code}" if filters.branch_code else ""
     return (reverse("clients:list") + f"?opened_after={filters.current.start}"
-            f"&opened_before={filters.current.end}")  # fmt: skip
+            f"&opened_before={filters.current.end}{branch}")  # fmt: skip
 
 
 def compute(filters):
@@ -62,6 +73,7 @@ def compute(filters):
         out["assets"][(0, r["branch_id"])] = (had_assets + (r["assets"] or 0), None)
         tiers[r["tier"]][0] += r["accounts"]
         tiers[r["tier"]][1] += r["assets"] or 0
+    out["asset_curve"] = _asset_curve(filters)
     figures = _snapshot_figures(filters, snapshots)
     out.update(commission=figures["commission"], pareto=figures["pareto"])
     out["by_tier"] = [
@@ -141,7 +153,68 @@ def _pareto(filters) -> dict:
         return {(0, b): (top or 0, total) for b, top, total in cur.fetchall()}
 
 
+CURVE_STEPS = 20  # a point every 5% of the clients
+
+
+def _asset_curve(filters) -> list[list]:
+    """The Pareto curve of assets: [share of clients %, share of their assets %] with the
+    clients ranked by average daily assets, richest first, a point every 5% of them (one
+    query: a window over the scoped accounts)."""
+    params: list = []
+    where = ""
+    if filters.branch_ids is not None:
+        where += " AND c.branch_id = ANY(%s)"
+        params.append(list(filters.branch_ids))
+    if filters.person_ids is not None:
+        where += " AND c.owner_id = ANY(%s)"
+        params.append(list(filters.person_ids))
+    sql = f"""
+        WITH r AS (
+            SELECT row_number() OVER w AS rn, count(*) OVER () AS n,
+                   sum(coalesce(c.avg_assets, 0)) OVER (w ROWS UNBOUNDED PRECEDING) AS cum,
+                   sum(coalesce(c.avg_assets, 0)) OVER () AS total
+            FROM clients_client c
+            WHERE c.client_no IS NOT NULL {where}
+            WINDOW w AS (ORDER BY coalesce(c.avg_assets, 0) DESC, c.id)
+        )
+        SELECT ceil({CURVE_STEPS}.0 * rn / n)::int AS step, max(cum), max(total)
+        FROM r GROUP BY step ORDER BY step
+    """
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        steps = cur.fetchall()
+    if not steps or not steps[-1][2]:
+        return []
+    curve = [[0.0, 0.0]]
+    for step, cum, total in steps:
+        curve.append([round(100 * step / CURVE_STEPS, 1), round(float(100 * cum / total), 1)])
+    return curve
+
+
+def _curve_summary(curve: list[list]) -> str:
+    top = next((share for clients, share in curve if clients >= 20), None)
+    if top is None:
+        return str(_("No client holds assets in this scope."))
+    return str(_("The top 20%% of clients hold %(share)s%% of the assets.") % {"share": top})
+
+
+def _new_clients_trend(filters):
+    period = filters.current
+    qs = filters.scope(Client.objects.filter(opened_on__gte=period.start,
+                                             opened_on__lte=period.end))  # fmt: skip
+    months = by_month(qs, "opened_on", timestamp=False, n=Count("id"))
+    return {"new_clients": {m: (v["n"], None) for m, v in months.items()}}
+
+
 def register():
+    register_trends("clients", _new_clients_trend,
+                    [Trend("new_clients", _("New clients (accounts opened)"), "count")])  # fmt: skip
+    register_breakdown(Breakdown(
+        "asset_curve", "clients", _("Asset concentration (Pareto curve)"),
+        [_("Share of clients (richest first)"), _("Share of assets")],
+        ["percent", "percent"], lambda raw: raw.get("asset_curve", []),
+        chart="pareto", summary=_curve_summary,
+    ))  # fmt: skip
     register_breakdown(Breakdown(
         "tiers", "clients", _("Clients, assets and commission by tier"),
         [_("Tier"), _("Clients"), _("Average daily assets last month (yuan)"),
