@@ -207,8 +207,11 @@ def _new_clients_trend(filters):
 
 
 def register():
-    register_trends("clients", _new_clients_trend,
-                    [Trend("new_clients", _("New clients (accounts opened)"), "count")])  # fmt: skip
+    register_trends(
+        "clients",
+        _new_clients_trend,
+        [Trend("new_clients", _("New clients (accounts opened)"), "count")],
+    )
     register_breakdown(Breakdown(
         "asset_curve", "clients", _("Asset concentration (Pareto curve)"),
         [_("Share of clients (richest first)"), _("Share of assets")],

@@ -42,8 +42,11 @@ class ComplaintFilterSet(FilterSet):
                                                 widget=DATE_INPUT)  # fmt: skip
     client = django_filters.NumberFilter(field_name="client_id", label=_("Client"))
     branch = django_filters.ModelChoiceFilter(
-        field_name="branch", queryset=Branch.objects.filter(kind="branch"), to_field_name="code",
-        label=_("Branch"), empty_label=_("All"),
+        field_name="branch",
+        queryset=Branch.objects.filter(kind="branch"),
+        to_field_name="code",
+        label=_("Branch"),
+        empty_label=_("All"),
     )  # fmt: skip (HQ's dashboard drills to one branch's complaints)
     # each served by an index of Complaint.Meta; without it, soonest deadline first
     ordering = OrderingFilter(

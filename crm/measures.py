@@ -337,12 +337,7 @@ def by_month(qs, field: str, *, timestamp: bool = True, **aggregates) -> dict[da
     """One grouped query: `aggregates` per month of `field` (a timestamp, by Shanghai
     months; `timestamp=False` for a date). Returns {month start date: {name: value}}."""
     month = TruncMonth(field, tzinfo=SHANGHAI) if timestamp else TruncMonth(field)
-    rows = (
-        qs.annotate(_month=month)
-        .values("_month")
-        .annotate(**aggregates)
-        .order_by()
-    )
+    rows = qs.annotate(_month=month).values("_month").annotate(**aggregates).order_by()
     out = {}
     for row in rows:
         month = row.pop("_month")

@@ -59,9 +59,7 @@ class DashboardView(StaffRequiredMixin, View):
         if self.template == "crm/dashboard.html":
             months, trends = compute_trends(filters)
             breakdowns = compute_breakdowns(filters, raws)
-            rank_rows, rank_key, rank_lines = dashboard.ranking(
-                rows, branches, params.get("rank")
-            )
+            rank_rows, rank_key, rank_lines = dashboard.ranking(rows, branches, params.get("rank"))
             context.update({
                 "tiles": dashboard.tiles(rows, filters),
                 "trends": trends, "months": months,

@@ -90,6 +90,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     if (typeof Chart === "undefined") return;
+    Chart.defaults.animation = false;  // figures read at once, and no motion for those who mind it
     trendCharts();
     document.querySelectorAll(".breakdown-chart").forEach(function (canvas) {
       var data = read(canvas.dataset.source);
