@@ -73,7 +73,7 @@ def _completion_trend(filters):
         ),
         person=("assignee_id", "completed_by_id"),
     )
-    months = by_month(callbacks, "due_at", due=Count("id"),
+    months = by_month(callbacks, "due_at", period, due=Count("id"),
                       done=Count("id", filter=Q(status="completed")))  # fmt: skip
     return {"callback_completion": {m: (v["done"], v["due"]) for m, v in months.items()}}
 

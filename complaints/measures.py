@@ -23,7 +23,17 @@ def _desk(filters):
 
 
 def _analysis(filters):
-    return reverse("complaints:analysis") + f"?period=year&year={filters.current.start.year}"
+    """The analysis page for the same period (and the one branch HQ chose)."""
+    period = filters.current
+    if period.kind in ("month", "quarter"):
+        query = f"?period={period.kind}&year={period.start.year}&value={period.number}"
+    elif period.kind == "year":
+        query = f"?period=year&year={period.start.year}"
+    else:
+        query = f"?period=custom&start={period.start}&end={period.end}"
+    if filters.branch_code and filters.branch_ids:
+        query += f"&branch={filters.branch_ids[0]}"
+    return reverse("complaints:analysis") + query
 
 
 def compute(filters):
@@ -69,7 +79,7 @@ def _trends(filters):
     period = filters.current
     qs = filters.scope(Complaint.objects.filter(during("received_at", period.start, period.end)),
                        person=("handler_id", "first_responder_id"))  # fmt: skip
-    months = by_month(qs, "received_at", n=Count("id"),
+    months = by_month(qs, "received_at", period, n=Count("id"),
                       met=Count("id", filter=Q(resolution_met=True)),
                       done=Count("id", filter=Q(resolution_met__isnull=False)))  # fmt: skip
     return {

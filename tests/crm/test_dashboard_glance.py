@@ -118,7 +118,8 @@ def test_pareto_curve_of_assets(org, client):
     assert curve[0] == [0.0, 0.0] and curve[-1] == [100.0, 100.0]
     points = dict(curve)
     assert points[10.0] == round(100 * 10 / 55, 1)  # the richest tenth
-    assert points[20.0] == round(100 * 19 / 55, 1)
+    assert points[20.0] == round(100 * 19 / 55, 1)  # each client in a band of their own here
+    assert len(curve) == 11
     assert [x for x, _y in curve] == sorted(x for x, _y in curve)
     assert all(b >= a for (_x, a), (_z, b) in itertools.pairwise(curve))
     client.force_login(org.bm)
@@ -126,6 +127,14 @@ def test_pareto_curve_of_assets(org, client):
     assert "breakdown-asset_curve" in html
     assert "前 20% 的客户持有 34.5% 的资产" in html
     assert 'id="data-asset_curve"' in html  # the chart's data; the table is its text form
+
+
+def test_pareto_curve_reads_between_band_edges():
+    from clients.measures import share_at
+
+    curve = [[0.0, 0.0], [10.0, 50.0], [30.0, 70.0], [100.0, 100.0]]
+    assert share_at(curve, 20) == 60.0 and share_at(curve, 10) == 50.0
+    assert share_at(curve, 100) == 100.0 and share_at([[0.0, 0.0]], 20) is None
 
 
 def test_tier_mix_has_a_title_and_a_table(org, client):
@@ -242,3 +251,20 @@ def test_a_branch_manager_never_sees_another_branch_through_the_tiles(org, clien
     tile = re.search(r'id="kpi-complaints_received".*?</a>', html, re.S).group(0)
     assert ">0</a>" in tile and "branch=SH01" not in tile
     assert 'id="branch-ranking"' not in html
+
+
+def test_resolution_tile_drills_to_the_analysis_of_the_same_period(org, client):
+    from complaints.models import Complaint
+
+    first = complaint(org, at(2025, 11, 3, 9))
+    complaint(org, at(2025, 11, 4, 9))
+    Complaint.objects.filter(pk=first.pk).update(resolution_met=True)
+    Complaint.objects.exclude(pk=first.pk).update(resolution_met=False)
+    client.force_login(org.bm)
+    html = client.get(reverse("crm:dashboard"), NOVEMBER).content.decode()
+    tile = re.search(r'id="kpi-complaint_sla_resolution".*?</a>', html, re.S).group(0)
+    assert ">50.0%</a>" in tile
+    link = _tile_link(html, "complaint_sla_resolution")
+    assert "period=month&year=2025&value=11" in link
+    analysis = client.get(link).content.decode()
+    assert re.search(r'id="sla-rate-resolution">50\.0%<', analysis)
