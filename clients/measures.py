@@ -161,7 +161,8 @@ def _asset_curve(filters) -> list[list]:
     """The Pareto curve of assets: [share of clients %, share of their assets %], clients
     ranked by average daily assets, richest first. One grouped query without a sort:
     clients fall into logarithmic asset bands (20 a decade); the curve is exact at each
-    band's edge and straight within a band."""
+    band's edge and straight within a band. The logarithm is taken of a float: of a
+    numeric, PostgreSQL computes it to full precision, 20 times slower."""
     params: list = []
     where = ""
     if filters.branch_ids is not None:
@@ -171,7 +172,8 @@ def _asset_curve(filters) -> list[list]:
         where += " AND c.owner_id = ANY(%s)"
         params.append(list(filters.person_ids))
     sql = f"""
-        SELECT floor(log(greatest(coalesce(c.avg_assets, 0), 1)) * {BANDS_PER_DECADE}) AS band,
+        SELECT floor(log(greatest(coalesce(c.avg_assets, 0), 1)::float8) * {BANDS_PER_DECADE})
+                   AS band,
                count(*), sum(greatest(coalesce(c.avg_assets, 0), 0))
         FROM clients_client c
         WHERE c.client_no IS NOT NULL {where}
