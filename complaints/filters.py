@@ -66,6 +66,8 @@ class ComplaintFilterSet(FilterSet):
         super().__init__(*args, **kwargs)
         user = getattr(self.request, "user", None)
         staff = staff_of(user) if user is not None else None
+        if staff is None or not staff.sees_all_branches:
+            self.filters.pop("branch")  # one branch in scope: nothing to choose
         if staff is not None and not staff.sees_all_branches:
             self.filters["handler"].queryset = self.filters["handler"].queryset.filter(
                 staff__branch_id=staff.branch_id
