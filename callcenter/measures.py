@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complaint
-from crm.measures import Measure, during, grouped, register_source
+from crm.measures import Measure, Trend, by_month, during, grouped, register_source, register_trends
 
 from .models import Callback, RegistrationForm
 
@@ -64,7 +64,24 @@ def compute(filters):
     }
 
 
+def _completion_trend(filters):
+    """Callbacks due per month and the share of them completed."""
+    period = filters.current
+    callbacks = filters.scope(
+        Callback.objects.exclude(status="cancelled").filter(
+            during("due_at", period.start, period.end)
+        ),
+        person=("assignee_id", "completed_by_id"),
+    )
+    months = by_month(callbacks, "due_at", period, due=Count("id"),
+                      done=Count("id", filter=Q(status="completed")))  # fmt: skip
+    return {"callback_completion": {m: (v["done"], v["due"]) for m, v in months.items()}}
+
+
 def register():
+    register_trends("callbacks", _completion_trend, [
+        Trend("callback_completion", _("Callback completion rate (due in the period)"), "percent"),
+    ])  # fmt: skip
     register_source("callbacks", compute, [
         Measure("csi", _("Customer satisfaction index (CSI, share of 4 and 5)"), GROUP,
                 "percent", target=settings.CRM_CSI_TARGET, drill=_stats),

@@ -4,7 +4,7 @@ from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from crm.measures import Measure, during, grouped, register_source
+from crm.measures import Measure, Trend, by_month, during, grouped, register_source, register_trends
 
 from .models import Complaint
 from .selectors import resolution_workdays
@@ -17,12 +17,23 @@ CLOCKS = (("first_response", _("First response in time")),
 
 
 def _desk(filters):
+    branch = f"&branch={filters.branch_code}" if filters.branch_code else ""
     return (reverse("complaints:desk") + f"?received_after={filters.current.start}"
-            f"&received_before={filters.current.end}")  # fmt: skip
+            f"&received_before={filters.current.end}{branch}")  # fmt: skip
 
 
 def _analysis(filters):
-    return reverse("complaints:analysis") + f"?period=year&year={filters.current.start.year}"
+    """The analysis page for the same period (and the one branch HQ chose)."""
+    period = filters.current
+    if period.kind in ("month", "quarter"):
+        query = f"?period={period.kind}&year={period.start.year}&value={period.number}"
+    elif period.kind == "year":
+        query = f"?period=year&year={period.start.year}"
+    else:
+        query = f"?period=custom&start={period.start}&end={period.end}"
+    if filters.branch_code and filters.branch_ids:
+        query += f"&branch={filters.branch_ids[0]}"
+    return reverse("complaints:analysis") + query
 
 
 def compute(filters):
@@ -63,7 +74,25 @@ def compute(filters):
     return out
 
 
+def _trends(filters):
+    """Complaints received per month, and of those the share resolved in time."""
+    period = filters.current
+    qs = filters.scope(Complaint.objects.filter(during("received_at", period.start, period.end)),
+                       person=("handler_id", "first_responder_id"))  # fmt: skip
+    months = by_month(qs, "received_at", period, n=Count("id"),
+                      met=Count("id", filter=Q(resolution_met=True)),
+                      done=Count("id", filter=Q(resolution_met__isnull=False)))  # fmt: skip
+    return {
+        "complaints_received": {m: (v["n"], None) for m, v in months.items()},
+        "complaint_sla_resolution": {m: (v["met"], v["done"]) for m, v in months.items()},
+    }
+
+
 def register():
+    register_trends("complaints", _trends, [
+        Trend("complaints_received", _("Complaints received"), "count"),
+        Trend("complaint_sla_resolution", _("Resolved in time"), "percent"),
+    ])  # fmt: skip
     register_source("complaints", compute, [
         Measure("complaints_received", _("Complaints received"), GROUP, "count",
                 higher_is_better=False, drill=_desk),

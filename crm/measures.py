@@ -18,8 +18,9 @@ from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import DateField, DateTimeField, F, Func, IntegerField, Q, Value
 
 from crm.workdays import SHANGHAI
 
@@ -44,6 +45,15 @@ class Period:
     def year(cls, year: int) -> Period:
         return cls(date(year, 1, 1), date(year, 12, 31), "year")
 
+    @property
+    def number(self) -> int | None:
+        """The month (1-12) or quarter (1-4) number of a month or quarter period."""
+        if self.kind == "month":
+            return self.start.month
+        if self.kind == "quarter":
+            return (self.start.month - 1) // 3 + 1
+        return None
+
     def previous(self) -> Period:
         if self.kind in ("month", "quarter", "year"):
             months = {"month": 1, "quarter": 3, "year": 12}[self.kind]
@@ -59,6 +69,7 @@ class Filters:
     person_ids: tuple[int, ...] | None  # None: everybody
     current: Period
     previous: Period
+    branch_code: str | None = None  # the one branch HQ chose, for drill links to lists
 
     @property
     def periods(self) -> tuple[Period, Period]:
@@ -206,6 +217,13 @@ class Breakdown:
     columns: list  # lazily translated headings; the first is the category
     units: list[str]  # one per value column
     compute: Callable[[dict], list[list]]  # raw -> rows: [category label, value, value, ...]
+    chart: str = "bar"  # "bar": horizontal shares per category; "pareto": a cumulative curve
+    summary: Callable[[list[list]], str] | None = None  # the chart told in one sentence
+
+    @property
+    def dom_data(self) -> str:
+        """The id of the JSON script element the dashboard's chart reads."""
+        return f"data-{self.key}"
 
 
 _breakdowns: dict[str, Breakdown] = {}
@@ -256,4 +274,91 @@ def grouped(
     for row in rows:
         for index in (0, 1):
             out[(index, row[branch_field])] = {name: row[f"{name}__{index}"] for name in aggregates}
+    return out
+
+
+# --- 12-month trends -------------------------------------------------------------------
+
+# compute(filters) -> {trend key: {month start date: (numerator, denominator)}}; `filters`
+# spans the twelve months (its `current` period), so `filters.scope` applies as for a source
+TrendCompute = Callable[[Filters], dict[str, dict[date, tuple[float, float | None]]]]
+
+
+@dataclass(frozen=True)
+class Trend:
+    key: str
+    label: str  # lazily translated
+    unit: str  # "count" or "percent"
+
+
+_trend_sources: dict[str, tuple[TrendCompute, list[Trend]]] = {}
+
+
+def register_trends(key: str, compute: TrendCompute, trends: list[Trend]) -> None:
+    """An app's monthly lines: `compute` gives them all in one grouped query."""
+    _trend_sources[key] = (compute, trends)
+
+
+def trend_months(filters: Filters, count: int = 12) -> list[date]:
+    """The first days of the `count` months ending with the month the period ends in."""
+    last = filters.current.end.replace(day=1)
+    return [last - relativedelta(months=count - 1 - i) for i in range(count)]
+
+
+def compute_trends(filters: Filters, count: int = 12) -> tuple[list[date], list[tuple]]:
+    """Each registered trend over the `count` months up to the end of the current period:
+    one grouped query per app (by month, Shanghai time), cached like the measures.
+    Returns the months and, per trend, (trend, [value per month])."""
+    months = trend_months(filters, count)
+    span = Period(months[0], months[-1] + relativedelta(months=1) - timedelta(days=1))
+    spanned = Filters(filters.branch_ids, filters.person_ids, span, span.previous(),
+                      filters.branch_code)  # fmt: skip
+    seconds = settings.CRM_DASHBOARD_CACHE_SECONDS
+    out = []
+    for source, (compute, trends) in _trend_sources.items():
+        key = "trend:" + hashlib.sha256(f"{source}|{spanned!r}".encode()).hexdigest()
+        raw = cache.get(key) if seconds else None
+        if raw is None:
+            raw = compute(spanned)
+            if seconds:
+                cache.set(key, raw, seconds)
+        for trend in trends:
+            measure = Measure(trend.key, trend.label, "", trend.unit)
+            cells = raw.get(trend.key, {})
+            values = []
+            for month in months:
+                value = value_of(measure, *cells.get(month, (None, None)))
+                values.append(0 if value is None and trend.unit == "count" else value)
+            out.append((trend, values))
+    return months, out
+
+
+class _WidthBucket(Func):
+    function = "width_bucket"
+    output_field = IntegerField()
+
+
+def by_month(qs, field: str, span: Period, *, timestamp: bool = True, **aggregates) -> dict:
+    """One grouped query: `aggregates` per month of `span` by `field` (a timestamp, in
+    Shanghai months; `timestamp=False` for a date). Returns {month start date: {name:
+    value}}. Rows go to their month by `width_bucket` over the months' first instants (a
+    binary search per row, cheaper than truncating each timestamp in a time zone)."""
+    months = []
+    month = span.start.replace(day=1)
+    while month <= span.end:
+        months.append(month)
+        month += relativedelta(months=1)
+    edges: list = [*months, month]
+    if timestamp:
+        edges = [datetime.combine(d, time.min, tzinfo=SHANGHAI) for d in edges]
+        array = ArrayField(DateTimeField())
+    else:
+        array = ArrayField(DateField())
+    bucket = _WidthBucket(F(field), Value(edges, output_field=array))
+    rows = qs.annotate(_bucket=bucket).values("_bucket").annotate(**aggregates).order_by()
+    out = {}
+    for row in rows:
+        index = row.pop("_bucket")
+        if 1 <= index <= len(months):
+            out[months[index - 1]] = row
     return out

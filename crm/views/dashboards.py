@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views import View
 
 from .. import dashboard
-from ..measures import compute_breakdowns, compute_rows
+from ..measures import compute_breakdowns, compute_rows, compute_trends
 from ..models import Branch, Role
 from .base import StaffRequiredMixin
 
@@ -51,15 +51,28 @@ class DashboardView(StaffRequiredMixin, View):
         for row in rows:
             groups.setdefault(str(row.measure.group), []).append(row)
         teams, people = dashboard.teams_and_people(filters) if not self.personal else ([], [])
-        return render(request, self.template, {
+        context = {
             "groups": groups, "filters": filters, "params": params, "compare": compare,
             "branches": branches, "all_branches": all_branches,
             "teams": teams, "people": people, "personal": self.personal,
-            "breakdowns": compute_breakdowns(filters, raws),
-            "chart": [{"label": str(r.measure.label), "current": r.current,
-                       "previous": r.previous}
-                      for r in rows if r.measure.unit == "percent"],
-        })  # fmt: skip
+        }  # fmt: skip
+        if self.template == "crm/dashboard.html":
+            months, trends = compute_trends(filters)
+            breakdowns = compute_breakdowns(filters, raws)
+            rank_rows, rank_key, rank_lines = dashboard.ranking(rows, branches, params.get("rank"))
+            context.update({
+                "tiles": dashboard.tiles(rows, filters),
+                "trends": trends, "months": months,
+                "trend_chart": dashboard.trend_chart(months, trends),
+                "breakdowns": [
+                    (b, lines, b.summary(lines) if b.summary else "",
+                     {"title": str(b.title), "columns": [str(c) for c in b.columns],
+                      "lines": lines})
+                    for b, lines in breakdowns
+                ],
+                "rank_rows": rank_rows, "rank_key": rank_key, "rank_lines": rank_lines,
+            })  # fmt: skip
+        return render(request, self.template, context)
 
 
 class PersonalDashboardView(DashboardView):

@@ -265,7 +265,7 @@ def main(argv=None) -> int:
         measure("callback queue (agent)", agent, "/callcenter/", n),
         measure("visit list (account manager)", am, "/visits/", n),
         measure("event page (500 invitees)", bm, f"/visits/events/{event_id}/", n),
-        measure("branch dashboard (this month)", bm, "/dashboard/", n),
+        measure("branch dashboard (last full month)", bm, "/dashboard/", n),
         measure("branch dashboard (this year)", bm, "/dashboard/?period=year", n),
         measure("HQ dashboard (all branches)", hq, "/dashboard/", n),
         measure("metrics API (branch)", bm, "/api/v1/metrics/", n),

@@ -225,7 +225,7 @@ def test_scoping_branch_manager_never_sees_another_branch(org, client):
     assert api.get("/api/v1/metrics/", {"branch": "NOPE"}).status_code == 400
     client.force_login(org.hq)
     html = client.get(reverse("crm:dashboard"), params).content.decode()
-    assert "branch-comparison" in html
+    assert "branch-ranking" in html
 
 
 def test_person_and_team_filters(org):
