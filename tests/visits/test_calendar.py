@@ -164,6 +164,8 @@ def test_calendar_page_menu_and_nonce_for_the_library(client, org):
     policy = response["Content-Security-Policy"]
     style_src = next(p for p in policy.split(";") if p.strip().startswith("style-src"))
     assert f"'nonce-{nonce}'" in style_src and "unsafe-inline" not in style_src
+    font_src = next(p for p in policy.split(";") if p.strip().startswith("font-src"))
+    assert font_src.split() == ["font-src", "'self'", "data:"]  # its icon font
     other = client.get(reverse("visits:list"))["Content-Security-Policy"]
     assert "nonce" not in next(p for p in other.split(";") if p.strip().startswith("style-src"))
     # the menu under 拜访 leads here; a bad date falls back to today
