@@ -621,6 +621,9 @@ TABLE: dict[str, list[Case]] = {
         ),
     ],
     "api:visitplan-detail": [get(api(), obj="visitplan")],
+    "api:visitplan-calendar": [
+        get(api(), query={"start": "2026-11-30T00:00:00", "end": "2027-01-11T00:00:00"})
+    ],
     **VISIT_PLAN_API_STEPS,
     "api:consultation-list": [
         get(api()),

@@ -175,3 +175,26 @@ def test_calendar_page_menu_and_nonce_for_the_library(client, org):
         f'data-initial-date="{today}"'
         in client.get(reverse("visits:calendar"), {"date": "2026-13-45"}).content.decode()
     )
+
+
+def test_api_feed_same_items_scoped_and_400_per_field(api, org, items):
+    url = reverse("api:visitplan-calendar")
+    start, end = span(items)
+    api.force_authenticate(org.am)
+    data = api.get(url, {"start": start, "end": end}).json()
+    assert {i["id"] for i in data} == {f"visit-{items.plan_am.pk}", f"event-{items.event_bj.pk}"}
+    assert "classNames" not in data[0] and data[0]["title"]
+    api.force_authenticate(org.integration_bj)  # a branch system: its branch, names masked
+    titles = [i["title"] for i in api.get(url, {"start": start, "end": end}).json()]
+    assert "甲** · 上门拜访 · 草稿" in titles and not any("丁" in t for t in titles)
+    bad = api.get(url, {"start": start})
+    assert bad.status_code == 400 and "缺少此参数" in bad.json()["end"][0]
+    bad = api.get(url, {"start": "2026-01-01", "end": "2026-06-01"})
+    assert bad.status_code == 400 and "62" in bad.json()["end"][0]
+
+
+def test_api_feed_is_in_the_openapi_schema(api, org):
+    api.force_authenticate(org.hq)
+    schema = api.get(reverse("api-schema"), {"format": "json"}).json()
+    operation = schema["paths"]["/api/v1/visit-plans/calendar/"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {"start", "end"}
