@@ -79,7 +79,7 @@ def complaint_record(user, complaint: Complaint) -> Record:
     """The record of `complaint` as `user` may see it (names masked for service agents,
     phones always masked, as on the detail page)."""
     c = complaint
-    if c.client_id:
+    if c.client is not None:
         complainant = masking.display(user, "name", c.client.name)
         complainant += f" ({c.client.client_no})" if c.client.client_no else ""
     else:
@@ -196,7 +196,8 @@ def record_pdf(record: Record) -> bytes:
     title = ParagraphStyle("h1", parent=body, fontSize=16, leading=22, spaceAfter=2)
 
     def p(text, style=body):
-        escaped = (str(text) or "—").replace("&", "&amp;").replace("<", "&lt;")
+        clean = (str(text) or "—").encode("utf-8", "replace").decode()  # no lone surrogates
+        escaped = clean.replace("&", "&amp;").replace("<", "&lt;")
         return Paragraph(escaped.replace(">", "&gt;").replace("\n", "<br/>"), style)
 
     grid = TableStyle([

@@ -81,7 +81,7 @@ def calendar_items(user, span: Range) -> list[dict]:
         .only("id", "kind", "title", "starts_at", "place")
         .order_by("starts_at", "id")[:ITEM_LIMIT]
     )
-    items = []
+    items: list[dict] = []
     for plan in plans:
         name = masking.display(user, "name", plan.client.name)
         status = plan.get_status_display()
@@ -100,5 +100,5 @@ def calendar_items(user, span: Range) -> list[dict]:
             "status": "", "status_label": str(event.get_kind_display()), "place": event.place,
             "classNames": ["cal-event"],
         })  # fmt: skip
-    items.sort(key=lambda item: item["start"])
+    items.sort(key=lambda item: str(item["start"]))
     return items
