@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from . import record_views, views
 from .workflow import COMPLAINT_WORKFLOW
 
 app_name = "complaints"
@@ -13,6 +13,8 @@ urlpatterns = [
     path("analysis/", views.AnalysisView.as_view(), name="analysis"),
     path("regulator-summary.xlsx", views.RegulatorSummaryView.as_view(), name="regulator"),
     path("<int:pk>/", views.DetailView.as_view(), name="detail"),
+    path("<int:pk>/print/", record_views.ComplaintPrintView.as_view(), name="print"),
+    path("<int:pk>/pdf/", record_views.ComplaintPdfView.as_view(), name="pdf"),
     path("<int:pk>/attachments/", views.AttachmentView.as_view(), name="attach"),
     path(
         "<int:pk>/attachments/<int:attachment_id>/",

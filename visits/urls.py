@@ -1,12 +1,14 @@
 from django.urls import path, re_path
 
-from . import views
+from . import calendar_views, views
 from .workflow import VISIT_PLAN_WORKFLOW
 
 app_name = "visits"
 
 urlpatterns = [
     path("", views.VisitListView.as_view(), name="list"),
+    path("calendar/", calendar_views.VisitCalendarView.as_view(), name="calendar"),
+    path("calendar/feed/", calendar_views.VisitCalendarFeedView.as_view(), name="calendar-feed"),
     path("approvals/", views.ApprovalQueueView.as_view(), name="approvals"),
     path("new/", views.VisitPlanCreateView.as_view(), name="create"),
     path("<int:pk>/", views.VisitPlanDetailView.as_view(), name="detail"),

@@ -500,6 +500,8 @@ TABLE: dict[str, list[Case]] = {
     "complaints:analysis": [get(web(allow=ANALYSTS))],
     "complaints:regulator": [get(web(allow=ANALYSTS))],
     "complaints:detail": [get(web(), obj="complaint")],
+    "complaints:print": [get(web(), obj="complaint")],
+    "complaints:pdf": [get(web(), obj="complaint")],
     "complaints:attach": [
         post(web(302, allow=COMPLAINT_WORKERS), obj="complaint", body={"recording_ref": "R-1"})
     ],
@@ -522,6 +524,10 @@ TABLE: dict[str, list[Case]] = {
     **COMPLAINT_API_STEPS,
     # Visits, consultation sheets, events ------------------------------------------------------
     "visits:list": [get(web())],
+    "visits:calendar": [get(web())],
+    "visits:calendar-feed": [
+        get(web(), query={"start": "2026-11-30T00:00:00", "end": "2027-01-11T00:00:00"})
+    ],
     "visits:approvals": [get(web(allow=MANAGERS))],
     "visits:create": [
         get(web()),
@@ -619,6 +625,9 @@ TABLE: dict[str, list[Case]] = {
         ),
     ],
     "api:visitplan-detail": [get(api(), obj="visitplan")],
+    "api:visitplan-calendar": [
+        get(api(), query={"start": "2026-11-30T00:00:00", "end": "2027-01-11T00:00:00"})
+    ],
     **VISIT_PLAN_API_STEPS,
     "api:consultation-list": [
         get(api()),

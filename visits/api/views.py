@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -15,6 +16,7 @@ from crm.models import Role
 from crm.workflow import Action
 
 from .. import selectors, services
+from ..calendar import calendar_items, calendar_range
 from ..filters import ConsultationFilterSet, EventFilterSet, VisitPlanFilterSet
 from ..models import Consultation, Event, Invitation, ProductLevel, VisitPlan
 from ..workflow import VISIT_PLAN_WORKFLOW
@@ -63,6 +65,22 @@ class RecordSerializer(serializers.Serializer):
     research_request = serializers.CharField(required=False, allow_blank=True)
 
 
+class CalendarRangeSerializer(serializers.Serializer):
+    start = serializers.CharField(help_text="2026-11-30 or 2026-11-30T00:00:00[+08:00]")
+    end = serializers.CharField(help_text="after start, at most 62 days later (exclusive)")
+
+
+class CalendarItemSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="visit-<id> or event-<id>")
+    type = serializers.ChoiceField(choices=["visit", "event"])
+    title = serializers.CharField()
+    start = serializers.CharField(help_text="Asia/Shanghai wall-clock time, no offset")
+    url = serializers.CharField(help_text="the web page of the plan or event")
+    status = serializers.CharField(help_text="the visit plan's status; empty for events")
+    status_label = serializers.CharField()
+    place = serializers.CharField()
+
+
 class VisitPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                        mixins.CreateModelMixin, viewsets.GenericViewSet):  # fmt: skip
     """Visit plans: draft → submitted → approved/rejected → completed; 409 otherwise."""
@@ -79,6 +97,23 @@ class VisitPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             .select_related("owner")
             .order_by("planned_at", "id")
         )
+
+    @extend_schema(
+        summary="Calendar: visit plans and client events in a range",
+        parameters=[CalendarRangeSerializer],
+        responses=CalendarItemSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], url_path="calendar", filter_backends=[])
+    def calendar(self, request):
+        """The visit plans and client events of the caller's scope starting in
+        [`start`, `end`) (ISO dates or times, Asia/Shanghai unless an offset is given; at
+        most 62 days): the web calendar's feed. Names are masked as for the caller."""
+        try:
+            span = calendar_range(request.query_params.get("start"),
+                                  request.query_params.get("end"))  # fmt: skip
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from None
+        return Response(CalendarItemSerializer(calendar_items(request.user, span), many=True).data)
 
     def perform_create(self, serializer):
         serializer.instance = services.visit_plan_create(
