@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from callcenter.filters import CallFilterSet
+from callcenter.tables import CallTable
 from clients.filters import ClientFilterSet
 from clients.models import Client
 from clients.tables import ClientTable
@@ -26,6 +28,7 @@ TABLE_FILTERS = [
     (ClientTable, ClientFilterSet),
     (ComplaintTable, ComplaintFilterSet),
     (TodoTable, TodoFilterSet),
+    (CallTable, CallFilterSet),
 ]
 
 
