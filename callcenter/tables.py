@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_tables2 as tables
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from clients import masking
 from crm.formats import duration
 from crm.models import person_name
-from crm.tables import Table
+from crm.tables import Table, local_minute
 
 
 class CallTable(Table):
@@ -32,7 +31,7 @@ class CallTable(Table):
         empty_text = _("No calls.")
 
     def render_started_at(self, value):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return local_minute(value)
 
     def render_direction(self, record):
         return record.get_direction_display()

@@ -35,8 +35,8 @@ class ClientTable(Table):
         accessor="avg_assets",
         attrs={"td": {"class": "text-end text-nowrap"}, "th": {"class": "text-end"}},
     )
-    opened_on = tables.DateColumn(
-        verbose_name=_("Opening date"), format="Y-m-d", attrs={"td": {"class": "text-nowrap"}}
+    opened_on = tables.Column(
+        verbose_name=_("Opening date"), attrs={"td": {"class": "text-nowrap"}}
     )
     completeness = tables.Column(verbose_name=_("Profile"))
 
@@ -86,6 +86,9 @@ class ClientTable(Table):
 
     def render_assets(self, value):
         return yuan_short(value)
+
+    def render_opened_on(self, value):
+        return value.strftime("%Y-%m-%d")
 
     def render_completeness(self, value):
         return format_html(

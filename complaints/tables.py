@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import masking
 from crm.models import person_name
-from crm.tables import Table
+from crm.tables import Table, local_minute
 
 SLA = "complaints/partials/sla.html"
 
@@ -34,8 +34,8 @@ class ComplaintTable(Table):
     channel = tables.Column(verbose_name=_("Channel"))
     status = tables.Column(verbose_name=_("Status"))
     handler = tables.Column(verbose_name=_("Handler"))
-    received_at = tables.DateTimeColumn(
-        verbose_name=_("Received at"), format="Y-m-d H:i", attrs={"td": {"class": "text-nowrap"}}
+    received_at = tables.Column(
+        verbose_name=_("Received at"), attrs={"td": {"class": "text-nowrap"}}
     )
     resolution_due_at = tables.Column(
         verbose_name=_("Resolution due"), empty_values=(), attrs={"td": {"class": "text-nowrap"}}
@@ -83,6 +83,9 @@ class ComplaintTable(Table):
 
     def render_handler(self, value):
         return person_name(value)
+
+    def render_received_at(self, value):
+        return local_minute(value)
 
     def render_resolution_due_at(self, record):
         if not record.is_open:

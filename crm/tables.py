@@ -13,13 +13,15 @@ columns in `required` are always shown and those in `hidden_by_default` until ch
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, ClassVar
 
 import django_tables2 as tables
+from django.forms.utils import flatatt
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import TablePreference, Todo, person_name, staff_of
@@ -98,6 +100,43 @@ class Table(tables.Table):
         known = set(self.base_columns)  # a column since removed is dropped, not an error
         return self.clean_columns([n for n in saved if n in known])
 
+    def body_rows(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The rows as (row attributes, [(cell attributes, cell)]): each column's
+        `render_<name>` (or its accessor) called directly, the arguments it names found
+        once per column instead of once per cell as django-tables2's rows do (that
+        introspection was two thirds of a 25-row page's rendering)."""
+        columns = []
+        for column in self.columns:
+            render = getattr(self, f"render_{column.name}", None)
+            wants = set(inspect.signature(render).parameters) if render else set()
+            columns.append((column, render, wants, column.attrs["td"].as_html()))
+        row_attrs = [
+            (name, fn, set(inspect.signature(fn).parameters) if callable(fn) else None)
+            for name, fn in (self._meta.row_attrs or {}).items()
+        ]
+        rows = []
+        for record in self.data:
+            attrs = {}
+            for name, fn, wants in row_attrs:
+                if wants is None:
+                    attrs[name] = fn
+                else:
+                    attrs[name] = fn(**{k: v for k, v in (("record", record), ("table", self))
+                                        if k in wants})  # fmt: skip
+            cells = []
+            for column, render, wants, td in columns:
+                value = column.accessor.resolve(record, quiet=True)
+                if value in column.column.empty_values:
+                    cell = self.default
+                elif render is None:
+                    cell = value
+                else:
+                    args = {"value": value, "record": record}
+                    cell = render(**{k: v for k, v in args.items() if k in wants})
+                cells.append((td, conditional_escape(cell)))
+            rows.append((flatatt({k: v for k, v in attrs.items() if v}), cells))
+        return rows
+
     def sort_name(self, column: str) -> str | None:
         name = self.sort_names.get(column, column)
         return name if name in self.orders else None
@@ -130,6 +169,11 @@ class Table(tables.Table):
         ]
 
 
+def local_minute(value) -> str:
+    """A timestamp in a list: Shanghai time to the minute."""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
 # --- the kernel's lists -------------------------------------------------------------------
 
 
@@ -142,9 +186,7 @@ class TodoTable(Table):
     title = tables.Column(verbose_name=_("Title"))
     assignee = tables.Column(verbose_name=_("Assignee"))
     due_at = tables.Column(verbose_name=_("Due at"), attrs={"td": {"class": "text-nowrap"}})
-    created_at = tables.DateTimeColumn(
-        verbose_name=_("Created at"), format="Y-m-d H:i", attrs={"td": {"class": "text-nowrap"}}
-    )
+    created_at = tables.Column(verbose_name=_("Created at"), attrs={"td": {"class": "text-nowrap"}})
     status = tables.Column(verbose_name=_("Status"))
     actions = tables.Column(
         verbose_name="", empty_values=(), accessor="pk", attrs={"td": {"class": "text-end"}}
@@ -169,7 +211,10 @@ class TodoTable(Table):
     def render_due_at(self, record):
         if record.status == Todo.Status.OPEN:
             return due_badge(record.due_at)
-        return timezone.localtime(record.due_at).strftime("%Y-%m-%d %H:%M")
+        return local_minute(record.due_at)
+
+    def render_created_at(self, value):
+        return local_minute(value)
 
     def render_status(self, record):
         return record.get_status_display()
