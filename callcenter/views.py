@@ -12,7 +12,7 @@ from complaints.models import Complaint
 from crm.dashboard import period_from
 from crm.forms import add_service_errors, success_link
 from crm.models import Branch, Role
-from crm.paging import page_without_count
+from crm.paging import page_with_total, page_without_count
 from crm.params import int_param
 from crm.selectors import BranchScope
 from crm.services import TransitionNotAllowed
@@ -22,6 +22,7 @@ from . import selectors, services
 from .filters import CallbackFilterSet, CallFilterSet
 from .forms import FailForm, InspectionForm, PolicyForm, RegistrationFormForm, ScriptForm
 from .models import Call, Callback, CallbackPolicy, InspectionItem, InspectionRound, Script
+from .tables import CallTable
 
 MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
 CALLERS = frozenset({Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.HQ})
@@ -113,8 +114,10 @@ class CallLogView(StaffRequiredMixin, View):
     def get(self, request):
         qs = Call.objects.visible_to(request.user).select_related("client", "agent", "wrap_up")
         filterset = CallFilterSet(request.GET, queryset=qs.order_by("-started_at", "-id"))
+        page = page_with_total(request, filterset.qs, per_page=50)
         return render(request, "callcenter/calls.html", {
-            "page": page_without_count(request, filterset.qs, per_page=50),
+            "page": page,
+            "table": CallTable(page, request=request, filterset=filterset),
             "direction": request.GET.get("direction"),
             "phone": request.GET.get("phone", "").strip(),
         })  # fmt: skip

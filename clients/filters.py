@@ -79,6 +79,7 @@ class ClientFilterSet(FilterSet):
             "name": ("name_initials", "name", "id"),
             "opened_on": ("opened_on", "id"),
             "completeness": ("completeness", "id"),
+            "avg_assets": ("avg_assets", "id"),
         }
     )
 

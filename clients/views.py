@@ -15,7 +15,7 @@ from crm.exports import table_response
 from crm.forms import add_service_errors, success_link
 from crm.models import Role
 from crm.once import submit_once
-from crm.paging import page_without_count
+from crm.paging import page_with_total, page_without_count
 from crm.params import id_param
 from crm.redirects import next_url
 from crm.services import TransitionNotAllowed
@@ -36,6 +36,7 @@ from .forms import (
 from .history import ledger
 from .imports import import_job_create
 from .models import Client, ImportJob, Stage, Tier
+from .tables import ClientTable
 from .timeline import client_timeline
 
 MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
@@ -58,17 +59,22 @@ class ClientListView(StaffRequiredMixin, View):
     def get(self, request):
         qs = selectors.client_list(request.user).order_by("-id")
         filterset = ClientFilterSet(request.GET, queryset=qs, user=request.user)
-        page = page_without_count(request, filterset.qs, per_page=25)
+        page = page_with_total(request, filterset.qs, per_page=25)
+        can_reassign = self.staff.role in MANAGERS
+        table = ClientTable(
+            page, request=request, filterset=filterset, target="#client-table",
+            can_reassign=can_reassign,
+        )  # fmt: skip
         context = {
+            "table": table,
             "page": page,
             "filter": filterset,
-            "ordering": ",".join(filterset.form.cleaned_data.get("ordering") or []),
-            "can_reassign": self.staff.role in MANAGERS,
+            "can_reassign": can_reassign,
             "can_create": services.can_edit(request.user),
         }
         if context["can_reassign"]:
             context["reassign_form"] = ReassignForm(user=request.user)
-        template = "clients/partials/client_table.html" if request.htmx else "clients/list.html"
+        template = "crm/partials/table.html" if request.htmx else "clients/list.html"
         return render(request, template, context)
 
 

@@ -1,6 +1,7 @@
 """The complaint filter set, shared by the desk and the `complaints/` API."""
 
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
@@ -11,15 +12,29 @@ from crm.models import Branch, Role, staff_of
 
 from .models import OPEN_STATUSES, Category, Channel, Complaint, Status, Topic
 
+# the levels of Complaint.severity (1-5), as the desk offers them
+SEVERITY_CHOICES = [
+    (1, _("1 · minor")),
+    (2, _("2 · moderate")),
+    (3, _("3 · serious")),
+    (4, _("4 · severe")),
+    (5, _("5 · most serious")),
+]
+
 
 class ComplaintFilterSet(FilterSet):
     q = django_filters.CharFilter(
         method="filter_q", label=_("Search"), help_text=_("Ticket number, complainant or client")
     )
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, label=_("Status"),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )  # fmt: skip
     open = django_filters.BooleanFilter(method="filter_open", label=_("Open"), widget=YES_NO_ANY)
     category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category"))
-    severity = django_filters.NumberFilter(label=_("Severity"))
+    severity = django_filters.ChoiceFilter(
+        choices=SEVERITY_CHOICES, label=_("Severity"), empty_label=_("All")
+    )
     topic = django_filters.ChoiceFilter(choices=Topic.choices, label=_("Topic"))
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
     handler = PersonFilter(

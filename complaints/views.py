@@ -17,7 +17,7 @@ from crm.exports import workbook_response
 from crm.forms import add_service_errors, success_link
 from crm.models import Role
 from crm.once import submit_once
-from crm.paging import page_without_count
+from crm.paging import page_with_total
 from crm.params import id_param, year_param
 from crm.selectors import BranchScope
 from crm.services import ConcurrentUpdate, TransitionNotAllowed
@@ -29,6 +29,7 @@ from . import selectors, services
 from .filters import ComplaintFilterSet
 from .forms import AttachmentForm, IntakeForm
 from .models import Attachment, Category, Channel, Complaint, Topic
+from .tables import ComplaintTable
 from .workflow import COMPLAINT_WORKFLOW
 
 ANALYSTS = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ})
@@ -43,12 +44,11 @@ class DeskView(StaffRequiredMixin, View):
             data["open"] = "true"
         qs = selectors.desk(request.user).order_by("resolution_due_at", "id")
         filterset = ComplaintFilterSet(data, queryset=qs, request=request)
-        page = page_without_count(request, filterset.qs, per_page=25)
-        context = {"page": page, "filter": filterset, "now": timezone.now(),
+        page = page_with_total(request, filterset.qs, per_page=25)
+        table = ComplaintTable(page, request=request, filterset=filterset, target="#desk-table")
+        context = {"table": table, "page": page, "filter": filterset,
                    "can_intake": services.can_work(request.user)}  # fmt: skip
-        template = (
-            "complaints/partials/desk_table.html" if request.htmx else ("complaints/desk.html")
-        )
+        template = "crm/partials/table.html" if request.htmx else "complaints/desk.html"
         return render(request, template, context)
 
 

@@ -533,3 +533,25 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path} {self.token}"
+
+
+class TablePreference(models.Model):
+    """The columns a person chose to see in one list (crm.tables): the names are checked
+    against the table's columns when saved and again when shown."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="table_preferences"
+    )
+    table = models.CharField(_("list"), max_length=40)
+    columns = ArrayField(models.CharField(max_length=40), verbose_name=_("columns shown"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("list columns")
+        verbose_name_plural = _("list columns")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "table"], name="table_preference_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.table}"

@@ -6,6 +6,7 @@ from .views import (
     dashboards,
     export_requests,
     notifications,
+    tables,
     todos,
     workbench,
 )
@@ -31,6 +32,7 @@ urlpatterns = [
         notifications.NotificationReadView.as_view(),
         name="notification-read",
     ),
+    path("tables/<slug:key>/columns/", tables.TableColumnsView.as_view(), name="table-columns"),
     path("todos/", todos.TodoListView.as_view(), name="todo-list"),
     path("todos/new/", todos.TodoCreateView.as_view(), name="todo-create"),
     path("todos/<int:pk>/", todos.TodoDetailView.as_view(), name="todo-detail"),

@@ -13,10 +13,12 @@ from ..filters import TodoFilterSet
 from ..forms import TodoForm, add_service_errors, success_link
 from ..models import Todo
 from ..once import submit_once
+from ..paging import page_with_total
 from ..redirects import next_url
 from ..services.errors import TransitionNotAllowed
 from ..services.todos import todo_cancel, todo_complete, todo_create, todo_update
-from .base import StaffRequiredMixin, paginate
+from ..tables import TodoTable
+from .base import StaffRequiredMixin
 
 
 class TodoListView(StaffRequiredMixin, View):
@@ -26,9 +28,10 @@ class TodoListView(StaffRequiredMixin, View):
         if "status" not in data:
             data["status"] = Todo.Status.OPEN
         filterset = TodoFilterSet(data, queryset=qs)
-        page = paginate(request, filterset.qs)
-        template = "crm/partials/todo_table.html" if request.htmx else "crm/todo_list.html"
-        return render(request, template, {"page": page, "filter": filterset})
+        page = page_with_total(request, filterset.qs)
+        table = TodoTable(page, request=request, filterset=filterset, target="#todo-table")
+        template = "crm/partials/table.html" if request.htmx else "crm/todo_list.html"
+        return render(request, template, {"table": table, "page": page, "filter": filterset})
 
 
 class TodoDetailView(StaffRequiredMixin, View):

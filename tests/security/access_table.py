@@ -313,6 +313,8 @@ TABLE: dict[str, list[Case]] = {
     "crm:notification-read-all": [post(web(302))],
     "crm:notification-read": [post(web(302), obj="notification")],
     "crm:todo-list": [get(web())],
+    # a person's own column choice of a list (crm.tables): nothing of anyone else's
+    "crm:table-columns": [post(web(302), kwargs={"key": "clients"}, body={"column": ["stage"]})],
     "crm:todo-create": [
         get(web(compliance=403)),
         post(web(302, compliance=403), body={"title": "准备材料", "due_at": soon()}),

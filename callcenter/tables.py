@@ -1,0 +1,55 @@
+"""The call log as a table (crm.tables)."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from clients import masking
+from crm.formats import duration
+from crm.models import person_name
+from crm.tables import Table, local_minute
+
+
+class CallTable(Table):
+    key = "calls"
+    required = ("started_at",)
+    descending_first = frozenset({"started_at"})
+
+    started_at = tables.Column(verbose_name=_("Started at"), attrs={"td": {"class": "text-nowrap"}})
+    direction = tables.Column(verbose_name=_("Direction"))
+    client = tables.Column(verbose_name=_("Client"), empty_values=())
+    agent = tables.Column(verbose_name=_("Agent"))
+    duration = tables.Column(verbose_name=_("Duration (s)"), attrs={"td": {"class": "text-nowrap"}})
+    wrap_up = tables.Column(verbose_name=_("Wrap-up"))
+    notes = tables.Column(verbose_name=_("Notes"))
+
+    class Meta(Table.Meta):
+        attrs = {"class": "table table-sm table-hover align-middle mb-0 crm-table"}
+        empty_text = _("No calls.")
+
+    def render_started_at(self, value):
+        return local_minute(value)
+
+    def render_direction(self, record):
+        return record.get_direction_display()
+
+    def render_client(self, record):
+        if record.client is None:
+            return format_html('<span class="text-muted">{}</span>', _("unknown"))
+        name = masking.display(self.request.user, "name", record.client.name)
+        return format_html('<a href="{}">{}</a>', record.client.get_absolute_url(), name)
+
+    def render_agent(self, value):
+        return person_name(value)
+
+    def render_duration(self, value):
+        return duration(value)
+
+    def render_wrap_up(self, value):
+        return value.name
+
+    def render_notes(self, value):
+        return Truncator(value).chars(40)

@@ -1,0 +1,97 @@
+"""The client lists as tables (crm.tables): what each column shows and how."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from crm.formats import yuan_short
+from crm.models import person_name
+from crm.tables import Table
+
+from . import masking
+
+
+class ClientTable(Table):
+    key = "clients"
+    required = ("select", "name")
+    hidden_by_default = ("risk_level",)
+    sort_names = {"assets": "avg_assets"}
+    descending_first = frozenset({"opened_on", "assets"})
+
+    select = tables.Column(empty_values=(), verbose_name="", accessor="pk")
+    client_no = tables.Column(verbose_name=_("Client number"))
+    name = tables.Column(verbose_name=_("Name"), empty_values=())
+    phone = tables.Column(
+        verbose_name=_("Mobile phone"), attrs={"td": {"class": "font-monospace text-nowrap"}}
+    )
+    stage = tables.Column(verbose_name=_("Stage"))
+    tier = tables.Column(verbose_name=_("Tier"))
+    risk_level = tables.Column(verbose_name=_("Risk level"), empty_values=())
+    owner = tables.Column(verbose_name=_("Account manager"))
+    assets = tables.Column(
+        verbose_name=_("Avg. daily assets"),
+        accessor="avg_assets",
+        attrs={"td": {"class": "text-end text-nowrap"}, "th": {"class": "text-end"}},
+    )
+    opened_on = tables.Column(
+        verbose_name=_("Opening date"), attrs={"td": {"class": "text-nowrap"}}
+    )
+    completeness = tables.Column(verbose_name=_("Profile"))
+
+    class Meta(Table.Meta):
+        row_attrs = {"id": lambda record: f"client-{record.pk}"}
+        empty_text = _("No clients match.")
+
+    def __init__(self, *args, can_reassign: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_reassign:
+            self.columns.hide("select")
+        self.viewer = self.request.user
+
+    def render_select(self, record):
+        return format_html(
+            '<input class="form-check-input" type="checkbox" name="client" value="{}" '
+            'form="reassign-form" aria-label="{}">', record.pk, _("Select"),
+        )  # fmt: skip
+
+    def render_name(self, record):
+        name = masking.display(self.viewer, "name", record.name)
+        badge = ""
+        if record.client_type == "institution":
+            badge = format_html(' <span class="badge text-bg-light">{}</span>', _("Institution"))
+        return format_html('<a href="{}">{}</a>{}', record.get_absolute_url(), name, badge)
+
+    def render_phone(self, value):
+        return masking.mask_phone(value)
+
+    def render_stage(self, record):
+        return record.get_stage_display()
+
+    def render_tier(self, record):
+        return record.get_tier_display()
+
+    def render_risk_level(self, record):
+        if not record.risk_level:
+            return "—"
+        if record.risk_assessment_expired:
+            return format_html(
+                '{} <span class="badge text-bg-danger">{}</span>', record.risk_level, _("expired")
+            )
+        return record.risk_level
+
+    def render_owner(self, value):
+        return person_name(value)
+
+    def render_assets(self, value):
+        return yuan_short(value)
+
+    def render_opened_on(self, value):
+        return value.strftime("%Y-%m-%d")
+
+    def render_completeness(self, value):
+        return format_html(
+            '<div class="progress progress-mini" title="{}%"><div class="progress-bar{}" '
+            'data-width="{}"></div></div>', value, " bg-warning" if value < 100 else "", value,
+        )  # fmt: skip
