@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0007_ordering_indexes'),
+        ('crm', '0008_notification_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
