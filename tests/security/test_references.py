@@ -346,8 +346,8 @@ def test_every_form_field_naming_a_person_or_client_is_scoped(people):
     names = {f"{p.rsplit('.', 1)[-1]}.{n}" for p, n in found}
     expected = {
         "ClientForm.advisor", "ClientForm.owner", "ReassignForm.owner", "IntakeForm.client",
-        "IntakeForm.handler", "TransferForm.handler", "VisitPlanForm.client_no",
-        "QuotaLogForm.client_no", "QuotaSetForm.account_manager", "ConsultationForm.client_no",
+        "IntakeForm.handler", "TransferForm.handler", "VisitPlanForm.client",
+        "QuotaLogForm.client", "QuotaSetForm.account_manager", "ConsultationForm.client",
         "ConsultationForm.advisor", "TodoForm.assignee",
     }  # fmt: skip
     assert expected <= names, expected - names
