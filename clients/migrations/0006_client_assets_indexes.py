@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clients', '0005_ordering_indexes'),
-        ('crm', '0008_table_preference'),
+        ('crm', '0009_table_preference'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
