@@ -317,7 +317,11 @@ class AccessLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.field}"
+        from .exports import access_field_label  # the export registry imports this module
+
+        when = timezone.localtime(self.occurred_at)
+        what = access_field_label(self)
+        return f"{when:%Y-%m-%d %H:%M} {person_name(self.user)} {self.get_action_display()} {what}"
 
 
 EXPORT_APPROVER_ROLES = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE})
@@ -389,7 +393,11 @@ class ExportRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return _("Unmasked export #%(id)s (%(kind)s)") % {"id": self.pk, "kind": self.kind}
+        from .exports import export_kind  # the export registry imports this module
+
+        kind = export_kind(self.kind)
+        label = kind.label if kind else self.kind
+        return _("Unmasked export #%(id)s (%(kind)s)") % {"id": self.pk, "kind": label}
 
     def get_absolute_url(self) -> str:
         return reverse("crm:exports") + f"#export-{self.pk}"
