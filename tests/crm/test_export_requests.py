@@ -121,7 +121,7 @@ def test_full_flow_through_the_pages(client, org, clients):
     listing = client.get(reverse("clients:list"), {"stage": "new"}).content.decode()
     assert f"{reverse('crm:export-request')}?kind=clients&amp;stage=new" in listing
     form = client.get(reverse("crm:export-request"), {"kind": "clients", "stage": "new"})
-    assert form.status_code == 200 and "stage = new" in form.content.decode()
+    assert form.status_code == 200 and "阶段：新开户" in form.content.decode()
     sent = client.post(reverse("crm:export-request"), {
         "kind": "clients", "query": "stage=new", "reason": "监管检查需要完整证件号码",
     })  # fmt: skip

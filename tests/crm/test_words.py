@@ -32,3 +32,73 @@ def test_access_log_names_the_field_and_the_export_in_words(org):
     labels = [access_field_label(e) for e in entries]
     assert labels == ["证件号码", str(client._meta.get_field("phone").verbose_name)]
     assert all(not label.isascii() for label in labels)
+
+
+# --- Exports in words: filters, file names, people (issue #16, items 6 and 7) ----------
+def _disposition_name(response) -> str:
+    from urllib.parse import unquote
+
+    return unquote(response["Content-Disposition"].split("filename*=utf-8''")[1])
+
+
+def _csv_rows(response) -> list[list[str]]:
+    import csv
+    import io
+
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body)))
+
+
+def test_an_export_requests_filters_are_shown_in_words(client, org):
+    from crm.references import person_label
+
+    make_client(org.am, client_no="1100000001")
+    services.export_request_create(
+        user=org.bm, kind="clients", reason="客户要求核对完整档案",
+        params={"stage": ["active"], "owner": ["am"], "incomplete": ["true"], "risk_level": ["C3"]},
+    )  # fmt: skip
+    client.force_login(org.compliance)
+    page = client.get("/exports/").content.decode()
+    page = page.replace("&middot;", "·")
+    for words in ("阶段：活跃", f"客户经理：{person_label(org.am)}", "档案不完整：是",
+                  "风险等级：C3（稳健型）"):  # fmt: skip
+        assert words in page
+    assert "stage=" not in page and "owner=" not in page
+
+
+def test_the_request_form_shows_the_filters_in_words(client, org):
+    client.force_login(org.am)
+    page = client.get("/exports/new/?kind=clients&stage=potential&tier=vip").content.decode()
+    assert "阶段：潜在客户" in page and "客户等级：" in page
+    assert "stage =" not in page and "tier =" not in page
+
+
+def test_the_client_export_is_named_in_chinese_and_names_the_account_manager(client, org):
+    from django.utils import timezone
+
+    from crm.references import person_label
+
+    make_client(org.am, client_no="1100000001")
+    client.force_login(org.bm)
+    response = client.get("/clients/export.csv")
+    assert _disposition_name(response) == f"客户列表-{timezone.localdate().isoformat()}.csv"
+    header, row = _csv_rows(response)[:2]
+    assert row[header.index("客户经理")] == person_label(org.am)
+    assert "am" not in row
+
+
+def test_the_access_log_export_names_people_record_types_and_its_filters_in_words(client, org):
+    from crm.references import person_label
+
+    record = make_client(org.am)
+    services.access_log_record(user=org.bm, obj=record, field="id_number")
+    client.force_login(org.compliance)
+    response = client.get("/access-log/", {"export": "csv", "action": "reveal"})
+    assert _disposition_name(response).startswith("访问日志-")
+    header, *rows = _csv_rows(response)
+    assert "用户名" not in header
+    reveal = next(r for r in rows if r[header.index("字段")] == "证件号码")
+    assert reveal[header.index("用户")] == person_label(org.bm)
+    assert reveal[header.index("记录类型")] == str(record._meta.verbose_name)
+    logged = AccessLog.objects.filter(field="access_log").get()
+    assert "操作：查看脱敏信息原文" in logged.object_repr and "action=" not in logged.object_repr
