@@ -1,6 +1,7 @@
 """Exports masked unless approved: request, approval by another person, one download."""
 
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 import tablib
@@ -140,7 +141,8 @@ def test_full_flow_through_the_pages(client, org, clients):
     text = body_of(response)
     assert ID_1 in text and "13812345678" in text  # unmasked
     assert "李四" not in text  # the stage filter of the request applies
-    assert response["Content-Disposition"].endswith(f'clients-unmasked-{export.pk}.csv"')
+    name = unquote(response["Content-Disposition"].split("filename*=utf-8''")[1])
+    assert name == f"客户列表-未脱敏-{export.pk}.csv"
     again = download(client, export)
     assert again.status_code == 302 and not hasattr(again, "streaming_content")
     assert list(AccessLog.objects.order_by("id").values_list("action", flat=True)) == [
