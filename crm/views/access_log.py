@@ -43,6 +43,8 @@ class AccessLogView(StaffRequiredMixin, View):
             stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
             return table_response(export_filename(_("Access log"), stamp), headers, rows, fmt)
         page = page_without_count(
-            request, filterset.qs.select_related("user", "content_type", "branch"), per_page=50
+            request,
+            filterset.qs.select_related("user__staff__branch", "content_type", "branch"),
+            per_page=50,
         )
         return render(request, "crm/access_log.html", {"page": page, "filter": filterset})

@@ -124,3 +124,16 @@ def test_a_notification_e_mail_is_written_in_chinese_from_its_templates(org, mai
     assert "请在 24 小时内联系客户。" in mail.body and "在系统中查看：\n/complaints/1/" in mail.body
     assert "请勿回复" in mail.body and mail.to == ["am@example.com"]
     assert Notification.objects.get(pk=note.pk).emailed_at is not None
+
+
+def test_the_access_log_page_names_people_by_name_and_role_and_fields_in_words(client, org):
+    from crm.references import person_label
+
+    record = make_client(org.am)
+    services.access_log_record(user=org.bm, obj=record, field="id_number")
+    client.force_login(org.compliance)
+    page = client.get("/access-log/").content.decode().replace("&middot;", "·")
+    assert f">{person_label(org.bm)}</a>" in page  # the entry's person
+    assert f">{person_label(org.bm)}</option>" in page  # the person filter
+    assert ">bm</" not in page and "id_number" not in page and "证件号码" in page
+    assert f"{record._meta.verbose_name}: {record}" in page
