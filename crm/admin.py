@@ -9,6 +9,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from import_export.formats import base_formats
@@ -29,6 +30,7 @@ from .models import (
     StaffProfile,
     Todo,
 )
+from .references import person_label
 
 
 class SafeExportMixin(ExportMixin):
@@ -183,6 +185,18 @@ class NotificationAdmin(ServiceMadeAdmin):
     raw_id_fields = ["recipient"]
 
 
+class InWordsMixin:
+    """A change page headed by `in_words(obj)` instead of the model's str, which names a
+    code (an access log's field, an export's key): the models cannot name them in words,
+    the export registry being above them."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id) if object_id else None
+        if obj is not None:
+            extra_context = {**(extra_context or {}), "subtitle": self.in_words(obj)}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+
 class AccessFieldFilter(admin.SimpleListFilter):
     """The access log's `field` (a model field or an export key) by its name in words."""
 
@@ -218,7 +232,7 @@ class ExportKindFilter(admin.SimpleListFilter):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(ModelAdmin):
+class AccessLogAdmin(InWordsMixin, ModelAdmin):
     """Read-only: the access log is evidence and is never edited or deleted."""
 
     list_display = ["occurred_at", "user", "action", "object_repr", "field_label", "ip_address"]
@@ -229,6 +243,12 @@ class AccessLogAdmin(ModelAdmin):
     @admin.display(description=_("Field"), ordering="field")
     def field_label(self, obj):
         return access_field_label(obj)
+
+    def in_words(self, obj):
+        when = timezone.localtime(obj.occurred_at)
+        return f"{when:%Y-%m-%d %H:%M} {person_label(obj.user)} {obj.get_action_display()} " + (
+            access_field_label(obj)
+        )
 
     def has_add_permission(self, request):
         return False
@@ -241,7 +261,7 @@ class AccessLogAdmin(ModelAdmin):
 
 
 @admin.register(ExportRequest)
-class ExportRequestAdmin(ModelAdmin):
+class ExportRequestAdmin(InWordsMixin, ModelAdmin):
     """Read-only: requests are made and decided in the CRM (/exports/), each step logged."""
 
     list_display = ["number", "kind_label", "branch", "requested_by", "requested_at", "status",
@@ -258,6 +278,12 @@ class ExportRequestAdmin(ModelAdmin):
     def kind_label(self, obj):
         kind = export_kind(obj.kind)
         return kind.label if kind else obj.kind
+
+    def in_words(self, obj):
+        return _("Unmasked export #%(id)s (%(kind)s)") % {
+            "id": obj.pk,
+            "kind": self.kind_label(obj),
+        }
 
     def has_add_permission(self, request):
         return False

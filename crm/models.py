@@ -317,11 +317,7 @@ class AccessLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        from .exports import access_field_label  # the export registry imports this module
-
-        when = timezone.localtime(self.occurred_at)
-        what = access_field_label(self)
-        return f"{when:%Y-%m-%d %H:%M} {person_name(self.user)} {self.get_action_display()} {what}"
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.field}"
 
 
 EXPORT_APPROVER_ROLES = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE})
@@ -393,11 +389,7 @@ class ExportRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        from .exports import export_kind  # the export registry imports this module
-
-        kind = export_kind(self.kind)
-        label = kind.label if kind else self.kind
-        return _("Unmasked export #%(id)s (%(kind)s)") % {"id": self.pk, "kind": label}
+        return _("Unmasked export #%(id)s (%(kind)s)") % {"id": self.pk, "kind": self.kind}
 
     def get_absolute_url(self) -> str:
         return reverse("crm:exports") + f"#export-{self.pk}"
