@@ -11,7 +11,7 @@ from crm.references import PersonChoiceField, ScopedFormMixin, scope_form
 from crm.spreadsheets import FileRefused, human_size
 from crm.uploads import UploadField, UploadRule
 
-from .imports import check_file
+from .imports import COLUMNS, check_file, column_label
 from .models import Client, ClientType, IdType, RiskLevel
 from .validators import normalize_mobile, parse_id_card
 
@@ -178,9 +178,10 @@ class ImportForm(BoundedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _(
-            "Columns: client_no, date, total_assets, cash, market_value, net_inflow, "
-            "trading_volume, trade_count, commission. At most %(size)s and %(rows)d rows."
-        ) % {"size": human_size(settings.CRM_IMPORT_MAX_BYTES),
+            "Columns: %(columns)s, headed as in the template. At most %(size)s and "
+            "%(rows)d rows."
+        ) % {"columns": "、".join(column_label(key) for key in COLUMNS),
+             "size": human_size(settings.CRM_IMPORT_MAX_BYTES),
              "rows": settings.CRM_IMPORT_MAX_ROWS}  # fmt: skip
 
     def clean_file(self):

@@ -28,8 +28,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F, TextField, Value
 from django.db.models.functions import Coalesce, Concat
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm import spreadsheets
 from crm.jobs import enqueue_on_commit
@@ -46,6 +47,59 @@ STALLED_AFTER_MINUTES = 10  # queued this long: the sweep enqueues the job again
 COLUMNS = ("client_no", "date", "total_assets", "cash", "market_value", "net_inflow",
            "trading_volume", "trade_count", "commission")  # fmt: skip
 REQUIRED = ("client_no", "date", "total_assets")
+# Each column's Chinese header (the template's, the error report's). A file may head a
+# column with it, its English name or its key (client_no): `column_key` maps them all.
+COLUMN_LABELS = {
+    "client_no": gettext_lazy("Client number"), "date": gettext_lazy("Date"),
+    "total_assets": gettext_lazy("Total assets"), "cash": gettext_lazy("Cash"),
+    "market_value": gettext_lazy("Market value"), "net_inflow": gettext_lazy("Net inflow"),
+    "trading_volume": gettext_lazy("Trading volume"), "trade_count": gettext_lazy("Trade count"),
+    "commission": gettext_lazy("Commission"),
+}  # fmt: skip
+EXAMPLE_ROW = ["1100000001", "2026-11-30", "1250000.00", "250000.00", "1000000.00",
+               "50000.00", "320000.00", "12", "96.00"]  # fmt: skip
+
+
+def column_label(key: str) -> str:
+    if key == "non_field_errors":
+        return _("row")
+    return str(COLUMN_LABELS.get(key, key))
+
+
+def _header_keys() -> dict[str, str]:
+    keys = {}
+    for key, label in COLUMN_LABELS.items():
+        keys[_normal(key)] = key
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                keys[_normal(str(label))] = key
+    return keys
+
+
+def _normal(header) -> str:
+    """A header as compared: trimmed, lower case, without a unit in brackets or spaces
+    (总资产（元） and "Total assets" read as 总资产 and totalassets)."""
+    text = str(header or "").strip().lower()
+    for bracket in ("（", "("):
+        text = text.split(bracket, 1)[0]
+    return "".join(text.split()).replace("_", "")
+
+
+def column_key(header) -> str:
+    """The column a file's header names: the key, the Chinese or the English header."""
+    return _header_keys().get(_normal(header), str(header or "").strip().lower())
+
+
+def error_words(errors: dict) -> str:
+    """A row's errors by column in words: "日期：日期不能晚于今天。；总资产：请输入数字。"."""
+    return "；".join(f"{column_label(k)}：{' '.join(map(str, v))}" for k, v in errors.items())
+
+
+def template_rows() -> tuple[list[str], list[list[str]]]:
+    """The downloadable template: the Chinese headers and one example row."""
+    return [column_label(key) for key in COLUMNS], [EXAMPLE_ROW]
+
+
 IMPORTERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
 
 
@@ -88,10 +142,10 @@ def open_lines(job: ImportJob):
         check_file(file, job.original_name)
         lines = spreadsheets.read_lines(file, job.original_name)
         header = next(lines, None)
-        headers = [str(h or "").strip().lower() for h in (header.values if header else [])]
-        missing = [c for c in REQUIRED if c not in headers]
+        headers = [column_key(h) for h in (header.values if header else [])]
+        missing = [column_label(c) for c in REQUIRED if c not in headers]
         if missing:
-            raise FileRefused(_("Missing columns: %(cols)s") % {"cols": ", ".join(missing)})
+            raise FileRefused(_("Missing columns: %(cols)s") % {"cols": "、".join(missing)})
         yield headers, lines
     finally:
         job.file.close()
@@ -167,12 +221,14 @@ def _import_next_batch(job_id: int, headers: list[str], lines: Iterator[Line], p
         errors = [(line.number, "", line.error) for line in batch if line.error]
         errors += [
             (numbers[e["index"]], e["client_no"],
-             "; ".join(f"{k}: {' '.join(v)}" for k, v in e["errors"].items()))
+             error_words(e["errors"]))
             for e in result.errors
         ]  # fmt: skip
         report = ""
         if errors:
-            head = [[_("row"), "client_no", _("errors")]] if not job.error_rows else []
+            head = (
+                [[_("row"), column_label("client_no"), _("errors")]] if not job.error_rows else []
+            )
             report = "".join(spreadsheets.csv_lines(head + sorted(errors)))
         # the report is appended in the database, never read into the worker
         ImportJob.objects.filter(pk=job_id).update(

@@ -112,6 +112,7 @@ def register() -> None:
 
     from . import measures
     from .exports import client_table
+    from .filters import ClientFilterSet
     from .imports import purge_import_files
     from .services import REVEAL_ROLES
 
@@ -120,7 +121,7 @@ def register() -> None:
     register_export(
         ExportKind(
             key="clients", label=_("Client list"), roles=frozenset(REVEAL_ROLES),
-            table=client_table, list_url_name="clients:list",
+            table=client_table, list_url_name="clients:list", filterset=ClientFilterSet,
         )
     )  # fmt: skip
     open_account = ~Q(account_status=AccountStatus.CLOSED) & ~Q(stage=Stage.POTENTIAL)

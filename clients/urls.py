@@ -18,6 +18,7 @@ urlpatterns = [
     path("retention/<int:pk>/", views.RetentionCaseView.as_view(), name="retention-case"),
     path("import/<int:pk>/", views.ImportStatusView.as_view(), name="import-status"),
     path("import/<int:pk>/errors.csv", views.ImportErrorsView.as_view(), name="import-errors"),
+    path("import/template/", views.ImportTemplateView.as_view(), name="import-template"),
     path("<int:pk>/", views.ClientDetailView.as_view(), name="detail"),
     path("<int:pk>/assets/", views.ClientAssetsView.as_view(), name="detail-assets"),
     path("<int:pk>/timeline/", views.ClientTimelineView.as_view(), name="detail-timeline"),

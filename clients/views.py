@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from crm import spreadsheets
-from crm.exports import table_response
+from crm.exports import as_attachment, export_filename, table_response
 from crm.forms import add_service_errors, success_link
 from crm.models import Role
 from crm.once import submit_once
@@ -34,7 +34,7 @@ from .forms import (
     RiskAssessmentForm,
 )
 from .history import ledger
-from .imports import import_job_create
+from .imports import import_job_create, template_rows
 from .models import Client, ImportJob, Stage, Tier
 from .tables import ClientTable
 from .timeline import client_timeline
@@ -84,7 +84,7 @@ class ClientExportView(StaffRequiredMixin, View):
 
     def get(self, request):
         headers, rows = client_table(request.user, request.GET)
-        return table_response("clients", headers, rows, "csv")
+        return table_response(export_filename(_("Client list")), headers, rows, "csv")
 
 
 class ClientCreateView(StaffRequiredMixin, View):
@@ -397,8 +397,19 @@ class ImportErrorsView(StaffRequiredMixin, View):
         job = get_object_or_404(ImportJob, pk=pk, created_by=request.user)
         report = "".join(spreadsheets.csv_rewritten(job.error_report))
         response = HttpResponse(report, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-        return response
+        return as_attachment(response, f"{export_filename(_('Import errors'), job.pk)}.csv")
+
+
+class ImportTemplateView(StaffRequiredMixin, View):
+    """The import file to fill in: the Chinese headers and one example row, as Excel
+    (default) or `?format=csv`."""
+
+    roles = frozenset({Role.BRANCH_MANAGER, Role.HQ})
+
+    def get(self, request):
+        fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+        headers, rows = template_rows()
+        return table_response(str(_("Account snapshot import template")), headers, rows, fmt)
 
 
 # --- Segmentation, churn and retention ----------------------------------------------

@@ -41,7 +41,7 @@ class ComplaintAdmin(ServiceMadeAdmin):
                       "refused_reason", "reviewer", "review_note", "acknowledged_at",
                       "initial_handled_at", "resolved_at", "reviewed_at", "closed_at",
                       "paused_at", "created_at"]  # fmt: skip
-    list_display = ["ticket_no", "branch", "complainant", "category", "severity", "status",
+    list_display = ["ticket_no", "branch", "complainant_label", "category", "severity", "status",
                     "handler", "received_at", "resolution_due_at"]  # fmt: skip
     list_filter = ["branch", "status", "category", "severity", "channel", "topic"]
     search_fields = ["ticket_no", "complainant_name", "client__name", "client__client_no"]
@@ -50,3 +50,7 @@ class ComplaintAdmin(ServiceMadeAdmin):
                      "compensation_approved_by"]  # fmt: skip
     inlines = [EventInline, AttachmentInline]
     date_hierarchy = "received_at"
+
+    @admin.display(description=_("complainant"))
+    def complainant_label(self, obj):
+        return obj.complainant

@@ -13,7 +13,7 @@ from django.views import View
 from clients.models import Client
 from clients.validators import phone_digits
 from crm.dashboard import period_from
-from crm.exports import workbook_response
+from crm.exports import export_filename, people_by_username, workbook_response
 from crm.forms import add_service_errors, success_link
 from crm.models import Role
 from crm.once import submit_once
@@ -257,6 +257,7 @@ class AnalysisView(StaffRequiredMixin, View):
 
 
 def _analysis_workbook(data, start, end) -> HttpResponse:
+    handlers = people_by_username(row["handler__username"] for row in data["by_handler"])
     sla = Sheet(_("SLA compliance"), [_("Time limit"), _("Met"), _("Breached"), _("Rate %")], [
         [str(clock.label), data["sla"][clock.name]["met"], data["sla"][clock.name]["breached"],
          data["sla"][clock.name]["rate"]]
@@ -273,7 +274,8 @@ def _analysis_workbook(data, start, end) -> HttpResponse:
     by_handler = Sheet(_("By handler"), [
         _("Handler"), _("Complaints"), _("Open"), _("Resolved in time"), _("Breached"),
     ], [
-        [row["handler__username"], row["n"], row["open"], row["resolved_in_time"],
+        [handlers.get(row["handler__username"], _("Unassigned")), row["n"], row["open"],
+         row["resolved_in_time"],
          row["breached"]]
         for row in data["by_handler"]
     ])  # fmt: skip
@@ -282,8 +284,8 @@ def _analysis_workbook(data, start, end) -> HttpResponse:
         for topic, per_month in data["topics"].items()
         for month, n in sorted(per_month.items())
     ])  # fmt: skip
-    return workbook_response([sla, by_category, by_handler, topics],
-                          f"complaints-{start}-{end}.xlsx")  # fmt: skip
+    name = export_filename(_("Complaint analysis"), start, end)
+    return workbook_response([sla, by_category, by_handler, topics], f"{name}.xlsx")
 
 
 class RegulatorSummaryView(StaffRequiredMixin, View):
@@ -312,4 +314,5 @@ class RegulatorSummaryView(StaffRequiredMixin, View):
             sheets.append(Sheet(title, [title, _("Complaints")], [
                 [str(choices(row[field]).label), row["n"]] for row in summary[key]
             ]))  # fmt: skip
-        return workbook_response(sheets, f"complaint-summary-{year}.xlsx")
+        name = export_filename(_("Annual complaint report"), year)
+        return workbook_response(sheets, f"{name}.xlsx")

@@ -2,16 +2,21 @@ import re
 from collections.abc import Sequence
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services, spreadsheets
+from .exports import access_field_label, export_kind, export_kinds
 from .forms import BoundedModelForm
 from .models import (
     AccessLog,
@@ -20,10 +25,12 @@ from .models import (
     Holiday,
     IntegrationToken,
     Notification,
+    Role,
     SlaPolicy,
     StaffProfile,
     Todo,
 )
+from .references import person_label
 
 
 class SafeExportMixin(ExportMixin):
@@ -37,7 +44,9 @@ class SafeExportMixin(ExportMixin):
             raise PermissionDenied
         data = self.get_data_for_export(request, queryset, force_native_type=True, **kwargs)
         if file_format.is_binary():
-            sheet = spreadsheets.Sheet(self.model._meta.model_name, data.headers, data)
+            sheet = spreadsheets.Sheet(
+                str(self.model._meta.verbose_name_plural), data.headers, data
+            )
             return spreadsheets.xlsx_bytes([sheet])
         text = spreadsheets.csv_text(data.headers, data)
         return text.encode(kwargs["encoding"]) if kwargs.get("encoding") else text
@@ -176,14 +185,70 @@ class NotificationAdmin(ServiceMadeAdmin):
     raw_id_fields = ["recipient"]
 
 
+class InWordsMixin:
+    """A change page headed by `in_words(obj)` instead of the model's str, which names a
+    code (an access log's field, an export's key): the models cannot name them in words,
+    the export registry being above them."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id) if object_id else None
+        if obj is not None:
+            extra_context = {**(extra_context or {}), "subtitle": self.in_words(obj)}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+class AccessFieldFilter(admin.SimpleListFilter):
+    """The access log's `field` (a model field or an export key) by its name in words."""
+
+    title = _("Field")
+    parameter_name = "field"
+
+    def lookups(self, request, model_admin):
+        fields = (
+            AccessLog.objects.order_by().values_list("content_type_id", "field").distinct()[:200]
+        )
+        labels = {}
+        for content_type_id, field in fields:
+            content_type = (
+                ContentType.objects.get_for_id(content_type_id) if content_type_id else None
+            )
+            entry = AccessLog(content_type=content_type, field=field)
+            labels.setdefault(field, access_field_label(entry))
+        return sorted(labels.items(), key=lambda item: item[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(field=self.value()) if self.value() else queryset
+
+
+class ExportKindFilter(admin.SimpleListFilter):
+    title = _("Export")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [(kind.key, kind.label) for kind in export_kinds()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(AccessLog)
-class AccessLogAdmin(ModelAdmin):
+class AccessLogAdmin(InWordsMixin, ModelAdmin):
     """Read-only: the access log is evidence and is never edited or deleted."""
 
-    list_display = ["occurred_at", "user", "action", "object_repr", "field", "ip_address"]
-    list_filter = ["action", "field"]
+    list_display = ["occurred_at", "user", "action", "object_repr", "field_label", "ip_address"]
+    list_filter = ["action", AccessFieldFilter]
     search_fields = ["user__username", "object_repr"]
-    list_select_related = ["user"]
+    list_select_related = ["user", "content_type"]
+
+    @admin.display(description=_("Field"), ordering="field")
+    def field_label(self, obj):
+        return access_field_label(obj)
+
+    def in_words(self, obj):
+        when = timezone.localtime(obj.occurred_at)
+        return f"{when:%Y-%m-%d %H:%M} {person_label(obj.user)} {obj.get_action_display()} " + (
+            access_field_label(obj)
+        )
 
     def has_add_permission(self, request):
         return False
@@ -196,14 +261,29 @@ class AccessLogAdmin(ModelAdmin):
 
 
 @admin.register(ExportRequest)
-class ExportRequestAdmin(ModelAdmin):
+class ExportRequestAdmin(InWordsMixin, ModelAdmin):
     """Read-only: requests are made and decided in the CRM (/exports/), each step logged."""
 
-    list_display = ["pk", "kind", "branch", "requested_by", "requested_at", "status",
+    list_display = ["number", "kind_label", "branch", "requested_by", "requested_at", "status",
                     "decided_by", "decided_at", "downloaded_at"]  # fmt: skip
-    list_filter = ["status", "kind", "branch"]
+    list_filter = ["status", ExportKindFilter, "branch"]
     list_select_related = ["branch", "requested_by", "decided_by"]
     search_fields = ["requested_by__username", "reason"]
+
+    @admin.display(description=_("Number"), ordering="pk")
+    def number(self, obj):
+        return obj.pk
+
+    @admin.display(description=_("Export"), ordering="kind")
+    def kind_label(self, obj):
+        kind = export_kind(obj.kind)
+        return kind.label if kind else obj.kind
+
+    def in_words(self, obj):
+        return _("Unmasked export #%(id)s (%(kind)s)") % {
+            "id": obj.pk,
+            "kind": self.kind_label(obj),
+        }
 
     def has_add_permission(self, request):
         return False
@@ -278,6 +358,95 @@ class TodoAdmin(ServiceMadeAdmin):
     raw_id_fields = ["assignee", "created_by"]
 
 
+# --- The admin in Chinese --------------------------------------------------------------
+admin.site.site_header = _("Branch CRM administration")
+admin.site.site_title = _("Branch CRM administration")
+
+ROLE_NAMES = dict(Role.choices)
+PERMISSION_ACTIONS = {"add": _("Can add"), "change": _("Can change"), "delete": _("Can delete"),
+                      "view": _("Can view")}  # fmt: skip
+
+
+def permission_label(permission) -> str:
+    """Django's stored English "Can change client" as "客户档案 | 客户 | 可修改": the app,
+    the model and the action in the current language (custom permissions keep their name)."""
+    action, _sep, _model = permission.codename.partition("_")
+    model = permission.content_type.model_class()
+    if model is None or action not in PERMISSION_ACTIONS:
+        return f"{permission.content_type.app_label} | {permission.name}"
+    app = model._meta.app_config.verbose_name
+    return f"{app} | {model._meta.verbose_name} | {PERMISSION_ACTIONS[action]}"
+
+
+class PermissionLabelsMixin:
+    """Permission choices named in words (permission_label) on the group and user pages."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions") and field is not None:
+            field.label_from_instance = permission_label
+        if db_field.name == "groups" and field is not None:
+            field.label_from_instance = group_label
+        return field
+
+
+def group_label(group) -> str:
+    """A role's group (named by its code, crm.roles) by the role's name."""
+    return str(ROLE_NAMES.get(group.name, group.name))
+
+
+class RoleGroupFilter(admin.SimpleListFilter):
+    """The user list's group filter with the roles' names (group_label)."""
+
+    title = _("role")
+    parameter_name = "groups__id__exact"
+
+    def lookups(self, request, model_admin):
+        return [(group.pk, group_label(group)) for group in Group.objects.order_by("name")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(groups__id=self.value()) if self.value() else queryset
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(PermissionLabelsMixin, GroupAdmin):
+    list_display = ["name", "role_name"]
+
+    @admin.display(description=_("role"))
+    def role_name(self, obj):
+        return group_label(obj)
+
+
+if apps.is_installed("django_otp.plugins.otp_totp"):
+    from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    OTP_SECTIONS = {"Identity": _("Device"), "Timestamps": _("Times"),
+                    "Configuration": _("Settings"), "State": _("State"),
+                    "Throttling": _("Failed attempts")}  # fmt: skip
+
+    class TwoFactorDeviceAdmin(TOTPDeviceAdmin):
+        """django-otp's admin with its sections and its QR code column in words."""
+
+        search_help_text = _("A username or an e-mail address")
+
+        def get_fieldsets(self, request, obj=None):
+            return [
+                (OTP_SECTIONS.get(name, name) if name else name, options)
+                for name, options in super().get_fieldsets(request, obj)
+            ]
+
+        @admin.display(description=_("QR code"))
+        def qrcode_link(self, device):
+            return super().qrcode_link(device)
+
+    admin.site.unregister(TOTPDevice)
+    admin.site.register(TOTPDevice, TwoFactorDeviceAdmin)
+
+
 class StaffProfileInline(StackedInline):
     model = StaffProfile
     can_delete = False
@@ -289,8 +458,9 @@ admin.site.unregister(get_user_model())
 
 
 @admin.register(get_user_model())
-class StaffUserAdmin(WorkflowStateMixin, UserAdmin):
+class StaffUserAdmin(PermissionLabelsMixin, WorkflowStateMixin, UserAdmin):
     inlines = [StaffProfileInline]
+    list_filter = ["is_staff", "is_superuser", "is_active", RoleGroupFilter]
     list_display = ["username", "last_name", "first_name", "email", "is_active", "staff_role"]
     list_select_related = ["staff"]
 

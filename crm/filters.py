@@ -194,8 +194,11 @@ class AccessLogFilterSet(FilterSet):
         method="filter_q", label=_("Search"),
         help_text=_("The record's name or number (its beginning), or a username"),
     )  # fmt: skip
-    user = django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(staff__isnull=False).order_by("username"),
+    user = PersonFilter(  # by name and role (crm.references.person_label), never login name
+        queryset=get_user_model()
+        .objects.filter(staff__isnull=False)
+        .select_related("staff__branch")
+        .order_by("last_name", "first_name", "username"),
         to_field_name="username", label=_("User"), empty_label=_("All"),
     )  # fmt: skip
     action = django_filters.ChoiceFilter(choices=AccessLog.Action.choices, label=_("Action"))

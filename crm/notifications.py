@@ -14,10 +14,11 @@ from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import Case, CharField, Count, F, Max, Q, When
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from .jobs import enqueue_on_commit
-from .models import Notification
+from .models import Notification, person_name
 from .sms import get_sms_backend
 
 
@@ -110,18 +111,23 @@ def notification_emails_send(notification_ids: list[int]) -> int:
             .select_related("recipient")
         )
         messages = [
-            (
-                n.title,
-                f"{n.body}\n\n{n.url}".strip(),
-                settings.DEFAULT_FROM_EMAIL,
-                [n.recipient.email],
-            )
-            for n in rows
+            (*notification_email(n), settings.DEFAULT_FROM_EMAIL, [n.recipient.email]) for n in rows
         ]
         if messages:
             send_mass_mail(messages, fail_silently=False)
         Notification.objects.filter(pk__in=[n.pk for n in rows]).update(emailed_at=timezone.now())
     return len(messages)
+
+
+def notification_email(notification) -> tuple[str, str]:
+    """The e-mail of a notification, (subject, body), from the templates
+    crm/email/notification_{subject,body}.txt in the site's language (the worker has no
+    request to take one from)."""
+    context = {"notification": notification, "name": person_name(notification.recipient)}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("crm/email/notification_subject.txt", context)
+        body = render_to_string("crm/email/notification_body.txt", context)
+    return " ".join(subject.split()), body.strip() + "\n"
 
 
 def notification_emails_catch_up() -> int:

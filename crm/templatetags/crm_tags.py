@@ -34,6 +34,15 @@ def person(user) -> str:
     return person_name(user)
 
 
+@register.filter
+def person_role(user) -> str:
+    """`{{ user|person_role }}`: name, role and branch (王伟 · 客户经理 · 北京营业部), for a
+    page that names people of several roles (select `staff__branch` with the user)."""
+    from crm.references import person_label
+
+    return person_label(user) if user is not None else ""
+
+
 @register.simple_tag
 def due_badge(due_at, warn_hours: int = 24):
     """A deadline with the SLA colours: red when overdue, amber when close."""

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import View
 
-from ..exports import FORMATS, access_log_table, table_response
+from ..exports import (
+    FORMATS,
+    access_log_table,
+    export_filename,
+    filter_names,
+    filters_in_words,
+    table_response,
+)
 from ..filters import AccessLogFilterSet
 from ..models import ACCESS_LOG_ROLES, AccessLog
 from ..paging import page_without_count
@@ -26,13 +34,17 @@ class AccessLogView(StaffRequiredMixin, View):
         filterset = AccessLogFilterSet(request.GET, queryset=qs, user=request.user)
         fmt = request.GET.get("export")
         if fmt in FORMATS:
-            access_log_export_record(
-                user=request.user, fmt=fmt, filters=filterset.describe(), request=request
+            params = dict(request.GET.lists())
+            words = filters_in_words(
+                AccessLogFilterSet, params, filter_names(AccessLogFilterSet, [params])
             )
+            access_log_export_record(user=request.user, fmt=fmt, filters=words, request=request)
             headers, rows = access_log_table(filterset.qs[: self.EXPORT_MAX_ROWS])
-            stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-            return table_response(f"access-log-{stamp}", headers, rows, fmt)
+            stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
+            return table_response(export_filename(_("Access log"), stamp), headers, rows, fmt)
         page = page_without_count(
-            request, filterset.qs.select_related("user", "content_type", "branch"), per_page=50
+            request,
+            filterset.qs.select_related("user__staff__branch", "content_type", "branch"),
+            per_page=50,
         )
         return render(request, "crm/access_log.html", {"page": page, "filter": filterset})

@@ -11,7 +11,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from ..exports import FORMATS, export_kind, export_kinds, params_querydict, table_response
+from ..exports import (
+    FORMATS,
+    export_filename,
+    export_kind,
+    export_kinds,
+    filter_names,
+    filter_words,
+    filters_in_words,
+    params_querydict,
+    table_response,
+)
 from ..forms import ExportRequestForm, add_service_errors
 from ..models import EXPORT_APPROVER_ROLES, EXPORT_PAGE_ROLES, ExportRequest, Role
 from ..once import submit_once
@@ -27,12 +37,19 @@ from .base import StaffRequiredMixin
 
 
 def _export_rows(user, requests):
+    """The requests with their export's name and their filters in words ("阶段：活跃"),
+    the people of the filters named in one query per kind of filter."""
     kinds = {k.key: k for k in export_kinds()}
+    requests = list(requests)
+    names = {
+        kind.key: filter_names(kind.filterset, [r.params for r in requests if r.kind == kind.key])
+        for kind in kinds.values()
+    }
     for r in requests:
         kind = kinds.get(r.kind)
         r.kind_label = kind.label if kind else r.kind
-        r.filters_text = " · ".join(
-            f"{k}={','.join(map(str, v))}" for k, v in (r.params or {}).items() if v
+        r.filters_text = filters_in_words(
+            kind.filterset if kind else None, r.params, names.get(r.kind)
         )
         r.can_decide = r.status == ExportRequest.Status.PENDING and (
             export_request_can_decide(user, r)
@@ -78,9 +95,10 @@ class ExportRequestCreateView(StaffRequiredMixin, View):
 
     def _render(self, request, form, kind, status=200):
         query = QueryDict(form["query"].value() or "")
+        params = dict(query.lists())
+        names = filter_names(kind.filterset, [params])
         return render(request, "crm/export_request_form.html", {
-            "form": form, "kind": kind,
-            "filters": [(k, ", ".join(v)) for k, v in query.lists() if any(v)],
+            "form": form, "kind": kind, "filters": filter_words(kind.filterset, params, names),
             "list_url": reverse(kind.list_url_name) + (f"?{query.urlencode()}" if query else ""),
         }, status=status)  # fmt: skip
 
@@ -150,4 +168,5 @@ class ExportRequestDownloadView(StaffRequiredMixin, View):
         headers, rows = kind.table(
             request.user, params_querydict(export_request.params), unmasked=True
         )
-        return table_response(f"{kind.key}-unmasked-{export_request.pk}", headers, rows, fmt)
+        name = export_filename(kind.label, _("unmasked"), export_request.pk)
+        return table_response(name, headers, rows, fmt)

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from crm import services
 from crm.models import AccessLog, Todo
+from crm.references import person_label
 from crm.workdays import SHANGHAI
 from tests.access import ApiAccessCase
 from tests.factories import make_client
@@ -137,10 +138,10 @@ def test_csv_export_is_scoped_filtered_and_logged(client, org, logged):
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     lines = text.strip().splitlines()
     assert len(lines) == 1 + 2 and "李四" in text and "王五" not in text
-    assert lines[1].split(",")[1] == org.bm.username  # newest first
+    assert lines[1].split(",")[1] == person_label(org.bm)  # newest first, by name and role
     log = AccessLog.objects.get(user=org.compliance)
     assert log.action == "export" and log.field == "access_log" and log.content_type is None
-    assert log.branch_id == org.bj.pk and "q=李" in log.object_repr
+    assert log.branch_id == org.bj.pk and "搜索：李" in log.object_repr
     # the export shows up in the log for branch compliance and can be exported again
     assert shown(client)[0] == log.pk
 

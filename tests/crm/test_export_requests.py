@@ -1,6 +1,7 @@
 """Exports masked unless approved: request, approval by another person, one download."""
 
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 import tablib
@@ -121,7 +122,7 @@ def test_full_flow_through_the_pages(client, org, clients):
     listing = client.get(reverse("clients:list"), {"stage": "new"}).content.decode()
     assert f"{reverse('crm:export-request')}?kind=clients&amp;stage=new" in listing
     form = client.get(reverse("crm:export-request"), {"kind": "clients", "stage": "new"})
-    assert form.status_code == 200 and "stage = new" in form.content.decode()
+    assert form.status_code == 200 and "阶段：新开户" in form.content.decode()
     sent = client.post(reverse("crm:export-request"), {
         "kind": "clients", "query": "stage=new", "reason": "监管检查需要完整证件号码",
     })  # fmt: skip
@@ -140,7 +141,8 @@ def test_full_flow_through_the_pages(client, org, clients):
     text = body_of(response)
     assert ID_1 in text and "13812345678" in text  # unmasked
     assert "李四" not in text  # the stage filter of the request applies
-    assert response["Content-Disposition"].endswith(f'clients-unmasked-{export.pk}.csv"')
+    name = unquote(response["Content-Disposition"].split("filename*=utf-8''")[1])
+    assert name == f"客户列表-未脱敏-{export.pk}.csv"
     again = download(client, export)
     assert again.status_code == 302 and not hasattr(again, "streaming_content")
     assert list(AccessLog.objects.order_by("id").values_list("action", flat=True)) == [

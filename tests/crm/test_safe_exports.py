@@ -118,16 +118,18 @@ def test_the_access_log_export(client, org, hostile_clients, fmt):
 
 
 def test_the_complaint_workbook(client, org):
-    """A username may start with @, + or - (Django allows them): the handler sheet."""
+    """A name may start with @, + or -: the handler sheet (people by name and role)."""
     from django.contrib.auth import get_user_model
 
+    from crm.references import person_label
     from tests.complaints.helpers import receive
 
     receive(org)
-    get_user_model().objects.filter(pk=org.agent.pk).update(username="@SUM(1+1)")
+    get_user_model().objects.filter(pk=org.agent.pk).update(last_name="@SUM(1+1)", first_name="")
     client.force_login(org.bm)
     body = client.get(reverse("complaints:analysis"), {"export": "xlsx"}).content
-    assert_neutralised(xlsx_cells(body), ["@SUM(1+1)"])
+    agent = get_user_model().objects.select_related("staff__branch").get(pk=org.agent.pk)
+    assert_neutralised(xlsx_cells(body), [person_label(agent)])
 
 
 @pytest.mark.parametrize("file_format", [base_formats.CSV, base_formats.XLSX])
