@@ -48,41 +48,9 @@ DETAILS = [
     ("crm:todo-detail", "todo"),
 ]
 
-# Known findings on pages another part of issue #16 is changing at the same time:
-# (role or "*", path pattern (fnmatch, query string included), check) -> reason. Each is
-# an xfail until the owner's change is merged; then delete the line (the lead empties
-# this table after merging).
-LISTS = "lists (list pages and tables) is changing this page"
-WORDS = "words (wording, exports, imports, admin) is changing this page"
-CLIENTPAGE = "clientpage (the client page) is changing this page"
-WORKBENCH = "workbench (workbench, notifications) is changing this page"
-KNOWN: dict[tuple[str, str, str], str] = {
-    # The client list: the owner column shows the login (am, am2); its action buttons
-    # (import, export, new) sit in one unwrapped row, 731 px wide at 390 px.
-    ("*", "/clients/", "login"): LISTS,
-    ("*", "/clients/", "latin"): LISTS,
-    ("*", "/clients/", "overflow"): LISTS,
-    ("*", "/clients/?*", "login"): LISTS,
-    ("*", "/clients/?*", "latin"): LISTS,
-    ("*", "/clients/?*", "overflow"): LISTS,
-    # The access log: actors by login, objects and fields by code (clients, id_number),
-    # the English "occurred" (issue #16 items 6 and 7).
-    ("*", "/access-log/*", "login"): LISTS + "; " + WORDS,
-    ("*", "/access-log/*", "latin"): LISTS + "; " + WORDS,
-    # Unmasked exports: the request's parameters as codes ("tier vip").
-    ("*", "/exports/*", "latin"): WORDS,
-    # The import status page: the uploaded file's name; a progress bar with no name.
-    ("*", "/clients/import/*", "latin"): WORDS,
-    ("*", "/clients/import/*", "axe"): WORDS,
-    # The Django admin's own English (app and model names, "Change", django-axes).
-    ("*", "/admin/*", "latin"): WORDS,
-    # Notifications: "Level" in the grouped list.
-    ("*", "/notifications/*", "latin"): WORKBENCH,
-    # The client page: the advisor by login; the owner <select> has no label.
-    ("*", "/clients/[0-9]*/", "login"): CLIENTPAGE,
-    ("*", "/clients/[0-9]*/", "latin"): CLIENTPAGE,
-    ("*", "/clients/[0-9]*/", "axe"): CLIENTPAGE,
-}
+# Known findings: (role or "*", path pattern (fnmatch, query string included), check) ->
+# reason, each an xfail with its reason. Empty: every page of every role passes every check.
+KNOWN: dict[tuple[str, str, str], str] = {}
 
 # Pages that are not zh-hans pages by nature: the checks that do not apply to them.
 EXEMPT: dict[str, tuple[set[str], str]] = {
