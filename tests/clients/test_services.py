@@ -262,7 +262,7 @@ def test_import_file_with_a_bad_row(org, settings, tmp_path):
     assert run_import(job.pk) == 2
     job.refresh_from_db()
     assert (job.status, job.total_rows, job.stored_rows, job.error_rows) == ("done", 3, 2, 1)
-    assert "3,1100000001,date" in job.error_report  # file line 3
+    assert "3,1100000001,日期：" in job.error_report  # file line 3, by the Chinese column name
     assert AccountSnapshot.objects.count() == 2
     assert run_import(job.pk) == 2  # done jobs are not run twice
 
@@ -277,4 +277,4 @@ def test_unreadable_import_fails_cleanly(org, settings, tmp_path):
     )
     run_import(job.pk)
     job.refresh_from_db()
-    assert job.status == "failed" and "client_no" in job.message
+    assert job.status == "failed" and "客户号" in job.message
