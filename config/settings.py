@@ -379,6 +379,8 @@ CRM_OFFICE_HOURS = env.list("CRM_OFFICE_HOURS", default=["09:00-11:30", "13:00-1
 CRM_API_TOKEN_DAYS = env.int("CRM_API_TOKEN_DAYS", default=365)
 # /api/schema/ and /api/docs/ are for signed-in staff and integration tokens unless opened.
 CRM_API_DOCS_PUBLIC = env.bool("CRM_API_DOCS_PUBLIC", default=False)
+# Where staff open the CRM: links in e-mails (a worker has no request to take it from).
+CRM_SITE_URL = env("CRM_SITE_URL", default="http://localhost:8000")
 CRM_RISK_ASSESSMENT_VALID_YEARS = env.int("CRM_RISK_ASSESSMENT_VALID_YEARS", default=2)
 CRM_NEW_CLIENT_DAYS = env.int("CRM_NEW_CLIENT_DAYS", default=180)
 CRM_SLEEPING_DAYS = env.int("CRM_SLEEPING_DAYS", default=180)

@@ -9,6 +9,7 @@ e-mail lost with the broker is sent by the sweep (`notification_emails_catch_up`
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
@@ -123,7 +124,12 @@ def notification_email(notification) -> tuple[str, str]:
     """The e-mail of a notification, (subject, body), from the templates
     crm/email/notification_{subject,body}.txt in the site's language (the worker has no
     request to take one from)."""
-    context = {"notification": notification, "name": person_name(notification.recipient)}
+    link = urljoin(settings.CRM_SITE_URL, notification.url) if notification.url else ""
+    context = {
+        "notification": notification,
+        "name": person_name(notification.recipient),
+        "link": link,
+    }
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string("crm/email/notification_subject.txt", context)
         body = render_to_string("crm/email/notification_body.txt", context)

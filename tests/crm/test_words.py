@@ -104,13 +104,14 @@ def test_the_access_log_export_names_people_record_types_and_its_filters_in_word
     assert "操作：查看脱敏信息原文" in logged.object_repr and "action=" not in logged.object_repr
 
 
-def test_a_notification_e_mail_is_written_in_chinese_from_its_templates(org, mailoutbox):
+def test_a_notification_e_mail_is_written_in_chinese_from_its_templates(org, mailoutbox, settings):
     from django.contrib.auth import get_user_model
     from django.utils import translation
 
     from crm.models import Notification, person_name
     from crm.notifications import notification_emails_send
 
+    settings.CRM_SITE_URL = "https://crm.branch.example"
     get_user_model().objects.filter(pk=org.am.pk).update(email="am@example.com")
     note = Notification.objects.create(
         recipient=org.am, title="投诉 BJ01-001 已分配给您", body="请在 24 小时内联系客户。",
@@ -121,7 +122,10 @@ def test_a_notification_e_mail_is_written_in_chinese_from_its_templates(org, mai
     mail = mailoutbox[0]
     assert mail.subject == "【营业部客户关系管理】投诉 BJ01-001 已分配给您"
     assert mail.body.startswith(f"{person_name(org.am)}，您好：\n\n投诉 BJ01-001 已分配给您")
-    assert "请在 24 小时内联系客户。" in mail.body and "在系统中查看：\n/complaints/1/" in mail.body
+    assert (
+        "请在 24 小时内联系客户。" in mail.body
+        and "在系统中查看：\nhttps://crm.branch.example/complaints/1/" in mail.body
+    )
     assert "请勿回复" in mail.body and mail.to == ["am@example.com"]
     assert Notification.objects.get(pk=note.pk).emailed_at is not None
 
