@@ -9,7 +9,6 @@ ACTIONS = COMPLAINT_WORKFLOW.url_pattern()  # respond|acknowledge|...: the steps
 urlpatterns = [
     path("", views.DeskView.as_view(), name="desk"),
     path("new/", views.IntakeView.as_view(), name="intake"),
-    path("client-search/", views.ClientSearchView.as_view(), name="client-search"),
     path("analysis/", views.AnalysisView.as_view(), name="analysis"),
     path("regulator-summary.xlsx", views.RegulatorSummaryView.as_view(), name="regulator"),
     path("<int:pk>/", views.DetailView.as_view(), name="detail"),

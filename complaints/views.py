@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,7 +10,6 @@ from django.utils.translation import pgettext
 from django.views import View
 
 from clients.models import Client
-from clients.validators import phone_digits
 from crm.dashboard import period_from
 from crm.exports import export_filename, people_by_username, workbook_response
 from crm.forms import add_service_errors, success_link
@@ -50,26 +48,6 @@ class DeskView(StaffRequiredMixin, View):
                    "can_intake": services.can_work(request.user)}  # fmt: skip
         template = "crm/partials/table.html" if request.htmx else "complaints/desk.html"
         return render(request, template, context)
-
-
-class ClientSearchView(StaffRequiredMixin, View):
-    """HTMX helper of the intake form: the caller's phone to matching clients."""
-
-    def get(self, request):
-        raw = request.GET.get("phone", "")
-        digits = phone_digits(raw)
-        clients = []
-        if len(digits) >= 4:
-            qs = Client.objects.visible_to(request.user).select_related("owner")
-            clients = list(
-                qs.filter(Q(phone=digits) | Q(phone_alt=digits))[:10] if len(digits) == 11
-                else qs.with_phone_last4().filter(phone_last4=digits[-4:])[:10]
-            )  # fmt: skip
-        return render(
-            request,
-            "complaints/partials/client_matches.html",
-            {"clients": clients, "digits": digits},
-        )
 
 
 class IntakeView(StaffRequiredMixin, View):

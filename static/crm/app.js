@@ -15,15 +15,6 @@
     // <button data-print>: the browser's print dialog.
     if (event.target.closest("[data-print]")) {
       window.print();
-      return;
-    }
-    // <button data-pick-client="id" data-name="..."> in the complaint intake's matches.
-    var pick = event.target.closest("[data-pick-client]");
-    if (pick) {
-      document.getElementById("id_client").value = pick.dataset.pickClient;
-      document.getElementById("client-picked-name").textContent = pick.dataset.name;
-      document.getElementById("client-picked").classList.remove("d-none");
-      document.getElementById("client-matches").innerHTML = "";
     }
   });
 

@@ -499,7 +499,6 @@ TABLE: dict[str, list[Case]] = {
             },
         ),
     ],
-    "complaints:client-search": [get(web(), query={"phone": "13800130001"})],
     "complaints:analysis": [get(web(allow=ANALYSTS))],
     "complaints:regulator": [get(web(allow=ANALYSTS))],
     "complaints:detail": [get(web(), obj="complaint")],
