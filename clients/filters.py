@@ -80,7 +80,8 @@ class ClientFilterSet(FilterSet):
             "opened_on": ("opened_on", "id"),
             "completeness": ("completeness", "id"),
             "avg_assets": ("avg_assets", "id"),
-        }
+        },
+        nulls_smallest=("opened_on", "avg_assets"),
     )
 
     class Meta:

@@ -265,13 +265,39 @@ class Client(models.Model):
             # the client list's orders (`ordering` of clients.filters.ClientFilterSet)
             models.Index(fields=["branch", "name_initials", "name", "id"]),
             models.Index(fields=["owner", "name_initials", "name", "id"]),
-            models.Index(fields=["branch", "-opened_on", "-id"]),
-            models.Index(fields=["owner", "-opened_on", "-id"]),
+            # an empty opening date or assets sorts as the smallest (crm.filters.OrderingFilter
+            # nulls_smallest): one index serves both directions
+            models.Index(
+                "branch",
+                models.F("opened_on").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="client_branch_opened_idx",
+            ),
+            models.Index(
+                "owner",
+                models.F("opened_on").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="client_owner_opened_idx",
+            ),
             models.Index(fields=["branch", "completeness", "id"]),
             models.Index(fields=["owner", "completeness", "id"]),
-            models.Index(fields=["branch", "avg_assets", "id"], name="client_branch_assets_idx"),
-            models.Index(fields=["owner", "avg_assets", "id"], name="client_owner_assets_idx"),
-            models.Index(fields=["avg_assets", "id"], name="client_assets_idx"),
+            models.Index(
+                "branch",
+                models.F("avg_assets").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="client_branch_assets_idx",
+            ),
+            models.Index(
+                "owner",
+                models.F("avg_assets").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="client_owner_assets_idx",
+            ),
+            models.Index(
+                models.F("avg_assets").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="client_assets_idx",
+            ),
             models.Index(fields=["branch", "tier"]),
             models.Index(fields=["branch", "risk_level"]),
             models.Index(fields=["risk_expires_on"]),

@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.utils import get_model_field
@@ -71,8 +71,15 @@ class OrderingFilter(django_filters.OrderingFilter):
     separated. Without it the list keeps its own default order. An unknown name: the web
     list ignores it, the API answers 400."""
 
-    def __init__(self, *args, orders: dict[str, tuple[str, ...]], **kwargs):
+    def __init__(
+        self, *args, orders: dict[str, tuple[str, ...]], nulls_smallest: tuple[str, ...] = (),
+        **kwargs,
+    ):  # fmt: skip
         self.orders = orders
+        # Columns where an empty value sorts as the smallest (first ascending, last
+        # descending: a client with no assets yet never heads the richest first); their
+        # index is declared `F(col).desc(nulls_last=True)` to serve both directions.
+        self.nulls_smallest = frozenset(nulls_smallest)
         kwargs["choices"] = [(f"{sign}{name}",) * 2 for name in orders for sign in ("", "-")]
         super().__init__(*args, **kwargs)
 
@@ -81,9 +88,17 @@ class OrderingFilter(django_filters.OrderingFilter):
             return list(self.orders[param])
         return [c[1:] if c.startswith("-") else f"-{c}" for c in self.orders[param[1:]]]
 
+    def order_by(self, column: str):
+        name = column.lstrip("-")
+        if name not in self.nulls_smallest:
+            return column
+        if column.startswith("-"):
+            return F(name).desc(nulls_last=True)
+        return F(name).asc(nulls_first=True)
+
     def filter(self, qs, value):
         columns = [c for param in value or () if param for c in self.columns(param)]
-        return qs.order_by(*columns) if columns else qs
+        return qs.order_by(*map(self.order_by, columns)) if columns else qs
 
 
 class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
