@@ -1,7 +1,7 @@
 """Demo data registry: each app registers a seeder; `seed_demo` runs them in order."""
 
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -16,6 +16,13 @@ def register_seeder(order: int, name: str, seeder: Callable) -> None:
 
 def seeders() -> list[tuple[int, str, Callable]]:
     return sorted(_seeders, key=lambda s: s[0])
+
+
+def weekday_at(day: date, hour: int, minute: int = 0, *, forward: bool = True) -> datetime:
+    """`day` at hour:minute Shanghai time, moved to the nearest weekday (forward or back)."""
+    while day.weekday() >= 5:
+        day += timedelta(days=1 if forward else -1)
+    return datetime.combine(day, time(hour, minute), tzinfo=timezone.get_current_timezone())
 
 
 def office_hours(rng, now: datetime, days_back: int) -> datetime:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from clients.models import Client
+from crm.demo import weekday_at
 
 from . import services
 from .models import Event, Invitation, QuotaLog, VisitPlan
@@ -19,10 +20,13 @@ def seed_visits(users: dict, stdout) -> None:
     clients = list(Client.objects.filter(owner=am).exclude(client_no=None)
                    .order_by("-avg_assets")[:12])  # fmt: skip
     now = timezone.now()
+    today = timezone.localdate(now)
 
     def plan(i, days, kind="door_to_door"):
+        # a weekday `days` ahead, between 09:00 and 16:30 (plans are made for working hours)
+        at = weekday_at(today + timedelta(days=days), 9 + (i * 3) % 8, 30 * (i % 2))
         return services.visit_plan_create(
-            user=am, client=clients[i], kind=kind, planned_at=now + timedelta(days=days, hours=2),
+            user=am, client=clients[i], kind=kind, planned_at=at,
             place="客户办公室" if kind == "door_to_door" else "营业部贵宾室",
             purpose="了解近期投资需求，介绍资产配置服务",
             analysis="客户资产较大，偏好稳健，关注分红类产品",
@@ -39,7 +43,8 @@ def seed_visits(users: dict, stdout) -> None:
     done = plan(4, 2)
     services.visit_plan_submit(user=am, plan=done)
     services.visit_plan_approve(user=bm, plan=done)
-    VisitPlan.objects.filter(pk=done.pk).update(planned_at=now - timedelta(days=2))
+    done_at = weekday_at(today - timedelta(days=2), 10, forward=False)
+    VisitPlan.objects.filter(pk=done.pk).update(planned_at=done_at)
     done.refresh_from_db()
     services.visit_plan_complete(
         user=am, plan=done, presented="介绍了公司研究服务与资产配置方案",
@@ -65,8 +70,9 @@ def seed_visits(users: dict, stdout) -> None:
                                  advice="建议分散配置，降低单一行业占比",
                                  products=[{"name": "沪深300ETF", "risk_level": "R3"}]
                                  if clients[0].risk_level >= "C3" else [])  # fmt: skip
+    last_wednesday = weekday_at(today - timedelta(days=(today.weekday() - 2) % 7 or 7), 15)
     meeting = services.event_create(user=bm, kind=Event.Kind.EXCHANGE_MEETING,
-                                    title="周三大中户交流会", starts_at=now - timedelta(days=1),
+                                    title="周三大中户交流会", starts_at=last_wednesday,
                                     place="营业部多功能厅")  # fmt: skip
     services.event_invite_segment(user=bm, event=meeting, tiers=["vip", "hnw"])
     for i, inv in enumerate(meeting.invitations.all()[:20]):
@@ -76,7 +82,7 @@ def seed_visits(users: dict, stdout) -> None:
         user=bm,
         kind=Event.Kind.VIP_GATHERING,
         title="年度VIP客户联谊会",
-        starts_at=now + timedelta(days=20),
+        starts_at=weekday_at(today + timedelta(days=20), 18, 30),
         place="金融街酒店",
     )
     services.event_invite_segment(user=bm, event=gala, tiers=["hnw", "ultra"])

@@ -220,13 +220,14 @@ def test_seed_demo_is_idempotent(db):
 
 def _assert_demo_is_consistent():
     """Holdings add up to the latest snapshot, C1 clients hold no equities, staff work
-    (calls, completed callbacks) happens on weekdays in office hours."""
+    (calls, completed callbacks, visits) happens on weekdays in office hours."""
     from django.db.models import F, Sum
     from django.utils import timezone
 
     from callcenter.models import Call, Callback
     from clients.demo import LOW_RISK_SECURITIES
     from clients.models import AccountSnapshot, Holding
+    from visits.models import VisitPlan
 
     held = dict(
         Holding.objects.values("client_id").annotate(v=Sum(F("quantity") * F("price")))
@@ -244,7 +245,8 @@ def _assert_demo_is_consistent():
     assert c1_codes and c1_codes <= low_risk
     completed = Callback.objects.exclude(completed_at=None)
     moments = [*Call.objects.values_list("started_at", flat=True),
-               *completed.values_list("completed_at", flat=True)]  # fmt: skip
+               *completed.values_list("completed_at", flat=True),
+               *VisitPlan.objects.values_list("planned_at", flat=True)]  # fmt: skip
     last_hour = timezone.now() - timezone.timedelta(hours=1)
     for moment in moments:
         local = timezone.localtime(moment)
