@@ -53,3 +53,31 @@ class CallTable(Table):
 
     def render_notes(self, value):
         return Truncator(value).chars(40)
+
+
+class InspectionRoundTable(Table):
+    key = "inspections"
+    required = ("branch",)
+    hidden_by_default = ("created_by",)
+    descending_first = frozenset({"period_start"})  # the list is newest first already
+
+    branch = tables.Column(verbose_name=_("Branch"))
+    period_start = tables.Column(verbose_name=_("Period"), attrs={"td": {"class": "text-nowrap"}})
+    created_at = tables.Column(verbose_name=_("Drawn on"), attrs={"td": {"class": "text-nowrap"}})
+    created_by = tables.Column(verbose_name=_("Drawn by"))
+
+    class Meta(Table.Meta):
+        row_attrs = {"id": lambda record: f"round-{record.pk}"}
+        empty_text = _("No inspection rounds yet.")
+
+    def render_branch(self, record):
+        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), record.branch)
+
+    def render_period_start(self, record):
+        return f"{record.period_start:%Y-%m-%d} – {record.period_end:%Y-%m-%d}"
+
+    def render_created_at(self, value):
+        return local_minute(value)
+
+    def render_created_by(self, value):
+        return person_name(value)

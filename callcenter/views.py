@@ -19,10 +19,10 @@ from crm.services import TransitionNotAllowed
 from crm.views import StaffRequiredMixin
 
 from . import selectors, services
-from .filters import CallbackFilterSet, CallFilterSet
+from .filters import CallbackFilterSet, CallFilterSet, InspectionRoundFilterSet
 from .forms import FailForm, InspectionForm, PolicyForm, RegistrationFormForm, ScriptForm
 from .models import Call, Callback, CallbackPolicy, InspectionItem, InspectionRound, Script
-from .tables import CallTable
+from .tables import CallTable, InspectionRoundTable
 
 MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
 CALLERS = frozenset({Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.HQ})
@@ -199,8 +199,13 @@ class InspectionListView(StaffRequiredMixin, View):
         rounds = InspectionRound.objects.select_related("branch", "created_by")
         if self.staff.role != Role.HQ:
             rounds = rounds.filter(branch_id=self.staff.branch_id)
+        filterset = InspectionRoundFilterSet(
+            request.GET, queryset=rounds.order_by("-created_at", "-id")
+        )
+        page = page_with_total(request, filterset.qs, per_page=50)
         return render(request, "callcenter/inspections.html", {
-            "rounds": rounds[:50], "form": form or InspectionForm(),
+            "page": page, "form": form or InspectionForm(),
+            "table": InspectionRoundTable(page, request=request, filterset=filterset),
             "branches": Branch.objects.filter(kind="branch") if self.staff.role == Role.HQ
             else [],
         }, status=status)  # fmt: skip
