@@ -9,10 +9,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from callcenter.filters import InspectionRoundFilterSet
+from callcenter import selectors
+from callcenter.filters import CallbackFilterSet, InspectionRoundFilterSet
 from callcenter.models import InspectionRound
-from callcenter.tables import InspectionRoundTable
+from callcenter.tables import CallbackTable, InspectionRoundTable
 from crm.tables import TABLES
+from tests.factories import CallbackFactory, make_client
 
 
 def header(html: str) -> str:
@@ -34,10 +36,55 @@ def rounds(org, n=3):
     return made
 
 
-def test_every_order_is_a_column():
-    orders = InspectionRoundFilterSet.base_filters["ordering"].orders
-    assert set(orders) <= set(InspectionRoundTable.base_columns)
-    assert TABLES["inspections"] is InspectionRoundTable
+@pytest.mark.parametrize(
+    "table, filterset",
+    [(InspectionRoundTable, InspectionRoundFilterSet), (CallbackTable, CallbackFilterSet)],
+)
+def test_every_order_is_a_column(table, filterset):
+    orders = filterset.base_filters["ordering"].orders
+    assert set(orders) <= set(table.base_columns)
+    assert TABLES[table.key] is table
+
+
+def test_callback_queue_tabs_sort_by_due_and_agree_with_the_workbench(client, org):
+    now = timezone.now()
+    pool = [
+        CallbackFactory(client=make_client(org.am, client_no=f"110000000{i}", name=f"客户{i}",
+                                           phone=f"1390000000{i}"), due_at=now - timedelta(hours=h))
+        for i, h in enumerate((1, 5, 3))
+    ]  # fmt: skip
+    mine = CallbackFactory(
+        client=make_client(org.am, client_no="1100000009", phone="13900000009"),
+        claimed_by=org.agent, due_at=now + timedelta(hours=2),
+    )  # fmt: skip
+    url = reverse("callcenter:queue")
+    client.force_login(org.agent)
+    html = client.get(url, {"tab": "pool"}).content.decode()
+    ids = [int(pk) for pk in re.findall(r'<tr id="callback-(\d+)"', html)]
+    assert ids == [pool[1].pk, pool[2].pk, pool[0].pk]  # soonest due first
+    assert "共 3 条" in html and "ordering=due_at" in header(html)
+    assert "139****0001" not in html  # the phone column is hidden until chosen
+    html = client.get(url, {"tab": "pool", "ordering": "-due_at"}).content.decode()
+    ids = [int(pk) for pk in re.findall(r'<tr id="callback-(\d+)"', html)]
+    assert ids == [pool[0].pk, pool[2].pk, pool[1].pk]
+    assert 'aria-sort="descending"' in header(html)
+    bad = client.get(url, {"tab": "pool", "ordering": "bogus"})
+    assert bad.status_code == 200 and "共 3 条" in bad.content.decode()
+
+    html = client.get(url, {"tab": "mine"}).content.decode()
+    assert f'id="callback-{mine.pk}"' in html and "共 1 条" in html
+    for tab in selectors.TABS:  # each tab's total is the workbench's count of that queue
+        html = client.get(url, {"tab": tab}).content.decode()
+        total = selectors.queue(org.agent, tab, timezone.now()).count()
+        assert f'data-total="{total}"' in html, tab
+    workbench = client.get(reverse("crm:workbench")).content.decode()
+    assert 'id="section-callbacks" data-total="1"' in workbench
+    assert 'id="section-callback_pool" data-total="3"' in workbench
+
+    columns = reverse("crm:table-columns", args=["callbacks"])
+    assert client.post(columns, {"column": ["phone", "due_at"], "next": url}).status_code == 302
+    html = client.get(url, {"tab": "pool"}).content.decode()
+    assert "139****0001" in html and "拨打尝试" not in header(html)
 
 
 def test_inspection_rounds_sort_show_the_total_and_keep_to_the_branch(client, org):
