@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from callcenter import selectors
 from callcenter.filters import CallbackFilterSet, InspectionRoundFilterSet
@@ -121,3 +122,10 @@ def test_inspection_list_query_count(client, org, query_baseline, n):
     client.force_login(org.hq)
     with query_baseline("callcenter:inspections"):
         assert client.get(reverse("callcenter:inspections")).status_code == 200
+
+
+def test_the_callback_api_refuses_the_order_the_queue_ignores(org):
+    api = APIClient()
+    api.force_authenticate(org.agent)
+    assert api.get("/api/v1/callbacks/", {"ordering": "bogus"}).status_code == 400
+    assert api.get("/api/v1/callbacks/", {"ordering": "-due_at"}).status_code == 200

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from crm.models import TablePreference
 from crm.tables import TABLES
@@ -107,3 +108,13 @@ def test_events_sort_by_start_and_show_the_total(client, org):
     html = client.get(url, {"ordering": "starts_at"}).content.decode()
     assert row_ids(html, "event") == [events[2].pk, events[0].pk, events[1].pk]
     assert client.get(url, {"ordering": "bogus"}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["visit-plans", "consultations", "events"])
+def test_the_api_refuses_the_order_the_web_list_ignores(org, path):
+    api = APIClient()
+    api.force_authenticate(org.bm)
+    assert api.get(f"/api/v1/{path}/", {"ordering": "bogus"}).status_code == 400
+    assert api.get(f"/api/v1/{path}/", {"ordering": "-created_at" if path == "consultations"
+                                        else "planned_at" if path == "visit-plans"
+                                        else "starts_at"}).status_code == 200  # fmt: skip
