@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.filters import FilterSet, OrderingFilter
 
-from .models import Call, Callback
+from .models import Call, Callback, InspectionRound
 
 
 class CallbackFilterSet(FilterSet):
@@ -26,3 +26,15 @@ class CallFilterSet(FilterSet):
 
     def filter_phone(self, queryset, name, value):
         return queryset.filter(phone__endswith=value[-11:])
+
+
+class InspectionRoundFilterSet(FilterSet):
+    """The inspection rounds (web only): a branch's rounds are few, no index needed."""
+
+    ordering = OrderingFilter(
+        orders={"created_at": ("created_at", "id"), "period_start": ("period_start", "id")}
+    )
+
+    class Meta:
+        model = InspectionRound
+        fields = []

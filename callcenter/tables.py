@@ -11,6 +11,7 @@ from clients import masking
 from crm.formats import duration
 from crm.models import person_name
 from crm.tables import Table, local_minute
+from crm.templatetags.crm_tags import due_badge
 
 
 class CallTable(Table):
@@ -53,3 +54,73 @@ class CallTable(Table):
 
     def render_notes(self, value):
         return Truncator(value).chars(40)
+
+
+class InspectionRoundTable(Table):
+    key = "inspections"
+    required = ("branch",)
+    hidden_by_default = ("created_by",)
+    descending_first = frozenset({"period_start"})  # the list is newest first already
+
+    branch = tables.Column(verbose_name=_("Branch"))
+    period_start = tables.Column(verbose_name=_("Period"), attrs={"td": {"class": "text-nowrap"}})
+    created_at = tables.Column(verbose_name=_("Drawn on"), attrs={"td": {"class": "text-nowrap"}})
+    created_by = tables.Column(verbose_name=_("Drawn by"))
+
+    class Meta(Table.Meta):
+        row_attrs = {"id": lambda record: f"round-{record.pk}"}
+        empty_text = _("No inspection rounds yet.")
+
+    def render_branch(self, record):
+        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), record.branch)
+
+    def render_period_start(self, record):
+        return f"{record.period_start:%Y-%m-%d} – {record.period_end:%Y-%m-%d}"
+
+    def render_created_at(self, value):
+        return local_minute(value)
+
+    def render_created_by(self, value):
+        return person_name(value)
+
+
+class CallbackTable(Table):
+    """The callback queue, one tab at a time (callcenter.selectors.queue)."""
+
+    key = "callbacks"
+    required = ("client",)
+    hidden_by_default = ("phone",)
+
+    client = tables.Column(verbose_name=_("Client"))
+    phone = tables.Column(verbose_name=_("Phone"), accessor="client__phone")
+    reason = tables.Column(verbose_name=_("Reason"))
+    channel = tables.Column(verbose_name=_("Channel"))
+    due_at = tables.Column(verbose_name=_("Due"), attrs={"td": {"class": "text-nowrap"}})
+    attempts = tables.Column(verbose_name=_("Attempts"))
+    who = tables.Column(verbose_name=_("Who"), empty_values=(), accessor="pk")
+
+    class Meta(Table.Meta):
+        row_attrs = {"id": lambda record: f"callback-{record.pk}"}
+        empty_text = _("Nothing in this list.")
+
+    def render_client(self, record):
+        name = masking.display(self.request.user, "name", record.client.name)
+        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), name)
+
+    def render_phone(self, value):
+        return masking.mask_phone(value)
+
+    def render_reason(self, record):
+        return record.get_reason_display()
+
+    def render_channel(self, record):
+        return record.get_channel_display()
+
+    def render_due_at(self, value):
+        return due_badge(value)
+
+    def render_who(self, record):
+        holder = record.claimed_by or record.assignee
+        if holder is None:
+            return format_html('<span class="text-muted">{}</span>', _("pool"))
+        return person_name(holder)

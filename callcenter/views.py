@@ -12,17 +12,17 @@ from complaints.models import Complaint
 from crm.dashboard import period_from
 from crm.forms import add_service_errors, success_link
 from crm.models import Branch, Role
-from crm.paging import page_with_total, page_without_count
+from crm.paging import page_with_total
 from crm.params import int_param
 from crm.selectors import BranchScope
 from crm.services import TransitionNotAllowed
 from crm.views import StaffRequiredMixin
 
 from . import selectors, services
-from .filters import CallbackFilterSet, CallFilterSet
+from .filters import CallbackFilterSet, CallFilterSet, InspectionRoundFilterSet
 from .forms import FailForm, InspectionForm, PolicyForm, RegistrationFormForm, ScriptForm
 from .models import Call, Callback, CallbackPolicy, InspectionItem, InspectionRound, Script
-from .tables import CallTable
+from .tables import CallbackTable, CallTable, InspectionRoundTable
 
 MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
 CALLERS = frozenset({Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.HQ})
@@ -34,14 +34,12 @@ class QueueView(StaffRequiredMixin, View):
         if tab not in selectors.TABS:
             tab = "due"
         queue = selectors.queue(request.user, tab, timezone.now())
-        page = page_without_count(
-            request, CallbackFilterSet(request.GET, queryset=queue).qs, per_page=25
-        )
-        return render(
-            request,
-            "callcenter/queue.html",
-            {"page": page, "tab": tab, "tabs": selectors.TABS, "now": timezone.now()},
-        )
+        filterset = CallbackFilterSet(request.GET, queryset=queue)
+        page = page_with_total(request, filterset.qs, per_page=25)
+        return render(request, "callcenter/queue.html", {
+            "page": page, "tab": tab, "tabs": selectors.TABS, "now": timezone.now(),
+            "table": CallbackTable(page, request=request, filterset=filterset),
+        })  # fmt: skip
 
 
 class CallbackView(StaffRequiredMixin, View):
@@ -199,8 +197,13 @@ class InspectionListView(StaffRequiredMixin, View):
         rounds = InspectionRound.objects.select_related("branch", "created_by")
         if self.staff.role != Role.HQ:
             rounds = rounds.filter(branch_id=self.staff.branch_id)
+        filterset = InspectionRoundFilterSet(
+            request.GET, queryset=rounds.order_by("-created_at", "-id")
+        )
+        page = page_with_total(request, filterset.qs, per_page=50)
         return render(request, "callcenter/inspections.html", {
-            "rounds": rounds[:50], "form": form or InspectionForm(),
+            "page": page, "form": form or InspectionForm(),
+            "table": InspectionRoundTable(page, request=request, filterset=filterset),
             "branches": Branch.objects.filter(kind="branch") if self.staff.role == Role.HQ
             else [],
         }, status=status)  # fmt: skip

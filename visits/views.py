@@ -16,7 +16,7 @@ from clients.timeline import client_timeline
 from crm.forms import add_service_errors, success_link
 from crm.models import Role
 from crm.once import submit_once
-from crm.paging import page_without_count
+from crm.paging import page_with_total, page_without_count
 from crm.params import date_param, id_param, int_param
 from crm.selectors import BranchScope
 from crm.services import TransitionNotAllowed
@@ -37,6 +37,7 @@ from .forms import (
     VisitPlanForm,
 )
 from .models import Consultation, Event, Invitation, QuotaLog, VisitPlan
+from .tables import ConsultationTable, EventTable, VisitPlanTable
 from .workflow import VISIT_PLAN_WORKFLOW
 
 MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
@@ -65,10 +66,11 @@ class VisitListView(StaffRequiredMixin, View):
         calendar = [(d, [p for p in week if timezone.localtime(p.planned_at).date() == d])
                     for d in days]  # fmt: skip
         status = request.GET.get("status", "")
-        listed = VisitPlanFilterSet(request.GET, queryset=qs.order_by("-planned_at")).qs
-        page = page_without_count(request, listed, per_page=25)
+        filterset = VisitPlanFilterSet(request.GET, queryset=qs.order_by("-planned_at", "-id"))
+        page = page_with_total(request, filterset.qs, per_page=25)
         return render(request, "visits/list.html", {
             "calendar": calendar, "page": page, "status": status,
+            "table": VisitPlanTable(page, request=request, filterset=filterset),
             "prev_week": days[0] - timedelta(days=7), "next_week": days[0] + timedelta(days=7),
             "statuses": VisitPlan.Status.choices,
         })  # fmt: skip
@@ -213,10 +215,11 @@ class ConsultationListView(StaffRequiredMixin, View):
         qs = Consultation.objects.visible_to(request.user).select_related("client", "advisor")
         data = request.GET.copy()
         status = data.setdefault("status", "open")
-        listed = ConsultationFilterSet(data, queryset=qs.order_by("due_at", "id")).qs
-        page = page_without_count(request, listed, per_page=25)
+        filterset = ConsultationFilterSet(data, queryset=qs.order_by("due_at", "id"))
+        page = page_with_total(request, filterset.qs, per_page=25)
         return render(request, "visits/consultations.html", {
             "page": page, "status": status, "now": timezone.now(),
+            "table": ConsultationTable(page, request=request, filterset=filterset),
             "statuses": Consultation.Status.choices,
         })  # fmt: skip
 
@@ -326,13 +329,15 @@ class ConsultationDetailView(StaffRequiredMixin, View):
 
 # --- Events ------------------------------------------------------------------------------
 class EventListView(StaffRequiredMixin, View):
-    def events(self, request):
-        qs = Event.objects.visible_to(request.user).order_by("-starts_at")
-        return page_without_count(request, EventFilterSet(request.GET, queryset=qs).qs, per_page=25)
+    def events(self, request) -> dict:
+        qs = Event.objects.visible_to(request.user).order_by("-starts_at", "-id")
+        filterset = EventFilterSet(request.GET, queryset=qs)
+        page = page_with_total(request, filterset.qs, per_page=25)
+        return {"page": page, "table": EventTable(page, request=request, filterset=filterset)}
 
     def get(self, request):
         return render(request, "visits/events.html", {
-            "page": self.events(request),
+            **self.events(request),
             "form": EventForm() if self.staff.role in (*MANAGERS, Role.ACCOUNT_MANAGER) else None,
         })  # fmt: skip
 
@@ -343,7 +348,7 @@ class EventListView(StaffRequiredMixin, View):
             event = services.event_create(user=request.user, **form.cleaned_data)
             return redirect(event)
         return render(request, "visits/events.html", {
-            "page": self.events(request), "form": form,
+            **self.events(request), "form": form,
         }, status=400)  # fmt: skip
 
 

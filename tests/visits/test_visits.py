@@ -316,8 +316,11 @@ def test_pages_query_counts(client, org, query_baseline, n):
         services.consultation_file(
             user=org.am, client=plan.client, advisor=org.advisor, question="q"
         )
+        services.event_create(
+            user=org.bm, kind="vip", title=f"联谊会{i}", starts_at=timezone.now(), place="营业部"
+        )
     client.force_login(org.bm)
-    for name in ("visits:list", "visits:approvals", "visits:consultations"):
+    for name in ("visits:list", "visits:approvals", "visits:consultations", "visits:events"):
         with query_baseline(name):
             assert client.get(reverse(name)).status_code == 200
     with query_baseline("visits:detail"):
