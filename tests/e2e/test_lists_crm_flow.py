@@ -36,7 +36,7 @@ def test_churn_list_and_access_log_sort_total_and_fit_the_screen(page, org, widt
     page.goto(page.base + "/clients/churn/")
     assert page.evaluate(NO_OVERFLOW), "churn list wider than the screen"
     assert page.locator(".list-total").inner_text() == "共 3 条"
-    badges = lambda: page.locator("tbody .badge").all_inner_texts()  # noqa: E731
+    badges = lambda: page.locator("#churn-table tbody .badge").all_inner_texts()  # noqa: E731
     assert badges() == ["90", "60", "40"]  # highest risk first
     page.click("thead a.sort-link:has-text('风险')")
     page.wait_for_url("**ordering=-churn_score**")
@@ -57,6 +57,6 @@ def test_churn_list_and_access_log_sort_total_and_fit_the_screen(page, org, widt
     page.wait_for_selector("th[aria-sort='descending']")
     page.click("thead a.sort-link:has-text('时间')")
     page.wait_for_selector("th[aria-sort='ascending']")
-    cells = page.locator("tbody tr td:first-child").all_inner_texts()
+    cells = page.locator("#access-log tbody tr td:first-child").all_inner_texts()
     assert cells == sorted(cells) and cells[0].startswith("2026-03-01")
     assert page.evaluate(NO_OVERFLOW)
