@@ -149,3 +149,18 @@ class RetentionCaseFilterSet(FilterSet):
     class Meta:
         model = RetentionCase
         fields = ["status", "outcome", "owner__username"]
+
+
+class ChurnFilterSet(FilterSet):
+    """The churn risk list (clients:churn): highest risk first; sorted by risk only, the
+    order the partial indexes on (branch|owner, -churn_score) serve."""
+
+    tier = django_filters.ChoiceFilter(choices=Tier.choices, label=_("Tier"))
+    churn_min = django_filters.NumberFilter(
+        field_name="churn_score", lookup_expr="gte", label=_("Churn risk from")
+    )
+    ordering = OrderingFilter(orders={"churn_score": ("churn_score", "-id")})
+
+    class Meta:
+        model = Client
+        fields = ["tier", "churn_min"]

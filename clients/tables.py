@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -95,3 +96,87 @@ class ClientTable(Table):
             '<div class="progress progress-mini" title="{}%"><div class="progress-bar{}" '
             'data-width="{}"></div></div>', value, " bg-warning" if value < 100 else "", value,
         )  # fmt: skip
+
+
+def churn_badge(score: int) -> str:
+    tone = "danger" if score >= 50 else "warning"
+    return format_html('<span class="badge text-bg-{}">{}</span>', tone, score)
+
+
+class ChurnTable(Table):
+    """The churn risk list: highest risk first (clients.filters.ChurnFilterSet orders)."""
+
+    key = "churn"
+    required = ("client",)
+    descending_first = frozenset({"churn_score"})
+
+    client = tables.Column(verbose_name=_("Client"), accessor="pk")
+    churn_score = tables.Column(verbose_name=_("Risk"), empty_values=())
+    reasons = tables.Column(verbose_name=_("Reasons"), accessor="churn_reasons")
+    tier = tables.Column(verbose_name=_("Tier"))
+    owner = tables.Column(verbose_name=_("Account manager"))
+
+    class Meta(Table.Meta):
+        row_attrs = {"id": lambda record: f"risk-{record.pk}"}
+        empty_text = _("No client shows warning signs.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.viewer = self.request.user
+
+    def render_client(self, record):
+        name = masking.display(self.viewer, "name", record.name)
+        return format_html(
+            '<a href="{}">{}</a> <small class="text-muted">{}</small>',
+            record.get_absolute_url(), name, record.client_no or "",
+        )  # fmt: skip
+
+    def render_churn_score(self, value):
+        return churn_badge(value)
+
+    def render_reasons(self, value):
+        from .segmentation import reason_labels
+
+        return "；".join(reason_labels(value))
+
+    def render_tier(self, record):
+        return record.get_tier_display()
+
+    def render_owner(self, value):
+        return person_name(value)
+
+
+class RetentionTable(Table):
+    """The retention board: the cases of the tab (open or closed), newest first."""
+
+    key = "retention"
+    required = ("client",)
+    descending_first = frozenset({"opened_at", "score_at_open"})
+
+    client = tables.Column(verbose_name=_("Client"), accessor="pk")
+    score_at_open = tables.Column(verbose_name=_("Risk when opened"))
+    score_now = tables.Column(verbose_name=_("Now"), accessor="client__churn_score")
+    owner = tables.Column(verbose_name=_("Account manager"))
+    opened_at = tables.Column(verbose_name=_("Opened"), attrs={"td": {"class": "text-nowrap"}})
+    outcome = tables.Column(verbose_name=_("Outcome"))
+
+    class Meta(Table.Meta):
+        row_attrs = {"id": lambda record: f"case-{record.pk}"}
+        empty_text = _("No cases.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.viewer = self.request.user
+
+    def render_client(self, record):
+        name = masking.display(self.viewer, "name", record.client.name)
+        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), name)
+
+    def render_owner(self, value):
+        return person_name(value)
+
+    def render_opened_at(self, value):
+        return timezone.localtime(value).strftime("%Y-%m-%d")
+
+    def render_outcome(self, record):
+        return record.get_outcome_display()

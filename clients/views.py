@@ -15,7 +15,7 @@ from crm.exports import as_attachment, export_filename, table_response
 from crm.forms import add_service_errors, success_link
 from crm.models import Role
 from crm.once import submit_once
-from crm.paging import page_with_total, page_without_count
+from crm.paging import page_with_total
 from crm.params import id_param
 from crm.redirects import next_url
 from crm.services import TransitionNotAllowed
@@ -23,7 +23,7 @@ from crm.views import StaffRequiredMixin
 
 from . import selectors, services
 from .exports import client_table
-from .filters import ClientFilterSet
+from .filters import ChurnFilterSet, ClientFilterSet, RetentionCaseFilterSet
 from .forms import (
     SNAPSHOT_FILE_UPLOAD,
     ClientForm,
@@ -36,7 +36,7 @@ from .forms import (
 from .history import ledger
 from .imports import import_job_create, template_rows
 from .models import Client, ImportJob, Stage, Tier
-from .tables import ClientTable
+from .tables import ChurnTable, ClientTable, RetentionTable
 from .timeline import client_timeline
 
 MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
@@ -433,16 +433,16 @@ class SegmentsView(StaffRequiredMixin, View):
 
 class ChurnListView(StaffRequiredMixin, View):
     def get(self, request):
-        from .segmentation import reason_labels
-
         qs = (
             Client.objects.visible_to(request.user).filter(churn_score__gt=0)
             .exclude(account_status="closed").select_related("owner")
             .order_by("-churn_score", "id")
         )  # fmt: skip
-        page = page_without_count(request, qs, per_page=25)
-        rows = [(c, reason_labels(c.churn_reasons)) for c in page]
-        return render(request, "clients/churn.html", {"page": page, "rows": rows})
+        filterset = ChurnFilterSet(request.GET, queryset=qs)
+        page = page_with_total(request, filterset.qs, per_page=25)
+        table = ChurnTable(page, request=request, filterset=filterset, target="#churn-table")
+        template = "crm/partials/table.html" if request.htmx else "clients/churn.html"
+        return render(request, template, {"table": table, "page": page, "filter": filterset})
 
 
 class RetentionBoardView(StaffRequiredMixin, View):
@@ -452,11 +452,18 @@ class RetentionBoardView(StaffRequiredMixin, View):
         qs = RetentionCase.objects.visible_to(request.user).select_related("client", "owner")
         if self.staff.role == Role.ACCOUNT_MANAGER:
             qs = qs.filter(owner=request.user)
-        status = request.GET.get("status", "open")
-        if status in RetentionCase.Status.values:
-            qs = qs.filter(status=status)
-        page = page_without_count(request, qs.order_by("-opened_at", "-id"), per_page=25)
-        return render(request, "clients/retention_board.html", {"page": page, "status": status})
+        data = request.GET.copy()
+        if "status" not in data:  # the open cases by default; another word: all of them
+            data["status"] = RetentionCase.Status.OPEN
+        filterset = RetentionCaseFilterSet(data, queryset=qs.order_by("-opened_at", "-id"))
+        page = page_with_total(request, filterset.qs, per_page=25)
+        table = RetentionTable(
+            page, request=request, filterset=filterset, target="#retention-table"
+        )
+        template = "crm/partials/table.html" if request.htmx else "clients/retention_board.html"
+        return render(request, template, {
+            "table": table, "page": page, "filter": filterset, "status": data["status"],
+        })  # fmt: skip
 
 
 class RetentionCaseView(StaffRequiredMixin, View):

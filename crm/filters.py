@@ -12,7 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.utils import get_model_field
 
 from .bounds import EARLIEST_YEAR, LATEST_YEAR, bound_field
-from .models import AccessLog, Branch, Holiday, Notification, StaffProfile, Todo, staff_of
+from .models import (
+    AccessLog,
+    Branch,
+    ExportRequest,
+    Holiday,
+    Notification,
+    StaffProfile,
+    Todo,
+    staff_of,
+)
 from .references import person_label
 from .workdays import SHANGHAI
 
@@ -281,3 +290,16 @@ class AccessLogFilterSet(FilterSet):
             if value not in (None, ""):
                 parts.append(f"{key}={getattr(value, 'username', value)}")
         return " ".join(parts)
+
+
+class ExportRequestFilterSet(FilterSet):
+    """The unmasked exports page (crm:exports): its requests by status, newest first."""
+
+    status = django_filters.ChoiceFilter(
+        choices=ExportRequest.Status.choices, label=_("Status"), empty_label=_("All")
+    )
+    ordering = OrderingFilter(orders={"requested_at": ("requested_at", "id")})
+
+    class Meta:
+        model = ExportRequest
+        fields = ["status"]

@@ -19,12 +19,16 @@ from typing import Any, ClassVar
 import django_tables2 as tables
 from django.forms.utils import flatatt
 from django.middleware.csrf import get_token
+from django.template.defaultfilters import linebreaksbr
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
 
+from .exports import access_field_label
 from .models import TablePreference, Todo, person_name, staff_of
+from .references import person_label
 from .templatetags.crm_tags import due_badge
 
 TABLES: dict[str, type[Table]] = {}
@@ -229,3 +233,111 @@ class TodoTable(Table):
             '<button class="btn btn-sm btn-outline-success text-nowrap">{label}</button></form>',
             url=url, pk=record.pk, csrf=self.csrf, label=_("Done"),
         )  # fmt: skip
+
+
+class AccessLogTable(Table):
+    """The access log (crm:access-log): who saw or exported what, newest first; a person
+    or a record links to the log filtered by them."""
+
+    key = "access-log"
+    required = ("occurred_at", "user")
+    descending_first = frozenset({"occurred_at"})
+
+    occurred_at = tables.Column(verbose_name=_("When"), attrs={"td": {"class": "text-nowrap"}})
+    user = tables.Column(verbose_name=_("User"))
+    action = tables.Column(verbose_name=_("Action"))
+    record = tables.Column(verbose_name=_("Record"), accessor="object_repr", empty_values=())
+    field = tables.Column(verbose_name=_("Field"), empty_values=())
+    ip_address = tables.Column(verbose_name=_("IP address"))
+
+    class Meta(Table.Meta):
+        attrs = {"class": "table table-sm table-hover align-middle mb-0 crm-table"}
+        row_attrs = {"id": lambda record: f"entry-{record.pk}"}
+        empty_text = _("No entries.")
+
+    def link(self, **changes) -> str:
+        """This list's query string with some filters changed, back on its first page."""
+        params = self.request.GET.copy()
+        for name in ("page", "export"):
+            params.pop(name, None)
+        for name, value in changes.items():
+            params[name] = value
+        return f"?{params.urlencode()}"
+
+    def render_occurred_at(self, value):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+
+    def render_user(self, value):
+        return format_html('<a href="{}">{}</a>', self.link(user=value.username),
+                           person_label(value))  # fmt: skip
+
+    def render_action(self, record):
+        return record.get_action_display()
+
+    def render_record(self, record):
+        if record.content_type is None:
+            return record.object_repr
+        content_type = record.content_type
+        kind = f"{content_type.app_label}.{content_type.model}"
+        return format_html(
+            '<a href="{}">{}: {}</a>',
+            self.link(object_type=kind, object_id=str(record.object_id)),
+            content_type.name, record.object_repr,
+        )  # fmt: skip
+
+    def render_field(self, record):
+        return access_field_label(record) or "—"
+
+
+class ExportRequestTable(Table):
+    """The unmasked export requests (crm:exports), as crm.views.export_requests prepares
+    them: each with its export's name, its filters in words and what this person may do."""
+
+    key = "exports"
+    required = ("number", "actions")
+    descending_first = frozenset({"requested_at"})
+
+    number = tables.Column(verbose_name="#", accessor="pk")
+    requested_at = tables.Column(
+        verbose_name=_("Requested at"), attrs={"td": {"class": "text-nowrap"}}
+    )
+    requested_by = tables.Column(verbose_name=_("Requested by"))
+    kind = tables.Column(verbose_name=_("Export"), accessor="kind_label")
+    filters = tables.Column(
+        verbose_name=_("Filters"), accessor="filters_text", empty_values=(),
+        attrs={"td": {"class": "small"}},
+    )  # fmt: skip
+    reason = tables.Column(verbose_name=_("Reason"))
+    status = tables.Column(verbose_name=_("Status"))
+    actions = tables.Column(
+        verbose_name="", accessor="pk", empty_values=(), attrs={"td": {"class": "text-nowrap"}}
+    )
+
+    class Meta(Table.Meta):
+        attrs = {"class": "table table-sm table-hover align-middle mb-0 crm-table"}
+        row_attrs = {"id": lambda record: f"export-{record.pk}"}
+        empty_text = _("No requests.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.csrf = get_token(self.request)
+        self.status_cell = get_template("crm/partials/export_status.html")
+        self.actions_cell = get_template("crm/partials/export_actions.html")
+
+    def render_requested_at(self, value):
+        return local_minute(value)
+
+    def render_requested_by(self, value):
+        return person_name(value)
+
+    def render_filters(self, value):
+        return value or _("none (the whole list)")
+
+    def render_reason(self, value):
+        return linebreaksbr(value)
+
+    def render_status(self, record):
+        return self.status_cell.render({"r": record})  # safe: the template escapes
+
+    def render_actions(self, record):
+        return self.actions_cell.render({"r": record, "csrf": self.csrf})

@@ -17,14 +17,16 @@ from ..exports import (
 )
 from ..filters import AccessLogFilterSet
 from ..models import ACCESS_LOG_ROLES, AccessLog
-from ..paging import page_without_count
+from ..paging import page_with_total
 from ..services.access_log import access_log_export_record
+from ..tables import AccessLogTable
 from .base import StaffRequiredMixin
 
 
 class AccessLogView(StaffRequiredMixin, View):
-    """Compliance, branch managers (their branch) and HQ (all): filter, search, page
-    through without a count, export to CSV or Excel (the export is logged too)."""
+    """Compliance, branch managers (their branch) and HQ (all): filter, search, sort by
+    time, page with a cheap total (crm.paging), export to CSV or Excel (the export is
+    logged too)."""
 
     roles = ACCESS_LOG_ROLES
     EXPORT_MAX_ROWS = 50_000
@@ -42,9 +44,11 @@ class AccessLogView(StaffRequiredMixin, View):
             headers, rows = access_log_table(filterset.qs[: self.EXPORT_MAX_ROWS])
             stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
             return table_response(export_filename(_("Access log"), stamp), headers, rows, fmt)
-        page = page_without_count(
+        page = page_with_total(
             request,
-            filterset.qs.select_related("user__staff__branch", "content_type", "branch"),
+            filterset.qs.select_related("user__staff__branch", "content_type"),
             per_page=50,
         )
-        return render(request, "crm/access_log.html", {"page": page, "filter": filterset})
+        table = AccessLogTable(page, request=request, filterset=filterset, target="#access-log")
+        template = "crm/partials/table.html" if request.htmx else "crm/access_log.html"
+        return render(request, template, {"table": table, "page": page, "filter": filterset})

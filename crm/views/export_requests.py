@@ -22,10 +22,11 @@ from ..exports import (
     params_querydict,
     table_response,
 )
+from ..filters import ExportRequestFilterSet
 from ..forms import ExportRequestForm, add_service_errors
 from ..models import EXPORT_APPROVER_ROLES, EXPORT_PAGE_ROLES, ExportRequest, Role
 from ..once import submit_once
-from ..paging import page_without_count
+from ..paging import page_with_total
 from ..services.errors import TransitionNotAllowed
 from ..services.export_requests import (
     export_request_can_decide,
@@ -33,6 +34,7 @@ from ..services.export_requests import (
     export_request_decide,
     export_request_download,
 )
+from ..tables import ExportRequestTable
 from .base import StaffRequiredMixin
 
 
@@ -73,10 +75,15 @@ class ExportRequestListView(StaffRequiredMixin, View):
                 requested_by=request.user
             )
             to_decide = [r for r in _export_rows(request.user, pending[:100]) if r.can_decide]
-        page = page_without_count(request, qs, per_page=25)
+        filterset = ExportRequestFilterSet(request.GET, queryset=qs)
+        page = page_with_total(request, filterset.qs, per_page=25)
         page.object_list = _export_rows(request.user, page.object_list)
+        table = ExportRequestTable(page, request=request, filterset=filterset, target="#exports")
+        if request.htmx:
+            return render(request, "crm/partials/table.html", {"table": table, "page": page})
         return render(request, "crm/exports.html", {
-            "page": page, "to_decide": to_decide, "hours": settings.CRM_UNMASKED_EXPORT_HOURS,
+            "table": table, "page": page, "filter": filterset, "to_decide": to_decide,
+            "hours": settings.CRM_UNMASKED_EXPORT_HOURS,
         })  # fmt: skip
 
 
