@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.filters import DATE_INPUT, YES_NO_ANY, FilterSet, OrderingFilter
+from crm.filters import DATE_INPUT, YES_NO_ANY, FilterSet, OrderingFilter, PersonFilter
 from crm.models import Branch, Role
 
 from .models import (
@@ -34,13 +34,12 @@ class ClientFilterSet(FilterSet):
         field_name="branch", queryset=Branch.objects.filter(kind="branch"), to_field_name="code",
         label=_("Branch"), empty_label=_("All"),
     )  # fmt: skip
-    owner = django_filters.ModelChoiceFilter(
+    owner = PersonFilter(
         field_name="owner",
-        queryset=get_user_model().objects.filter(staff__role=Role.ACCOUNT_MANAGER),
-        to_field_name="username",
-        label=_("Account manager"),
-        empty_label=_("All"),
-    )
+        queryset=get_user_model().objects.filter(staff__role=Role.ACCOUNT_MANAGER)
+        .select_related("staff__branch").order_by("last_name", "first_name", "username"),
+        to_field_name="username", label=_("Account manager"), empty_label=_("All"),
+    )  # fmt: skip
     stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("Stage"))
     tier = django_filters.ChoiceFilter(choices=Tier.choices, label=_("Tier"))
     risk_level = django_filters.ChoiceFilter(choices=RiskLevel.choices, label=_("Risk level"))

@@ -392,7 +392,7 @@ class ExportRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return _("Unmasked export #%(id)s (%(kind)s)") % {"id": self.pk, "kind": self.kind}
+        return _("Unmasked export #%(id)s") % {"id": self.pk}
 
     def get_absolute_url(self) -> str:
         return reverse("crm:exports") + f"#export-{self.pk}"
