@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from crm.models import person_name
@@ -37,7 +38,11 @@ def _display(field: str, value, instance) -> str:
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if model_field.is_relation:
-        return str(getattr(instance, field) or "—")
+        related = getattr(instance, field)
+        if related is None:
+            return "—"
+        # a person by name (an account manager or advisor changed), never by login name
+        return person_name(related) if isinstance(related, get_user_model()) else str(related)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, list):

@@ -27,6 +27,8 @@ def group_title(row: dict, policy_names: dict[str, str]) -> str:
     """One line for a group: "37 × overdue, escalated: risk reassessment" for reminders of
     one clock, the title itself for a single notification, "3 × <title>" otherwise."""
     kind, n = row["kind"] or "", row["n"]
+    if n == 1:
+        return row["title"]
     if ":" in kind:
         clock, stage = kind.rsplit(":", 1)
         what = policy_names.get(clock)
@@ -34,8 +36,6 @@ def group_title(row: dict, policy_names: dict[str, str]) -> str:
             return _("%(n)s × %(stage)s: %(what)s") % {
                 "n": n, "stage": _stage_label(stage), "what": what,
             }  # fmt: skip
-    if n == 1:
-        return row["title"]
     return _("%(n)s × %(title)s") % {"n": n, "title": row["title"]}
 
 

@@ -47,6 +47,9 @@
         info.el.setAttribute("title", info.event.title + (place ? " · " + place : ""));
         info.el.dataset.item = info.event.id;
       },
+      datesSet: function () {
+        hideIcons(el);
+      },
       loading: function (busy) {
         el.setAttribute("aria-busy", busy ? "true" : "false");
         if (busy) {
@@ -63,6 +66,16 @@
       },
     });
     calendar.render();
+    hideIcons(el);
+  }
+
+  // FullCalendar's arrow icons are <span role="img"> without a name inside buttons that
+  // have one (their title): hide the icons from assistive technology.
+  function hideIcons(el) {
+    el.querySelectorAll(".fc-icon").forEach(function (icon) {
+      icon.removeAttribute("role");
+      icon.setAttribute("aria-hidden", "true");
+    });
   }
 
   if (document.readyState === "loading") {
