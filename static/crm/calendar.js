@@ -29,6 +29,14 @@
       headerToolbar: toolbar(small),
       height: "auto",
       firstDay: 1,
+      // the locale's words (上月, 下月) instead of arrow icons, which FullCalendar marks
+      // role="img" without a name
+      buttonIcons: false,
+      // the list view's hidden column headers and the popover's close button, in the
+      // page's language (FullCalendar's zh-cn locale leaves them in English)
+      timeHint: el.dataset.timeHint,
+      eventHint: el.dataset.eventHint,
+      closeHint: el.dataset.closeHint,
       nowIndicator: true,
       dayMaxEvents: 4,
       eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
@@ -47,9 +55,6 @@
         info.el.setAttribute("title", info.event.title + (place ? " · " + place : ""));
         info.el.dataset.item = info.event.id;
       },
-      datesSet: function () {
-        hideIcons(el);
-      },
       loading: function (busy) {
         el.setAttribute("aria-busy", busy ? "true" : "false");
         if (busy) {
@@ -66,16 +71,6 @@
       },
     });
     calendar.render();
-    hideIcons(el);
-  }
-
-  // FullCalendar's arrow icons are <span role="img"> without a name inside buttons that
-  // have one (their title): hide the icons from assistive technology.
-  function hideIcons(el) {
-    el.querySelectorAll(".fc-icon").forEach(function (icon) {
-      icon.removeAttribute("role");
-      icon.setAttribute("aria-hidden", "true");
-    });
   }
 
   if (document.readyState === "loading") {

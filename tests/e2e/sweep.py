@@ -50,6 +50,7 @@ ACRONYMS = frozenset(
         "BJ",  # branch codes (BJ01, SH01)
         "SH",
         "OTP",  # one-time password (two-factor set-up)
+        "TOTP",  # time-based one-time password: the second factor's standard, in the admin
         "QR",  # the two-factor QR code
         "URL",
         "IP",  # the access log's address column
