@@ -540,8 +540,9 @@ class TablePreference(models.Model):
     against the table's columns when saved and again when shown."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="table_preferences"
-    )
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="table_preferences",
+        verbose_name=_("user"),
+    )  # fmt: skip
     table = models.CharField(_("list"), max_length=40)
     columns = ArrayField(models.CharField(max_length=40), verbose_name=_("columns shown"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

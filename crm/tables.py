@@ -340,4 +340,4 @@ class ExportRequestTable(Table):
         return self.status_cell.render({"r": record})  # safe: the template escapes
 
     def render_actions(self, record):
-        return self.actions_cell.render({"r": record, "csrf": self.csrf})
+        return self.actions_cell.render({"r": record, "csrf_token": self.csrf})  # {% csrf_token %}

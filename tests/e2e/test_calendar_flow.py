@@ -3,7 +3,7 @@ the phone's list), a click opens the visit plan, no CSP violation or console err
 horizontal overflow at 1440 and 390 px; the working-day grid and the printable complaint
 record at both widths too."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -84,6 +84,15 @@ def test_working_day_grid_and_printable_record(page, org, tmp_path, width, heigh
     errors = watch_errors(page)
     page.set_viewport_size({"width": width, "height": height})
     complaint = receive(org, status="reviewed", reviewer=org.bm)
+    # its own schedule: a live-server test before this one may have flushed the seeded one
+    from crm.models import Holiday
+
+    Holiday.objects.update_or_create(
+        date=date(2025, 10, 1), defaults={"kind": Holiday.Kind.HOLIDAY, "name": "国庆节"}
+    )
+    Holiday.objects.update_or_create(
+        date=date(2025, 10, 11), defaults={"kind": Holiday.Kind.WORKDAY, "name": "国庆节"}
+    )
     login(page, "bm")
     page.goto(page.base + "/calendar/?year=2025&month=10")
     page.locator("#month-grid td[data-date='2025-10-01'].wd-holiday").wait_for()

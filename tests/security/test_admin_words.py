@@ -105,7 +105,8 @@ class LabelText(HTMLParser):
         attrs = dict(attrs)
         classes = set((attrs.get("class") or "").split())
         skip = (
-            tag in ("script", "style", "td", "textarea", "pre", "code")
+            # <bdi>: a value isolated as data (the password hash summary's random salt)
+            tag in ("script", "style", "td", "textarea", "pre", "code", "bdi")
             or (tag == "select" and attrs.get("name") != "action")
             or bool(classes & self.DATA_CLASSES)
             or attrs.get("id") in ("user-tools", "site-name")
