@@ -125,16 +125,22 @@ def _snapshot_figures(filters, snapshots) -> dict:
     return found
 
 
-def _pareto(filters) -> dict:
-    """Share of the period's commission brought by the top 20% of clients (current only)."""
-    params: list = [filters.current.start, filters.current.end]
-    where = ""
+def _client_scope_sql(filters) -> tuple[str, list]:
+    """The dashboard's branch and person filters as SQL on `clients_client c`."""
+    where, params = "", []
     if filters.branch_ids is not None:
         where += " AND c.branch_id = ANY(%s)"
         params.append(list(filters.branch_ids))
     if filters.person_ids is not None:
         where += " AND c.owner_id = ANY(%s)"
         params.append(list(filters.person_ids))
+    return where, params
+
+
+def _pareto(filters) -> dict:
+    """Share of the period's commission brought by the top 20% of clients (current only)."""
+    where, scope = _client_scope_sql(filters)
+    params: list = [filters.current.start, filters.current.end, *scope]
     sql = f"""
         WITH v AS (
             SELECT c.branch_id, s.client_id, sum(s.commission) AS commission
@@ -163,14 +169,7 @@ def _asset_curve(filters) -> list[list]:
     clients fall into logarithmic asset bands (20 a decade); the curve is exact at each
     band's edge and straight within a band. The logarithm is taken of a float: of a
     numeric, PostgreSQL computes it to full precision, 20 times slower."""
-    params: list = []
-    where = ""
-    if filters.branch_ids is not None:
-        where += " AND c.branch_id = ANY(%s)"
-        params.append(list(filters.branch_ids))
-    if filters.person_ids is not None:
-        where += " AND c.owner_id = ANY(%s)"
-        params.append(list(filters.person_ids))
+    where, params = _client_scope_sql(filters)
     sql = f"""
         SELECT floor(log(greatest(coalesce(c.avg_assets, 0), 1)::float8) * {BANDS_PER_DECADE})
                    AS band,

@@ -281,16 +281,6 @@ class AccessLogFilterSet(FilterSet):
             return queryset.none()
         return queryset.filter(content_type=content_type)
 
-    def describe(self) -> str:
-        """The filters applied, in words, for the log line of an export."""
-        if not self.is_bound or not self.form.is_valid():
-            return ""
-        parts = []
-        for key, value in self.form.cleaned_data.items():
-            if value not in (None, ""):
-                parts.append(f"{key}={getattr(value, 'username', value)}")
-        return " ".join(parts)
-
 
 class ExportRequestFilterSet(FilterSet):
     """The unmasked exports page (crm:exports): its requests by status, newest first."""

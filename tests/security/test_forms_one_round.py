@@ -13,20 +13,16 @@ shows only once the others are fixed. Each request is rolled back.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
 
 import pytest
 from django import forms
-from django.conf import settings
-from django.db import transaction
-from django.test import Client
 from django.test.utils import ContextList
 from django.urls import reverse
 
 from crm.uploads import UploadField
 
-from .test_access_matrix import drop_cached_session, url_kwargs
-from .test_fuzz_forms import POST_FORMS, suitable_role
+from .test_access_matrix import url_kwargs
+from .test_fuzz_forms import POST_FORMS, post_as, suitable_role
 
 BAD = "不是有效值"
 TYPED = (forms.IntegerField, forms.DecimalField, forms.FloatField, forms.DateField,
@@ -34,17 +30,6 @@ TYPED = (forms.IntegerField, forms.DecimalField, forms.FloatField, forms.DateFie
          forms.EmailField, forms.MultipleChoiceField)  # fmt: skip
 CHECKED = {"forms": 0}
 KEPT = re.compile(r"(^|-)(action|version|form_token|next|kind|query|TOTAL_FORMS|INITIAL_FORMS)$")
-
-
-def post(world, role, url, body):
-    browser = Client(raise_request_exception=False)
-    browser.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
-    with transaction.atomic():
-        response = browser.post(url, urlencode(body, doseq=True),
-                                content_type="application/x-www-form-urlencoded")  # fmt: skip
-        transaction.set_rollback(True)
-    drop_cached_session(world.sessions[role])
-    return response
 
 
 def bound_forms(response) -> list[forms.BaseForm]:
@@ -86,7 +71,7 @@ def test_a_form_reports_every_field_error_in_one_response(world, db, name, case)
     kwargs = url_kwargs(case.obj, world.obj(case.obj, role)) if case.obj else {}
     url = reverse(name, kwargs={**kwargs, **case.kwargs} or None)
     valid = (case.body(world, role) if callable(case.body) else case.body) or {}
-    first = post(world, role, url, {k: v if KEPT.search(k) else "" for k, v in valid.items()})
+    first = post_as(world, role, url, {k: v if KEPT.search(k) else "" for k, v in valid.items()})
     shown = [f for f in bound_forms(first) if f.fields]
     if first.status_code != 400 or not shown:
         pytest.skip(f"{name}: no form shown again ({first.status_code})")
@@ -102,7 +87,7 @@ def test_a_form_reports_every_field_error_in_one_response(world, db, name, case)
             wanted.add((form.prefix, field_name))
     if not wanted:
         pytest.skip(f"{name}: no field that a value is sure to fail")
-    second = post(world, role, url, body)
+    second = post_as(world, role, url, body)
     assert second.status_code == 400, (name, second.status_code)
     got = {(f.prefix, n) for f in bound_forms(second) for n in f.errors if n != "__all__"}
     missing = sorted(f"{p + '-' if p else ''}{n}" for p, n in wanted - got)
