@@ -106,6 +106,14 @@ class ClientQuerySet(ScopedQuerySet):
         return self.alias(phone_last4=Right("phone", 4))
 
 
+def largest_first(column: str, name: str, *scope: str) -> models.Index:
+    """The index of a sort where an empty value is the smallest: the scope's columns, then
+    `column DESC NULLS LAST, id DESC`, walked either way by crm.filters.OrderingFilter."""
+    return models.Index(
+        *scope, models.F(column).desc(nulls_last=True), models.F("id").desc(), name=name
+    )
+
+
 class Client(models.Model):
     client_type = models.CharField(
         _("client type"), max_length=12, choices=ClientType.choices, default=ClientType.INDIVIDUAL
@@ -267,37 +275,13 @@ class Client(models.Model):
             models.Index(fields=["owner", "name_initials", "name", "id"]),
             # an empty opening date or assets sorts as the smallest (crm.filters.OrderingFilter
             # nulls_smallest): one index serves both directions
-            models.Index(
-                "branch",
-                models.F("opened_on").desc(nulls_last=True),
-                models.F("id").desc(),
-                name="client_branch_opened_idx",
-            ),
-            models.Index(
-                "owner",
-                models.F("opened_on").desc(nulls_last=True),
-                models.F("id").desc(),
-                name="client_owner_opened_idx",
-            ),
+            largest_first("opened_on", "client_branch_opened_idx", "branch"),
+            largest_first("opened_on", "client_owner_opened_idx", "owner"),
             models.Index(fields=["branch", "completeness", "id"]),
             models.Index(fields=["owner", "completeness", "id"]),
-            models.Index(
-                "branch",
-                models.F("avg_assets").desc(nulls_last=True),
-                models.F("id").desc(),
-                name="client_branch_assets_idx",
-            ),
-            models.Index(
-                "owner",
-                models.F("avg_assets").desc(nulls_last=True),
-                models.F("id").desc(),
-                name="client_owner_assets_idx",
-            ),
-            models.Index(
-                models.F("avg_assets").desc(nulls_last=True),
-                models.F("id").desc(),
-                name="client_assets_idx",
-            ),
+            largest_first("avg_assets", "client_branch_assets_idx", "branch"),
+            largest_first("avg_assets", "client_owner_assets_idx", "owner"),
+            largest_first("avg_assets", "client_assets_idx"),
             models.Index(fields=["branch", "tier"]),
             models.Index(fields=["branch", "risk_level"]),
             models.Index(fields=["risk_expires_on"]),
