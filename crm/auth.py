@@ -3,6 +3,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.shortcuts import render
 
+# Set on the request by crm.directory when the directory did not answer during a login.
+DIRECTORY_UNAVAILABLE = "crm_directory_unavailable"
+
 
 class StaffModelBackend(ModelBackend):
     """Loads the session user with its staff profile and branch in the same query."""
