@@ -34,8 +34,18 @@ PASSWORD = "Dir3ctory-Pass!"
 
 # uid: (surname, given name, e-mail, groups)
 USERS = {
-    "zhangwei": ("张", "伟", "zhang.wei@branch.example", ["crm-account-managers", "crm-branch-BJ01"]),
-    "wangfang": ("王", "芳", "wang.fang@branch.example", ["crm-branch-managers", "crm-branch-BJ01"]),
+    "zhangwei": (
+        "张",
+        "伟",
+        "zhang.wei@branch.example",
+        ["crm-account-managers", "crm-branch-BJ01"],
+    ),
+    "wangfang": (
+        "王",
+        "芳",
+        "wang.fang@branch.example",
+        ["crm-branch-managers", "crm-branch-BJ01"],
+    ),
     "liqiang": ("李", "强", "li.qiang@branch.example", ["crm-account-managers", "crm-branch-SH01"]),
     "zhaomin": (
         "赵",
@@ -47,6 +57,8 @@ USERS = {
     # The same name as a local account of the test organisation (tests/roles.py).
     "hq": ("冒", "名", "fake.hq@branch.example", ["crm-account-managers", "crm-branch-SH01"]),
 }
+# departmentNumber: the branch code, for the tests of LDAP_BRANCH_ATTRIBUTE.
+DEPARTMENTS = {"zhangwei": "BJ01", "liqiang": "SH01"}
 GROUP_NAMES = [
     "crm-account-managers",
     "crm-branch-managers",
@@ -76,6 +88,7 @@ def ldif() -> str:
         entries.append(
             f"dn: {user_dn(uid)}\nobjectClass: inetOrgPerson\nuid: {uid}\ncn: {sn}{given}\n"
             f"sn: {sn}\ngivenName: {given}\nmail: {mail}\nuserPassword: {PASSWORD}"
+            + (f"\ndepartmentNumber: {DEPARTMENTS[uid]}" if uid in DEPARTMENTS else "")
         )
     for name in GROUP_NAMES:
         members = [user_dn(uid) for uid, (*_, groups) in USERS.items() if name in groups]

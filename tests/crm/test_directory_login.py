@@ -6,6 +6,10 @@ tests are skipped, saying why, where slapd is not installed.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import ldap
 import pytest
 from axes.models import AccessAttempt
@@ -16,6 +20,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config.directory import BACKEND, ldap_settings
+from crm.auth import directory_mapping
 from crm.models import StaffProfile
 from tests import ldap_server
 from tests.crm.test_login_security import is_logged_in, log_in, zh
@@ -65,22 +70,27 @@ class Directory:
             self._modify(op, group, uid)
 
 
-def configure(settings, uri: str) -> None:
-    values = ldap_settings(
-        server_uri=uri,
-        bind_dn=ldap_server.ADMIN_DN,
-        bind_password=ldap_server.ADMIN_PASSWORD,
-        user_search_base=ldap_server.PEOPLE,
-        group_search_base=ldap_server.GROUPS,
-        role_groups={
+def configure(settings, uri: str, **overrides) -> None:
+    arguments = {
+        "server_uri": uri,
+        "bind_dn": ldap_server.ADMIN_DN,
+        "bind_password": ldap_server.ADMIN_PASSWORD,
+        "user_search_base": ldap_server.PEOPLE,
+        "group_search_base": ldap_server.GROUPS,
+        "role_groups": {
             "crm-hq": "hq",
             "crm-branch-managers": "branch_manager",
             "crm-account-managers": "account_manager",
         },
-        branch_groups={"crm-branch-BJ01": "BJ01", "crm-branch-SH01": "SH01", "crm-branch-HQ": "HQ"},
-        disabled_group="crm-disabled",
-        backends=django_settings.AUTHENTICATION_BACKENDS,
-    )
+        "branch_groups": {
+            "crm-branch-BJ01": "BJ01",
+            "crm-branch-SH01": "SH01",
+            "crm-branch-HQ": "HQ",
+        },
+        "disabled_group": "crm-disabled",
+        "backends": django_settings.AUTHENTICATION_BACKENDS,
+    }
+    values = ldap_settings(**{**arguments, **overrides})
     for name, value in values.items():
         setattr(settings, name, value)
 
@@ -114,6 +124,47 @@ def test_the_directory_is_asked_after_the_lockout_and_before_local_passwords(set
         BACKEND,
         "crm.auth.StaffModelBackend",
     ]
+
+
+def test_the_settings_come_from_the_environment():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "LDAP_SERVER_URI": "ldaps://ad.branch.example",
+        "LDAP_USER_SEARCH_BASE": "ou=staff,dc=branch,dc=example",
+        "LDAP_USER_FILTER": "(sAMAccountName=%(user)s)",
+        "LDAP_GROUP_TYPE": "ad",
+        "LDAP_ROLE_GROUPS": "CRM-BM=branch_manager,CRM-AM=account_manager",
+        "LDAP_BRANCH_GROUPS": "CRM-Branch-BJ01=BJ01",
+    }
+    script = (
+        "from django.conf import settings as s; print(s.AUTHENTICATION_BACKENDS[1], "
+        "s.AUTH_LDAP_USER_SEARCH.filterstr, type(s.AUTH_LDAP_GROUP_TYPE).__name__, "
+        "s.AUTH_LDAP_GROUP_SEARCH.filterstr, list(s.CRM_LDAP_ROLE_GROUPS.items()), "
+        "s.CRM_LDAP_BRANCH_GROUPS)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == (
+        "crm.directory.DirectoryBackend (sAMAccountName=%(user)s) ActiveDirectoryGroupType "
+        "(objectClass=group) [('crm-bm', 'branch_manager'), ('crm-am', 'account_manager')] "
+        "{'crm-branch-bj01': 'BJ01'}"
+    )
+
+
+def test_a_mapping_to_no_staff_role_or_no_branch_fails_the_checks(settings):
+    configure(settings, "ldap://dir.example")
+    assert directory_mapping(None) == []  # the configuration of the tests below
+    configure(settings, "ldap://dir.example", branch_groups={}, branch_attribute="department")
+    assert directory_mapping(None) == []
+    settings.CRM_LDAP_BRANCH_ATTRIBUTE = ""
+    settings.CRM_LDAP_ROLE_GROUPS = {"crm-systems": "integration", "crm-x": "boss"}
+    assert [e.id for e in directory_mapping(None)] == ["crm.E021", "crm.E021", "crm.E022"]
+    settings.CRM_LDAP_ROLE_GROUPS = {}
+    assert [e.id for e in directory_mapping(None)] == ["crm.E020", "crm.E022"]
+    settings.AUTHENTICATION_BACKENDS = ["crm.auth.StaffModelBackend"]
+    assert directory_mapping(None) == []  # directory login off: nothing to check
 
 
 def test_login_creates_the_user_with_role_and_branch_from_the_groups(directory, org, client):
@@ -235,3 +286,24 @@ def test_directory_down_local_accounts_log_in_directory_users_are_told(
         assert response.status_code == 200
         assert form_error(response) == zh(DIRECTORY_DOWN)
         assert "目录" in form_error(response)
+
+
+def test_the_branch_can_come_from_an_attribute(directory, org, client, settings):
+    configure(
+        settings,
+        settings.AUTH_LDAP_SERVER_URI,
+        branch_groups={},
+        branch_attribute="departmentNumber",
+    )
+    assert log_in(client, "liqiang", DIR_PASSWORD).status_code == 302
+    assert StaffProfile.objects.get(user__username="liqiang").branch.code == "SH01"
+    # wangfang has no departmentNumber: no branch, refused.
+    assert log_in(Client(), "wangfang", DIR_PASSWORD).status_code == 200
+    assert not StaffProfile.objects.filter(user__username="wangfang").exists()
+
+
+def test_a_user_in_two_branch_groups_is_refused(directory, org, client):
+    directory.add("crm-branch-SH01", "zhangwei")
+    assert log_in(client, "zhangwei", DIR_PASSWORD).status_code == 200
+    assert not is_logged_in(client)
+    assert not StaffProfile.objects.filter(user__username="zhangwei").exists()
