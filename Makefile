@@ -10,12 +10,24 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: run test security bench loadtest fuzz lint typecheck fmt lock check-runtime-deps \
-	messages services stop browser clean
+	messages services stop browser testservers clean
 SIZE ?= large
 LOAD_USERS ?= 20,50,100
 LOAD_SECONDS ?= 60
 
+# python-ldap (directory login) has no wheel: pip compiles it against OpenLDAP's headers.
+LDAP_BUILD_DEPS = if [ ! -e /usr/include/ldap.h ] || [ ! -e /usr/include/sasl/sasl.h ] || \
+	  ! command -v cc >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      gcc libldap2-dev libsasl2-dev) >/dev/null; \
+	  else \
+	    echo "python-ldap compiles: sudo apt-get install gcc libldap2-dev libsasl2-dev"; exit 1; \
+	  fi; \
+	fi
+
 $(STAMP): requirements.txt requirements-dev.txt
+	@$(LDAP_BUILD_DEPS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -31,6 +43,7 @@ lock: $(STAMP)
 
 # A new venv with requirements.txt only: no development tool, and enough for check --deploy.
 check-runtime-deps:
+	@$(LDAP_BUILD_DEPS)
 	PYTHON=$(PYTHON) .ci/check-runtime-deps
 
 # Debian's Chromium for the browser tests (Playwright cannot download browsers here).
@@ -43,10 +56,21 @@ browser:
 	  fi; \
 	fi
 
+# Debian's OpenLDAP server for the directory login tests (tests/ldap_server.py starts its own
+# slapd on loopback; without it those tests are skipped and say so).
+testservers:
+	@if [ ! -x /usr/sbin/slapd ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils) >/dev/null; \
+	  else \
+	    echo "The directory login tests need slapd: sudo apt-get install slapd ldap-utils"; \
+	  fi; \
+	fi
+
 run: $(STAMP)
 	$(PY) -m config.devstack run
 
-test: $(STAMP) browser
+test: $(STAMP) browser testservers
 	$(PY) -m config.devstack test $(ARGS)
 	@if [ -z "$(ARGS)" ]; then $(MAKE) --no-print-directory security; fi
 

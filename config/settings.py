@@ -212,6 +212,30 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # django-axes checks the lockout first; crm.auth.StaffModelBackend then checks the password.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "crm.auth.StaffModelBackend"]
+# Directory login (LDAP / Active Directory), off unless LDAP_SERVER_URI is set: the directory
+# is asked between the lockout and the local passwords (config/directory.py, crm/directory.py).
+LDAP_SERVER_URI = env("LDAP_SERVER_URI", default="")
+if LDAP_SERVER_URI:
+    from config.directory import ldap_settings
+
+    globals().update(
+        ldap_settings(
+            server_uri=LDAP_SERVER_URI,
+            bind_dn=env("LDAP_BIND_DN", default=""),
+            bind_password=env("LDAP_BIND_PASSWORD", default=""),
+            user_search_base=env("LDAP_USER_SEARCH_BASE"),
+            user_filter=env("LDAP_USER_FILTER", default="(uid=%(user)s)"),
+            group_search_base=env("LDAP_GROUP_SEARCH_BASE", default=""),
+            group_type=env("LDAP_GROUP_TYPE", default="groupOfNames"),
+            start_tls=env.bool("LDAP_START_TLS", default=False),
+            timeout=env.int("LDAP_TIMEOUT", default=5),
+            role_groups=env.dict("LDAP_ROLE_GROUPS", default={}),
+            branch_groups=env.dict("LDAP_BRANCH_GROUPS", default={}),
+            branch_attribute=env("LDAP_BRANCH_ATTRIBUTE", default=""),
+            disabled_group=env("LDAP_DISABLED_GROUP", default=""),
+            backends=AUTHENTICATION_BACKENDS,
+        )
+    )
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "crm:workbench"
 LOGOUT_REDIRECT_URL = "login"
