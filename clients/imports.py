@@ -154,11 +154,6 @@ def register_kind(kind: ImportKind) -> ImportKind:
     return kind
 
 
-def kind_of(key: str) -> ImportKind:
-    """The registered kind; KeyError for an unknown key."""
-    return KINDS[key]
-
-
 def kinds_for(user) -> list[ImportKind]:
     """The kinds the user may import, in the order declared."""
     return [kind for kind in KINDS.values() if kind.allows(user)]
@@ -418,10 +413,13 @@ def _finish(job_id: int) -> int:
             job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
             counts = {"stored": job.stored_rows, "errors": job.error_rows}
             if job.dry_run:
-                job.message = _(
-                    "Dry run: %(stored)d rows would be stored, %(errors)d rows have errors. "
-                    "Nothing was stored."
-                ) % counts
+                job.message = (
+                    _(
+                        "Dry run: %(stored)d rows would be stored, %(errors)d rows have errors. "
+                        "Nothing was stored."
+                    )
+                    % counts
+                )
             else:
                 job.message = _("%(stored)d rows stored, %(errors)d rows with errors.") % counts
             job.save(update_fields=["status", "finished_at", "message"])

@@ -368,12 +368,14 @@ class ImportView(StaffRequiredMixin, View):
         page = page_with_total(request, jobs.order_by("-created_at", "-pk"), per_page=10)
         table = ImportJobTable(page, request=request, target="#import-jobs")
         template = "crm/partials/table.html" if request.htmx else "clients/import.html"
-        context = {"form": form, "table": table, "page": page, "kinds": imports.kinds_for(request.user)}
+        kinds = imports.kinds_for(request.user)
+        context = {"form": form, "table": table, "page": page, "kinds": kinds}
         return render(request, template, context, status=status)
 
     def get(self, request):
         return self.page(request, ImportForm(user=request.user))
 
+    @submit_once
     def post(self, request):
         form = ImportForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
@@ -415,8 +417,10 @@ class ImportStatusView(ImportJobMixin, View):
 
 
 class ImportFromDryRunView(ImportJobMixin, View):
-    """Import for real the file of a finished dry run: a new job, no second upload."""
+    """Import for real the file of a finished dry run: a new job, no second upload (once
+    for a double click)."""
 
+    @submit_once
     def post(self, request, pk):
         job = self.get_job(pk)
         try:

@@ -53,7 +53,8 @@ class CountedResult:
 
 
 def names_upsert(*, user, rows):
-    bad = [{"index": i, "errors": {"name": ["必填。"]}} for i, r in enumerate(rows) if not r["name"]]
+    bad = [{"index": i, "errors": {"name": ["必填。"]}}
+           for i, row in enumerate(rows) if not row["name"]]  # fmt: skip
     good = len(rows) - len(bad)
     return CountedResult(received=len(rows), stored=good, errors=bad, created=good)
 
@@ -158,8 +159,8 @@ def test_a_kind_is_chosen_from_those_the_role_may_import(
     assert 'value="names"' in client.get(reverse("clients:import")).content.decode()
     content = "用户名,名称\nli,李四\nwang,\n".encode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("clients:import"),
-                               {"kind": "names", "file": upload(content), "dry_run": "1"})  # fmt: skip
+        body = {"kind": "names", "file": upload(content), "dry_run": "1"}
+        response = client.post(reverse("clients:import"), body)
     job = ImportJob.objects.get()
     assert response.status_code == 302 and job.kind == "names"
     job.refresh_from_db()
@@ -246,3 +247,15 @@ def test_the_file_of_a_dry_run_is_kept_while_its_import_holds_it(org, media):
     )
     assert purge_import_files(timezone.now()) == 1
     assert not real.file.storage.exists(real.file.name)
+
+
+def test_a_double_click_on_import_queues_one_import(client, org, media):
+    dry = import_job_create(user=org.bm, upload=upload(), dry_run=True)
+    run_import(dry.pk)
+    client.force_login(org.bm)
+    html = client.get(reverse("clients:import-status", args=[dry.pk])).content.decode()
+    token = html.split('name="form_token" value="')[1].split('"')[0]
+    url = reverse("clients:import-run", args=[dry.pk])
+    first = client.post(url, {"form_token": token})
+    second = client.post(url, {"form_token": token})
+    assert first.url == second.url and ImportJob.objects.filter(dry_run=False).count() == 1
