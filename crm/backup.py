@@ -60,8 +60,13 @@ class Target:
 
 
 def target(alias: str = "default") -> Target:
-    """The database of a Django alias as libpq variables (host, port, user, password, SSL)."""
-    conf = connections[alias].settings_dict
+    """The database of a Django alias (DATABASE_URL) as libpq variables."""
+    return target_of(connections[alias].settings_dict)
+
+
+def target_of(conf: dict) -> Target:
+    """libpq variables (host or socket folder, port, user, password, SSL mode) for a Django
+    database configuration; the PG* variables of the environment are not passed on."""
     options = conf.get("OPTIONS") or {}
     host = options.get("host") or conf.get("HOST") or ""
     pg = {
@@ -424,4 +429,3 @@ def _drop(tgt: Target, name: str) -> None:
 
 def default_dir() -> Path:
     return Path(os.environ.get("CRM_BACKUP_DIR") or Path(settings.BASE_DIR) / "backups")
-

@@ -63,9 +63,7 @@ def test_backup_restore_round_trip(settings, tmp_path, new_db_name):
     # restored on "another machine": a new database, an empty media folder
     restored_media = tmp_path / "restored-media"
     out = StringIO()
-    call_command(
-        "restore", str(folder), into=new_db_name, media_root=restored_media, stdout=out
-    )
+    call_command("restore", str(folder), into=new_db_name, media_root=restored_media, stdout=out)
     assert f"into database {new_db_name}" in out.getvalue()
     restored = backup.target().named(new_db_name)
     assert _counts(restored) == source
@@ -87,9 +85,7 @@ def test_backup_restore_round_trip(settings, tmp_path, new_db_name):
     assert "not in CRM_DATA_KEYS" in warning
 
 
-def test_restore_refuses_a_database_with_data_and_a_damaged_backup(
-    settings, tmp_path, new_db_name
-):
+def test_restore_refuses_a_database_with_data_and_a_damaged_backup(settings, tmp_path, new_db_name):
     settings.MEDIA_ROOT = tmp_path / "media"
     ClientFactory(name="已有数据", id_number=ID_NUMBER)
     folder = backup.backup(tmp_path / "backups")
@@ -132,3 +128,27 @@ def test_restore_refuses_a_database_with_data_and_a_damaged_backup(
         call_command("restore", str(folder), into=new_db_name)
     with pytest.raises(CommandError, match="not a backup"):
         call_command("restore", str(tmp_path), into=new_db_name)
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_real_server_from_database_url_and_the_matching_pg_dump(monkeypatch):
+    import environ
+
+    conf = environ.Env.db_url_config("postgres://crm:s3cret@db.example:5433/crm?sslmode=require")
+    with monkeypatch.context() as env:
+        env.setenv("PGSERVICE", "elsewhere")  # the shell's PG* variables are not passed on
+        tgt = backup.target_of(conf)
+    assert tgt.name == "crm"
+    assert {k: v for k, v in tgt.env.items() if k.startswith("PG")} == {
+        "PGHOST": "db.example", "PGPORT": "5433", "PGUSER": "crm", "PGPASSWORD": "s3cret",
+        "PGDATABASE": "crm", "PGSSLMODE": "require", "PGAPPNAME": "crm-backup",
+    }  # fmt: skip
+    embedded = environ.Env.db_url_config("postgres://postgres@/crm?host=/srv/crm/.local/pg")
+    assert backup.target_of(embedded).env["PGHOST"] == "/srv/crm/.local/pg"
+
+    # pg_dump of the server's major version (pgserver's 16, not Debian's 15 on PATH)
+    major = backup.server_version(backup.target())[0] // 10000
+    tool = backup.find_tool("pg_dump", major)
+    assert backup._tool_major(tool) == major
+    with pytest.raises(backup.BackupError, match="no pg_dump of PostgreSQL 99"):
+        backup.find_tool("pg_dump", 99)

@@ -15,8 +15,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("folder", type=Path, help="a backup folder, e.g. backups/2026-12-01_020000")
-        parser.add_argument("--into", default=None, help="a new database to create and restore into")
+        parser.add_argument(
+            "folder", type=Path, help="a backup folder, e.g. backups/2026-12-01_020000"
+        )
+        parser.add_argument(
+            "--into", default=None, help="a new database to create and restore into"
+        )
         parser.add_argument("--media-root", type=Path, default=None, help="default MEDIA_ROOT")
 
     def handle(self, *args, folder, into, media_root, **options):
