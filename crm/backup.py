@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connections
@@ -196,7 +197,7 @@ def fingerprint(secret: str) -> str:
     return hashlib.sha256(b"crm-key-fingerprint:" + secret.strip().encode()).hexdigest()[:16]
 
 
-def key_fingerprints() -> dict[str, object]:
+def key_fingerprints() -> dict[str, Any]:
     data_keys = [k for k in getattr(settings, "CRM_DATA_KEYS", []) if k.strip()]
     lookup = getattr(settings, "CRM_LOOKUP_KEY", "")
     return {
@@ -291,7 +292,12 @@ def read_manifest(folder: Path) -> dict:
         raise BackupError(f"{folder} is not a backup: no {MANIFEST}") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise BackupError(f"{folder / MANIFEST} is not readable: {exc}") from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("format") != FORMAT
+        or not isinstance(manifest.get("tables"), dict)
+        or not isinstance(manifest.get("files"), dict)
+    ):
         raise BackupError(f"{folder / MANIFEST}: unknown backup format")
     for name in (DUMP, MEDIA):
         expected = manifest.get("files", {}).get(name, {})
@@ -390,7 +396,7 @@ def restore(
             tgt,
         )  # fmt: skip
     except BackupError:
-        if created:
+        if created and into:
             _drop(target(alias), into)
         raise
     with _cursor(tgt) as cur:
