@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: run test security bench loadtest fuzz lint typecheck fmt lock check-runtime-deps \
-	messages services stop browser testservers clean
+	messages services stop manage backup restore browser testservers clean
 SIZE ?= large
 LOAD_USERS ?= 20,50,100
 LOAD_SECONDS ?= 60
@@ -121,6 +121,21 @@ services: $(STAMP)
 
 stop: $(STAMP)
 	$(PY) -m config.devstack stop
+
+# manage.py in a second terminal: reuses the servers of a running `make run` / `make
+# services` (and leaves them running), or starts them for this command alone.
+#   make manage ARGS="issue_api_token sys_trading --name 交易系统 --days 30"
+manage: $(STAMP)
+	$(PY) -m config.devstack manage $(ARGS)
+
+# Database (pg_dump -Fc) and media files into backups/<YYYY-MM-DD_HHMMSS>/ (TO=DIR elsewhere);
+# restore into an empty database, or a new one with INTO=NEWDB. README: Operations.
+backup: $(STAMP)
+	$(PY) -m config.devstack backup $(if $(TO),--to "$(TO)") $(ARGS)
+
+restore: $(STAMP)
+	@test -n "$(FROM)" || { echo "usage: make restore FROM=backups/<YYYY-MM-DD_HHMMSS> [INTO=newdb]"; exit 2; }
+	$(PY) -m config.devstack restore "$(FROM)" $(if $(INTO),--into "$(INTO)") $(ARGS)
 
 clean: stop
 	rm -rf .local

@@ -19,7 +19,11 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".local" / "env", overwrite=False)
+# `.local/env`, written by config.devstack while its embedded servers run (CRM_LOCAL_DIR
+# moves the folder): a `python manage.py …` in a second terminal reaches them. Variables
+# already set (a real DATABASE_URL) win.
+LOCAL_DIR = Path(env("CRM_LOCAL_DIR", default="") or BASE_DIR / ".local").resolve()
+environ.Env.read_env(LOCAL_DIR / "env", overwrite=False)
 
 # Debug pages (tracebacks, the URL list) only when a developer asks: DJANGO_DEBUG=1.
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -303,7 +307,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 MEDIA_URL = "/media/"
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".local" / "media")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=LOCAL_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "crm.uploads.UploadStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
