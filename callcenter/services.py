@@ -94,6 +94,7 @@ def generate_due_callbacks(today: date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     now = timezone.now()
     counts: dict[str, int] = {}
+    closing_time = get_calendar().office_hours[-1][1].isoformat()  # the new-account deadline
     with transaction.atomic(), connection.cursor() as cur:
         # 1. every new account within a month of opening, once
         cur.execute(
@@ -110,7 +111,7 @@ def generate_due_callbacks(today: date | None = None) -> dict[str, int]:
                               WHERE b.client_id = c.id AND b.reason = 'new_account')
             ON CONFLICT DO NOTHING
             """,
-            {"now": now, "today": today, "closing": get_calendar().office_hours[-1][1]},
+            {"now": now, "today": today, "closing": closing_time},
         )
         counts["new_account"] = cur.rowcount
         # 2. each year at least 10% of the clients at the previous year-end (dormant and
