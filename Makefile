@@ -104,7 +104,8 @@ lint: $(STAMP)
 # mypy with django-stubs ([tool.mypy] in pyproject.toml) on every services, selectors and
 # workflow module or package and the kernel; part of `make lint`.
 TYPED = $(wildcard */services.py */services */selectors.py */selectors */workflow.py */api/workflow.py) \
-	crm/sla.py crm/workdays.py crm/measures.py crm/scoping.py crm/notifications.py crm/jobs.py
+	crm/sla.py crm/workdays.py crm/measures.py crm/scoping.py crm/notifications.py crm/jobs.py \
+	crm/backup.py
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy $(TYPED)
 
