@@ -254,7 +254,7 @@ def register() -> None:
     register_leaver_work(
         "clients",
         LeaverWork(counts=_leaver_client_counts, describe=_leaver_clients_text,
-                   url=lambda: reverse("clients:leavers")),
+                   url=lambda: reverse("clients:leavers"), order=10),
     )  # fmt: skip
     register_seeder(15, "clients of a leaver", seed_leaver)
     register_seeder(40, "segmentation", _seed_segmentation)

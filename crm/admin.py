@@ -193,7 +193,9 @@ class StaffProfileAdmin(NoStaffDeleteMixin, ModelAdmin):
         StaffProfile.objects.filter(pk=profile.pk).update(staff_no=obj.staff_no, phone=obj.phone)
         obj.pk = profile.pk
 
-    @admin.action(description=_("Left the firm: deactivate (never deleted)"))
+    @admin.action(
+        description=_("Left the firm: deactivate (never deleted)"), permissions=["change"]
+    )
     def deactivate(self, request, queryset):
         deactivate_staff(request, queryset.select_related("user"))
 
@@ -537,7 +539,9 @@ class StaffUserAdmin(NoStaffDeleteMixin, PermissionLabelsMixin, WorkflowStateMix
         actions.pop("delete_selected", None)  # staff are deactivated, never deleted
         return actions
 
-    @admin.action(description=_("Left the firm: deactivate (never deleted)"))
+    @admin.action(
+        description=_("Left the firm: deactivate (never deleted)"), permissions=["change"]
+    )
     def deactivate(self, request, queryset):
         profiles = StaffProfile.objects.filter(user__in=queryset).select_related("user")
         deactivate_staff(request, profiles)

@@ -106,6 +106,7 @@ class LeaverWork:
     counts: Callable[[list[int]], dict[int, int]]  # user ids -> {user id: open items}
     describe: Callable[[int], str]  # n -> "名下 3 位客户待重新分配"
     url: Callable[[], str] | str = ""  # the list where it is handed on
+    order: int = 50  # where it comes in the notification (the clients first)
 
 
 _leaver_work: dict[str, LeaverWork] = {}
@@ -129,6 +130,7 @@ register_leaver_work(
     LeaverWork(
         counts=_open_todos,
         describe=lambda n: _("%(n)d open to-dos") % {"n": n},
+        order=90,
     ),
 )
 
@@ -191,9 +193,10 @@ def role_of(value: str) -> str | None:
         return value
     if value in ROLE_ALIASES:
         return ROLE_ALIASES[value]
-    for key, label in Role.choices:
-        if value.lower() == str(label).lower():
-            return key
+    with translation.override("en"):
+        for key, label in Role.choices:
+            if value.lower() == str(label).lower():
+                return key
     with translation.override("zh-hans"):
         for key, label in Role.choices:
             if value == str(label):
@@ -534,7 +537,7 @@ def staff_upsert(*, user, rows: list) -> BulkResult:
 def leaver_work(user_ids: list[int]) -> dict[int, list[tuple[str, int, str]]]:
     """Per leaver, their open work: [(key, count, url)] for what they still have."""
     found: dict[int, list[tuple[str, int, str]]] = {uid: [] for uid in user_ids}
-    for key, work in _leaver_work.items():
+    for key, work in sorted(_leaver_work.items(), key=lambda kv: kv[1].order):
         url = work.url() if callable(work.url) else work.url
         for uid, n in work.counts(user_ids).items():
             if n:
