@@ -32,6 +32,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -254,7 +255,7 @@ def branches_upsert(*, user, rows: list) -> BulkResult:
         values, errors = _parse_branch_row(row)
         if values is not None and values["code"] in parsed:
             errors = {"code": [_("This code is already in an earlier row of this call.")]}
-        if errors:
+        if errors or values is None:
             result.errors.append({"index": index, "code": _row_key(row, "code"), "errors": errors})
             continue
         parsed[values["code"]] = (index, values)
@@ -263,7 +264,9 @@ def branches_upsert(*, user, rows: list) -> BulkResult:
     existing = {b.code: b for b in Branch.objects.filter(code__in=list(parsed))}
     hq_id = Branch.objects.filter(kind=Branch.Kind.HEADQUARTERS).values_list("pk", flat=True)
     hq = next(iter(hq_id), None)
-    new, changed, fields = [], [], set()
+    new: list[Branch] = []
+    changed: list[Branch] = []
+    fields: set[str] = set()
     for code, (index, values) in parsed.items():
         branch = existing.get(code) or Branch(code=code, kind=Branch.Kind.BRANCH)
         wanted = {"name": values["name"]}
@@ -430,9 +433,9 @@ def staff_upsert(*, user, rows: list) -> BulkResult:
     } if wanted_logins else {}  # fmt: skip
 
     today = timezone.localdate()
-    new_users: list = []
-    new_profiles: list[tuple[object, StaffProfile]] = []
-    changed_users: dict[int, object] = {}
+    new_users: list[Any] = []
+    new_profiles: list[tuple[Any, StaffProfile]] = []
+    changed_users: dict[int, Any] = {}
     changed_profiles: dict[int, StaffProfile] = {}
     user_fields: set[str] = set()
     profile_fields: set[str] = set()
