@@ -112,3 +112,21 @@ def test_a_second_branch_manager_is_told_too(org):
 
     assert set(Notification.objects.filter(kind="staff.left").values_list(
         "recipient", flat=True)) == {org.bm.pk, bm2.pk}  # fmt: skip
+
+
+def test_the_demo_has_a_leaver_waiting_for_reassignment(db):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from crm.models import Notification, StaffProfile
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent: the same leaver, the same notification
+    leaver = get_user_model().objects.get(username="am_bj_left")
+    assert not leaver.is_active and leaver.staff.left_on is not None
+    assert Client.objects.filter(owner=leaver).count() == 5
+    bm = get_user_model().objects.get(username="bm_bj")
+    assert Notification.objects.filter(recipient=bm, kind="staff.left").count() == 1
+    numbers = StaffProfile.objects.exclude(user__username__startswith="sys_")
+    assert not numbers.filter(staff_no="").exists()
+    assert "manager_left" in Client.objects.filter(owner=leaver).first().churn_reasons
