@@ -272,3 +272,15 @@ def test_admin_deactivates_through_the_service_and_never_deletes(org, client):
     assert User.objects.filter(pk=org.am.pk).exists()
     page = client.get(f"/admin/crm/staffprofile/{org.am.staff.pk}/change/")
     assert page.status_code == 200 and "工号" in page.content.decode()
+
+
+def test_open_callbacks_of_a_leaver_are_listed_in_the_notification(org):
+    from tests.factories import CallbackFactory, make_client
+
+    client = make_client(org.am, client_no="1100000001")
+    CallbackFactory(client=client, assignee=org.am, reason="new_account")
+    CallbackFactory(client=client, claimed_by=org.am, reason="complaint_closed")
+    CallbackFactory(client=client, assignee=org.am, reason="visit", status="completed")
+    services.staff_deactivate(user=org.hq, staff=org.am.staff)
+    note = Notification.objects.get(recipient=org.bm, kind="staff.left")
+    assert note.title == "王测试 已离职，名下 1 位客户待重新分配；2 条回访未完成"
