@@ -128,14 +128,17 @@ class BranchAdmin(ModelAdmin):
 
 @admin.register(StaffProfile)
 class StaffProfileAdmin(ModelAdmin):
-    list_display = ["user", "branch", "role", "team"]
+    list_display = ["user", "staff_no", "branch", "role", "team"]
     list_filter = ["role", "branch"]
-    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "staff_no"]
     list_select_related = ["user", "branch"]
     autocomplete_fields = ["user"]
 
     def save_model(self, request, obj, form, change):
-        services.staff_assign(user=obj.user, branch=obj.branch, role=obj.role, team=obj.team)
+        services.staff_assign(
+            user=obj.user, branch=obj.branch, role=obj.role, team=obj.team,
+            staff_no=obj.staff_no or "",
+        )  # fmt: skip
 
 
 @admin.register(Holiday)

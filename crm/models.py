@@ -68,6 +68,11 @@ class StaffProfile(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     team = models.CharField(_("team"), max_length=50, blank=True)
     phone = models.CharField(_("office phone"), max_length=20, blank=True)
+    staff_no = models.CharField(
+        _("staff number"), max_length=20, null=True, blank=True, unique=True,
+        help_text=_("The staff number (工号) of the HR and trading systems; the client "
+                    "master load names account managers by it or by username."),
+    )  # fmt: skip
 
     objects = StaffProfileQuerySet.as_manager()
 
