@@ -178,9 +178,7 @@ class ClientBulkRowSerializer(serializers.Serializer):
     opened_on = fields.DateField(required=False, allow_null=True)
     account_status = serializers.ChoiceField(choices=AccountStatus.values, required=False)
     investor_class = serializers.ChoiceField(choices=InvestorClass.values, required=False)
-    risk_level = serializers.ChoiceField(
-        choices=RiskLevel.values, required=False, allow_blank=True
-    )
+    risk_level = serializers.ChoiceField(choices=RiskLevel.values, required=False, allow_blank=True)
     risk_assessed_on = fields.DateField(required=False, allow_null=True)
 
 

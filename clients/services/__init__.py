@@ -1,8 +1,9 @@
 """Every write to the client file, with its rules, shared by web views, API and tasks.
 
 One module per concern: `profiles` (the client file), `snapshots` (account facts from the
-trading system), `keys` (data key rotation), `bulk` (the client master and holdings in bulk). The package hands on their names, so
-`from clients import services` and `services.client_update(...)` read as before.
+trading system), `keys` (data key rotation), `bulk` (the client master and holdings in
+bulk). The package hands on their names, so `from clients import services` and
+`services.client_update(...)` read as before.
 """
 
 from crm.services.errors import ConcurrentUpdate, TransitionNotAllowed
@@ -44,10 +45,10 @@ from .snapshots import (
 
 __all__ = [
     "CLIENT_ROW_KEYS",
-    "HOLDING_ROW_KEYS",
     "COMPLETE_INDIVIDUAL",
     "COMPLETE_INSTITUTION",
     "EDITABLE_FIELDS",
+    "HOLDING_ROW_KEYS",
     "IDENTITY_FIELDS",
     "IDENTITY_POLICY",
     "OWNER_ROLES",
@@ -68,9 +69,9 @@ __all__ = [
     "client_open_account",
     "client_report_identity_change",
     "client_reveal",
-    "clients_upsert",
     "client_update",
     "clients_reassign",
+    "clients_upsert",
     "completeness",
     "data_keys_rotate",
     "encrypted_columns",

@@ -54,7 +54,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.bounds import OUT_OF_RANGE, year_in_range
 from crm.models import Branch, Role, StaffProfile, staff_of
 from crm.sla import get_policy
 
@@ -196,8 +195,7 @@ def _fetch_existing(numbers: list[str]) -> dict[str, dict]:
 def _fetch_hash_holders(hashes: list[str]) -> dict[str, str | None]:
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT id_number_hash, client_no FROM clients_client "
-            "WHERE id_number_hash = ANY(%s)",
+            "SELECT id_number_hash, client_no FROM clients_client WHERE id_number_hash = ANY(%s)",
             [hashes],
         )
         return dict(cur.fetchall())
@@ -222,7 +220,7 @@ def _merge(values: dict, old: dict | None, branch_id: int, owner_id: int,
            today: date) -> tuple[dict, dict]:  # fmt: skip
     """The row's columns over the stored ones (or the defaults of a new client)."""
     errors: dict[str, list] = {}
-    new = dict(old) if old else {
+    new: dict[str, Any] = dict(old) if old else {
         "client_type": ClientType.INDIVIDUAL.value, "id_type": "", "id_number_hash": None,
         "birth_date": None, "gender": "", "phone": "", "phone_alt": "", "credit_code": "",
         "opened_on": today, "account_status": AccountStatus.NORMAL.value,
@@ -246,9 +244,7 @@ def _merge(values: dict, old: dict | None, branch_id: int, owner_id: int,
             new["id_number_hash"] = id_number_hash(new["id_type"], number)
             if info is not None:
                 new["birth_date"], new["gender"] = info.birth_date, info.gender
-    elif old and "id_type" in values and new["id_type"] != old["id_type"] and (
-        old["id_number_hash"]
-    ):
+    elif old and "id_type" in values and new["id_type"] != old["id_type"] and old["id_number_hash"]:
         errors["id_number"] = [_("Enter the ID number again when you change its type.")]
     if new["opened_on"] is None and not old:
         new["opened_on"] = today
@@ -275,15 +271,13 @@ def clients_upsert(*, user, rows: list) -> BulkResult:
             parsed.append((index, values))
     # one query each: the branches, the account managers, the stored clients
     branches = dict(
-        Branch.objects.filter(code__in={v["branch"] for _i, v in parsed}).values_list(
-            "code", "id"
-        )
+        Branch.objects.filter(code__in={v["branch"] for _i, v in parsed}).values_list("code", "id")
     )
     owners = _fetch_owners({v["owner"] for _i, v in parsed})
     existing = _fetch_existing([v["client_no"] for _i, v in parsed])
     merged: list[tuple[int, dict, dict | None]] = []
     for index, values in parsed:
-        errors: dict[str, list] = {}
+        errors = {}
         old = existing.get(values["client_no"])
         branch_id = branches.get(values["branch"])
         owner = owners.get(values["owner"])
@@ -331,14 +325,13 @@ def clients_upsert(*, user, rows: list) -> BulkResult:
     result.errors.sort(key=lambda e: e["index"])
     result.stored = result.unchanged + len(to_write)
     if to_write:
-        created, updated = _write_clients(user, to_write, today)
+        created, updated = _write_clients(user, to_write)
         result.created, result.updated = created, updated
         result.unchanged += len(to_write) - created - updated  # changed meanwhile to equal
     return result
 
 
-def _write_clients(user, to_write: list[tuple[dict, dict | None]], today: date) -> tuple[int,
-                                                                                        int]:
+def _write_clients(user, to_write: list[tuple[dict, dict | None]]) -> tuple[int, int]:
     """One INSERT ... ON CONFLICT DO UPDATE ... WHERE changed RETURNING, the profile
     completeness of the written rows, and one history line each, in one transaction."""
     years = settings.CRM_RISK_ASSESSMENT_VALID_YEARS
@@ -362,12 +355,14 @@ def _write_clients(user, to_write: list[tuple[dict, dict | None]], today: date) 
     arrays = ("client_no", *COMPARED, *DERIVED, "profile_due_on", "review_due_on")
     now = timezone.now()
     constants = {"stage": Stage.NEW.value, "created_at": now, "updated_at": now, "version": 1}
-    columns, selects, params = [], [], []
+    columns: list[str] = []
+    selects: list[str] = []
+    params: list[Any] = []
     for f in Client._meta.concrete_fields:
         if f.primary_key or f.column in arrays:
             continue
         value = constants[f.column] if f.column in constants else f.get_default()
-        columns.append(f.column)
+        columns.append(str(f.column))
         selects.append(f"%s::{f.db_type(connection)}")
         params.append(f.get_db_prep_save(value, connection))
     unnest = ", ".join(f"%s::{ARRAY_TYPES.get(c, 'text')}[]" for c in arrays)
@@ -394,10 +389,8 @@ def _write_clients(user, to_write: list[tuple[dict, dict | None]], today: date) 
                 _completeness(cur, ids)
                 _history(cur, user, ids, inserted, now)
     except IntegrityError as exc:  # another call took an ID number meanwhile
-        raise ValidationError(
-            {"non_field_errors": [_("Another call changed the same clients at the same time; "
-                                    "send the rows again.")]}  # fmt: skip
-        ) from exc
+        message = _("Another call changed the same clients at the same time; send the rows again.")
+        raise ValidationError({"non_field_errors": [message]}) from exc
     return len(inserted), len(ids) - len(inserted)
 
 
@@ -454,7 +447,7 @@ def holdings_upsert(*, user, rows: list) -> BulkResult:
                          _("The date cannot be in the future."))  # fmt: skip
         item, item_errors = parse_holding(row)
         errors.update(item_errors)
-        if errors:
+        if errors or item is None:
             _error(result, index, client_no, errors)
             continue
         key = (client_no, day, item["security_code"])
@@ -486,15 +479,15 @@ def holdings_upsert(*, user, rows: list) -> BulkResult:
     types = ("bigint", "date", "text", "text", "numeric", "numeric", "numeric")
     compared = ("security_name", "quantity", "cost", "price")
     keys = sorted({(v["client_id"], v["date"]) for v in good})
+    arrays = ", ".join(f"%s::{t}[]" for t in types)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in compared)
+    old_cols = ", ".join(f"clients_holding.{c}" for c in compared)
+    new_cols = ", ".join(f"EXCLUDED.{c}" for c in compared)
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(
-            f"INSERT INTO clients_holding ({', '.join(columns)}) SELECT * FROM unnest("
-            + ", ".join(f"%s::{t}[]" for t in types)
-            + ") ON CONFLICT (client_id, date, security_code) DO UPDATE SET "
-            + ", ".join(f"{c} = EXCLUDED.{c}" for c in compared)
-            + " WHERE (" + ", ".join(f"clients_holding.{c}" for c in compared) + ") "
-            "IS DISTINCT FROM (" + ", ".join(f"EXCLUDED.{c}" for c in compared) + ") "
-            "RETURNING (xmax = 0)",
+            f"INSERT INTO clients_holding ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
+            f"ON CONFLICT (client_id, date, security_code) DO UPDATE SET {updates} "
+            f"WHERE ({old_cols}) IS DISTINCT FROM ({new_cols}) RETURNING (xmax = 0)",
             [[v[c] for v in good] for c in columns],
         )
         written = [inserted for (inserted,) in cur.fetchall()]
