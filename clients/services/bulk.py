@@ -18,7 +18,8 @@ Client rows (`clients_upsert`), upserted by `client_no`:
                       birth date and gender come from it); one client per ID number
     credit_code       unified social credit code (GB 32100 check character)
     phone, phone_alt  mainland mobile numbers (+86, spaces and dashes accepted)
-    opened_on         YYYY-MM-DD, not in the future (default: today for a new client)
+    opened_on         YYYY-MM-DD, not in the future (empty or left out: the stored date,
+                      today for a new client)
     account_status    normal (default), dormant, suspended, closed
     investor_class    ordinary (default), professional
     risk_level        C1..C5 or ""
@@ -67,6 +68,7 @@ from ..models import (
     RiskLevel,
     Stage,
 )
+from ..signals import suitability_changed
 from ..validators import credit_code_is_valid, normalize_mobile
 from .profiles import (
     COMPLETE_INDIVIDUAL,
@@ -97,7 +99,8 @@ DERIVED = ("id_number_encrypted", "name_initials", "risk_expires_on")
 ARRAY_TYPES = {"branch_id": "bigint", "owner_id": "bigint", "birth_date": "date",
                "opened_on": "date", "risk_assessed_on": "date", "risk_expires_on": "date",
                "profile_due_on": "date", "review_due_on": "date"}  # fmt: skip
-TEXT_LIMITS = {"client_no": 20, "name": 100, "credit_code": 18, "branch": 20, "owner": 150}
+TEXT_LIMITS = {"client_no": 20, "name": 100, "credit_code": 18, "branch": 20, "owner": 150,
+               "id_number": 40, "phone": 30, "phone_alt": 30}  # fmt: skip
 CHOICES = {"client_type": ClientType, "id_type": IdType, "account_status": AccountStatus,
            "investor_class": InvestorClass}  # fmt: skip
 
@@ -246,8 +249,8 @@ def _merge(values: dict, old: dict | None, branch_id: int, owner_id: int,
                 new["birth_date"], new["gender"] = info.birth_date, info.gender
     elif old and "id_type" in values and new["id_type"] != old["id_type"] and old["id_number_hash"]:
         errors["id_number"] = [_("Enter the ID number again when you change its type.")]
-    if new["opened_on"] is None and not old:
-        new["opened_on"] = today
+    if new["opened_on"] is None:  # an opened account keeps an opening date
+        new["opened_on"] = (old and old["opened_on"]) or today
     return new, errors
 
 
@@ -328,7 +331,21 @@ def clients_upsert(*, user, rows: list) -> BulkResult:
         created, updated = _write_clients(user, to_write)
         result.created, result.updated = created, updated
         result.unchanged += len(to_write) - created - updated  # changed meanwhile to equal
+        # a changed risk level is a suitability change, as in risk_assessment_record:
+        # its mandatory callback follows (after the commit, only for those clients)
+        numbers = [
+            new["client_no"]
+            for new, old in to_write
+            if old and old["risk_level"] and new["risk_level"] != old["risk_level"]
+        ]
+        if numbers:
+            transaction.on_commit(lambda: _suitability_changed(numbers))
     return result
+
+
+def _suitability_changed(numbers: list[str]) -> None:
+    for client in Client.objects.filter(client_no__in=numbers):
+        suitability_changed.send(sender=Client, client=client)
 
 
 def _write_clients(user, to_write: list[tuple[dict, dict | None]]) -> tuple[int, int]:

@@ -75,6 +75,8 @@ def test_create_update_and_identical_again(org):
     # a key left out keeps the stored value
     partial = {k: v for k, v in row(1).items() if k not in ("phone", "risk_level")}
     assert api.post(URL, [partial], format="json").json()["unchanged"] == 1
+    # an opened account keeps its opening date when none is sent
+    assert api.post(URL, [{**partial, "opened_on": ""}], format="json").json()["unchanged"] == 1
 
 
 def test_row_errors_with_index_and_nothing_stored_for_them(org):
@@ -199,3 +201,17 @@ def test_the_single_client_rules_are_the_bulk_rules(org):
                                                   "id_number": bad, "owner": org.am})  # fmt: skip
     bulk = services.clients_upsert(user=org.integration, rows=[row(7, id_number=bad)])
     assert bulk.errors[0]["errors"]["id_number"] == single.value.message_dict["id_number"]
+
+
+def test_a_changed_risk_level_is_a_suitability_change(org, django_capture_on_commit_callbacks):
+    from callcenter.models import Callback
+
+    api = token_api(org.integration)
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(URL, [row(1)], format="json")  # a first level: no change of suitability
+        api.post(URL, [row(1)], format="json")
+    assert not Callback.objects.filter(reason="suitability").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post(URL, [row(1, risk_level="C5")], format="json").json()["updated"] == 1
+    callback = Callback.objects.get(reason="suitability")
+    assert callback.client.client_no == "8800000001"
