@@ -101,8 +101,10 @@ ARRAY_TYPES = {"branch_id": "bigint", "owner_id": "bigint", "birth_date": "date"
                "profile_due_on": "date", "review_due_on": "date"}  # fmt: skip
 TEXT_LIMITS = {"client_no": 20, "name": 100, "credit_code": 18, "branch": 20, "owner": 150,
                "id_number": 40, "phone": 30, "phone_alt": 30}  # fmt: skip
-CHOICES = {"client_type": ClientType, "id_type": IdType, "account_status": AccountStatus,
-           "investor_class": InvestorClass}  # fmt: skip
+CHOICES = {key: frozenset(choices.values) for key, choices in (
+    ("client_type", ClientType), ("id_type", IdType), ("account_status", AccountStatus),
+    ("investor_class", InvestorClass))}  # fmt: skip
+RISK_LEVELS = frozenset(RiskLevel.values)
 
 
 def _error(result: BulkResult, index: int, client_no, errors: dict) -> None:
@@ -148,11 +150,11 @@ def _parse_client_row(row, today: date) -> tuple[dict | None, dict]:
             value = _text(row, key, errors)
             if key == "id_type" and not value:
                 values[key] = ""
-            elif value in choices.values:
+            elif value in choices:
                 values[key] = value
             elif key not in errors:
                 errors[key] = [_("Choose one of: %(choices)s.")
-                               % {"choices": ", ".join(choices.values)}]  # fmt: skip
+                               % {"choices": ", ".join(sorted(choices))}]  # fmt: skip
     for key in ("id_number", "credit_code"):
         if key in row:
             values[key] = _text(row, key, errors).upper()
@@ -166,7 +168,7 @@ def _parse_client_row(row, today: date) -> tuple[dict | None, dict]:
                 errors[key] = [exc.messages[0]]
     if "risk_level" in row:
         level = _text(row, "risk_level", errors).upper()
-        if level and level not in RiskLevel.values:
+        if level and level not in RISK_LEVELS:
             errors["risk_level"] = [_("Choose C1 to C5.")]
         values["risk_level"] = level
     for key, future in (("opened_on", _("The opening date cannot be in the future.")),
