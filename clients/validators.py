@@ -72,6 +72,8 @@ def normalize_mobile(value: str) -> str:
     raw = (value or "").strip()
     if not raw:
         return ""
+    if raw.isascii() and MOBILE.match(raw):  # 11 digits: what the parse below would answer
+        return raw
     try:
         parsed = phonenumbers.parse(raw, "CN")
     except phonenumbers.NumberParseException as exc:

@@ -421,6 +421,8 @@ CRM_CALLBACK_RETRY_MINUTES = {"no_answer": 240, "busy": 60}
 CRM_INSPECTION_SHARE = env.float("CRM_INSPECTION_SHARE", default=0.05)
 CRM_CSI_TARGET = env.int("CRM_CSI_TARGET", default=90)
 CRM_SNAPSHOT_BULK_MAX_ROWS = env.int("CRM_SNAPSHOT_BULK_MAX_ROWS", default=10000)
+# rows per clients/bulk/ and holdings/bulk/ call (the client master load)
+CRM_CLIENT_BULK_MAX_ROWS = env.int("CRM_CLIENT_BULK_MAX_ROWS", default=10000)
 # Snapshot file imports (clients.imports): rows and bytes per file; an Excel file is also
 # refused when its content would unpack to more than this, or to more than RATIO times
 # its size (ordinary sheets unpack to 5-20 times; a "zip bomb" to hundreds).

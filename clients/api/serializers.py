@@ -8,7 +8,15 @@ from crm.models import Role
 
 from .. import services
 from ..masking import display
-from ..models import Client, RiskAssessment
+from ..models import (
+    AccountStatus,
+    Client,
+    ClientType,
+    IdType,
+    InvestorClass,
+    RiskAssessment,
+    RiskLevel,
+)
 from ..services import OWNER_ROLES
 
 
@@ -144,8 +152,42 @@ class BulkRowErrorSerializer(serializers.Serializer):
 
 class BulkResultSerializer(serializers.Serializer):
     received = serializers.IntegerField()
-    stored = serializers.IntegerField()
+    stored = serializers.IntegerField(help_text=_("Rows accepted: created, updated or equal."))
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField(help_text=_("Rows equal to what was stored."))
+    removed = serializers.IntegerField(help_text=_("Holdings of those days no longer sent."))
     errors = BulkRowErrorSerializer(many=True)
+
+
+class ClientBulkRowSerializer(serializers.Serializer):
+    """One row of `clients/bulk/` (documentation of the payload; clients.services.bulk)."""
+
+    client_no = serializers.CharField(max_length=20)
+    name = serializers.CharField(max_length=100)
+    branch = serializers.CharField(max_length=20, help_text=_("Branch code."))
+    owner = serializers.CharField(
+        max_length=150, help_text=_("The account manager's staff number or username.")
+    )
+    client_type = serializers.ChoiceField(choices=ClientType.values, required=False)
+    id_type = serializers.ChoiceField(choices=IdType.values, required=False, allow_blank=True)
+    id_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    credit_code = serializers.CharField(max_length=18, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    phone_alt = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    opened_on = fields.DateField(required=False, allow_null=True)
+    account_status = serializers.ChoiceField(choices=AccountStatus.values, required=False)
+    investor_class = serializers.ChoiceField(choices=InvestorClass.values, required=False)
+    risk_level = serializers.ChoiceField(choices=RiskLevel.values, required=False, allow_blank=True)
+    risk_assessed_on = fields.DateField(required=False, allow_null=True)
+
+
+class HoldingBulkRowSerializer(SnapshotHoldingSerializer):
+    """One row of `holdings/bulk/`: the rows of one client and date are that day's
+    holdings (positions not sent are removed)."""
+
+    client_no = serializers.CharField(max_length=20)
+    date = fields.DateField()
 
 
 class RetentionActionSerializer(serializers.Serializer):

@@ -10,5 +10,8 @@ router.register("retention-cases", views.RetentionCaseViewSet, basename="retenti
 
 urlpatterns = [
     path("account-snapshots/bulk/", views.SnapshotBulkView.as_view(), name="snapshot-bulk"),
+    # before the router: `clients/bulk/` is not a client's id
+    path("clients/bulk/", views.ClientBulkView.as_view(), name="client-bulk"),
+    path("holdings/bulk/", views.HoldingBulkView.as_view(), name="holding-bulk"),
     *router.urls,
 ]

@@ -22,8 +22,10 @@ from ..timeline import client_timeline
 from ..validators import phone_digits
 from .serializers import (
     BulkResultSerializer,
+    ClientBulkRowSerializer,
     ClientLookupSerializer,
     ClientSerializer,
+    HoldingBulkRowSerializer,
     RetentionActionSerializer,
     RetentionCaseSerializer,
     RetentionCloseSerializer,
@@ -181,6 +183,61 @@ class SnapshotBulkView(APIView):
         result = services.snapshots_upsert(user=request.user, rows=rows)
         code = status.HTTP_200_OK if result.stored or not rows else status.HTTP_400_BAD_REQUEST
         return Response(result.as_dict(), status=code)
+
+
+class BulkView(APIView):
+    """A JSON list of rows, at most CRM_CLIENT_BULK_MAX_ROWS a call, to a bulk service."""
+
+    permission_classes = [HasRole.of(Role.INTEGRATION, Role.BRANCH_MANAGER, Role.HQ)]
+    service = staticmethod(services.clients_upsert)
+
+    def post(self, request):
+        rows = request.data
+        if not isinstance(rows, list):
+            raise ValidationError({"non_field_errors": [_("Send a JSON list of rows.")]})
+        limit = settings.CRM_CLIENT_BULK_MAX_ROWS
+        if len(rows) > limit:
+            raise ValidationError(
+                {"non_field_errors": [_("At most %(n)d rows per call.") % {"n": limit}]}
+            )
+        result = self.service(user=request.user, rows=rows)
+        code = status.HTTP_200_OK if result.stored or not rows else status.HTTP_400_BAD_REQUEST
+        return Response(result.as_dict(), status=code)
+
+
+class ClientBulkView(BulkView):
+    """Load the client master from the trading system: upsert by `client_no`.
+
+    Each row: identity, phones, type, branch code, account manager (staff number or
+    username), opening date, account status, investor class, risk level and date. Rows are
+    checked like a single client; a bad row comes back with its index and is not stored,
+    the others are; a row equal to the stored client writes nothing (`unchanged`). The
+    trading system (an integration token: a headquarters one for every branch, a branch
+    one for its branch), HQ, or a branch manager for the branch."""
+
+    service = staticmethod(services.clients_upsert)
+
+    @extend_schema(
+        request=ClientBulkRowSerializer(many=True),
+        responses={200: BulkResultSerializer, 400: BulkResultSerializer},
+    )
+    def post(self, request):
+        return super().post(request)
+
+
+class HoldingBulkView(BulkView):
+    """Upsert holdings by (`client_no`, `date`, `security_code`): the rows of one client
+    and date are that day's positions (a position not sent is removed); the same rows
+    again write nothing."""
+
+    service = staticmethod(services.holdings_upsert)
+
+    @extend_schema(
+        request=HoldingBulkRowSerializer(many=True),
+        responses={200: BulkResultSerializer, 400: BulkResultSerializer},
+    )
+    def post(self, request):
+        return super().post(request)
 
 
 class RetentionCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,

@@ -1,12 +1,14 @@
 """Every write to the client file, with its rules, shared by web views, API and tasks.
 
 One module per concern: `profiles` (the client file), `snapshots` (account facts from the
-trading system), `keys` (data key rotation). The package hands on their names, so
-`from clients import services` and `services.client_update(...)` read as before.
+trading system), `keys` (data key rotation), `bulk` (the client master and holdings in
+bulk). The package hands on their names, so `from clients import services` and
+`services.client_update(...)` read as before.
 """
 
 from crm.services.errors import ConcurrentUpdate, TransitionNotAllowed
 
+from .bulk import CLIENT_ROW_KEYS, HOLDING_ROW_KEYS, clients_upsert, holdings_upsert
 from .keys import RotationResult, data_keys_rotate, encrypted_columns
 from .profiles import (
     COMPLETE_INDIVIDUAL,
@@ -42,9 +44,11 @@ from .snapshots import (
 )
 
 __all__ = [
+    "CLIENT_ROW_KEYS",
     "COMPLETE_INDIVIDUAL",
     "COMPLETE_INSTITUTION",
     "EDITABLE_FIELDS",
+    "HOLDING_ROW_KEYS",
     "IDENTITY_FIELDS",
     "IDENTITY_POLICY",
     "OWNER_ROLES",
@@ -67,9 +71,11 @@ __all__ = [
     "client_reveal",
     "client_update",
     "clients_reassign",
+    "clients_upsert",
     "completeness",
     "data_keys_rotate",
     "encrypted_columns",
+    "holdings_upsert",
     "name_initials",
     "risk_assessment_record",
     "snapshot_version",

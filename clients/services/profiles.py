@@ -23,7 +23,7 @@ from crm.sla import compute_deadline, get_policy
 from ..crypto import encrypt, lookup_hash
 from ..models import AccountStatus, Client, ClientType, IdType, RiskAssessment, RiskLevel, Stage
 from ..signals import suitability_changed
-from ..validators import credit_code_is_valid, normalize_mobile, parse_id_card
+from ..validators import IdCardInfo, credit_code_is_valid, normalize_mobile, parse_id_card
 
 PROFILE_POLICY = "client.profile_completion"
 REVIEW_POLICY = "client.review"
@@ -92,6 +92,30 @@ def completeness(client: Client) -> int:
     return round(filled * 100 / len(fields))
 
 
+# --- The rules of one client's values, shared with the bulk load (services.bulk) -----
+def identity_number(id_type: str, raw) -> tuple[str, IdCardInfo | None]:
+    """The ID number as stored (trimmed, upper case) and, for an ID card, what its digits
+    say (birth date, gender). ValidationError ({field: [message]}) for a number without a
+    document type or an ID card number whose format, check digit or birth date is wrong."""
+    number = str(raw or "").strip().upper()
+    if not number:
+        return "", None
+    if not id_type:
+        raise ValidationError({"id_type": [_("Choose the type of the ID document.")]})
+    if id_type != IdType.ID_CARD:
+        return number, None
+    try:
+        info = parse_id_card(number)
+    except ValidationError as exc:
+        raise ValidationError({"id_number": [exc.messages[0]]}) from exc
+    return info.number, info
+
+
+def id_number_hash(id_type: str, number: str) -> str | None:
+    """The keyed look-up hash of an ID number (one client per ID: unique)."""
+    return lookup_hash(f"{id_type}:{number}") if number else None
+
+
 def _clean(client: Client, data: dict, user) -> dict:
     """Normalise and validate incoming values; return what to set on the client."""
     errors: dict[str, list[str]] = {}
@@ -120,20 +144,18 @@ def _clean(client: Client, data: dict, user) -> dict:
     client_type = values.get("client_type", client.client_type)
     id_type = values.get("id_type", client.id_type)
     if "id_number" in values:
-        number = (values.pop("id_number") or "").strip().upper()
-        if number and not id_type:
-            err("id_type", _("Choose the type of the ID document."))
-        if number and id_type == IdType.ID_CARD:
-            try:
-                info = parse_id_card(number)
-            except ValidationError as exc:
-                err("id_number", exc.messages[0])
-            else:
-                number = info.number
-                # Birth date and gender come from the ID card, never typed twice.
-                values["birth_date"], values["gender"] = info.birth_date, info.gender
+        raw = values.pop("id_number")
+        try:
+            number, info = identity_number(id_type, raw)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                err(name, messages[0])
+            number, info = (raw or "").strip().upper(), None
+        if info is not None:
+            # Birth date and gender come from the ID card, never typed twice.
+            values["birth_date"], values["gender"] = info.birth_date, info.gender
         values["id_number_encrypted"] = encrypt(number)
-        values["id_number_hash"] = lookup_hash(f"{id_type}:{number}") if number else None
+        values["id_number_hash"] = id_number_hash(id_type, number)
         if number and values["id_number_hash"]:
             clash = Client.objects.filter(id_number_hash=values["id_number_hash"]).exclude(
                 pk=client.pk

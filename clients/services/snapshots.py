@@ -23,12 +23,21 @@ SNAPSHOT_NUMBERS = ("total_assets", "cash", "market_value", "net_inflow", "tradi
 
 @dataclass
 class BulkResult:
+    """What a bulk call did: rows received, stored (created, updated or already equal),
+    and the errors of the others by index; `removed`: holdings a call no longer lists."""
+
     received: int = 0
     stored: int = 0
     errors: list[dict] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
 
     def as_dict(self) -> dict:
-        return {"received": self.received, "stored": self.stored, "errors": self.errors}
+        return {"received": self.received, "stored": self.stored, "created": self.created,
+                "updated": self.updated, "unchanged": self.unchanged, "removed": self.removed,
+                "errors": self.errors}  # fmt: skip
 
 
 def _decimal(value, name, errors, *, required=False, minimum=None):
@@ -49,6 +58,51 @@ def _decimal(value, name, errors, *, required=False, minimum=None):
     return number.quantize(Decimal("0.01"))
 
 
+def parse_date(raw, name: str, errors: dict, today: date, future_message,
+               *, blank: bool = False) -> date | None:  # fmt: skip
+    """A YYYY-MM-DD date (or a date), not after today and within the bounded years;
+    otherwise None and a message in `errors[name]`. `blank`: None or "" is no date."""
+    if blank and raw in (None, ""):
+        return None
+    try:
+        day = raw if isinstance(raw, date) else date.fromisoformat(str(raw)[:10])
+    except (TypeError, ValueError):
+        errors[name] = [_("Enter a date as YYYY-MM-DD.")]
+        return None
+    if day > today:
+        errors[name] = [str(future_message)]
+    elif not year_in_range(day.year):
+        errors[name] = [OUT_OF_RANGE]
+    return day
+
+
+def parse_holding(h) -> tuple[dict | None, dict]:
+    """One position (security_code, security_name, quantity, cost, price) and the
+    messages of its fields; None without a security code."""
+    h_errors: dict = {}
+    if not isinstance(h, dict) or not str(h.get("security_code") or "").strip():
+        return None, {"security_code": [_("This field is required.")]}
+    item = {
+        "security_code": str(h["security_code"]).strip()[:20],
+        "security_name": str(h.get("security_name") or "")[:50],
+        "quantity": _decimal(h.get("quantity"), "quantity", h_errors, required=True),
+        "cost": _decimal(h.get("cost"), "cost", h_errors, minimum=0),
+        "price": _decimal(h.get("price"), "price", h_errors, minimum=0),
+    }
+    text = item["security_code"] + item["security_name"]
+    if _unencodable(text):
+        h_errors["security_code"] = [_("Remove the NUL character.")]
+    return item, h_errors
+
+
+def _unencodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return "\x00" in text
+
+
 def _parse_snapshot_row(row, today: date) -> tuple[dict | None, dict]:
     errors: dict[str, list] = {}
     if not isinstance(row, dict):
@@ -58,16 +112,8 @@ def _parse_snapshot_row(row, today: date) -> tuple[dict | None, dict]:
         errors["client_no"] = [_("This field is required.")]
     elif "\x00" in client_no:  # PostgreSQL refuses NUL in text (found by fuzzing)
         errors["client_no"] = [_("Remove the NUL character.")]
-    raw_date = row.get("date")
-    try:
-        day = raw_date if isinstance(raw_date, date) else date.fromisoformat(str(raw_date)[:10])
-        if day > today:
-            errors["date"] = [_("The date cannot be in the future.")]
-        elif not year_in_range(day.year):
-            errors["date"] = [OUT_OF_RANGE]
-    except (TypeError, ValueError):
-        day = None
-        errors["date"] = [_("Enter a date as YYYY-MM-DD.")]
+    day = parse_date(row.get("date"), "date", errors, today,
+                     _("The date cannot be in the future."))  # fmt: skip
     parsed: dict[str, Any] = {"client_no": client_no, "date": day}
     for name in SNAPSHOT_NUMBERS:
         parsed[name] = _decimal(
@@ -93,19 +139,10 @@ def _parse_snapshot_row(row, today: date) -> tuple[dict | None, dict]:
             items: list[dict] = []
             parsed["holdings"] = items
             for i, h in enumerate(holdings):
-                h_errors: dict = {}
-                if not isinstance(h, dict) or not str(h.get("security_code") or "").strip():
+                item, h_errors = parse_holding(h)
+                if item is None:
                     errors[f"holdings[{i}]"] = [_("Each holding needs a security_code.")]
                     continue
-                item = {
-                    "security_code": str(h["security_code"]).strip()[:20],
-                    "security_name": str(h.get("security_name") or "")[:50],
-                    "quantity": _decimal(h.get("quantity"), "quantity", h_errors, required=True),
-                    "cost": _decimal(h.get("cost"), "cost", h_errors, minimum=0),
-                    "price": _decimal(h.get("price"), "price", h_errors, minimum=0),
-                }
-                if "\x00" in item["security_code"] + item["security_name"]:
-                    h_errors["security_code"] = [_("Remove the NUL character.")]
                 if h_errors:
                     errors[f"holdings[{i}]"] = [f"{k}: {v[0]}" for k, v in h_errors.items()]
                 items.append(item)
@@ -188,7 +225,7 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
         f"{numeric_arrays}, %s::integer[]) ORDER BY 1, 2 "
         f"ON CONFLICT (client_id, date) DO UPDATE SET {updates} "
         # the same row sent again writes nothing
-        f"WHERE ({unchanged_old}) IS DISTINCT FROM ({unchanged_new})"
+        f"WHERE ({unchanged_old}) IS DISTINCT FROM ({unchanged_new}) RETURNING (xmax = 0)"
     )
     params: list[Any] = [now, [k[0] for k in keys], [k[1] for k in keys],
                          *[[v[c] for v in rows_in_order] for c in SNAPSHOT_NUMBERS],
@@ -196,10 +233,14 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
     with transaction.atomic():
         with connection.cursor() as cur:
             cur.execute(sql, params)
+            written = [inserted for (inserted,) in cur.fetchall()]
         if with_holdings:
             _replace_holdings(with_holdings)
         snapshots_changed()
     result.stored = len(keys)
+    result.created = sum(1 for w in written if w)
+    result.updated = len(written) - result.created
+    result.unchanged = len(keys) - len(written)
     return result
 
 

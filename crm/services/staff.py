@@ -374,14 +374,18 @@ def _set_role_groups(roles_by_user: dict[int, str]) -> None:
     )
 
 
-def staff_assign(*, user, branch: Branch, role: str, team: str = "") -> StaffProfile:
-    """Give a user a branch and a role; the Django group of the role follows."""
+def staff_assign(
+    *, user, branch: Branch, role: str, team: str = "", staff_no: str | None = None
+) -> StaffProfile:
+    """Give a user a branch and a role (and a staff number, when given); the Django group
+    of the role follows."""
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
+    defaults: dict = {"branch": branch, "role": role, "team": team}
+    if staff_no is not None:
+        defaults["staff_no"] = staff_no.strip()
     with transaction.atomic():
-        profile, _created = StaffProfile.objects.update_or_create(
-            user=user, defaults={"branch": branch, "role": role, "team": team}
-        )
+        profile, _created = StaffProfile.objects.update_or_create(user=user, defaults=defaults)
         _set_role_groups({user.pk: role})
     return profile
 

@@ -264,6 +264,16 @@ def branch_rows(w, role) -> list:
     return [{"code": "GZ01", "name": "广州天河营业部", "kind": "营业部"}]
 
 
+def client_master_rows(w, role) -> list:
+    return [{"client_no": "1100000901", "name": "批量客户", "branch": "BJ01", "owner": "am",
+             "phone": "13800130901", "opened_on": today()}]  # fmt: skip
+
+
+def holding_rows(w, role) -> list:
+    return [{"client_no": "1100000001", "date": today(), "security_code": "600519",
+             "quantity": "100", "price": "1500"}]  # fmt: skip
+
+
 def call_body(w, role) -> dict:
     return {"call_id": f"matrix-new-{role}", "direction": "inbound", "phone": "13800130001",
             "started_at": soon_iso(-1)}  # fmt: skip
@@ -494,6 +504,8 @@ TABLE: dict[str, list[Case]] = {
     ],
     "api:riskassessment-detail": [get(api(), obj="riskassessment")],
     "api:snapshot-bulk": [post(api(allow=SNAPSHOT_POSTERS), body=snapshot_rows)],
+    "api:client-bulk": [post(api(allow=SNAPSHOT_POSTERS), body=client_master_rows)],
+    "api:holding-bulk": [post(api(allow=SNAPSHOT_POSTERS), body=holding_rows)],
     "api:retentioncase-list": [get(api())],
     "api:retentioncase-detail": [get(api(), obj="retentioncase")],
     "api:retentioncase-add-action": [
