@@ -108,7 +108,7 @@ def test_row_errors_with_index_and_nothing_stored_for_them(org):
     assert set(errors[2]["errors"]) == {"phone"}
     assert set(errors[3]["errors"]) == {"id_number"}
     assert set(errors[4]["errors"]) == {"id_number"}
-    assert errors[5]["errors"] == {"branch": ["没有该代码的营业部。"]}  # in Chinese
+    assert errors[5]["errors"] == {"branch": ["没有此代码的营业部。"]}  # in Chinese
     assert set(errors[6]["errors"]) == {"owner"} and set(errors[7]["errors"]) == {"owner"}
     assert set(errors[8]["errors"]) == {"client_no"}
     assert set(errors[9]["errors"]) == {"non_field_errors"}
