@@ -23,3 +23,25 @@ max_requests_jitter = 200
 control_socket_disable = True
 accesslog = os.environ.get("WEB_ACCESS_LOG") or None
 loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
+
+# Prometheus (crm/metrics.py): with several worker processes each one writes its values to
+# files in PROMETHEUS_MULTIPROC_DIR (deploy/crm-web.service sets it under /run), which
+# /metrics adds up. The folder is emptied when the server starts (values of an old run
+# would be added in) and a dead worker's live gauges are dropped.
+_multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+
+
+def on_starting(server):
+    if _multiproc_dir:
+        import glob
+
+        os.makedirs(_multiproc_dir, exist_ok=True)
+        for path in glob.glob(os.path.join(_multiproc_dir, "*.db")):
+            os.remove(path)
+
+
+def child_exit(server, worker):
+    if _multiproc_dir:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

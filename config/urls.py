@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from crm.api.permissions import api_docs_login
+from crm.metrics import metrics
 from crm.views import account
 from crm.views.health import healthz
 
@@ -18,6 +19,7 @@ api_v1 = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),  # monitoring network or token only
     path("admin/", admin.site.urls),
     path(
         "accounts/login/",
