@@ -18,4 +18,3 @@ def _use_django_logging(**kwargs):
     from django.conf import settings
 
     logging.config.dictConfig(settings.LOGGING)
-
