@@ -9,6 +9,8 @@ of each Celery queue, for the monitoring network only.
 - `crm_celery_queue_length{queue}`: tasks waiting in each queue the settings route to
   (`celery_queues()`), read with LLEN from the broker's Redis lists at each scrape, and
   `crm_celery_broker_up` (0 when the broker did not answer; the lengths are then absent).
+- Gauges the apps register (`register_gauge`, from their registrations.py), read at each
+  scrape: `crm_import_jobs_open{status}` (clients: snapshot imports queued or running).
 - Who may read it: a client address in METRICS_ALLOWED_NETS (as crm.auth.client_ip reads
   it: X-Forwarded-For only from CRM_TRUSTED_PROXIES) or `Authorization: Bearer
   METRICS_TOKEN`. Anyone else gets 404, as for an address that does not exist.
@@ -19,6 +21,8 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import prometheus_client
@@ -63,6 +67,23 @@ def queue_lengths() -> dict[str, int]:
     return {q: sum(next(counts) for _ in keys[q]) for q in queues}
 
 
+@dataclass(frozen=True)
+class Gauge:
+    """A gauge an app declares: `read()` gives {label value: number} (one label)."""
+
+    name: str
+    documentation: str
+    label: str
+    read: Callable[[], dict[str, float]]
+
+
+_GAUGES: dict[str, Gauge] = {}
+
+
+def register_gauge(name: str, documentation: str, label: str, read) -> None:
+    _GAUGES[name] = Gauge(name, documentation, label, read)
+
+
 class CeleryQueueCollector:
     """Read at each scrape; never stored in the multiprocess files."""
 
@@ -81,6 +102,15 @@ class CeleryQueueCollector:
                 length.add_metric([queue], n)
         yield length
         yield up
+        for gauge in _GAUGES.values():
+            family = GaugeMetricFamily(gauge.name, gauge.documentation, labels=[gauge.label])
+            try:
+                values = gauge.read()
+            except Exception:
+                continue  # the rest of the page still answers
+            for label, value in sorted(values.items()):
+                family.add_metric([label], value)
+            yield family
 
 
 @lru_cache(maxsize=1)

@@ -190,7 +190,8 @@ def _free_port() -> int:
 
 def test_gunicorn_processes_add_up_in_multiprocess_mode(tmp_path):
     """Two gunicorn workers with PROMETHEUS_MULTIPROC_DIR (as crm-web.service runs them):
-    /metrics counts the requests of both, whichever worker answers the scrape."""
+    /metrics counts the requests of both, whichever worker answers the scrape. gunicorn's
+    own lines are JSON too, its access line with the request id the app answered."""
     port = _free_port()
     metrics_dir = tmp_path / "prometheus"
     (metrics_dir).mkdir()
@@ -202,11 +203,14 @@ def test_gunicorn_processes_add_up_in_multiprocess_mode(tmp_path):
         "WEB_CONCURRENCY": "2",
         "WEB_THREADS": "1",
         "WEB_KEEPALIVE": "0",
+        "LOG_FORMAT": "json",
+        "WEB_ACCESS_LOG": "-",
     }
+    log = (tmp_path / "gunicorn.log").open("wb")
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.conf.py",
          "config.wsgi"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
         url = f"http://127.0.0.1:{port}"
@@ -218,8 +222,11 @@ def test_gunicorn_processes_add_up_in_multiprocess_mode(tmp_path):
             except OSError:
                 assert server.poll() is None and time.monotonic() < deadline, "no gunicorn"
                 time.sleep(0.5)
+        ids = set()
         for _ in range(20):
-            urllib.request.urlopen(f"{url}/accounts/login/", timeout=10).read()
+            with urllib.request.urlopen(f"{url}/accounts/login/", timeout=10) as response:
+                response.read()
+                ids.add(response.headers["X-Request-ID"])
         text = urllib.request.urlopen(f"{url}/metrics", timeout=10).read().decode()
         pids = {p.name for p in metrics_dir.glob("*.db")}
         assert not (metrics_dir / "counter_stale.db").exists()  # emptied at start
@@ -233,3 +240,25 @@ def test_gunicorn_processes_add_up_in_multiprocess_mode(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
+    lines = [json.loads(ln) for ln in (tmp_path / "gunicorn.log").read_text().splitlines()
+             if ln.startswith("{")]  # fmt: skip
+    assert any(r["logger"] == "gunicorn.error" and "Booting worker" in r["message"] for r in lines)
+    access = [r["message"] for r in lines if r["logger"] == "gunicorn.access"]
+    assert {m.rsplit(" ", 1)[1] for m in access if "/accounts/login/" in m} == ids
+
+
+def test_metrics_count_the_open_snapshot_imports(client, org):
+    from clients.models import ImportJob
+
+    gauge = 'crm_import_jobs_open{status="%s"}'
+    before = client.get("/metrics").content.decode()
+    assert sample(before, gauge % "queued") == 0 and gauge % "running" in before
+    for status in ("queued", "queued", "running", "done", "failed"):
+        ImportJob.objects.create(
+            branch=org.bj, file="imports/x.csv", original_name="x.csv", status=status,
+            created_by=org.bm,
+        )  # fmt: skip
+    text = client.get("/metrics").content.decode()
+    assert (sample(text, gauge % "queued"), sample(text, gauge % "running")) == (2, 1)
+    assert gauge % "done" not in text
