@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: run test security bench loadtest fuzz lint typecheck fmt lock check-runtime-deps \
-	messages services stop browser clean
+	messages services stop browser deploy-tools clean
 SIZE ?= large
 LOAD_USERS ?= 20,50,100
 LOAD_SECONDS ?= 60
@@ -43,10 +43,18 @@ browser:
 	  fi; \
 	fi
 
+# Debian's nginx for `nginx -t` of deploy/nginx/crm.conf (tests/test_deploy.py; skipped
+# without it). Installed only, never started here.
+deploy-tools:
+	@if ! command -v nginx >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light) \
+	    >/dev/null 2>&1 || echo "nginx not installed: the nginx -t test is skipped"; \
+	fi
+
 run: $(STAMP)
 	$(PY) -m config.devstack run
 
-test: $(STAMP) browser
+test: $(STAMP) browser deploy-tools
 	$(PY) -m config.devstack test $(ARGS)
 	@if [ -z "$(ARGS)" ]; then $(MAKE) --no-print-directory security; fi
 

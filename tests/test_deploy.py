@@ -257,7 +257,14 @@ def test_nginx_t_accepts_the_site(tmp_path):
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "[warn]" not in result.stderr and "[emerg]" not in result.stderr, result.stderr
+    # nginx 1.25+ prefers `http2 on;` to `listen ... http2` (Debian 12 has 1.22, which
+    # knows only the latter): that one warning is allowed
+    warnings = [
+        ln
+        for ln in result.stderr.splitlines()
+        if "[warn]" in ln and '"listen ... http2" directive is deprecated' not in ln
+    ]
+    assert not warnings, result.stderr
 
 
 # --- The environment file -------------------------------------------------------------
