@@ -10,12 +10,24 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: run test security bench loadtest fuzz lint typecheck fmt lock check-runtime-deps \
-	messages services stop browser deploy-tools clean
+	messages services stop manage backup restore browser testservers clean
 SIZE ?= large
 LOAD_USERS ?= 20,50,100
 LOAD_SECONDS ?= 60
 
+# python-ldap (directory login) has no wheel: pip compiles it against OpenLDAP's headers.
+LDAP_BUILD_DEPS = if [ ! -e /usr/include/ldap.h ] || [ ! -e /usr/include/sasl/sasl.h ] || \
+	  ! command -v cc >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      gcc libldap2-dev libsasl2-dev) >/dev/null; \
+	  else \
+	    echo "python-ldap compiles: sudo apt-get install gcc libldap2-dev libsasl2-dev"; exit 1; \
+	  fi; \
+	fi
+
 $(STAMP): requirements.txt requirements-dev.txt
+	@$(LDAP_BUILD_DEPS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -31,6 +43,7 @@ lock: $(STAMP)
 
 # A new venv with requirements.txt only: no development tool, and enough for check --deploy.
 check-runtime-deps:
+	@$(LDAP_BUILD_DEPS)
 	PYTHON=$(PYTHON) .ci/check-runtime-deps
 
 # Debian's Chromium for the browser tests (Playwright cannot download browsers here).
@@ -43,18 +56,29 @@ browser:
 	  fi; \
 	fi
 
-# Debian's nginx for `nginx -t` of deploy/nginx/crm.conf (tests/test_deploy.py; skipped
-# without it). Installed only, never started here.
-deploy-tools:
-	@if ! command -v nginx >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light) \
-	    >/dev/null 2>&1 || echo "nginx not installed: the nginx -t test is skipped"; \
+# Debian's OpenLDAP server for the directory login tests (tests/ldap_server.py starts its own
+# slapd on loopback; without it those tests are skipped and say so), and Debian's nginx for
+# `nginx -t` of deploy/nginx/crm.conf (tests/test_deploy.py; installed only, never started).
+testservers:
+	@if [ ! -x /usr/sbin/slapd ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils) >/dev/null; \
+	  else \
+	    echo "The directory login tests need slapd: sudo apt-get install slapd ldap-utils"; \
+	  fi; \
+	fi
+	@if ! command -v nginx >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light) >/dev/null; \
+	  else \
+	    echo "The nginx -t test needs nginx: sudo apt-get install nginx-light"; \
+	  fi; \
 	fi
 
 run: $(STAMP)
 	$(PY) -m config.devstack run
 
-test: $(STAMP) browser deploy-tools
+test: $(STAMP) browser testservers
 	$(PY) -m config.devstack test $(ARGS)
 	@if [ -z "$(ARGS)" ]; then $(MAKE) --no-print-directory security; fi
 
@@ -88,7 +112,8 @@ lint: $(STAMP)
 # mypy with django-stubs ([tool.mypy] in pyproject.toml) on every services, selectors and
 # workflow module or package and the kernel; part of `make lint`.
 TYPED = $(wildcard */services.py */services */selectors.py */selectors */workflow.py */api/workflow.py) \
-	crm/sla.py crm/workdays.py crm/measures.py crm/scoping.py crm/notifications.py crm/jobs.py
+	crm/sla.py crm/workdays.py crm/measures.py crm/scoping.py crm/notifications.py crm/jobs.py \
+	crm/backup.py
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy $(TYPED)
 
@@ -105,6 +130,21 @@ services: $(STAMP)
 
 stop: $(STAMP)
 	$(PY) -m config.devstack stop
+
+# manage.py in a second terminal: reuses the servers of a running `make run` / `make
+# services` (and leaves them running), or starts them for this command alone.
+#   make manage ARGS="issue_api_token sys_trading --name 交易系统 --days 30"
+manage: $(STAMP)
+	$(PY) -m config.devstack manage $(ARGS)
+
+# Database (pg_dump -Fc) and media files into backups/<YYYY-MM-DD_HHMMSS>/ (TO=DIR elsewhere);
+# restore into an empty database, or a new one with INTO=NEWDB. README: Operations.
+backup: $(STAMP)
+	$(PY) -m config.devstack backup $(if $(TO),--to "$(TO)") $(ARGS)
+
+restore: $(STAMP)
+	@test -n "$(FROM)" || { echo "usage: make restore FROM=backups/<YYYY-MM-DD_HHMMSS> [INTO=newdb]"; exit 2; }
+	$(PY) -m config.devstack restore "$(FROM)" $(if $(INTO),--into "$(INTO)") $(ARGS)
 
 clean: stop
 	rm -rf .local

@@ -78,7 +78,8 @@ def seed_callcenter(users: dict, stdout) -> None:
     pool = list(Callback.objects.filter(branch=agent.staff.branch, assignee=None,
                                         status="open").order_by("id")[:40])  # fmt: skip
     for i, cb in enumerate(pool[:30]):
-        Callback.objects.filter(pk=cb.pk).update(due_at=now - timedelta(days=rng.randint(1, 28)))
+        overdue_days = rng.randint(1, 28)  # due on a working day, in office hours
+        Callback.objects.filter(pk=cb.pk).update(due_at=office_hours(rng, now, overdue_days))
         cb.refresh_from_db()
         services.callback_claim(user=agent, callback=cb)
         if i % 5 == 4:
@@ -95,7 +96,7 @@ def seed_callcenter(users: dict, stdout) -> None:
             if i % 4 == 0 else "",
         )  # fmt: skip
         Callback.objects.filter(pk=cb.pk).update(
-            completed_at=office_hours(rng, now, rng.randint(0, 25))
+            completed_at=office_hours(rng, now, rng.randint(0, overdue_days - 1))
         )
     clients = list(Client.objects.filter(branch=agent.staff.branch).exclude(client_no=None)[:30])
     for i in range(40):

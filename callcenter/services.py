@@ -20,6 +20,7 @@ from complaints import services as complaint_services
 from crm.models import Role, staff_of
 from crm.services import TransitionNotAllowed
 from crm.sla import compute_deadline, get_policy
+from crm.workdays import closing_on_or_after, get_calendar
 
 from .models import (
     Attempt,
@@ -93,6 +94,7 @@ def generate_due_callbacks(today: date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     now = timezone.now()
     counts: dict[str, int] = {}
+    closing_time = get_calendar().office_hours[-1][1].isoformat()  # the new-account deadline
     with transaction.atomic(), connection.cursor() as cur:
         # 1. every new account within a month of opening, once
         cur.execute(
@@ -100,8 +102,8 @@ def generate_due_callbacks(today: date | None = None) -> dict[str, int]:
             INSERT INTO callcenter_callback (client_id, branch_id, reason, period, channel,
                 due_at, assignee_id, status, attempts, created_at)
             SELECT c.id, c.branch_id, 'new_account', '', 'phone',
-                   (c.opened_on + 30)::timestamp AT TIME ZONE 'Asia/Shanghai', NULL, 'open', 0,
-                   %(now)s
+                   (c.opened_on + 30 + %(closing)s::time) AT TIME ZONE 'Asia/Shanghai', NULL,
+                   'open', 0, %(now)s
             FROM clients_client c
             WHERE c.client_no IS NOT NULL AND c.account_status <> 'closed'
               AND c.opened_on > %(today)s::date - 30
@@ -109,7 +111,7 @@ def generate_due_callbacks(today: date | None = None) -> dict[str, int]:
                               WHERE b.client_id = c.id AND b.reason = 'new_account')
             ON CONFLICT DO NOTHING
             """,
-            {"now": now, "today": today},
+            {"now": now, "today": today, "closing": closing_time},
         )
         counts["new_account"] = cur.rowcount
         # 2. each year at least 10% of the clients at the previous year-end (dormant and
@@ -135,7 +137,8 @@ def generate_due_callbacks(today: date | None = None) -> dict[str, int]:
             ON CONFLICT DO NOTHING
             """,
             {"year_end": date(today.year - 1, 12, 31), "year": year, "now": now,
-             "due": now + timedelta(days=60), "share": settings.CRM_ANNUAL_SAMPLE_SHARE},
+             "due": closing_on_or_after(today + timedelta(days=60)),
+             "share": settings.CRM_ANNUAL_SAMPLE_SHARE},
         )  # fmt: skip
         counts["annual_sample"] = cur.rowcount
         # 3. periodic callbacks from the tier and stage policies
@@ -161,7 +164,7 @@ def generate_due_callbacks(today: date | None = None) -> dict[str, int]:
             ORDER BY c.id, (p.tier <> '') DESC, (p.stage <> '') DESC
             ON CONFLICT DO NOTHING
             """,
-            {"now": now, "due": now + timedelta(days=7)},
+            {"now": now, "due": closing_on_or_after(today + timedelta(days=7))},
         )
         counts["periodic"] = cur.rowcount
         # 4. one callback for every open retention case, by the account manager
@@ -177,7 +180,7 @@ def generate_due_callbacks(today: date | None = None) -> dict[str, int]:
                               WHERE b.reason = 'retention' AND b.source_id = r.id)
             ON CONFLICT DO NOTHING
             """,
-            {"now": now, "due": now + timedelta(days=2)},
+            {"now": now, "due": closing_on_or_after(today + timedelta(days=2))},
         )
         counts["retention"] = cur.rowcount
     return counts

@@ -105,12 +105,13 @@ class HoldingAdmin(ModelAdmin):
 class ImportJobAdmin(ServiceMadeAdmin):
     """Queued on the import page (clients.imports.import_job_create), run by its task."""
 
-    workflow_state = ["branch", "total_rows", "processed_rows", "stored_rows", "error_rows",
-                      "message", "created_by", "created_at", "started_at",
+    workflow_state = ["branch", "kind", "dry_run", "total_rows", "processed_rows",
+                      "stored_rows", "error_rows", "created_rows", "updated_rows",
+                      "unchanged_rows", "message", "created_by", "created_at", "started_at",
                       "finished_at"]  # fmt: skip
-    list_display = ["original_name", "status", "total_rows", "stored_rows", "error_rows",
-                    "created_by", "created_at"]  # fmt: skip
-    list_filter = ["status"]
+    list_display = ["original_name", "kind", "dry_run", "status", "total_rows", "stored_rows",
+                    "error_rows", "created_by", "created_at"]  # fmt: skip
+    list_filter = ["status", "kind", "dry_run"]
     # Files come in through the import page (checked by content there) and are never
     # served by URL: the admin shows the name only.
     exclude = ["file"]

@@ -11,7 +11,7 @@ from crm.references import PersonChoiceField, ScopedFormMixin, scope_form
 from crm.spreadsheets import FileRefused, human_size
 from crm.uploads import UploadField, UploadRule
 
-from .imports import COLUMNS, check_file, column_label
+from .imports import check_file, kinds_for
 from .models import Client, ClientType, IdType, RiskLevel
 from .validators import normalize_mobile, parse_id_card
 
@@ -173,16 +173,28 @@ SNAPSHOT_FILE_UPLOAD = UploadRule(kinds=("csv", "xlsx"), max_bytes_setting="CRM_
 
 
 class ImportForm(BoundedForm):
+    """The kind of import (those the user may import) and the file; the button pressed
+    (`dry_run=1` or not) says whether it is a dry run."""
+
+    kind = forms.ChoiceField(label=_("Kind of import"), required=False)  # empty: the first
     file = UploadField(rule=SNAPSHOT_FILE_UPLOAD, label=_("File (CSV or Excel)"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        kinds = kinds_for(user)
+        self.fields["kind"].choices = [(kind.key, kind.label) for kind in kinds]
+        self.fields["kind"].initial = kinds[0].key if kinds else None
         self.fields["file"].help_text = _(
-            "Columns: %(columns)s, headed as in the template. At most %(size)s and "
-            "%(rows)d rows."
-        ) % {"columns": "、".join(column_label(key) for key in COLUMNS),
+            "Columns as in the kind's template (the required ones: %(columns)s). At most "
+            "%(size)s and %(rows)d rows."
+        ) % {"columns": "；".join(
+                f"{kind.label}：" + "、".join(kind.column_label(key) for key in kind.required)
+                for kind in kinds),
              "size": human_size(settings.CRM_IMPORT_MAX_BYTES),
              "rows": settings.CRM_IMPORT_MAX_ROWS}  # fmt: skip
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or self.fields["kind"].initial or ""
 
     def clean_file(self):
         """Kind and size are the upload rule's; what the file unpacks to is the import's."""

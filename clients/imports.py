@@ -1,13 +1,41 @@
-"""The snapshot file import behind the UI: CSV or Excel, atomic per batch of rows.
+"""File imports behind the UI, of several kinds: CSV or Excel, atomic per batch of rows.
 
-Each batch goes through the same `snapshots_upsert` as the REST endpoint, in one
-transaction with the job's progress (rows processed, stored, with errors, and the error
-report so far): a batch and the count of it are stored together or not at all. An
-import interrupted halfway (a worker killed, the database gone, a bug) therefore leaves
-whole batches only, the job says how many rows were stored, and running it again (the
-task's retry, a redelivered message, the stalled-import sweep) resumes after the last
-stored batch. Each batch locks the job row, so two runs of one job never import the
-same batch twice; the upsert is idempotent anyway.
+A kind of import is declared once, as an `ImportKind` given to `register_kind`: its
+columns (with the required ones), each column's Chinese header, an example row for the
+template, the upsert that stores a list of rows and returns a `BulkResult` (the same
+service as the kind's bulk API), and the roles that may use it. The import page, its
+template download, the header matching, the error report and the task all read it, so
+adding a kind is ONE declaration in the "Kinds" section below; e.g. the client master,
+once `clients.services.clients_upsert` exists::
+
+    register_kind(ImportKind(
+        key="clients", label=gettext_lazy("Clients"),
+        columns=("client_no", "name", "phone"), required=("client_no", "name"),
+        labels={"client_no": gettext_lazy("Client number"), "name": gettext_lazy("Name"),
+                "phone": gettext_lazy("Mobile phone")},
+        example=("1100000001", "张三", "13800000000"),
+        upsert="clients.services.clients_upsert",
+    ))
+
+Holdings alike (`clients.services.holdings_upsert`); staff with
+`upsert="crm.services.staff_upsert"`, `id_column="username"`, `date_columns=()` and
+`roles=frozenset({Role.HQ})`. The upsert is a dotted path (or a callable), looked up when
+a batch runs. A kind's msgids get their Chinese in locale/zh_Hans.
+
+Each batch goes through the kind's upsert in one transaction with the job's progress
+(rows processed, stored, with errors, and the error report so far): a batch and the
+count of it are stored together or not at all. An import interrupted halfway (a worker
+killed, the database gone, a bug) therefore leaves whole batches only, the job says how
+many rows were stored, and running it again (the task's retry, a redelivered message,
+the stalled-import sweep) resumes after the last stored batch. Each batch locks the job
+row, so two runs of one job never import the same batch twice; the upsert is
+idempotent anyway.
+
+A dry run (`ImportJob.dry_run`) runs the same batches through the same upsert, each in a
+savepoint that is rolled back: the job counts what the import would store and the rows
+it would refuse, keeps the real error report, and nothing else is kept (the upsert's
+after-commit callbacks go with the savepoint). `import_job_from_dry_run` then queues the
+real import of the same stored file, without a second upload.
 
 The file is streamed (crm.spreadsheets), never held in memory: a first pass counts the
 rows (and refuses a file over `CRM_IMPORT_MAX_ROWS` before anything is stored), the
@@ -18,10 +46,12 @@ appended in the database. The size limits are checked on upload and again here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,6 +59,7 @@ from django.db import connection, transaction
 from django.db.models import F, TextField, Value
 from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -38,42 +69,13 @@ from crm.models import Role, staff_of
 from crm.spreadsheets import FileRefused, Line
 
 from .models import ImportJob
-from .services import BulkResult, snapshots_upsert
+from .services import BulkResult
 
 logger = logging.getLogger(__name__)
 
 BATCH = 1000
 STALLED_AFTER_MINUTES = 10  # queued this long: the sweep enqueues the job again
-COLUMNS = ("client_no", "date", "total_assets", "cash", "market_value", "net_inflow",
-           "trading_volume", "trade_count", "commission")  # fmt: skip
-REQUIRED = ("client_no", "date", "total_assets")
-# Each column's Chinese header (the template's, the error report's). A file may head a
-# column with it, its English name or its key (client_no): `column_key` maps them all.
-COLUMN_LABELS = {
-    "client_no": gettext_lazy("Client number"), "date": gettext_lazy("Date"),
-    "total_assets": gettext_lazy("Total assets"), "cash": gettext_lazy("Cash"),
-    "market_value": gettext_lazy("Market value"), "net_inflow": gettext_lazy("Net inflow"),
-    "trading_volume": gettext_lazy("Trading volume"), "trade_count": gettext_lazy("Trade count"),
-    "commission": gettext_lazy("Commission"),
-}  # fmt: skip
-EXAMPLE_ROW = ["1100000001", "2026-11-30", "1250000.00", "250000.00", "1000000.00",
-               "50000.00", "320000.00", "12", "96.00"]  # fmt: skip
-
-
-def column_label(key: str) -> str:
-    if key == "non_field_errors":
-        return _("row")
-    return str(COLUMN_LABELS.get(key, key))
-
-
-def _header_keys() -> dict[str, str]:
-    keys = {}
-    for key, label in COLUMN_LABELS.items():
-        keys[_normal(key)] = key
-        for language in ("zh-hans", "en"):
-            with translation.override(language):
-                keys[_normal(str(label))] = key
-    return keys
+MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
 
 
 def _normal(header) -> str:
@@ -85,22 +87,121 @@ def _normal(header) -> str:
     return "".join(text.split()).replace("_", "")
 
 
-def column_key(header) -> str:
-    """The column a file's header names: the key, the Chinese or the English header."""
-    return _header_keys().get(_normal(header), str(header or "").strip().lower())
+@dataclass(frozen=True, eq=False)
+class ImportKind:
+    """One kind of file import (see the module's docstring)."""
+
+    key: str
+    label: Any  # lazy: the kind's name on the page and in the template's file name
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    labels: Mapping[str, Any]  # column -> its header in the template (lazy)
+    example: tuple[str, ...]  # the template's example row, one value per column
+    upsert: str | Callable[..., BulkResult]  # (*, user, rows) -> BulkResult
+    roles: frozenset[str] = MANAGERS  # who may import this kind
+    id_column: str = "client_no"  # the column naming a row in the error report
+    date_columns: tuple[str, ...] = ("date",)  # Excel date cells read as dates
+    template_name: Any = None  # the template's file name; None: "<label> import template"
+    _headers: dict = field(default_factory=dict, repr=False)  # (language, header) -> key
+
+    def allows(self, user) -> bool:
+        staff = staff_of(user)
+        return staff is not None and staff.role in self.roles
+
+    def store(self, *, user, rows: list) -> BulkResult:
+        upsert = import_string(self.upsert) if isinstance(self.upsert, str) else self.upsert
+        return upsert(user=user, rows=rows)
+
+    def column_label(self, key: str) -> str:
+        if key == "non_field_errors":
+            return _("row")
+        return str(self.labels.get(key, key))
+
+    def column_key(self, header) -> str:
+        """The column a file's header names: its key, its Chinese or its English header."""
+        if not self._headers:
+            for key in self.columns:
+                self._headers[_normal(key)] = key
+            for language in ("zh-hans", "en"):
+                with translation.override(language):
+                    for key, label in self.labels.items():
+                        self._headers.setdefault(_normal(str(label)), key)
+        return self._headers.get(_normal(header), str(header or "").strip().lower())
+
+    def error_words(self, errors: dict) -> str:
+        """A row's errors by column in words: "日期：日期不能晚于今天。；总资产：请输入数字。"."""
+        return "；".join(
+            f"{self.column_label(k)}：{' '.join(map(str, v))}" for k, v in errors.items()
+        )
+
+    def template_filename(self) -> str:
+        if self.template_name is not None:
+            return str(self.template_name)
+        return _("%(kind)s import template") % {"kind": self.label}
+
+    def template_rows(self) -> tuple[list[str], list[list[str]]]:
+        """The downloadable template: the Chinese headers and one example row."""
+        return [self.column_label(key) for key in self.columns], [list(self.example)]
 
 
-def error_words(errors: dict) -> str:
-    """A row's errors by column in words: "日期：日期不能晚于今天。；总资产：请输入数字。"."""
-    return "；".join(f"{column_label(k)}：{' '.join(map(str, v))}" for k, v in errors.items())
+KINDS: dict[str, ImportKind] = {}
 
 
-def template_rows() -> tuple[list[str], list[list[str]]]:
-    """The downloadable template: the Chinese headers and one example row."""
-    return [column_label(key) for key in COLUMNS], [EXAMPLE_ROW]
+def register_kind(kind: ImportKind) -> ImportKind:
+    assert set(kind.required) <= set(kind.columns), kind.key
+    assert len(kind.example) == len(kind.columns), kind.key
+    KINDS[kind.key] = kind
+    return kind
 
 
-IMPORTERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
+def kinds_for(user) -> list[ImportKind]:
+    """The kinds the user may import, in the order declared."""
+    return [kind for kind in KINDS.values() if kind.allows(user)]
+
+
+def importer_roles() -> frozenset[str]:
+    """The roles that may import some kind (the import pages' roles)."""
+    return frozenset().union(*(kind.roles for kind in KINDS.values()))
+
+
+# --- Kinds ------------------------------------------------------------------------------
+SNAPSHOTS = register_kind(ImportKind(
+    key="snapshots", label=gettext_lazy("Account snapshots"),
+    columns=("client_no", "date", "total_assets", "cash", "market_value", "net_inflow",
+             "trading_volume", "trade_count", "commission"),
+    required=("client_no", "date", "total_assets"),
+    labels={
+        "client_no": gettext_lazy("Client number"), "date": gettext_lazy("Date"),
+        "total_assets": gettext_lazy("Total assets"), "cash": gettext_lazy("Cash"),
+        "market_value": gettext_lazy("Market value"), "net_inflow": gettext_lazy("Net inflow"),
+        "trading_volume": gettext_lazy("Trading volume"),
+        "trade_count": gettext_lazy("Trade count"), "commission": gettext_lazy("Commission"),
+    },
+    example=("1100000001", "2026-11-30", "1250000.00", "250000.00", "1000000.00",
+             "50000.00", "320000.00", "12", "96.00"),
+    upsert="clients.services.snapshots_upsert",
+    template_name=gettext_lazy("Account snapshot import template"),
+))  # fmt: skip
+# ---------------------------------------------------------------------------------------
+
+# The snapshot kind's names from before kinds (kept for their callers).
+COLUMNS, REQUIRED = SNAPSHOTS.columns, SNAPSHOTS.required
+
+
+def column_label(key: str, kind: ImportKind = SNAPSHOTS) -> str:
+    return kind.column_label(key)
+
+
+def column_key(header, kind: ImportKind = SNAPSHOTS) -> str:
+    return kind.column_key(header)
+
+
+def error_words(errors: dict, kind: ImportKind = SNAPSHOTS) -> str:
+    return kind.error_words(errors)
+
+
+def template_rows(kind: ImportKind = SNAPSHOTS) -> tuple[list[str], list[list[str]]]:
+    return kind.template_rows()
 
 
 def limits() -> spreadsheets.Limits:
@@ -116,25 +217,55 @@ def check_file(file, name: str) -> None:
     spreadsheets.check_file(file, name, limits())
 
 
-def import_job_create(*, user, upload) -> ImportJob:
-    """Queue the import of an uploaded snapshot file into the user's branch: the job, and
-    its task once the job is committed. A file over the limits is refused (`file`)."""
-    staff = staff_of(user)
-    if staff is None or staff.role not in IMPORTERS:
+def _allowed_kind(user, key: str) -> ImportKind:
+    """The kind `key` if the user may import it: ValidationError for an unknown kind,
+    PermissionDenied for one their role may not import."""
+    if key not in KINDS:
+        raise ValidationError({"kind": [_("Choose a kind of import from the list.")]})
+    kind = KINDS[key]
+    if not kind.allows(user):
         raise PermissionDenied(_("Your role may not do this."))
+    return kind
+
+
+def import_job_create(*, user, upload, kind: str = "snapshots", dry_run: bool = False):
+    """Queue the import (or the dry run) of an uploaded file of `kind` into the user's
+    branch: the job, and its task once the job is committed. A file over the limits is
+    refused (`file`), a kind the user may not import too."""
+    staff = staff_of(user)
+    if staff is None:
+        raise PermissionDenied(_("Your role may not do this."))
+    _allowed_kind(user, kind)
     try:
         check_file(upload.file, upload.name.lower())
     except FileRefused as exc:
         raise ValidationError({"file": [str(exc)]}) from exc
     job = ImportJob.objects.create(
-        branch_id=staff.branch_id, file=upload, original_name=upload.name[:200], created_by=user
-    )
+        branch_id=staff.branch_id, file=upload, original_name=upload.name[:200],
+        created_by=user, kind=kind, dry_run=bool(dry_run),
+    )  # fmt: skip
     enqueue_on_commit("clients.tasks.import_snapshots_file", job.pk)  # tasks import this
     return job
 
 
+def import_job_from_dry_run(*, user, job: ImportJob) -> ImportJob:
+    """Queue the real import of a finished dry run's file: a new job on the same stored
+    file (no second upload), in the dry run's branch. `job` is one the user can see."""
+    _allowed_kind(user, job.kind)
+    if not job.dry_run or job.status != ImportJob.Status.DONE:
+        raise ValidationError(_("Only a finished dry run can be imported from."))
+    if not job.file:
+        raise ValidationError(_("The file of this dry run is no longer kept; upload it again."))
+    new = ImportJob.objects.create(
+        branch_id=job.branch_id, file=job.file.name, original_name=job.original_name,
+        created_by=user, kind=job.kind, dry_run=False,
+    )  # fmt: skip
+    enqueue_on_commit("clients.tasks.import_snapshots_file", new.pk)
+    return new
+
+
 @contextmanager
-def open_lines(job: ImportJob):
+def open_lines(job: ImportJob, kind: ImportKind):
     """(column names, the data lines streamed) of the job's file, after its checks."""
     job.file.open("rb")
     try:
@@ -142,8 +273,8 @@ def open_lines(job: ImportJob):
         check_file(file, job.original_name)
         lines = spreadsheets.read_lines(file, job.original_name)
         header = next(lines, None)
-        headers = [column_key(h) for h in (header.values if header else [])]
-        missing = [column_label(c) for c in REQUIRED if c not in headers]
+        headers = [kind.column_key(h) for h in (header.values if header else [])]
+        missing = [kind.column_label(c) for c in kind.required if c not in headers]
         if missing:
             raise FileRefused(_("Missing columns: %(cols)s") % {"cols": "、".join(missing)})
         yield headers, lines
@@ -151,9 +282,9 @@ def open_lines(job: ImportJob):
         job.file.close()
 
 
-def count_rows(job: ImportJob) -> int:
+def count_rows(job: ImportJob, kind: ImportKind) -> int:
     """The number of data rows, read through once; FileRefused beyond the row limit."""
-    with open_lines(job) as (_headers, lines):
+    with open_lines(job, kind) as (_headers, lines):
         total = sum(1 for _line in lines)
     if total > settings.CRM_IMPORT_MAX_ROWS:
         raise FileRefused(
@@ -163,35 +294,44 @@ def count_rows(job: ImportJob) -> int:
     return total
 
 
-def as_row(headers: list[str], values: list) -> dict:
+def as_row(headers: list[str], values: list, kind: ImportKind = SNAPSHOTS) -> dict:
     row = {h: ("" if v is None else v) for h, v in zip(headers, values, strict=False)}
-    if isinstance(row.get("date"), datetime):
-        row["date"] = row["date"].date()
+    for column in kind.date_columns:
+        if isinstance(row.get(column), datetime):
+            row[column] = row[column].date()
     return row
 
 
+def _fail(job: ImportJob, message: str) -> None:
+    job.status, job.finished_at = ImportJob.Status.FAILED, timezone.now()
+    job.message = str(spreadsheets.safe_cell(message))[:300]
+    job.save(update_fields=["status", "finished_at", "message"])
+
+
 def run_import(job_id: int) -> int:
-    """Import the job's file from where it stopped; return the number of rows stored."""
+    """Import (or dry-run) the job's file from where it stopped; return the number of
+    rows stored (for a dry run: that would be stored)."""
     job = ImportJob.objects.defer("error_report").get(pk=job_id)
     if job.status == ImportJob.Status.DONE:
         return job.stored_rows
+    if job.kind not in KINDS:  # a kind no longer declared
+        _fail(job, _("This kind of import is no longer available."))
+        return 0
+    kind = KINDS[job.kind]
     try:
-        total = count_rows(job)
+        total = count_rows(job, kind)
     except Exception as exc:  # a file refused, unreadable or damaged: no retry helps
-        job.status, job.finished_at = ImportJob.Status.FAILED, timezone.now()
-        message = str(exc) if isinstance(exc, FileRefused) else (
-            _("The file could not be read: %(error)s") % {"error": exc})  # fmt: skip
-        job.message = str(spreadsheets.safe_cell(message))[:300]
-        job.save(update_fields=["status", "finished_at", "message"])
+        _fail(job, str(exc) if isinstance(exc, FileRefused) else (
+            _("The file could not be read: %(error)s") % {"error": exc}))  # fmt: skip
         return 0
     ImportJob.objects.filter(pk=job_id).exclude(status=ImportJob.Status.DONE).update(
         status=ImportJob.Status.RUNNING, total_rows=total, message="",
         started_at=Coalesce("started_at", Value(timezone.now())), finished_at=None,
     )  # fmt: skip
     try:
-        with open_lines(job) as (headers, lines):
+        with open_lines(job, kind) as (headers, lines):
             position = 0
-            while (position := _import_next_batch(job_id, headers, lines, position)) is not None:
+            while (position := _import_next_batch(job_id, kind, headers, lines, position)) is not None:  # noqa: E501  # fmt: skip
                 pass
     except Exception:
         _record_interruption(job_id)
@@ -199,7 +339,28 @@ def run_import(job_id: int) -> int:
     return _finish(job_id)
 
 
-def _import_next_batch(job_id: int, headers: list[str], lines: Iterator[Line], position: int):
+def _store(kind: ImportKind, job: ImportJob, rows: list) -> BulkResult:
+    """The batch through the kind's upsert; for a dry run in a savepoint rolled back."""
+    if not rows:
+        return BulkResult()
+    with transaction.atomic():
+        result = kind.store(user=job.created_by, rows=rows)
+        if job.dry_run:
+            transaction.set_rollback(True)
+    return result
+
+
+def _counted(name: str, result: BulkResult) -> dict:
+    """The job's count `name` plus the result's, when the upsert tells it (created,
+    updated, unchanged)."""
+    value = getattr(result, name, None)
+    if value is None:
+        return {}
+    return {f"{name}_rows": Coalesce(F(f"{name}_rows"), 0) + value}
+
+
+def _import_next_batch(job_id: int, kind: ImportKind, headers: list[str],
+                       lines: Iterator[Line], position: int):  # fmt: skip
     """Store the batch after the last stored one with the job's progress and its lines
     of the error report, in one transaction; return the position in the file after it,
     or None when there is nothing left. `lines` is at `position` (rows read so far)."""
@@ -215,19 +376,22 @@ def _import_next_batch(job_id: int, headers: list[str], lines: Iterator[Line], p
         batch = list(islice(lines, BATCH))
         if not batch:
             return None
-        rows = [as_row(headers, line.values) for line in batch if not line.error]
+        rows = [as_row(headers, line.values, kind) for line in batch if not line.error]
         numbers = [line.number for line in batch if not line.error]
-        result = snapshots_upsert(user=job.created_by, rows=rows) if rows else BulkResult()
+        result = _store(kind, job, rows)
         errors = [(line.number, "", line.error) for line in batch if line.error]
         errors += [
-            (numbers[e["index"]], e["client_no"],
-             error_words(e["errors"]))
+            (numbers[e["index"]],
+             str(e.get(kind.id_column) or rows[e["index"]].get(kind.id_column) or "")[:50],
+             kind.error_words(e["errors"]))
             for e in result.errors
         ]  # fmt: skip
         report = ""
         if errors:
             head = (
-                [[_("row"), column_label("client_no"), _("errors")]] if not job.error_rows else []
+                [[_("row"), kind.column_label(kind.id_column), _("errors")]]
+                if not job.error_rows
+                else []
             )
             report = "".join(spreadsheets.csv_lines(head + sorted(errors)))
         # the report is appended in the database, never read into the worker
@@ -236,7 +400,9 @@ def _import_next_batch(job_id: int, headers: list[str], lines: Iterator[Line], p
             stored_rows=F("stored_rows") + result.stored,
             error_rows=F("error_rows") + len(errors),
             error_report=Concat("error_report", Value(report), output_field=TextField()),
-        )
+            **_counted("created", result), **_counted("updated", result),
+            **_counted("unchanged", result),
+        )  # fmt: skip
     return start + len(batch)
 
 
@@ -245,9 +411,17 @@ def _finish(job_id: int) -> int:
         job = ImportJob.objects.select_for_update().defer("error_report").get(pk=job_id)
         if job.status != ImportJob.Status.DONE:
             job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
-            job.message = _("%(stored)d rows stored, %(errors)d rows with errors.") % {
-                "stored": job.stored_rows, "errors": job.error_rows,
-            }  # fmt: skip
+            counts = {"stored": job.stored_rows, "errors": job.error_rows}
+            if job.dry_run:
+                job.message = (
+                    _(
+                        "Dry run: %(stored)d rows would be stored, %(errors)d rows have errors. "
+                        "Nothing was stored."
+                    )
+                    % counts
+                )
+            else:
+                job.message = _("%(stored)d rows stored, %(errors)d rows with errors.") % counts
             job.save(update_fields=["status", "finished_at", "message"])
     return job.stored_rows
 
@@ -287,7 +461,13 @@ def purge_import_files(now: datetime, dry_run: bool = False) -> int:
         return qs.count()
     purged = 0
     while batch := list(qs.order_by("pk").only("pk", "file")[:500]):
+        # a dry run and the import made from it share one file: kept while a job
+        # outside this batch still holds it
+        names = {job.file.name for job in batch}
+        held = set(ImportJob.objects.filter(file__in=names).exclude(pk__in=[j.pk for j in batch])
+                   .values_list("file", flat=True))  # fmt: skip
         for job in batch:
-            job.file.storage.delete(job.file.name)  # a file already gone is no error
+            if job.file.name not in held:
+                job.file.storage.delete(job.file.name)  # a file already gone is no error
         purged += ImportJob.objects.filter(pk__in=[j.pk for j in batch]).update(file="")
     return purged

@@ -447,8 +447,16 @@ class Holding(models.Model):
         return self.quantity * self.price
 
 
+class ImportJobQuerySet(ScopedQuerySet):
+    """An import is its branch's: seen by the branch (headquarters: every branch); the
+    pages show only the kinds the viewer may import (clients.imports)."""
+
+    scope_branch = "branch"
+
+
 class ImportJob(models.Model):
-    """A file of snapshots uploaded in the UI, imported by a Celery task in batches."""
+    """A file uploaded in the UI, imported (or dry-run) by a Celery task in batches; its
+    kind is one of clients.imports.KINDS."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -457,6 +465,8 @@ class ImportJob(models.Model):
         FAILED = "failed", _("Failed")
 
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind of import"), max_length=20, default="snapshots")
+    dry_run = models.BooleanField(_("dry run"), default=False)
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
     original_name = models.CharField(_("file name"), max_length=200)
     status = models.CharField(
@@ -466,6 +476,10 @@ class ImportJob(models.Model):
     processed_rows = models.PositiveIntegerField(_("processed"), default=0)
     stored_rows = models.PositiveIntegerField(_("stored"), default=0)
     error_rows = models.PositiveIntegerField(_("rows with errors"), default=0)
+    # told by the upserts that count them (None: not told)
+    created_rows = models.PositiveIntegerField(_("created"), null=True, blank=True)
+    updated_rows = models.PositiveIntegerField(_("updated"), null=True, blank=True)
+    unchanged_rows = models.PositiveIntegerField(_("unchanged"), null=True, blank=True)
     error_report = models.TextField(blank=True)
     message = models.CharField(_("message"), max_length=300, blank=True)
     created_by = models.ForeignKey(
@@ -474,6 +488,8 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("import job")

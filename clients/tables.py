@@ -180,3 +180,64 @@ class RetentionTable(Table):
 
     def render_outcome(self, record):
         return record.get_outcome_display()
+
+
+class ImportJobTable(Table):
+    """The file imports of the user's branch: kind, status, progress, counts, who, when."""
+
+    key = "imports"
+    required = ("original_name",)
+
+    original_name = tables.Column(verbose_name=_("File"))
+    kind = tables.Column(verbose_name=_("Kind of import"), empty_values=())
+    status = tables.Column(verbose_name=_("Status"))
+    progress = tables.Column(verbose_name=_("Progress"), empty_values=(), accessor="pk")
+    counts = tables.Column(verbose_name=_("Rows"), empty_values=(), accessor="pk")
+    created_by = tables.Column(verbose_name=_("Imported by"))
+    created_at = tables.Column(verbose_name=_("Uploaded"), attrs={"td": {"class": "text-nowrap"}})
+
+    class Meta(Table.Meta):
+        row_attrs = {"id": lambda record: f"import-{record.pk}"}
+        empty_text = _("None yet.")
+
+    def render_original_name(self, record):
+        from django.urls import reverse
+
+        return format_html(
+            '<a href="{}" translate="no">{}</a>',
+            reverse("clients:import-status", args=[record.pk]), record.original_name,
+        )  # fmt: skip
+
+    def render_kind(self, record):
+        from .imports import KINDS
+
+        kind = KINDS.get(record.kind)
+        label = kind.label if kind else record.kind
+        if record.dry_run:
+            return format_html('{} <span class="badge text-bg-info">{}</span>', label, _("Dry run"))
+        return label
+
+    def render_status(self, record):
+        return record.get_status_display()
+
+    def render_progress(self, record):
+        return format_html(
+            '<div class="progress progress-mini" title="{}%" role="progressbar" '
+            'aria-label="{}" aria-valuenow="{}" aria-valuemin="0" aria-valuemax="100">'
+            '<div class="progress-bar" data-width="{}"></div></div>',
+            record.percent, _("Import progress"), record.percent, record.percent,
+        )  # fmt: skip
+
+    def render_counts(self, record):
+        stored = _("%(n)d would be stored") if record.dry_run else _("%(n)d stored")
+        return format_html(
+            "{} / {} · {}", record.processed_rows, record.total_rows,
+            format_html("{}，{}", stored % {"n": record.stored_rows},
+                        _("%(n)d with errors") % {"n": record.error_rows}),
+        )  # fmt: skip
+
+    def render_created_by(self, record):
+        return person_name(record.created_by)
+
+    def render_created_at(self, record):
+        return timezone.localtime(record.created_at).strftime("%Y-%m-%d %H:%M")

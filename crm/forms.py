@@ -1,11 +1,13 @@
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from .auth import DIRECTORY_UNAVAILABLE
 from .bounds import bound_field
 from .models import staff_of
 from .references import PersonChoiceField
@@ -128,3 +130,19 @@ class ExportRequestForm(BoundedForm):
         max_length=2000,
         help_text=_("A branch manager or compliance officer reads this before approving."),
     )
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form; when the directory (crm.directory) did not answer, a refused
+    login says so instead of "wrong password": local accounts are still checked."""
+
+    def get_invalid_login_error(self):
+        if getattr(self.request, DIRECTORY_UNAVAILABLE, False):
+            return ValidationError(
+                _(
+                    "The staff directory cannot be reached, so directory accounts cannot "
+                    "log in right now. Try again in a few minutes or call the IT desk."
+                ),
+                code="directory_unavailable",
+            )
+        return super().get_invalid_login_error()

@@ -113,6 +113,12 @@ class WorkCalendar:
             day += timedelta(days=1)
         return int(total.total_seconds() // 60)
 
+    def closing_on_or_after(self, day: date) -> datetime:
+        """The end of office hours on `day`, or on the first working day after it."""
+        while not self.is_workday(day):
+            day += timedelta(days=1)
+        return datetime.combine(day, self.office_hours[-1][1], tzinfo=SHANGHAI)
+
     def add_workdays_to_moment(self, moment: datetime, n: int) -> datetime:
         """The same clock time on the n-th working day after `moment`'s day."""
         local = timezone.localtime(moment, SHANGHAI)
@@ -162,6 +168,10 @@ def workdays_between(start: date, end: date) -> int:
 
 def add_office_minutes(moment: datetime, minutes: int) -> datetime:
     return get_calendar().add_office_minutes(moment, minutes)
+
+
+def closing_on_or_after(day: date) -> datetime:
+    return get_calendar().closing_on_or_after(day)
 
 
 class WorkdaysBetween(Func):

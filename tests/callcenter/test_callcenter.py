@@ -67,6 +67,23 @@ def test_periodic_from_policy_and_never_two_open(org):
     assert Callback.objects.filter(client=vip, reason="periodic").count() == 1
 
 
+def test_generated_callbacks_are_due_at_closing_time_on_a_working_day(org):
+    """A deadline is the end of a working day, not the minute the nightly job ran."""
+    from crm.workdays import SHANGHAI, is_workday
+
+    new = opened(org, "1100000004", days=10)
+    vip = opened(org, "1100000005", days=400)
+    Client.objects.filter(pk=vip.pk).update(tier="vip")
+    CallbackPolicy.objects.create(tier="vip", interval_days=90, assignee="owner")
+    services.generate_due_callbacks()
+    due = {cb.client_id: timezone.localtime(cb.due_at, SHANGHAI) for cb in Callback.objects.all()}
+    assert due[new.pk].date() == new.opened_on + timedelta(days=30)
+    for moment in (due[new.pk], due[vip.pk]):
+        assert (moment.hour, moment.minute) == (17, 0)
+    assert is_workday(due[vip.pk].date())
+    assert due[vip.pk].date() >= timezone.localdate() + timedelta(days=7)
+
+
 def test_retries_then_unreachable(org, settings):
     settings.CRM_CALLBACK_MAX_ATTEMPTS = 3
     c = opened(org, "1100000003", days=5)

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError
 from django.urls import reverse
 
-from clients import imports
+from clients import imports, services
 from clients.models import AccountSnapshot, ImportJob
 from clients.tasks import import_snapshots_file
 from tests.factories import make_client
@@ -42,7 +42,7 @@ def job(org, settings, tmp_path, monkeypatch):
 def interrupt_batch(monkeypatch, number: int, fault):
     """The batch `number` (1-based) writes its rows, then `fault()` strikes before the
     batch commits; later batches run normally. Returns the sizes of the batches run."""
-    real = imports.snapshots_upsert
+    real = services.snapshots_upsert
     seen: list[int] = []
 
     def upsert(*, user, rows):
@@ -52,7 +52,7 @@ def interrupt_batch(monkeypatch, number: int, fault):
             fault()
         return result
 
-    monkeypatch.setattr(imports, "snapshots_upsert", upsert)
+    monkeypatch.setattr(services, "snapshots_upsert", upsert)  # the kind's dotted path
     return seen
 
 

@@ -407,6 +407,8 @@ TABLE: dict[str, list[Case]] = {
     "clients:import": [get(web(allow=MANAGERS)), post(web(400, allow=MANAGERS))],  # no file
     "clients:import-status": [get(web(allow=MANAGERS), obj="importjob")],
     "clients:import-errors": [get(web(allow=MANAGERS), obj="importjob")],
+    # the matrix's jobs are real imports, not dry runs: nothing to import from
+    "clients:import-run": [post(web(302, allow=MANAGERS), obj="importjob")],
     "clients:import-template": [get(web(allow=MANAGERS))],
     "clients:segments": [get(web(allow=STAFF - {AM, ADV}))],  # branch-wide figures
     "clients:churn": [get(web())],

@@ -286,7 +286,8 @@ def build_world() -> World:
 
     jobs = {role: job(u[role]) for role in ("branch_manager", "hq")}
     jobs["*"] = jobs["branch_manager"]
-    kinds["importjob"] = Kind(jobs, {OTHER_OWNER: (job(u["bm_sh"]), {"branch_manager", "hq"})})
+    # an import is its branch's (headquarters sees every branch's)
+    kinds["importjob"] = Kind(jobs, {OTHER_BRANCH: (job(u["bm_sh"]), {"branch_manager"})})
 
     # --- Access log, unmasked export requests -------------------------------------------
     def log_entry(user, c):
