@@ -12,6 +12,7 @@ from complaints.signals import complaint_closed
 from crm.demo import register_seeder
 from crm.models import Role
 from crm.roles import ALL, grant
+from crm.services.staff import LeaverWork, register_leaver_work
 from crm.sla import Clock, declare_policy, register_clock
 from crm.workbench import Section, register_section
 from visits.signals import visit_completed
@@ -20,6 +21,21 @@ from . import selectors
 from .models import Call, Callback
 
 DAY = 24 * 60
+
+
+def _leaver_callbacks(user_ids):
+    """Open callbacks assigned to or claimed by people who left (one grouped query)."""
+    rows = (
+        Callback.objects.filter(status=Callback.Status.OPEN)
+        .filter(Q(assignee_id__in=user_ids) | Q(claimed_by_id__in=user_ids))
+        .values("assignee_id", "claimed_by_id")
+        .annotate(n=Count("id"))
+    )
+    counts: dict[int, int] = {}
+    for r in rows:
+        for uid in {r["assignee_id"], r["claimed_by_id"]} & set(user_ids):
+            counts[uid] = counts.get(uid, 0) + r["n"]
+    return counts
 
 
 def _on_complaint_closed(sender, complaint, **kwargs):
@@ -129,6 +145,10 @@ def register() -> None:
         template="callcenter/workbench/inspections.html", queryset=selectors.inspection_queue,
         roles=frozenset({Role.HQ, Role.COMPLIANCE}), url_name="callcenter:inspections",
         order=40, empty=_("No sampled callback is waiting for its score."),
+    ))  # fmt: skip
+    register_leaver_work("callbacks", LeaverWork(
+        counts=_leaver_callbacks, describe=lambda n: _("%(n)d open callbacks") % {"n": n},
+        url=lambda: reverse("callcenter:queue"), order=20,
     ))  # fmt: skip
     register_provider("callback", _callback_entries)
     register_provider("call", _call_entries)

@@ -270,3 +270,24 @@ def seed_sensitive_data(users: dict, stdout) -> None:
     export_request_decide(
         user=users["bm_sh"], export_request=approved, approve=True, note="同意，仅限本次活动"
     )
+
+
+def seed_leaver(users: dict, stdout) -> None:
+    """One account manager of BJ01 has left: five of 王建国's clients were his, and they
+    wait on the branch manager's reassignment list (离职人员客户待分配)."""
+    from crm.services.staff import staff_deactivate
+
+    leaver = users.get("am_bj_left")
+    if leaver is None or not leaver.is_active:  # already done
+        return
+    if not Client.objects.filter(owner=leaver).exists():
+        ids = list(
+            Client.objects.filter(owner=users["am_bj"]).exclude(account_status="closed")
+            .order_by("id").values_list("id", flat=True)[:5]
+        )  # fmt: skip
+        Client.objects.filter(pk__in=ids).update(owner=leaver)
+    staff_deactivate(
+        user=users["hq_admin"], staff=leaver.staff,
+        on=timezone.localdate() - timedelta(days=3), reason="个人原因离职",
+    )  # fmt: skip
+    leaver.is_active = False

@@ -8,6 +8,7 @@ from crm.demo import register_seeder
 from crm.metrics import register_gauge
 from crm.models import Role
 from crm.roles import ALL, grant
+from crm.services.staff import LeaverWork, register_leaver_work
 from crm.sla import Clock, declare_policy, register_clock
 from crm.workbench import Section, register_section
 
@@ -44,6 +45,20 @@ def _assessment_entries(client, limit):
         )
         for r in rows
     ]
+
+
+def _leaver_client_counts(user_ids):
+    rows = (
+        Client.objects.filter(owner_id__in=user_ids)
+        .exclude(account_status=AccountStatus.CLOSED)
+        .values("owner_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["owner_id"]: r["n"] for r in rows}
+
+
+def _leaver_clients_text(n):
+    return _("%(n)d clients to reassign") % {"n": n}
 
 
 def _agenda_counts(today):
@@ -216,7 +231,7 @@ def register() -> None:
             order=20,
         )
     )
-    from .demo import seed_clients, seed_sensitive_data
+    from .demo import seed_clients, seed_leaver, seed_sensitive_data
 
     register_seeder(10, "clients", seed_clients)
     register_section(
@@ -243,6 +258,19 @@ def register() -> None:
                 roles=frozenset({Role.ACCOUNT_MANAGER}), agenda_counts=_case_counts,
                 url_name="clients:retention-board", order=31)
     )  # fmt: skip
+    register_section(
+        Section(key="leaver_clients", title=_("Clients of staff who left"),
+                template="clients/workbench/leavers.html",
+                queryset=selectors.leaver_clients_due,
+                roles=frozenset({Role.BRANCH_MANAGER}), url_name="clients:leavers", order=15,
+                empty=_("No client waits for reassignment."))
+    )  # fmt: skip
+    register_leaver_work(
+        "clients",
+        LeaverWork(counts=_leaver_client_counts, describe=_leaver_clients_text,
+                   url=lambda: reverse("clients:leavers"), order=10),
+    )  # fmt: skip
+    register_seeder(15, "clients of a leaver", seed_leaver)
     register_seeder(40, "segmentation", _seed_segmentation)
     # after every app's seeder: the reveals and export requests name demo clients
     register_seeder(90, "access log and unmasked exports", seed_sensitive_data)

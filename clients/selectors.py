@@ -182,3 +182,19 @@ def open_cases_for(user, now):
         .select_related("client")
         .order_by("-score_at_open", "opened_at", "id")
     )
+
+
+def leaver_clients(user) -> QuerySet:
+    """The clients the user may see whose account manager has left (their login is
+    deactivated), closed accounts aside: the reassignment list of crm.services.staff."""
+    return (
+        Client.objects.visible_to(user)
+        .filter(owner__is_active=False)
+        .exclude(account_status="closed")
+        .select_related("owner__staff")
+    )
+
+
+def leaver_clients_due(user, now):
+    """The branch manager's workbench section: the first of them, longest waiting first."""
+    return leaver_clients(user).order_by("owner__staff__left_on", "owner_id", "id")

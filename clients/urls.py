@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.ClientCreateView.as_view(), name="create"),
     path("pick/", ClientPickView.as_view(), name="pick"),
     path("reassign/", views.ReassignView.as_view(), name="reassign"),
+    path("leavers/", views.LeaverClientsView.as_view(), name="leavers"),
     path("import/", views.ImportView.as_view(), name="import"),
     path("segments/", views.SegmentsView.as_view(), name="segments"),
     path("churn/", views.ChurnListView.as_view(), name="churn"),

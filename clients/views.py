@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -355,6 +357,46 @@ def visible_jobs(user):
     """The imports of the user's branch (headquarters: all) of the kinds they may import."""
     keys = [kind.key for kind in imports.kinds_for(user)]
     return ImportJob.objects.visible_to(user).filter(kind__in=keys)
+
+
+class LeaverClientsView(StaffRequiredMixin, View):
+    """离职人员客户待分配: the clients whose account manager left, grouped by the former
+    owner, each group with the reassignment form (clients_reassign). `?owner=<id>`
+    shows one former owner; one outside the user's scope is a 404."""
+
+    roles = MANAGERS
+    per_owner = 200  # the first clients of a former owner; the rest follow once these go
+
+    def get(self, request):
+        qs = selectors.leaver_clients(request.user)
+        owner_id = None
+        if "owner" in request.GET:
+            owner_id = id_param(request.GET["owner"])
+            if owner_id is None or not qs.filter(owner_id=owner_id).exists():
+                raise Http404
+            qs = qs.filter(owner_id=owner_id)
+        counts = dict(qs.order_by().values_list("owner_id").annotate(n=Count("id")))
+        groups = []
+        rank = Window(RowNumber(), partition_by=[F("owner_id")], order_by=F("id").asc())
+        rows = qs.annotate(rank=rank).order_by("owner__staff__left_on", "owner_id", "id")
+        by_owner: dict[int, list] = {}
+        for client in rows.filter(rank__lte=self.per_owner) if counts else []:  # one query
+            by_owner.setdefault(client.owner_id, []).append(client)
+        for clients in by_owner.values():
+            owner = clients[0].owner
+            staff = getattr(owner, "staff", None)
+            branch_id = staff.branch_id if staff is not None else clients[0].branch_id
+            groups.append({
+                "owner": owner,
+                "left_on": staff.left_on if staff is not None else None,
+                "count": counts[owner.pk],
+                "clients": clients,
+                "form": ReassignForm(user=request.user, branch=branch_id,
+                                     auto_id=f"id_o{owner.pk}_%s"),
+            })  # fmt: skip
+        return render(request, "clients/leavers.html", {
+            "groups": groups, "total": sum(counts.values()), "per_owner": self.per_owner,
+        })  # fmt: skip
 
 
 class ImportView(StaffRequiredMixin, View):

@@ -126,16 +126,78 @@ class BranchAdmin(ModelAdmin):
     search_fields = ["code", "name"]
 
 
+def deactivate_staff(request, profiles) -> None:
+    """The admin's "left the firm": crm.services.staff_deactivate for each, never a delete."""
+    done = 0
+    for profile in profiles:
+        try:
+            services.staff_deactivate(user=request.user, staff=profile)
+        except (PermissionDenied, ValidationError) as exc:
+            messages.error(request, f"{profile}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+        else:
+            done += 1
+    if done:
+        messages.success(
+            request,
+            _("%(n)d members of staff deactivated; their branch managers were notified.")
+            % {"n": done},
+        )
+
+
+class NoStaffDeleteMixin:
+    """A member of staff is never deleted (their name stays on every record): they are
+    deactivated with the "left the firm" action."""
+
+    @staticmethod
+    def _is_staff(obj) -> bool:
+        if isinstance(obj, StaffProfile):
+            return True
+        return obj is not None and StaffProfile.objects.filter(user=obj).exists()
+
+    def has_delete_permission(self, request, obj=None):
+        if self._is_staff(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        if (
+            queryset.model is StaffProfile
+            or StaffProfile.objects.filter(user__in=queryset).exists()
+        ):
+            raise PermissionDenied(_("Members of staff are deactivated, never deleted."))
+        super().delete_queryset(request, queryset)
+
+    def delete_model(self, request, obj):
+        if self._is_staff(obj):
+            raise PermissionDenied(_("Members of staff are deactivated, never deleted."))
+        super().delete_model(request, obj)
+
+
 @admin.register(StaffProfile)
-class StaffProfileAdmin(ModelAdmin):
-    list_display = ["user", "branch", "role", "team"]
-    list_filter = ["role", "branch"]
-    search_fields = ["user__username", "user__first_name", "user__last_name"]
+class StaffProfileAdmin(NoStaffDeleteMixin, ModelAdmin):
+    list_display = ["user", "staff_no", "branch", "role", "team", "left_on"]
+    list_filter = ["role", "branch", "user__is_active"]
+    search_fields = ["staff_no", "user__username", "user__first_name", "user__last_name"]
     list_select_related = ["user", "branch"]
     autocomplete_fields = ["user"]
+    readonly_fields = ["left_on"]
+    actions = ["deactivate"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def save_model(self, request, obj, form, change):
-        services.staff_assign(user=obj.user, branch=obj.branch, role=obj.role, team=obj.team)
+        profile = services.staff_assign(
+            user=obj.user, branch=obj.branch, role=obj.role, team=obj.team
+        )
+        StaffProfile.objects.filter(pk=profile.pk).update(staff_no=obj.staff_no, phone=obj.phone)
+        obj.pk = profile.pk
+
+    @admin.action(
+        description=_("Left the firm: deactivate (never deleted)"), permissions=["change"]
+    )
+    def deactivate(self, request, queryset):
+        deactivate_staff(request, queryset.select_related("user"))
 
 
 @admin.register(Holiday)
@@ -452,17 +514,37 @@ class StaffProfileInline(StackedInline):
     can_delete = False
     extra = 0
     max_num = 1
+    readonly_fields = ["left_on"]
 
 
 admin.site.unregister(get_user_model())
 
 
 @admin.register(get_user_model())
-class StaffUserAdmin(PermissionLabelsMixin, WorkflowStateMixin, UserAdmin):
+class StaffUserAdmin(NoStaffDeleteMixin, PermissionLabelsMixin, WorkflowStateMixin, UserAdmin):
     inlines = [StaffProfileInline]
     list_filter = ["is_staff", "is_superuser", "is_active", RoleGroupFilter]
     list_display = ["username", "last_name", "first_name", "email", "is_active", "staff_role"]
     list_select_related = ["staff"]
+    actions = ["deactivate"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if self._is_staff(obj):  # a leaver goes through the action (and is notified about)
+            fields.append("is_active")
+        return fields
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # staff are deactivated, never deleted
+        return actions
+
+    @admin.action(
+        description=_("Left the firm: deactivate (never deleted)"), permissions=["change"]
+    )
+    def deactivate(self, request, queryset):
+        profiles = StaffProfile.objects.filter(user__in=queryset).select_related("user")
+        deactivate_staff(request, profiles)
 
     @admin.display(description=_("role"))
     def staff_role(self, obj):

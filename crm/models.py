@@ -68,6 +68,10 @@ class StaffProfile(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     team = models.CharField(_("team"), max_length=50, blank=True)
     phone = models.CharField(_("office phone"), max_length=20, blank=True)
+    # 工号 from the personnel system: the key of the staff import (empty until imported)
+    staff_no = models.CharField(_("staff number"), max_length=32, blank=True)
+    # the day they left (the user is deactivated, never deleted); empty while employed
+    left_on = models.DateField(_("left on"), null=True, blank=True)
 
     objects = StaffProfileQuerySet.as_manager()
 
@@ -77,6 +81,11 @@ class StaffProfile(models.Model):
         indexes = [
             models.Index(fields=["branch", "role"]),
             models.Index(fields=["role", "id"], name="staff_role_idx"),  # ordering
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff_no"], condition=~Q(staff_no=""), name="staff_no_unique"
+            )
         ]
 
     def __str__(self) -> str:

@@ -36,10 +36,11 @@ class StaffSerializer(ModelSerializer):
     username = serializers.CharField(source="user.username")
     name = serializers.CharField(source="display_name")
     branch = serializers.CharField(source="branch.code")
+    active = serializers.BooleanField(source="user.is_active", read_only=True)
 
     class Meta:
         model = StaffProfile
-        fields = ["username", "name", "role", "branch", "team"]
+        fields = ["username", "name", "role", "branch", "team", "staff_no", "active", "left_on"]
 
 
 class HolidaySerializer(ModelSerializer):
@@ -96,3 +97,57 @@ class AccessLogSerializer(serializers.ModelSerializer):
     def get_object_type(self, entry) -> str | None:
         ct = entry.content_type
         return f"{ct.app_label}.{ct.model}" if ct else None
+
+
+# --- The organisation import (crm.services.staff) ------------------------------------------
+class StaffRowSerializer(serializers.Serializer):
+    """One row of `POST /api/v1/staff/bulk/` (described for the schema; the service reads
+    the rows and answers per row)."""
+
+    staff_no = serializers.CharField(max_length=32, help_text=_("工号: the key of the row."))
+    username = serializers.CharField(
+        max_length=150, required=False, help_text=_("A new person's login; else the staff no.")
+    )
+    name = serializers.CharField(
+        max_length=50, help_text=_("Full name; the first character is the family name.")
+    )
+    family_name = serializers.CharField(max_length=50, required=False)
+    given_name = serializers.CharField(max_length=50, required=False)
+    role = serializers.CharField(
+        max_length=40, help_text=_("A role key (account_manager) or its name (客户经理).")
+    )
+    branch_code = serializers.CharField(max_length=16)
+    team = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    active = serializers.BooleanField(
+        required=False, help_text=_("false (or 否, 离职) deactivates; left out keeps it.")
+    )
+
+
+class BranchRowSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=16)
+    name = serializers.CharField(max_length=100)
+    kind = serializers.ChoiceField(choices=Branch.Kind.choices, required=False)
+    active = serializers.BooleanField(required=False)
+
+
+class OrgBulkRowErrorSerializer(serializers.Serializer):
+    index = fields.IntegerField(min_value=0)
+    staff_no = serializers.CharField(required=False)
+    code = serializers.CharField(required=False)
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class OrgBulkResultSerializer(serializers.Serializer):
+    received = fields.IntegerField(min_value=0)
+    stored = fields.IntegerField(min_value=0)
+    created = fields.IntegerField(min_value=0)
+    updated = fields.IntegerField(min_value=0)
+    unchanged = fields.IntegerField(min_value=0)
+    errors = OrgBulkRowErrorSerializer(many=True)
+
+
+class StaffDeactivateSerializer(serializers.Serializer):
+    on = fields.DateField(required=False, help_text=_("The day they left; today when left out."))
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)

@@ -27,15 +27,20 @@ from ..models import (
     Todo,
     staff_of,
 )
+from ..services.staff import STAFF_BULK_MAX_ROWS
 from .filters import DjangoFilterBackend
 from .pagination import FilterSetCursorPagination
 from .permissions import HasRole
 from .serializers import (
     AccessLogSerializer,
+    BranchRowSerializer,
     BranchSerializer,
     HolidaySerializer,
     MeSerializer,
     NotificationSerializer,
+    OrgBulkResultSerializer,
+    StaffDeactivateSerializer,
+    StaffRowSerializer,
     StaffSerializer,
     TodoSerializer,
 )
@@ -59,6 +64,28 @@ class MeView(APIView):
         return Response(MeSerializer(data).data)
 
 
+def bulk_rows(request) -> list:
+    """The JSON list of rows of a `.../bulk/` call, at most STAFF_BULK_MAX_ROWS."""
+    rows = request.data
+    if not isinstance(rows, list):
+        raise ValidationError({"non_field_errors": [_("Send a JSON list of rows.")]})
+    if len(rows) > STAFF_BULK_MAX_ROWS:
+        raise ValidationError(
+            {"non_field_errors": [_("At most %(n)d rows per call.") % {"n": STAFF_BULK_MAX_ROWS}]}
+        )
+    return rows
+
+
+def bulk_response(result, rows) -> Response:
+    code = status.HTTP_200_OK if result.stored or not rows else status.HTTP_400_BAD_REQUEST
+    return Response(result.as_dict(), status=code)
+
+
+# The organisation is imported by headquarters (staff or an HQ system's token); the
+# service refuses a branch system's token.
+ORG_WRITERS = [HasRole.of(Role.HQ, Role.INTEGRATION)]
+
+
 class BranchViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = BranchSerializer
     filter_backends = [DjangoFilterBackend, SearchFilter]
@@ -67,6 +94,17 @@ class BranchViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return Branch.objects.visible_to(self.request.user)
+
+    @extend_schema(
+        request=BranchRowSerializer(many=True),
+        responses={200: OrgBulkResultSerializer, 400: OrgBulkResultSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="bulk", permission_classes=ORG_WRITERS)
+    def bulk(self, request):
+        """Create or update branches by code (headquarters only); idempotent; errors
+        per row. A branch is never deleted: `active: false` closes it."""
+        rows = bulk_rows(request)
+        return bulk_response(services.branches_upsert(user=request.user, rows=rows), rows)
 
 
 class StaffViewSet(viewsets.ReadOnlyModelViewSet):
@@ -83,6 +121,28 @@ class StaffViewSet(viewsets.ReadOnlyModelViewSet):
             .select_related("user", "branch")
             .order_by("user__username")
         )
+
+    @extend_schema(
+        request=StaffRowSerializer(many=True),
+        responses={200: OrgBulkResultSerializer, 400: OrgBulkResultSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="bulk", permission_classes=ORG_WRITERS)
+    def bulk(self, request):
+        """Create or update staff by staff number (工号), headquarters only; idempotent;
+        errors per row. `active: false` deactivates the person (never deleted)."""
+        rows = bulk_rows(request)
+        return bulk_response(services.staff_upsert(user=request.user, rows=rows), rows)
+
+    @extend_schema(request=StaffDeactivateSerializer, responses=StaffSerializer)
+    @action(detail=True, methods=["post"], permission_classes=ORG_WRITERS)
+    def deactivate(self, request, username=None):
+        """The person left: they can no longer sign in; nothing of theirs is deleted and
+        their branch managers are told which clients and work to hand on."""
+        staff = self.get_object()
+        body = StaffDeactivateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.staff_deactivate(user=request.user, staff=staff, **body.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=staff.pk)).data)
 
 
 class HolidayViewSet(viewsets.ReadOnlyModelViewSet):

@@ -18,7 +18,15 @@ from .export_requests import (
     export_request_decide,
     export_request_download,
 )
-from .staff import staff_assign
+from .staff import (
+    LeaverWork,
+    branches_upsert,
+    leaver_work,
+    register_leaver_work,
+    staff_assign,
+    staff_deactivate,
+    staff_upsert,
+)
 from .todos import TODO_POLICY, todo_cancel, todo_complete, todo_create, todo_update
 from .tokens import (
     TOKEN_MAX_DAYS,
@@ -33,10 +41,12 @@ __all__ = [
     "TODO_POLICY",
     "TOKEN_MAX_DAYS",
     "ConcurrentUpdate",
+    "LeaverWork",
     "ScheduleLine",
     "TransitionNotAllowed",
     "access_log_export_record",
     "access_log_record",
+    "branches_upsert",
     "calendar_changed",
     "check_version",
     "export_request_approvers",
@@ -47,13 +57,17 @@ __all__ = [
     "holidays_enter_schedule",
     "integration_token_issue",
     "integration_token_revoke",
+    "leaver_work",
     "morning_agenda_send",
     "notification_mark_read",
     "notifications_deliver",
     "notify",
     "parse_schedule",
+    "register_leaver_work",
     "send_sms",
     "staff_assign",
+    "staff_deactivate",
+    "staff_upsert",
     "todo_cancel",
     "todo_complete",
     "todo_create",

@@ -81,7 +81,7 @@ ROLE_QUEUES = {
     "advisor": {"todos", "consultations", "complaints"},
     "agent": {"phone_lookup", "todos", "callbacks", "callback_pool", "complaints"},
     "bm": {"todos", "export_decisions", "visit_approvals", "complaints", "complaints_overdue",
-           "compensation", "complaints_review"},
+           "compensation", "complaints_review", "leaver_clients"},
     "compliance": {"todos", "export_decisions", "complaints_overdue", "complaints_review",
                    "inspections", "reveal_review"},
     "hq": {"todos", "export_decisions", "complaints_overdue", "compensation",

@@ -252,6 +252,18 @@ def snapshot_rows(w, role) -> list:
     return [{"client_no": "1100000001", "date": today(), "total_assets": "1000.00"}]
 
 
+ORG_IMPORTERS = frozenset({HQ, INT_HQ})
+
+
+def staff_rows(w, role) -> list:
+    return [{"staff_no": "M9001", "name": "钱明", "role": "客户经理", "branch_code": "BJ01",
+             "team": "财富一组", "email": "m9001@example.com"}]  # fmt: skip
+
+
+def branch_rows(w, role) -> list:
+    return [{"code": "GZ01", "name": "广州天河营业部", "kind": "营业部"}]
+
+
 def call_body(w, role) -> dict:
     return {"call_id": f"matrix-new-{role}", "direction": "inbound", "phone": "13800130001",
             "started_at": soon_iso(-1)}  # fmt: skip
@@ -369,6 +381,10 @@ TABLE: dict[str, list[Case]] = {
     "api:branch-detail": [get(api(), obj="branch")],
     "api:staff-list": [get(api())],
     "api:staff-detail": [get(api(), obj="staff")],
+    # the organisation is headquarters' (staff or an HQ system; a branch system 403)
+    "api:staff-bulk": [post(api(allow=ORG_IMPORTERS), body=staff_rows)],
+    "api:staff-deactivate": [post(api(allow=ORG_IMPORTERS), obj="staff", body={"reason": "离职"})],
+    "api:branch-bulk": [post(api(allow=ORG_IMPORTERS), body=branch_rows)],
     "api:holiday-list": [get(api())],
     "api:holiday-detail": [get(api(), obj="holiday")],
     "api:notification-list": [get(api())],
@@ -404,6 +420,7 @@ TABLE: dict[str, list[Case]] = {
             },
         ),
     ],
+    "clients:leavers": [get(web(allow=MANAGERS))],  # clients of staff who left
     "clients:import": [get(web(allow=MANAGERS)), post(web(400, allow=MANAGERS))],  # no file
     "clients:import-status": [get(web(allow=MANAGERS), obj="importjob")],
     "clients:import-errors": [get(web(allow=MANAGERS), obj="importjob")],

@@ -36,9 +36,16 @@ STAFF = [
     ("agent_sh", "吴", "静", "SH01", Role.SERVICE_AGENT, "客服中心"),
     ("bm_sh", "郑", "华", "SH01", Role.BRANCH_MANAGER, ""),
     ("comp_sh", "冯", "洁", "SH01", Role.COMPLIANCE, ""),
+    # left the firm: the clients seeder gives him a few clients, then he is deactivated
+    ("am_bj_left", "钱", "明", "BJ01", Role.ACCOUNT_MANAGER, "财富一组"),
     ("sys_trading", "", "交易系统", "HQ", Role.INTEGRATION, ""),
     ("sys_telephony", "", "呼叫中心系统", "BJ01", Role.INTEGRATION, ""),
 ]
+
+
+# 工号 from the personnel system, for the people (the integration systems have none)
+STAFF_NOS = {username: f"E{1001 + i}" for i, (username, *_rest) in enumerate(STAFF)
+             if not username.startswith("sys_")}  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -76,7 +83,10 @@ class Command(BaseCommand):
                 if role == Role.HQ:
                     user.is_staff = user.is_superuser = True
                 user.save()
-            services.staff_assign(user=user, branch=branches[code], role=role, team=team)
+            profile = services.staff_assign(user=user, branch=branches[code], role=role, team=team)
+            if username in STAFF_NOS and not profile.staff_no:
+                profile.staff_no = STAFF_NOS[username]
+                profile.save(update_fields=["staff_no"])
             users[username] = user
         return users
 
