@@ -66,6 +66,7 @@ from django.utils.translation import gettext_lazy
 from crm import spreadsheets
 from crm.jobs import enqueue_on_commit
 from crm.models import Role, staff_of
+from crm.services import staff as org
 from crm.spreadsheets import FileRefused, Line
 
 from .models import ImportJob
@@ -181,6 +182,25 @@ SNAPSHOTS = register_kind(ImportKind(
              "50000.00", "320000.00", "12", "96.00"),
     upsert="clients.services.snapshots_upsert",
     template_name=gettext_lazy("Account snapshot import template"),
+))  # fmt: skip
+BRANCHES = register_kind(ImportKind(
+    key="branches", label=gettext_lazy("Branches"),
+    columns=org.BRANCH_COLUMNS, required=("code", "name"),
+    labels=org.BRANCH_COLUMN_LABELS,
+    example=("SZ01", "深圳福田营业部", "营业部", "是"),
+    upsert="crm.services.branches_upsert", roles=frozenset({Role.HQ}),
+    id_column="code", date_columns=(),
+))  # fmt: skip
+STAFF = register_kind(ImportKind(
+    key="staff", label=gettext_lazy("Staff"),
+    columns=("staff_no", "username", "name", "role", "branch_code", "team", "email", "phone",
+             "active"),
+    required=("staff_no", "name", "role", "branch_code"),
+    labels=org.COLUMN_LABELS,
+    example=("E2001", "", "张伟", "客户经理", "BJ01", "财富一组", "zhangwei@example.com",
+             "010-65000000", "是"),
+    upsert="crm.services.staff_upsert", roles=frozenset({Role.HQ}),
+    id_column="staff_no", date_columns=(),
 ))  # fmt: skip
 # ---------------------------------------------------------------------------------------
 

@@ -259,3 +259,35 @@ def test_a_double_click_on_import_queues_one_import(client, org, media):
     first = client.post(url, {"form_token": token})
     second = client.post(url, {"form_token": token})
     assert first.url == second.url and ImportJob.objects.filter(dry_run=False).count() == 1
+
+
+def test_headquarters_imports_staff_from_a_file_with_chinese_headers(
+    org, media, django_capture_on_commit_callbacks
+):
+    """The staff kind: the personnel file's Chinese headers, a dry run, then the import;
+    a branch manager is not offered it."""
+    from django.contrib.auth import get_user_model
+
+    from crm.models import StaffProfile
+
+    assert "staff" not in [k.key for k in imports.kinds_for(org.bm)]
+    content = (
+        "工号,姓名,角色,营业部代码,团队,电子邮箱,在职\n"
+        "E9001,张伟,客户经理,BJ01,财富一组,zhangwei@example.com,是\n"
+        "E9002,李娜,不存在的角色,BJ01,,,是\n"
+    ).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        dry = import_job_create(user=org.hq, upload=upload(content), kind="staff", dry_run=True)
+    dry.refresh_from_db()
+    assert (dry.status, dry.stored_rows, dry.error_rows, dry.created_rows) == ("done", 1, 1, 1)
+    assert not StaffProfile.objects.filter(staff_no="E9001").exists()
+    report = list(csv.reader(io.StringIO(dry.error_report)))
+    assert report[0] == ["行号", "工号", "错误"] and report[1][:2] == ["3", "E9002"]
+    with django_capture_on_commit_callbacks(execute=True):
+        real = import_job_from_dry_run(user=org.hq, job=dry)
+    real.refresh_from_db()
+    assert (real.stored_rows, real.error_rows) == (1, 1)
+    person = StaffProfile.objects.select_related("user", "branch").get(staff_no="E9001")
+    assert (person.role, person.branch.code, person.team) == ("account_manager", "BJ01", "财富一组")
+    assert person.user.email == "zhangwei@example.com"
+    assert not get_user_model().objects.get(pk=person.user_id).has_usable_password()
