@@ -57,13 +57,21 @@ browser:
 	fi
 
 # Debian's OpenLDAP server for the directory login tests (tests/ldap_server.py starts its own
-# slapd on loopback; without it those tests are skipped and say so).
+# slapd on loopback; without it those tests are skipped and say so), and Debian's nginx for
+# `nginx -t` of deploy/nginx/crm.conf (tests/test_deploy.py; installed only, never started).
 testservers:
 	@if [ ! -x /usr/sbin/slapd ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils) >/dev/null; \
 	  else \
 	    echo "The directory login tests need slapd: sudo apt-get install slapd ldap-utils"; \
+	  fi; \
+	fi
+	@if ! command -v nginx >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light) >/dev/null; \
+	  else \
+	    echo "The nginx -t test needs nginx: sudo apt-get install nginx-light"; \
 	  fi; \
 	fi
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.demo import register_seeder
+from crm.metrics import register_gauge
 from crm.models import Role
 from crm.roles import ALL, grant
 from crm.services.staff import LeaverWork, register_leaver_work
@@ -12,7 +13,7 @@ from crm.sla import Clock, declare_policy, register_clock
 from crm.workbench import Section, register_section
 
 from . import selectors
-from .models import AccountStatus, Client, RiskAssessment, Stage
+from .models import AccountStatus, Client, ImportJob, RiskAssessment, Stage
 from .timeline import Entry, at_start_of, register_provider
 
 DAY = 24 * 60
@@ -121,7 +122,20 @@ def _seed_segmentation(users, stdout):
     seed_segmentation(users, stdout)
 
 
+def _open_imports() -> dict[str, float]:
+    """Snapshot imports waiting or running (/metrics), each status even at 0."""
+    open_ = [ImportJob.Status.QUEUED, ImportJob.Status.RUNNING]
+    counts = dict.fromkeys(open_, 0)
+    rows = ImportJob.objects.filter(status__in=open_).order_by().values("status")
+    rows = rows.annotate(n=Count("id"))
+    counts.update({row["status"]: row["n"] for row in rows})
+    return {str(status): n for status, n in counts.items()}
+
+
 def register() -> None:
+    register_gauge(
+        "crm_import_jobs_open", "Snapshot import jobs queued or running.", "status", _open_imports
+    )
     from crm.exports import ExportKind, register_export
     from crm.retention import register_purge
 

@@ -22,4 +22,50 @@ max_requests_jitter = 200
 # load test; nothing here uses gunicornc.
 control_socket_disable = True
 accesslog = os.environ.get("WEB_ACCESS_LOG") or None
+# the default line, then the request id the app answered (crm/logs.py)
+access_log_format = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s'
+)
 loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
+if os.environ.get("LOG_FORMAT") == "json":
+    # gunicorn's own lines (start, worker exits, timeouts, access log) as JSON like the
+    # app's (crm/logs.py), on stderr for journald
+    _json = {"handlers": ["json"], "propagate": False}
+    logconfig_dict = {
+        "formatters": {"json": {"()": "crm.logs.JsonFormatter"}},
+        "handlers": {
+            "json": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            },
+        },
+        "root": {"level": "INFO", "handlers": ["json"]},
+        "loggers": {
+            "gunicorn.error": {**_json, "level": loglevel.upper()},
+            # gunicorn logs access whenever a logging config is given: only if asked
+            "gunicorn.access": {**_json, "level": "INFO" if accesslog else "WARNING"},
+        },
+    }
+
+# Prometheus (crm/metrics.py): with several worker processes each one writes its values to
+# files in PROMETHEUS_MULTIPROC_DIR (deploy/crm-web.service sets it under /run), which
+# /metrics adds up. The folder is emptied when the server starts (values of an old run
+# would be added in) and a dead worker's live gauges are dropped.
+_multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+
+
+def on_starting(server):
+    if _multiproc_dir:
+        import glob
+
+        os.makedirs(_multiproc_dir, exist_ok=True)
+        for path in glob.glob(os.path.join(_multiproc_dir, "*.db")):
+            os.remove(path)
+
+
+def child_exit(server, worker):
+    if _multiproc_dir:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

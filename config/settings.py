@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: the whole request
+    "crm.logs.RequestIdMiddleware",  # the request id of every log line (LOG_FORMAT)
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "crm.middleware.PermissionsPolicyMiddleware",
@@ -81,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # view, status (crm/metrics.py)
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 
@@ -106,7 +109,9 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/crm")}
-DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+# Django's PostgreSQL backend (psycopg2) with django-prometheus's counters of connections,
+# queries and their duration (crm/metrics.py, /metrics); the same SQL as without it.
+DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 # One persistent connection per gunicorn thread and Celery process (config/gunicorn.conf.py
 # says how many). The development server starts a thread per request, whose connections
 # would pile up until PostgreSQL refuses more: under runserver each request closes its own.
@@ -162,12 +167,17 @@ CACHES = {
 }
 
 CELERY_BROKER_URL = redis_url_for(REDIS_URL, 0, for_celery=True)  # config.settings_test: 8
+# Every task goes to this one queue (no CELERY_TASK_ROUTES); deploy/ runs a worker unit per
+# queue (crm-worker@celery.service), crm.metrics reports each queue's length.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ACKS_LATE = True  # every task here is idempotent; a killed worker's task runs again
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Processes per worker (each keeps one database connection); unset: one per CPU.
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=0) or None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A task taken by a worker that died as a whole (not just a pool process) goes back
@@ -432,14 +442,35 @@ CRM_IMPORT_MAX_UNPACKED_BYTES = env.int("CRM_IMPORT_MAX_UNPACKED_BYTES", default
 CRM_IMPORT_MAX_XLSX_RATIO = env.int("CRM_IMPORT_MAX_XLSX_RATIO", default=100)
 CRM_DASHBOARD_CACHE_SECONDS = env.int("CRM_DASHBOARD_CACHE_SECONDS", default=60)
 
+# --- Logs (crm/logs.py) ---------------------------------------------------------
+# One line per record on stderr (journald under systemd), each with the request id of its
+# web request (X-Request-ID) or of the request that enqueued its Celery task.
+# LOG_FORMAT: `plain` text (make run), `json` one object per line (the production profile).
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "crm.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "crm.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},  # lockouts only, not every failed attempt
     },
 }
+
+# --- Metrics (crm/metrics.py) ------------------------------------------------------
+# /metrics (Prometheus) answers these networks, or a request with
+# `Authorization: Bearer METRICS_TOKEN`; anyone else gets 404.
+METRICS_ALLOWED_NETS = env.list("METRICS_ALLOWED_NETS", default=["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env("METRICS_TOKEN", default="")

@@ -19,7 +19,7 @@ for _name in (
         raise ImproperlyConfigured(f"{_name} must be set in production")
 
 from .settings import *  # noqa: E402,F403
-from .settings import MIDDLEWARE, env  # noqa: E402
+from .settings import LOGGING, MIDDLEWARE, env  # noqa: E402
 
 DEBUG = False
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only"):  # noqa: F405
@@ -43,3 +43,6 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.runserver_nostatic"]
+# One JSON object per log line, for journald and the log collector (crm/logs.py).
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT

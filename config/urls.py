@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from crm.api.permissions import api_docs_login
 from crm.forms import LoginForm
+from crm.metrics import metrics
 from crm.views import account
 from crm.views.health import healthz
 
@@ -19,6 +20,7 @@ api_v1 = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),  # monitoring network or token only
     path("admin/", admin.site.urls),
     path(
         "accounts/login/",
