@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "clients",
     "visits",
     "complaints",
+    "servicedesk",
     "callcenter",
 ]
 
