@@ -63,7 +63,7 @@ def test_every_transition_of_the_table(org):
     assert sr.status == Status.IN_PROGRESS and sr.resolved_at is None and sr.closed_at is None
     assert events(sr) == ["receive", "start", "wait_for_client", "resume", "transfer",
                           "transfer", "resolve", "close", "reopen"]  # fmt: skip
-    assert sr.version == 10
+    assert sr.version == 9
 
 
 @pytest.mark.parametrize("step,kwargs", [
