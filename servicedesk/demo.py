@@ -110,7 +110,9 @@ def seed_service_requests(users: dict, stdout) -> None:
         closed = None
         if i % 5:
             sr = services.servicerequest_close(user=agent, service_request=sr)
-            closed = min(resolved + timedelta(hours=rng.choice([1, 4, 24])), now - timedelta(hours=1))
+            closed = min(
+                resolved + timedelta(hours=rng.choice([1, 4, 24])), now - timedelta(hours=1)
+            )
         _retime(sr, started=started, resolved=resolved, closed=closed)
     # open work: received today, in progress, waiting for the client, overdue
     for days_ago, state in [(0, "received"), (0, "received"), (0, "in_progress"),

@@ -57,8 +57,7 @@ def compute(filters):
             k: (float(v["seconds"] or 0) / 3600, v["n"]) for k, v in resolved.items() if v["n"]
         },
         "sr_by_category": [
-            [row["category__name"], row["n"], round(100 * row["n"] / total, 1)]
-            for row in top[:TOP]
+            [row["category__name"], row["n"], round(100 * row["n"] / total, 1)] for row in top[:TOP]
         ],
     }
 

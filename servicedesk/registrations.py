@@ -118,4 +118,3 @@ def register() -> None:
            Role.HQ}, "servicedesk.add_servicerequest",
           "servicedesk.change_servicerequest")  # fmt: skip
     grant({Role.HQ}, "servicedesk.add_servicecategory", "servicedesk.change_servicecategory")
-

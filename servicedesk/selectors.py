@@ -19,9 +19,7 @@ def _queue(user):
 
 def my_request_queue(user, now):
     """Open requests the user handles, soonest deadline first (overdue on top)."""
-    return (
-        _queue(user).filter(handler=user, status__in=OPEN_STATUSES).order_by("due_at", "id")
-    )
+    return _queue(user).filter(handler=user, status__in=OPEN_STATUSES).order_by("due_at", "id")
 
 
 def my_request_query(user, today) -> str:
@@ -30,8 +28,4 @@ def my_request_query(user, today) -> str:
 
 def overdue_request_queue(user, now):
     """The scope's open requests past their answer deadline (the desk's `overdue`)."""
-    return (
-        _queue(user)
-        .filter(status__in=OPEN_STATUSES, due_at__lt=now)
-        .order_by("due_at", "id")
-    )
+    return _queue(user).filter(status__in=OPEN_STATUSES, due_at__lt=now).order_by("due_at", "id")

@@ -149,7 +149,7 @@ def servicerequest_receive(*, user, data: dict) -> ServiceRequest:
     resolution = (data.get("resolution") or "").strip()
     if resolved_now and not resolution:
         errors["resolution"] = [_("Say how the request was resolved.")]
-    if errors:
+    if errors or category is None:
         raise ValidationError(errors)
     branch = client.branch if client is not None else staff.branch
     if not staff.sees_all_branches and branch.pk != staff.branch_id:
@@ -226,8 +226,14 @@ def servicerequest_start(*, user, service_request, note: str = "", version=None)
         if r.handler_id is None:
             r.handler = user
 
-    return _step(user=user, request=service_request, action="start", note=note, version=version,
-                 change=change)  # fmt: skip
+    return _step(
+        user=user,
+        request=service_request,
+        action="start",
+        note=note,
+        version=version,
+        change=change,
+    )
 
 
 def servicerequest_wait_for_client(*, user, service_request, note: str, version=None):
@@ -238,8 +244,14 @@ def servicerequest_wait_for_client(*, user, service_request, note: str, version=
     def change(r, now):
         r.paused_at = now
 
-    return _step(user=user, request=service_request, action="wait_for_client", note=note.strip(),
-                 version=version, change=change)  # fmt: skip
+    return _step(
+        user=user,
+        request=service_request,
+        action="wait_for_client",
+        note=note.strip(),
+        version=version,
+        change=change,
+    )
 
 
 def servicerequest_resume(*, user, service_request, note: str = "", version=None) -> ServiceRequest:
@@ -251,8 +263,14 @@ def servicerequest_resume(*, user, service_request, note: str = "", version=None
         r.paused_at = None
         r.due_at = deadline(r)
 
-    return _step(user=user, request=service_request, action="resume", note=note, version=version,
-                 change=change)  # fmt: skip
+    return _step(
+        user=user,
+        request=service_request,
+        action="resume",
+        note=note,
+        version=version,
+        change=change,
+    )
 
 
 def servicerequest_transfer(
@@ -279,10 +297,20 @@ def servicerequest_transfer(
         r.back_office = back_office
 
     if not note:
-        note = (_("Transferred to the back office") if back_office else
-                _("Transferred to %(name)s") % {"name": staff_of(handler).display_name})  # fmt: skip
-    result = _step(user=user, request=service_request, action="transfer", note=note, version=version,
-                   change=change)  # fmt: skip
+        named = staff_of(handler) if handler is not None else None
+        note = (
+            _("Transferred to %(name)s") % {"name": named.display_name}
+            if named is not None
+            else _("Transferred to the back office")
+        )
+    result = _step(
+        user=user,
+        request=service_request,
+        action="transfer",
+        note=note,
+        version=version,
+        change=change,
+    )
     if handler is not None:
         notify(
             users=[handler],
@@ -297,7 +325,9 @@ def _record_resolved(r, now):
     r.answer_met = now <= r.due_at
 
 
-def servicerequest_resolve(*, user, service_request, resolution: str, version=None) -> ServiceRequest:
+def servicerequest_resolve(
+    *, user, service_request, resolution: str, version=None
+) -> ServiceRequest:
     if not (resolution or "").strip():
         raise ValidationError({"resolution": [_("Describe the resolution.")]})
 
@@ -307,16 +337,28 @@ def servicerequest_resolve(*, user, service_request, resolution: str, version=No
         if r.handler_id is None:
             r.handler = user
 
-    return _step(user=user, request=service_request, action="resolve", note=resolution.strip()[:200],
-                 version=version, change=change)  # fmt: skip
+    return _step(
+        user=user,
+        request=service_request,
+        action="resolve",
+        note=resolution.strip()[:200],
+        version=version,
+        change=change,
+    )
 
 
 def servicerequest_close(*, user, service_request, note: str = "", version=None) -> ServiceRequest:
     def change(r, now):
         r.closed_at = now
 
-    return _step(user=user, request=service_request, action="close", note=note, version=version,
-                 change=change)  # fmt: skip
+    return _step(
+        user=user,
+        request=service_request,
+        action="close",
+        note=note,
+        version=version,
+        change=change,
+    )
 
 
 def servicerequest_reopen(*, user, service_request, reason: str, version=None) -> ServiceRequest:
@@ -333,8 +375,14 @@ def servicerequest_reopen(*, user, service_request, reason: str, version=None) -
         if r.handler_id is None:
             r.handler = user
 
-    return _step(user=user, request=service_request, action="reopen", note=reason.strip(),
-                 version=version, change=change)  # fmt: skip
+    return _step(
+        user=user,
+        request=service_request,
+        action="reopen",
+        note=reason.strip(),
+        version=version,
+        change=change,
+    )
 
 
 def servicerequest_escalate_to_complaint(*, user, service_request, reason: str, version=None):
@@ -356,8 +404,14 @@ def servicerequest_escalate_to_complaint(*, user, service_request, reason: str, 
         r.closed_at = now
         r.paused_at = None
 
-    return _step(user=user, request=service_request, action="escalate_to_complaint",
-                 note=reason.strip(), version=version, change=change)  # fmt: skip
+    return _step(
+        user=user,
+        request=service_request,
+        action="escalate_to_complaint",
+        note=reason.strip(),
+        version=version,
+        change=change,
+    )
 
 
 # --- Categories (HQ) ------------------------------------------------------------------------

@@ -86,9 +86,7 @@ def _action_forms(user, sr, steps) -> dict:
 class RequestObjectMixin(StaffRequiredMixin):
     def get_request_object(self, pk) -> ServiceRequest:
         return get_object_or_404(
-            selectors.desk(self.request.user).select_related(
-                "branch", "sla_policy", "complaint"
-            ),
+            selectors.desk(self.request.user).select_related("branch", "sla_policy", "complaint"),
             pk=pk,
         )
 
@@ -149,8 +147,8 @@ class CategoriesView(StaffRequiredMixin, View):
     """The categories and subcategories with their time limits; HQ adds or changes them."""
 
     def _page(self, request, form, status=200):
-        categories = (
-            ServiceCategory.objects.filter(parent__isnull=True).prefetch_related("children")
+        categories = ServiceCategory.objects.filter(parent__isnull=True).prefetch_related(
+            "children"
         )
         policies = {p.code: p for p in SlaPolicy.objects.filter(code__startswith="service_request")}
         rows = []

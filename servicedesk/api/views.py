@@ -33,8 +33,8 @@ class ServiceRequestViewSet(VersionedMixin, mixins.ListModelMixin, mixins.Retrie
     filterset_class = ServiceRequestFilterSet
 
     def get_queryset(self):
-        return desk(self.request.user).select_related("branch", "complaint").order_by(
-            "due_at", "id"
+        return (
+            desk(self.request.user).select_related("branch", "complaint").order_by("due_at", "id")
         )
 
     def perform_create(self, serializer):

@@ -251,7 +251,10 @@ COMPLAINT_WEB_STEPS, COMPLAINT_API_STEPS = step_cases(
     COMPLAINT_WORKFLOW, COMPLAINT_STEPS, "complaints:action", "complaint", form=complaint_form
 )
 SERVICE_REQUEST_WEB_STEPS, SERVICE_REQUEST_API_STEPS = step_cases(
-    SERVICE_REQUEST_WORKFLOW, SERVICE_REQUEST_STEPS, "servicedesk:action", "servicerequest",
+    SERVICE_REQUEST_WORKFLOW,
+    SERVICE_REQUEST_STEPS,
+    "servicedesk:action",
+    "servicerequest",
     form=complaint_form,
 )
 VISIT_PLAN_WEB_STEPS, VISIT_PLAN_API_STEPS = step_cases(
@@ -559,8 +562,10 @@ TABLE: dict[str, list[Case]] = {
     ],
     "servicedesk:categories": [
         get(web()),
-        post(web(302, allow={HQ}), body={"code": "matrix_cat", "name": "测试分类",
-                                         "sort_order": 5, "is_active": "on"}),
+        post(
+            web(302, allow={HQ}),
+            body={"code": "matrix_cat", "name": "测试分类", "sort_order": 5, "is_active": "on"},
+        ),
     ],
     "servicedesk:detail": [get(web(), obj="servicerequest")],
     **SERVICE_REQUEST_WEB_STEPS,

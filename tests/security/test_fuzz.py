@@ -120,12 +120,18 @@ def _lookup(org, segment: str, profile: str):
     def service_request():
         from servicedesk import services as sr_services
 
-        account = ServiceCategory.objects.get_or_create(code="account",
-                                                        defaults={"name": "账户业务"})[0]
-        return sr_services.servicerequest_receive(user=org.agent, data={
-            "client": client(), "channel": "phone", "category": account,
-            "description": "咨询开户",
-        })
+        account = ServiceCategory.objects.get_or_create(
+            code="account", defaults={"name": "账户业务"}
+        )[0]
+        return sr_services.servicerequest_receive(
+            user=org.agent,
+            data={
+                "client": client(),
+                "channel": "phone",
+                "category": account,
+                "description": "咨询开户",
+            },
+        )
 
     def plan():
         return VisitPlanFactory(client=client(), user=org.am, planned_at=now + timedelta(days=2))
@@ -154,9 +160,11 @@ def _lookup(org, segment: str, profile: str):
         "calls": lambda: call().pk,
         "complaints": lambda: complaint().pk,
         "service-requests": lambda: service_request().pk,
-        "service-categories": lambda: ServiceCategory.objects.get_or_create(
-            code="account", defaults={"name": "账户业务"}
-        )[0].pk,
+        "service-categories": lambda: (
+            ServiceCategory.objects.get_or_create(code="account", defaults={"name": "账户业务"})[
+                0
+            ].pk
+        ),
         "visit-plans": lambda: plan().pk,
         "consultations": lambda: (
             visit_services.consultation_file(

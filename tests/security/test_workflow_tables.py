@@ -13,10 +13,10 @@ from django.utils import timezone, translation
 
 from complaints import forms as complaint_forms
 from complaints.workflow import COMPLAINT_WORKFLOW, EVENT_LABELS
+from servicedesk.workflow import SERVICE_REQUEST_WORKFLOW
 from tests.complaints.helpers import receive
 from tests.factories import make_client
 from visits import services as visit_services
-from servicedesk.workflow import SERVICE_REQUEST_WORKFLOW
 from visits.workflow import VISIT_PLAN_WORKFLOW
 
 from .access_table import COMPLAINT_STEPS, SERVICE_REQUEST_STEPS, TABLE, VISIT_PLAN_STEPS

@@ -64,8 +64,12 @@ def test_api_first_contact_and_bad_input(org):
     assert done.status_code == 201 and done.json()["first_contact_resolved"] is True
     assert done.json()["status"] == "resolved"
     categories = api.get("/api/v1/service-categories/").json()
-    assert {"account", "password_security", "account_open"} <= {c["code"] for c in categories[
-        "results"]} if isinstance(categories, dict) else True
+    assert (
+        {"account", "password_security", "account_open"}
+        <= {c["code"] for c in categories["results"]}
+        if isinstance(categories, dict)
+        else True
+    )
 
 
 @pytest.mark.parametrize("role", ["agent_sh", "am2"])
@@ -145,8 +149,9 @@ def test_desk_query_count_is_fixed(client, org, query_baseline, n):
 def test_detail_query_count_is_fixed(client, org, query_baseline, steps):
     sr = receive(org)
     for i in range(steps):
-        sr = services.servicerequest_transfer(user=org.bm, service_request=sr,
-                                              handler=org.am if i % 2 == 0 else org.agent)
+        sr = services.servicerequest_transfer(
+            user=org.bm, service_request=sr, handler=org.am if i % 2 == 0 else org.agent
+        )
     client.force_login(org.bm)
     with query_baseline("servicedesk:detail"):
         html = client.get(reverse("servicedesk:detail", args=[sr.pk])).content.decode()
@@ -169,10 +174,16 @@ def test_desk_filters_overdue_and_search(client, org):
 def test_categories_page(client, org):
     client.force_login(org.agent)
     assert "密码与安全" in client.get(reverse("servicedesk:categories")).content.decode()
-    assert client.post(reverse("servicedesk:categories"), {"code": "x", "name": "x",
-                                                          "sort_order": 1}).status_code == 403
+    assert (
+        client.post(
+            reverse("servicedesk:categories"), {"code": "x", "name": "x", "sort_order": 1}
+        ).status_code
+        == 403
+    )
     client.force_login(org.hq)
-    saved = client.post(reverse("servicedesk:categories"), {
-        "code": "margin", "name": "融资融券", "sort_order": 95, "is_active": "on"})
+    saved = client.post(
+        reverse("servicedesk:categories"),
+        {"code": "margin", "name": "融资融券", "sort_order": 95, "is_active": "on"},
+    )
     assert saved.status_code == 302
     assert "<td>融资融券</td>" in client.get(reverse("servicedesk:categories")).content.decode()

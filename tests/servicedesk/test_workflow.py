@@ -16,7 +16,9 @@ from tests.servicedesk.helpers import at, category, receive
 
 def events(sr):
     return list(
-        ServiceRequestEvent.objects.filter(request=sr).order_by("id").values_list("action", flat=True)
+        ServiceRequestEvent.objects.filter(request=sr)
+        .order_by("id")
+        .values_list("action", flat=True)
     )
 
 
@@ -193,7 +195,9 @@ def test_sla_warning_and_escalation_once_each(org):
     assert sla.scan(now=at(2025, 11, 5, 10), only=only) == 0
     kinds = sorted(Reminder.objects.filter(object_id=sr.pk).values_list("kind", flat=True))
     assert kinds == ["breach", "escalation-1", "warning"]
-    to_bm = Notification.objects.filter(recipient=org.bm, kind="service_request.answer:escalation-1")
+    to_bm = Notification.objects.filter(
+        recipient=org.bm, kind="service_request.answer:escalation-1"
+    )
     assert to_bm.count() == 1
     assert Notification.objects.filter(recipient=org.agent).count() == 2  # warning, breach
 
