@@ -143,7 +143,7 @@ def seed_service_requests(users: dict, stdout) -> None:
         service_request=services.servicerequest_receive(user=agent, data={
             "caller_name": "来电人", "caller_phone": "13811113333", "channel": "phone",
             "category": categories[0], "description": "咨询开户所需材料。",
-            "received_at": now - timedelta(hours=1),
+            "received_at": now - timedelta(minutes=30),
         }),
     )  # fmt: skip
     stdout.write(f"  {ServiceRequest.objects.count()} service requests")

@@ -12,7 +12,9 @@ from ..workflow import WORKER_ROLES
 
 
 class ServiceCategorySerializer(ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.CharField(
+        source="parent.code", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = ServiceCategory
@@ -46,7 +48,9 @@ class ServiceRequestSerializer(ModelSerializer):
         help_text=_("Resolved during this contact (当场解决): give the resolution."),
     )  # fmt: skip
     resolution = serializers.CharField(required=False, allow_blank=True)
-    complaint = serializers.CharField(source="complaint.ticket_no", read_only=True, default=None)
+    complaint = serializers.CharField(
+        source="complaint.ticket_no", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = ServiceRequest
