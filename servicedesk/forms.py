@@ -16,6 +16,18 @@ class CategoryChoiceField(forms.ModelChoiceField):
         return obj.name
 
 
+class SubcategorySelect(forms.Select):
+    """Each option names its category (`data-parent`): the page offers the chosen
+    category's subcategories only (static/crm/servicedesk.js)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None and instance.parent_id:
+            option["attrs"]["data-parent"] = str(instance.parent_id)
+        return option
+
+
 class IntakeForm(ScopedFormMixin, BoundedForm):
     """Usable during a call: find the client, or note an unidentified caller; the
     category, then its subcategory; 当场解决 with the answer given."""
@@ -34,7 +46,7 @@ class IntakeForm(ScopedFormMixin, BoundedForm):
     )
     subcategory = CategoryChoiceField(
         label=_("Subcategory"), queryset=ServiceCategory.objects.none(), required=False,
-        empty_label="—",
+        empty_label="—", widget=SubcategorySelect,
     )  # fmt: skip
     priority = forms.TypedChoiceField(
         label=_("Priority"), coerce=int, choices=Priority.choices, initial=Priority.NORMAL

@@ -19,13 +19,20 @@ pytestmark = [
 
 def test_first_contact_resolution_and_escalation_to_a_complaint(page, org):
     fees = category("fees")
-    category("account")
+    account = category("account")
     client = make_client(org.am, name="周先生", client_no="1100000001", phone="13977778888")
     login(page, "agent")
     page.click("#nav-service-requests")
     page.click("#new-service-request")
     pick(page, "#id_client", "8888", "周**")  # the name masked for a service agent
     page.select_option("#id_category", str(fees.pk))
+    # the subcategories offered are the chosen category's
+    offered = page.locator("#id_subcategory option:not([hidden])[data-parent]")
+    assert offered.count() >= 1
+    assert {offered.nth(i).get_attribute("data-parent") for i in range(offered.count())} == {
+        str(fees.pk)
+    }
+    assert page.locator(f"#id_subcategory option[data-parent='{account.pk}']").count() >= 1
     page.fill("#id_description", "客户询问当前佣金费率")
     page.check("#id_resolved_now")
     page.fill("#id_resolution", "已告知客户当前费率及调整方式")

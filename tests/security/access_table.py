@@ -878,6 +878,17 @@ def _intake(w, role):
             "handler": _sh(w, "agent").pk}  # fmt: skip
 
 
+def _sr_api(w, role, **extra):
+    return {"client": w.clients["mine"].pk, "channel": "phone", "category": "account",
+            "description": "咨询开户材料", **extra}  # fmt: skip
+
+
+def _sr_intake(w, role):
+    return {"client": f"id:{w.clients['mine'].pk}", "channel": "phone", "priority": 2,
+            "category": w.obj("servicecategory", role).pk, "description": "咨询开户材料",
+            "handler": _sh(w, "agent").pk}  # fmt: skip
+
+
 # fmt: off
 REFUSALS = [
     # Persons of another branch (HQ, who sees everyone, is refused by the object's branch)
@@ -915,10 +926,26 @@ REFUSALS = [
     Refusal("crm:todo-create", "post", frozenset({BM}), names="assignee",
             body=lambda w, r: {"title": "准备材料", "due_at": soon(),
                                "assignee": _sh(w, "am").pk}),
+    Refusal("api:servicerequest-list", "post", COMPLAINT_WORKERS, names="handler",
+            body=lambda w, r: _sr_api(w, r, handler="agent_sh")),
+    Refusal("api:servicerequest-transfer", "post", COMPLAINT_WORKERS,
+            obj="servicerequest:received", names="handler",
+            body=lambda w, r: {"handler": "agent_sh", "note": "转交"}),
+    Refusal("servicedesk:intake", "post", COMPLAINT_WORKERS, names="handler", body=_sr_intake),
+    Refusal("servicedesk:action", "post", COMPLAINT_WORKERS, obj="servicerequest:received",
+            kwargs={"action": "transfer"}, names="handler",
+            body=lambda w, r: {"transfer-handler": _sh(w, "agent").pk}),
     # Clients of another branch, or of another account manager
     Refusal("api:complaint-list", "post", frozenset({AM, ADV}), names="client",
             label="colleague's client",
             body=lambda w, r: {**_complaint_api(w, r), "client": w.clients["other"].pk}),
+    Refusal("api:servicerequest-list", "post", frozenset({AM, ADV}), names="client",
+            label="colleague's client",
+            body=lambda w, r: {**_sr_api(w, r), "client": w.clients["other"].pk}),
+    Refusal("servicedesk:intake", "post", frozenset({AM, ADV}), names="client",
+            label="colleague's client",
+            body=lambda w, r: {**_sr_intake(w, r), "handler": "",
+                               "client": f"id:{w.clients['other'].pk}"}),
     Refusal("api:visitplan-list", "post", PLANNERS, names="client", label="other branch",
             body=lambda w, r: {"client": w.clients["sh"].pk, "kind": "door_to_door",
                                "planned_at": soon_iso(3), "place": "客户公司",
