@@ -17,6 +17,7 @@ KIND_LABELS = {
     "call": _("Call"),
     "callback": _("Callback"),
     "complaint": _("Complaint"),
+    "service_request": _("Service request"),
     "event": _("Event"),
     "consultation": _("Consultation"),
     "retention": _("Retention"),

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "clients",
     "visits",
     "complaints",
+    "servicedesk",
     "callcenter",
 ]
 

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("crm.api.urls")),
     path("", include("clients.api.urls")),
     path("", include("complaints.api.urls")),
+    path("", include("servicedesk.api.urls")),
     path("", include("visits.api.urls")),
     path("", include("callcenter.api.urls")),
 ]
@@ -51,6 +52,7 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("clients/", include("clients.urls")),
     path("complaints/", include("complaints.urls")),
+    path("service-requests/", include("servicedesk.urls")),
     path("visits/", include("visits.urls")),
     path("callcenter/", include("callcenter.urls")),
     path("", include("crm.urls")),

@@ -84,7 +84,8 @@ def filters_from(request, params, *, person=None) -> Filters:
 
 
 UNIT_LABELS = {"count": gettext_lazy("count"), "percent": "%", "days": gettext_lazy("days"),
-               "score": gettext_lazy("score"), "yuan": gettext_lazy("yuan")}  # fmt: skip
+               "hours": gettext_lazy("hours"), "score": gettext_lazy("score"),
+               "yuan": gettext_lazy("yuan")}  # fmt: skip
 
 
 def rows_as_table(rows, branches=()) -> tuple[list[str], list[list]]:

@@ -392,3 +392,72 @@ def generate_visits(n_visits: int, report: dict) -> None:
         )
         with connection.cursor() as cur:
             cur.execute("ANALYZE visits_visitplan; ANALYZE visits_visitrecord")
+
+
+def generate_service_requests(n: int, report: dict) -> None:
+    """Service requests: 5% open with answer deadlines from 5 days overdue to 1 day ahead
+    (the desk's default view and the SLA scan's work), the rest resolved or closed over the
+    past year, three in ten on first contact (the dashboards' history)."""
+    from servicedesk import services
+    from servicedesk.models import ServiceCategory, ServiceRequest
+
+    categories = list(ServiceCategory.objects.filter(parent__isnull=True).order_by("id"))
+    category_ids = ",".join(str(c.pk) for c in categories)
+    policy_ids = ",".join(str(services.policy_for(c, None).pk) for c in categories)
+    k = len(categories)
+    n_open = n // 20
+    n_clients = Client.objects.count()
+    common = {
+        "number": "'SR-BENCH-' || g",
+        "branch": "c.branch_id",
+        "client": "c.id",
+        "channel": "(ARRAY['phone','on_site','online','app','email'])[1 + g %% 5]",
+        "category": f"(ARRAY[{category_ids}])[1 + g %% {k}]",
+        "sla_policy": f"(ARRAY[{policy_ids}])[1 + g %% {k}]",
+        "priority": "1 + g %% 4",
+        "description": "'基准数据'",
+        "taken_by": "a.user_id",
+        "handler": "a.user_id",
+        "version": "1",
+    }
+    source = (
+        f"generate_series(%(lo)s, %(hi)s) AS g JOIN {NUMBERED_CLIENTS} c "
+        f"ON c.rn = 1 + (g::bigint * 7919) %% %(n)s {AGENT_OF_BRANCH}"
+    )
+    with timed("generate service requests", report):
+        received = "now() - interval '6 days' + g * interval '1 second' * (500000 / %(hi)s)"
+        insert_select(
+            ServiceRequest,
+            {
+                **common,
+                "status": "(ARRAY['received','in_progress','waiting'])[1 + g %% 3]",
+                "received_at": received,
+                "clock_started_at": received,
+                "due_at": f"{received} + interval '1 day'",
+                "paused_at": "CASE WHEN g %% 3 = 2 THEN now() ELSE NULL END",
+            },
+            source,
+            {"lo": 1, "hi": n_open, "n": n_clients},
+        )
+        received = "now() - make_interval(days => 1 + g %% 365, secs => g %% 30000)"
+        resolved = f"LEAST({received} + make_interval(mins => 5 + g %% 2000), now())"
+        insert_select(
+            ServiceRequest,
+            {
+                **common,
+                "status": "CASE WHEN g %% 4 = 0 THEN 'resolved' ELSE 'closed' END",
+                "received_at": received,
+                "clock_started_at": received,
+                "due_at": f"{received} + interval '1 day'",
+                "resolved_at": resolved,
+                "closed_at": f"CASE WHEN g %% 4 = 0 THEN NULL "
+                f"ELSE LEAST({resolved} + interval '1 hour', now()) END",
+                "answer_met": "g %% 10 < 8",
+                "first_contact_resolved": "g %% 10 < 3",
+                "resolution": "'已解答'",
+            },
+            source,
+            {"lo": n_open + 1, "hi": n, "n": n_clients},
+        )
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE servicedesk_servicerequest")

@@ -28,11 +28,12 @@ class Size:
     calls: int
     visits: int
     samples: int  # requests timed per page
+    service_requests: int
 
 
 SIZES = {
-    "small": Size(10_000, 12, 2_000, 1_000, 30_000, 30_000, 5_000, 10),
-    "large": Size(100_000, 12, 20_000, 10_000, 300_000, 300_000, 50_000, 30),
+    "small": Size(10_000, 12, 2_000, 1_000, 30_000, 30_000, 5_000, 10, 10_000),
+    "large": Size(100_000, 12, 20_000, 10_000, 300_000, 300_000, 50_000, 30, 100_000),
 }
 SKIP_REPLAY = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK")
 # p95 targets in ms at the large size (issue #16): the client page's first response 20,
@@ -129,19 +130,25 @@ def build(size: Size, rebuild: bool, report: dict) -> None:
     from callcenter.models import Call
     from clients.models import Client
     from crm.management.commands.seed_demo import Command as Seed
+    from servicedesk.models import ServiceRequest
     from tests.bench import generate
     from visits.models import VisitPlan
 
+    requests_made = ServiceRequest.objects.filter(number__startswith="SR-BENCH-").count()
     complete = (
         Client.objects.count() == size.clients
         and Call.objects.filter(call_id__startswith="BENCH-").count() == size.calls
         and VisitPlan.objects.count() >= size.visits
     )
     if complete and not rebuild:
+        if requests_made != size.service_requests:  # a data set made before the desk
+            ServiceRequest.objects.filter(number__startswith="SR-BENCH-").delete()
+            generate.generate_service_requests(size.service_requests, report)
         return
     with connection.cursor() as cur:
         cur.execute(
-            "TRUNCATE clients_client, complaints_complaint, callcenter_callback, "
+            "TRUNCATE servicedesk_servicerequest, servicedesk_servicerequestevent, "
+            "clients_client, complaints_complaint, callcenter_callback, "
             "callcenter_call, crm_reminder, crm_notification CASCADE"
         )
     Seed().seed_kernel()
@@ -150,6 +157,7 @@ def build(size: Size, rebuild: bool, report: dict) -> None:
     generate.generate_complaints(size.complaints_open, size.complaints_closed, report)
     generate.generate_callcenter(size.callbacks, size.calls, report)
     generate.generate_visits(size.visits, report)
+    generate.generate_service_requests(size.service_requests, report)
 
 
 EVENT_TITLE = "BENCH 投资者交流会（500 位受邀客户）"
@@ -261,6 +269,7 @@ def counts() -> str:
     from clients.models import AccountSnapshot, Client
     from complaints.models import Complaint
     from crm.models import Branch, StaffProfile
+    from servicedesk.models import ServiceRequest
     from visits.models import VisitPlan
 
     parts = [
@@ -270,6 +279,7 @@ def counts() -> str:
         (Callback, "callbacks"),
         (Call, "calls"),
         (VisitPlan, "visits"),
+        (ServiceRequest, "service requests"),
     ]
     text = ", ".join(f"{model.objects.count():,} {label}" for model, label in parts)
     branches = Branch.objects.filter(kind=Branch.Kind.BRANCH).count()
@@ -291,6 +301,7 @@ def main(argv=None) -> int:
 
     from clients.models import AccountSnapshot, Client
     from complaints.models import Complaint
+    from servicedesk.models import ServiceRequest
 
     report: dict = {}
     call_command("migrate", verbosity=0)
@@ -306,6 +317,7 @@ def main(argv=None) -> int:
     am_user = get_user_model().objects.get(username="am_bj")
     some = Client.objects.filter(owner=am_user).order_by("id")[100]
     complaint = Complaint.objects.filter(branch__code="BJ01", status="investigating").first()
+    service_request = ServiceRequest.objects.filter(branch__code="BJ01", status="in_progress")[0]
     event_id = ensure_event()
     hx = {"HTTP_HX_REQUEST": "true"}  # the parts of the client page, as HTMX asks for them
     rows = [
@@ -322,6 +334,17 @@ def main(argv=None) -> int:
         measure("clients API (cursor page)", bm, "/api/v1/clients/?stage=active", n),
         measure("complaint desk", bm, "/complaints/", n),
         measure("complaint detail", bm, f"/complaints/{complaint.pk}/", n),
+        measure("service request desk", bm, "/service-requests/", n),
+        measure(
+            "service request desk (overdue, by priority)",
+            bm,
+            "/service-requests/?overdue=true&ordering=-priority",
+            n,
+        ),
+        measure(
+            "service request desk (search by number)", bm, "/service-requests/?q=SR-BENCH-4711", n
+        ),
+        measure("service request detail", bm, f"/service-requests/{service_request.pk}/", n),
         measure("callback queue (agent)", agent, "/callcenter/", n),
         measure("visit list (account manager)", am, "/visits/", n),
         measure("event page (500 invitees)", bm, f"/visits/events/{event_id}/", n),

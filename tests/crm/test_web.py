@@ -251,6 +251,32 @@ def _assert_demo_is_consistent():
     for moment in moments:
         local = timezone.localtime(moment)
         assert (local.weekday() < 5 and 9 <= local.hour < 17) or moment > last_hour, local
+    _assert_service_requests_are_consistent(last_hour)
+
+
+def _assert_service_requests_are_consistent(last_hour):
+    """About 60 service requests received in office hours over two months; resolved after
+    received, closed after resolved, none in the future; some resolved on first contact,
+    some overdue, one escalated to a complaint."""
+    from django.utils import timezone
+
+    from servicedesk.models import ServiceRequest
+
+    now = timezone.now()
+    requests = list(ServiceRequest.objects.all())
+    assert 55 <= len(requests) <= 70
+    for r in requests:
+        local = timezone.localtime(r.received_at)
+        assert (local.weekday() < 5 and 9 <= local.hour < 17) or r.received_at > last_hour
+        assert r.received_at <= now and (r.resolved_at or r.received_at) <= now
+        if r.resolved_at:
+            assert r.received_at <= r.resolved_at <= (r.closed_at or now)
+        assert (r.closed_at or now) <= now
+    assert sum(r.first_contact_resolved for r in requests) >= 10
+    assert sum(r.is_open and r.due_at < now for r in requests) >= 3
+    escalated = [r for r in requests if r.status == "escalated"]
+    assert len(escalated) == 1 and escalated[0].complaint_id is not None
+    assert len({r.category_id for r in requests}) >= 6
 
 
 def test_morning_agenda_once_per_day(org):

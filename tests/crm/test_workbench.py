@@ -77,15 +77,17 @@ def branch_world(org, n):
 
 ROLE_QUEUES = {
     "am": {"todos", "callbacks", "complaints", "complaints_review", "visits", "client_duties",
-           "potential_contacts", "at_risk", "retention"},
-    "advisor": {"todos", "consultations", "complaints"},
-    "agent": {"phone_lookup", "todos", "callbacks", "callback_pool", "complaints"},
+           "potential_contacts", "at_risk", "retention", "service_requests"},
+    "advisor": {"todos", "consultations", "complaints", "service_requests"},
+    "agent": {"phone_lookup", "todos", "callbacks", "callback_pool", "complaints",
+              "service_requests"},
     "bm": {"todos", "export_decisions", "visit_approvals", "complaints", "complaints_overdue",
-           "compensation", "complaints_review", "leaver_clients"},
+           "compensation", "complaints_review", "leaver_clients",
+           "service_requests_overdue"},
     "compliance": {"todos", "export_decisions", "complaints_overdue", "complaints_review",
                    "inspections", "reveal_review"},
     "hq": {"todos", "export_decisions", "complaints_overdue", "compensation",
-           "complaints_review", "inspections"},
+           "complaints_review", "inspections", "service_requests_overdue"},
 }  # fmt: skip
 
 

@@ -47,6 +47,7 @@ ACRONYMS = frozenset(
         "ID",  # record numbers
         "SMS",  # the message channel
         "HQ",  # headquarters, as branch codes write it
+        "SR",  # service request numbers (SR-BJ01-20251030-001)
         "BJ",  # branch codes (BJ01, SH01)
         "SH",
         "OTP",  # one-time password (two-factor set-up)

@@ -40,6 +40,7 @@ DETAILS = [
     ("clients:retention-case", "retentioncase"),
     ("clients:import-status", "importjob"),
     ("complaints:detail", "complaint:resolved"),
+    ("servicedesk:detail", "servicerequest:in_progress"),
     ("visits:detail", "visitplan:submitted"),
     ("visits:consultation", "consultation:answered"),
     ("visits:event", "event"),

@@ -33,6 +33,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from complaints.workflow import COMPLAINT_WORKFLOW
+from servicedesk.workflow import SERVICE_REQUEST_WORKFLOW
 
 # The role names and the named groups of the `allow=` sets: tests/roles.py.
 from tests.roles import (  # noqa: F401  (the whole vocabulary of the entries below)
@@ -193,6 +194,19 @@ def complaint_form(action, body):
     return data
 
 
+SERVICE_REQUEST_STEPS = {
+    # action: (the status the request is in, roles that may take the step, body)
+    "start": ("received", COMPLAINT_WORKERS, {"note": "开始处理"}),
+    "wait_for_client": ("in_progress", COMPLAINT_WORKERS, {"note": "等待客户材料"}),
+    "resume": ("waiting", COMPLAINT_WORKERS, {"note": "材料已到"}),
+    "transfer": ("received", COMPLAINT_WORKERS, {"handler": "agent", "note": "转交"}),
+    "resolve": ("received", COMPLAINT_WORKERS, {"resolution": "已解答"}),
+    "close": ("resolved", COMPLAINT_WORKERS, {"note": "关闭"}),
+    "reopen": ("closed", COMPLAINT_WORKERS, {"reason": "客户再次来电"}),
+    "escalate_to_complaint": ("in_progress", COMPLAINT_WORKERS, {"reason": "客户不满意"}),
+}
+
+
 VISIT_PLAN_STEPS = {
     # action: (the status the plan is in, roles that may take the step, body)
     "submit": ("draft", {AM}, None),
@@ -235,6 +249,13 @@ def step_cases(workflow, steps: dict, url_name: str, obj: str, form=None):
 
 COMPLAINT_WEB_STEPS, COMPLAINT_API_STEPS = step_cases(
     COMPLAINT_WORKFLOW, COMPLAINT_STEPS, "complaints:action", "complaint", form=complaint_form
+)
+SERVICE_REQUEST_WEB_STEPS, SERVICE_REQUEST_API_STEPS = step_cases(
+    SERVICE_REQUEST_WORKFLOW,
+    SERVICE_REQUEST_STEPS,
+    "servicedesk:action",
+    "servicerequest",
+    form=complaint_form,
 )
 VISIT_PLAN_WEB_STEPS, VISIT_PLAN_API_STEPS = step_cases(
     VISIT_PLAN_WORKFLOW, VISIT_PLAN_STEPS, "visits:action", "visitplan"
@@ -558,6 +579,47 @@ TABLE: dict[str, list[Case]] = {
     "api:complaint-detail": [get(api(), obj="complaint")],
     "api:complaint-events": [get(api(), obj="complaint")],
     **COMPLAINT_API_STEPS,
+    # Service requests -------------------------------------------------------------------------
+    "servicedesk:desk": [get(web())],
+    "servicedesk:intake": [
+        get(web(allow=COMPLAINT_WORKERS)),
+        post(
+            web(302, allow=COMPLAINT_WORKERS),
+            body=lambda w, role: {
+                "client": f"id:{w.clients['mine'].pk}",
+                "channel": "phone",
+                "category": w.obj("servicecategory", role).pk,
+                "priority": 2,
+                "description": "咨询开户材料",
+            },
+        ),
+    ],
+    "servicedesk:categories": [
+        get(web()),
+        post(
+            web(302, allow={HQ}),
+            body={"code": "matrix_cat", "name": "测试分类", "sort_order": 5, "is_active": "on"},
+        ),
+    ],
+    "servicedesk:detail": [get(web(), obj="servicerequest")],
+    **SERVICE_REQUEST_WEB_STEPS,
+    "api:servicerequest-list": [
+        get(api()),
+        post(
+            api(201, allow=COMPLAINT_WORKERS),
+            body=lambda w, role: {
+                "client": w.clients["mine"].pk,
+                "channel": "phone",
+                "category": "account",
+                "description": "咨询开户材料",
+            },
+        ),
+    ],
+    "api:servicerequest-detail": [get(api(), obj="servicerequest")],
+    "api:servicerequest-events": [get(api(), obj="servicerequest")],
+    **SERVICE_REQUEST_API_STEPS,
+    "api:servicecategory-list": [get(api())],
+    "api:servicecategory-detail": [get(api(), obj="servicecategory")],
     # Visits, consultation sheets, events ------------------------------------------------------
     "visits:list": [get(web())],
     "visits:calendar": [get(web())],
@@ -850,6 +912,17 @@ def _intake(w, role):
             "handler": _sh(w, "agent").pk}  # fmt: skip
 
 
+def _sr_api(w, role, **extra):
+    return {"client": w.clients["mine"].pk, "channel": "phone", "category": "account",
+            "description": "咨询开户材料", **extra}  # fmt: skip
+
+
+def _sr_intake(w, role):
+    return {"client": f"id:{w.clients['mine'].pk}", "channel": "phone", "priority": 2,
+            "category": w.obj("servicecategory", role).pk, "description": "咨询开户材料",
+            "handler": _sh(w, "agent").pk}  # fmt: skip
+
+
 # fmt: off
 REFUSALS = [
     # Persons of another branch (HQ, who sees everyone, is refused by the object's branch)
@@ -887,10 +960,26 @@ REFUSALS = [
     Refusal("crm:todo-create", "post", frozenset({BM}), names="assignee",
             body=lambda w, r: {"title": "准备材料", "due_at": soon(),
                                "assignee": _sh(w, "am").pk}),
+    Refusal("api:servicerequest-list", "post", COMPLAINT_WORKERS, names="handler",
+            body=lambda w, r: _sr_api(w, r, handler="agent_sh")),
+    Refusal("api:servicerequest-transfer", "post", COMPLAINT_WORKERS,
+            obj="servicerequest:received", names="handler",
+            body=lambda w, r: {"handler": "agent_sh", "note": "转交"}),
+    Refusal("servicedesk:intake", "post", COMPLAINT_WORKERS, names="handler", body=_sr_intake),
+    Refusal("servicedesk:action", "post", COMPLAINT_WORKERS, obj="servicerequest:received",
+            kwargs={"action": "transfer"}, names="handler",
+            body=lambda w, r: {"transfer-handler": _sh(w, "agent").pk}),
     # Clients of another branch, or of another account manager
     Refusal("api:complaint-list", "post", frozenset({AM, ADV}), names="client",
             label="colleague's client",
             body=lambda w, r: {**_complaint_api(w, r), "client": w.clients["other"].pk}),
+    Refusal("api:servicerequest-list", "post", frozenset({AM, ADV}), names="client",
+            label="colleague's client",
+            body=lambda w, r: {**_sr_api(w, r), "client": w.clients["other"].pk}),
+    Refusal("servicedesk:intake", "post", frozenset({AM, ADV}), names="client",
+            label="colleague's client",
+            body=lambda w, r: {**_sr_intake(w, r), "handler": "",
+                               "client": f"id:{w.clients['other'].pk}"}),
     Refusal("api:visitplan-list", "post", PLANNERS, names="client", label="other branch",
             body=lambda w, r: {"client": w.clients["sh"].pk, "kind": "door_to_door",
                                "planned_at": soon_iso(3), "place": "客户公司",

@@ -17,14 +17,19 @@ from clients.models import AccountSnapshot, ImportJob, RetentionCase, RiskAssess
 from complaints.models import Complaint, ComplaintEvent
 from crm.admin import state_fields
 from crm.models import Notification, Todo
+from servicedesk.models import ServiceRequest, ServiceRequestEvent
 from visits.models import Consultation, QuotaLog, VisitPlan, VisitRecord
 
-PROJECT_APPS = {"crm", "clients", "visits", "complaints", "callcenter"}
+PROJECT_APPS = {"crm", "clients", "visits", "complaints", "servicedesk", "callcenter"}
 # rows made by services only: no add (and no delete) in the admin
-SERVICE_MADE = {Complaint, Callback, Call, RegistrationForm, InspectionRound, RiskAssessment,
-                AccountSnapshot, ImportJob, RetentionCase, TierChange, VisitPlan, VisitRecord,
-                Consultation, QuotaLog, Notification, Todo}  # fmt: skip
-SERVICE_MADE_ROWS = {ComplaintEvent, Attempt}  # inline history rows: no add, no delete
+SERVICE_MADE = {Complaint, ServiceRequest, Callback, Call, RegistrationForm, InspectionRound,
+                RiskAssessment, AccountSnapshot, ImportJob, RetentionCase, TierChange, VisitPlan,
+                VisitRecord, Consultation, QuotaLog, Notification, Todo}  # fmt: skip
+SERVICE_MADE_ROWS = {
+    ComplaintEvent,
+    ServiceRequestEvent,
+    Attempt,
+}  # inline history rows: no add, no delete
 
 
 def project_admins():

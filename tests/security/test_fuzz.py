@@ -93,6 +93,7 @@ def _lookup(org, segment: str, profile: str):
     from clients.models import Client, RetentionCase
     from crm import services as crm_services
     from crm.models import Holiday
+    from servicedesk.models import ServiceCategory
     from tests.factories import ComplaintFactory, VisitPlanFactory, make_client
     from visits import services as visit_services
 
@@ -115,6 +116,22 @@ def _lookup(org, segment: str, profile: str):
 
     def complaint():
         return ComplaintFactory(client=client(), user=org.agent)
+
+    def service_request():
+        from servicedesk import services as sr_services
+
+        account = ServiceCategory.objects.get_or_create(
+            code="account", defaults={"name": "账户业务"}
+        )[0]
+        return sr_services.servicerequest_receive(
+            user=org.agent,
+            data={
+                "client": client(),
+                "channel": "phone",
+                "category": account,
+                "description": "咨询开户",
+            },
+        )
 
     def plan():
         return VisitPlanFactory(client=client(), user=org.am, planned_at=now + timedelta(days=2))
@@ -142,6 +159,12 @@ def _lookup(org, segment: str, profile: str):
         "callbacks": lambda: callback().pk,
         "calls": lambda: call().pk,
         "complaints": lambda: complaint().pk,
+        "service-requests": lambda: service_request().pk,
+        "service-categories": lambda: (
+            ServiceCategory.objects.get_or_create(code="account", defaults={"name": "账户业务"})[
+                0
+            ].pk
+        ),
         "visit-plans": lambda: plan().pk,
         "consultations": lambda: (
             visit_services.consultation_file(

@@ -13,12 +13,13 @@ from django.utils import timezone, translation
 
 from complaints import forms as complaint_forms
 from complaints.workflow import COMPLAINT_WORKFLOW, EVENT_LABELS
+from servicedesk.workflow import SERVICE_REQUEST_WORKFLOW
 from tests.complaints.helpers import receive
 from tests.factories import make_client
 from visits import services as visit_services
 from visits.workflow import VISIT_PLAN_WORKFLOW
 
-from .access_table import COMPLAINT_STEPS, TABLE, VISIT_PLAN_STEPS
+from .access_table import COMPLAINT_STEPS, SERVICE_REQUEST_STEPS, TABLE, VISIT_PLAN_STEPS
 from .discover import discover
 
 WORKFLOWS = [
@@ -27,6 +28,8 @@ WORKFLOWS = [
                  "complaints", id="complaint"),
     pytest.param(VISIT_PLAN_WORKFLOW, "visits:action", "api:visitplan", VISIT_PLAN_STEPS,
                  "visit-plans", id="visit plan"),
+    pytest.param(SERVICE_REQUEST_WORKFLOW, "servicedesk:action", "api:servicerequest",
+                 SERVICE_REQUEST_STEPS, "service-requests", id="service request"),
 ]  # fmt: skip
 
 

@@ -169,6 +169,42 @@ def build_world() -> World:
         _outside(attachment(sh_complaint, u["agent_sh"]), attachment(other_complaint, agent)),
     )
 
+    # --- Service requests: one per status the workflow steps start from -----------------
+    from servicedesk import services as sr_services
+    from servicedesk.models import ServiceCategory
+
+    account, _created = ServiceCategory.objects.get_or_create(
+        code="account", defaults={"name": "账户业务"}
+    )
+    kinds["servicecategory"] = Kind({"*": account})
+
+    def service_request(by, c, status="received", handler=None):
+        sr = sr_services.servicerequest_receive(user=by, data={
+            "client": c, "channel": "phone", "category": account, "description": "咨询开户",
+            "handler": handler,
+        })  # fmt: skip
+        if status == "received":
+            return sr
+        if status in ("in_progress", "waiting"):
+            sr = sr_services.servicerequest_start(user=by, service_request=sr)
+            if status == "waiting":
+                sr = sr_services.servicerequest_wait_for_client(
+                    user=by, service_request=sr, note="等待材料"
+                )
+            return sr
+        sr = sr_services.servicerequest_resolve(user=by, service_request=sr, resolution="已解答")
+        if status == "closed":
+            sr = sr_services.servicerequest_close(user=by, service_request=sr)
+        return sr
+
+    sr_outside = _outside(service_request(u["agent_sh"], c3),
+                          service_request(agent, c2, handler=agent))  # fmt: skip
+    for status in ("received", "in_progress", "waiting", "resolved", "closed"):
+        kinds[f"servicerequest:{status}"] = Kind(
+            {"*": service_request(agent, c1, status, handler=adv)}, sr_outside
+        )
+    kinds["servicerequest"] = kinds["servicerequest:received"]
+
     # --- Visit plans, consultation sheets, events ------------------------------------
     def plan(by, c, status="draft"):
         return VisitPlanFactory(
