@@ -103,6 +103,9 @@ class ImportKind:
     id_column: str = "client_no"  # the column naming a row in the error report
     date_columns: tuple[str, ...] = ("date",)  # Excel date cells read as dates
     template_name: Any = None  # the template's file name; None: "<label> import template"
+    # rows that belong together (one client's holdings of a day): never split between batches
+    group_by: tuple[str, ...] = ()
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # other headers
     _headers: dict = field(default_factory=dict, repr=False)  # (language, header) -> key
 
     def allows(self, user) -> bool:
@@ -127,6 +130,9 @@ class ImportKind:
                 with translation.override(language):
                     for key, label in self.labels.items():
                         self._headers.setdefault(_normal(str(label)), key)
+            for key, names in self.aliases.items():
+                for name in names:
+                    self._headers.setdefault(_normal(name), key)
         return self._headers.get(_normal(header), str(header or "").strip().lower())
 
     def error_words(self, errors: dict) -> str:
@@ -182,6 +188,47 @@ SNAPSHOTS = register_kind(ImportKind(
              "50000.00", "320000.00", "12", "96.00"),
     upsert="clients.services.snapshots_upsert",
     template_name=gettext_lazy("Account snapshot import template"),
+))  # fmt: skip
+CLIENTS = register_kind(ImportKind(
+    key="clients", label=gettext_lazy("Client master"),
+    columns=("client_no", "name", "branch", "owner", "client_type", "id_type", "id_number",
+             "credit_code", "phone", "phone_alt", "opened_on", "account_status",
+             "investor_class", "risk_level", "risk_assessed_on"),
+    required=("client_no", "name", "branch", "owner"),
+    labels={
+        "client_no": gettext_lazy("Client number"), "name": gettext_lazy("Name"),
+        "branch": gettext_lazy("Branch code"),
+        "owner": gettext_lazy("Account manager (staff number or username)"),
+        "client_type": gettext_lazy("Client type"), "id_type": gettext_lazy("ID type"),
+        "id_number": gettext_lazy("ID number"), "credit_code": gettext_lazy("Credit code"),
+        "phone": gettext_lazy("Mobile phone"), "phone_alt": gettext_lazy("Second phone"),
+        "opened_on": gettext_lazy("Opened on"), "account_status": gettext_lazy("Account status"),
+        "investor_class": gettext_lazy("Investor class"),
+        "risk_level": gettext_lazy("Risk level"),
+        "risk_assessed_on": gettext_lazy("Risk assessed on"),
+    },
+    example=("1100012345", "张三", "BJ01", "E1001", "individual", "id_card",
+             "11010519491231002X", "", "13800138000", "", "2024-03-01", "normal", "ordinary",
+             "C3", "2025-06-30"),
+    upsert="clients.services.clients_upsert",
+    date_columns=("opened_on", "risk_assessed_on"),
+    aliases={"name": ("姓名", "客户名称", "客户姓名"), "client_no": ("资金账号", "客户编号"),
+             "owner": ("经纪人", "服务人员"), "phone": ("手机", "联系电话")},
+))  # fmt: skip
+HOLDINGS = register_kind(ImportKind(
+    key="holdings", label=gettext_lazy("Holdings"),
+    columns=("client_no", "date", "security_code", "security_name", "quantity", "cost",
+             "price"),
+    required=("client_no", "date", "security_code", "quantity"),
+    labels={
+        "client_no": gettext_lazy("Client number"), "date": gettext_lazy("Date"),
+        "security_code": gettext_lazy("Security code"),
+        "security_name": gettext_lazy("Security name"), "quantity": gettext_lazy("Quantity"),
+        "cost": gettext_lazy("Cost"), "price": gettext_lazy("Price"),
+    },
+    example=("1100000001", "2026-11-30", "600519", "贵州茅台", "100", "1450.00", "1500.00"),
+    upsert="clients.services.holdings_upsert",
+    group_by=("client_no", "date"),
 ))  # fmt: skip
 BRANCHES = register_kind(ImportKind(
     key="branches", label=gettext_lazy("Branches"),
@@ -349,8 +396,8 @@ def run_import(job_id: int) -> int:
         started_at=Coalesce("started_at", Value(timezone.now())), finished_at=None,
     )  # fmt: skip
     try:
-        with open_lines(job, kind) as (headers, lines):
-            position = 0
+        with open_lines(job, kind) as (headers, file_lines):
+            lines, position = Lookahead(file_lines), 0
             while (position := _import_next_batch(job_id, kind, headers, lines, position)) is not None:  # noqa: E501  # fmt: skip
                 pass
     except Exception:
@@ -379,8 +426,51 @@ def _counted(name: str, result: BulkResult) -> dict:
     return {f"{name}_rows": Coalesce(F(f"{name}_rows"), 0) + value}
 
 
+class Lookahead:
+    """An iterator of lines that can look at its next line without taking it."""
+
+    _EMPTY = object()
+
+    def __init__(self, lines: Iterator[Line]) -> None:
+        self._lines, self._next = iter(lines), self._EMPTY
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> Line:
+        if self._next is not self._EMPTY:
+            line, self._next = self._next, self._EMPTY
+            if line is None:  # peek found the end
+                raise StopIteration
+            return line  # type: ignore[return-value]
+        return next(self._lines)
+
+    def peek(self) -> Line | None:
+        if self._next is self._EMPTY:
+            self._next = next(self._lines, None)
+        return self._next  # type: ignore[return-value]
+
+
+def take_batch(lines: Lookahead, kind: ImportKind, headers: list[str]) -> list[Line]:
+    """The next BATCH lines, and the lines after them of the same group (kind.group_by)
+    when the kind has groups: a client's holdings of a day replace that day's positions,
+    so they must reach the upsert together."""
+    batch = list(islice(lines, BATCH))
+    if not (kind.group_by and batch):
+        return batch
+
+    def group(line: Line) -> tuple:
+        row = as_row(headers, line.values, kind)
+        return tuple(str(row.get(column, "")).strip() for column in kind.group_by)
+
+    last = group(batch[-1])
+    while (line := lines.peek()) is not None and not line.error and group(line) == last:
+        batch.append(next(lines))
+    return batch
+
+
 def _import_next_batch(job_id: int, kind: ImportKind, headers: list[str],
-                       lines: Iterator[Line], position: int):  # fmt: skip
+                       lines: Lookahead, position: int):  # fmt: skip
     """Store the batch after the last stored one with the job's progress and its lines
     of the error report, in one transaction; return the position in the file after it,
     or None when there is nothing left. `lines` is at `position` (rows read so far)."""
@@ -393,7 +483,7 @@ def _import_next_batch(job_id: int, kind: ImportKind, headers: list[str],
         for _line in islice(lines, max(job.processed_rows - position, 0)):
             pass
         start = job.processed_rows
-        batch = list(islice(lines, BATCH))
+        batch = take_batch(lines, kind, headers)
         if not batch:
             return None
         rows = [as_row(headers, line.values, kind) for line in batch if not line.error]

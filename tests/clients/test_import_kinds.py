@@ -291,3 +291,74 @@ def test_headquarters_imports_staff_from_a_file_with_chinese_headers(
     assert (person.role, person.branch.code, person.team) == ("account_manager", "BJ01", "财富一组")
     assert person.user.email == "zhangwei@example.com"
     assert not get_user_model().objects.get(pk=person.user_id).has_usable_password()
+
+
+def test_the_client_master_is_imported_from_a_file_with_chinese_headers(
+    org, media, django_capture_on_commit_callbacks
+):
+    from clients.crypto import decrypt
+    from clients.models import Client
+    from crm.services import staff_assign
+    from tests.factories import valid_id_number
+
+    staff_assign(user=org.am, branch=org.bj, role="account_manager", staff_no="E1001")
+    number = valid_id_number(3)
+    content = (
+        "客户号,姓名,营业部代码,客户经理,证件类型,证件号码,手机号码,开户日期,风险等级\n"
+        f"1100012345,张三,BJ01,E1001,id_card,{number},13800138000,2024-03-01,C3\n"
+        "1100012346,李四,BJ01,nobody,,,139,2024-03-01,C9\n"
+    ).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        dry = import_job_create(user=org.bm, upload=upload(content), kind="clients",
+                                dry_run=True)  # fmt: skip
+    dry.refresh_from_db()
+    assert dry.status == "done", dry.message
+    assert (dry.stored_rows, dry.error_rows, dry.created_rows) == (1, 1, 1)
+    assert not Client.objects.filter(client_no="1100012345").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        real = import_job_from_dry_run(user=org.bm, job=dry)
+    real.refresh_from_db()
+    client = Client.objects.get(client_no="1100012345")
+    assert (client.owner, client.risk_level, str(client.opened_on)) == (org.am, "C3", "2024-03-01")
+    assert decrypt(client.id_number_encrypted) == number
+    report = list(csv.reader(io.StringIO(real.error_report)))
+    assert report[1][:2] == ["3", "1100012346"] and "手机号码" in report[1][2]
+    # the same file again writes nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        again = import_job_create(user=org.bm, upload=upload(content), kind="clients")
+    again.refresh_from_db()
+    assert (again.unchanged_rows, again.created_rows, again.updated_rows) == (1, 0, 0)
+
+
+def test_holdings_of_one_client_and_day_are_never_split_between_batches(
+    org, media, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A client's holdings of a day replace that day's positions: a batch that ended in
+    the middle of them would let the next batch remove the first half."""
+    from clients.models import Holding
+
+    make_client(org.am, client_no="1100000001")
+    make_client(org.am, name="第二", client_no="1100000002")
+    monkeypatch.setattr(imports, "BATCH", 2)
+    content = (
+        "客户号,日期,证券代码,证券名称,数量,现价\n"
+        "1100000002,2026-11-30,000001,平安银行,100,11.5\n"
+        "1100000001,2026-11-30,600519,贵州茅台,100,1500\n"  # the batch of 2 ends here
+        "1100000001,2026-11-30,000002,万科A,300,8.1\n"  # the same client and day
+        "1100000001,2026-11-30,601318,中国平安,200,50\n"
+        "1100000002,2026-11-29,000001,平安银行,100,11.4\n"
+    ).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        job = import_job_create(user=org.bm, upload=upload(content), kind="holdings")
+    job.refresh_from_db()
+    assert (job.status, job.stored_rows, job.error_rows) == ("done", 5, 0)
+    held = set(Holding.objects.filter(client__client_no="1100000001")
+               .values_list("security_code", flat=True))  # fmt: skip
+    assert held == {"600519", "000002", "601318"}
+    assert Holding.objects.filter(client__client_no="1100000002").count() == 2
+
+
+def test_a_lookahead_gives_every_line_once():
+    lines = imports.Lookahead(iter([1, 2, 3]))
+    assert lines.peek() == 1 and next(lines) == 1 and lines.peek() == 2
+    assert list(lines) == [2, 3] and lines.peek() is None
