@@ -101,21 +101,41 @@ class HoldingAdmin(ModelAdmin):
     search_fields = ["client__client_no", "security_code"]
 
 
+class ImportKindFilter(admin.SimpleListFilter):
+    title = _("kind of import")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        from .imports import KINDS
+
+        return [(key, kind.label) for key, kind in KINDS.items()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(ImportJob)
 class ImportJobAdmin(ServiceMadeAdmin):
     """Queued on the import page (clients.imports.import_job_create), run by its task."""
 
-    workflow_state = ["branch", "kind", "dry_run", "total_rows", "processed_rows",
+    workflow_state = ["branch", "dry_run", "total_rows", "processed_rows",
                       "stored_rows", "error_rows", "created_rows", "updated_rows",
                       "unchanged_rows", "message", "created_by", "created_at", "started_at",
                       "finished_at"]  # fmt: skip
-    list_display = ["original_name", "kind", "dry_run", "status", "total_rows", "stored_rows",
-                    "error_rows", "created_by", "created_at"]  # fmt: skip
-    list_filter = ["status", "kind", "dry_run"]
+    list_display = ["original_name", "kind_name", "dry_run", "status", "total_rows",
+                    "stored_rows", "error_rows", "created_by", "created_at"]  # fmt: skip
+    list_filter = ["status", ImportKindFilter, "dry_run"]
     # Files come in through the import page (checked by content there) and are never
-    # served by URL: the admin shows the name only.
-    exclude = ["file"]
-    readonly_fields = ["original_name", "error_report"]
+    # served by URL: the admin shows the name only. The kind is shown by its name.
+    exclude = ["file", "kind"]
+    readonly_fields = ["original_name", "kind_name", "error_report"]
+
+    @admin.display(description=_("kind of import"), ordering="kind")
+    def kind_name(self, job):
+        from .imports import KINDS
+
+        kind = KINDS.get(job.kind)
+        return kind.label if kind is not None else job.kind
 
 
 @admin.action(description=_("Run the nightly segmentation now"))
