@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "visits",
     "complaints",
     "callcenter",
+    "knowledge",
 ]
 
 MIDDLEWARE = [

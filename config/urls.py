@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("complaints.api.urls")),
     path("", include("visits.api.urls")),
     path("", include("callcenter.api.urls")),
+    path("", include("knowledge.api.urls")),
 ]
 
 urlpatterns = [
@@ -48,6 +49,7 @@ urlpatterns = [
     path("complaints/", include("complaints.urls")),
     path("visits/", include("visits.urls")),
     path("callcenter/", include("callcenter.urls")),
+    path("knowledge/", include("knowledge.urls")),
     path("", include("crm.urls")),
 ]
 

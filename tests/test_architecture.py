@@ -18,8 +18,8 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "crm", "clients", "visits", "complaints", "callcenter")
-APPS = ("clients", "visits", "complaints", "callcenter")
+PACKAGES = ("config", "crm", "clients", "visits", "complaints", "callcenter", "knowledge")
+APPS = ("clients", "visits", "complaints", "callcenter", "knowledge")
 
 
 def module_name(path: Path) -> str:
