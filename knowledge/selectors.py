@@ -11,7 +11,11 @@ from .models import Article, Category
 
 
 def readable(user):
-    return Article.objects.readable_by(user).select_related("category", "owner", "branch")
+    return (
+        Article.objects.readable_by(user)
+        .select_related("category", "owner", "branch")
+        .defer("search_vector")
+    )
 
 
 def search_articles(user, q: str):
