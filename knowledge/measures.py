@@ -14,7 +14,9 @@ GROUP = _("Knowledge base")
 def compute(filters):
     opened: dict = {}
     helpful: dict = {}
-    views = ArticleView.objects.filter(day__gte=filters.previous.start, day__lte=filters.current.end)
+    views = ArticleView.objects.filter(
+        day__gte=filters.previous.start, day__lte=filters.current.end
+    )
     if filters.branch_ids is not None:
         views = views.filter(branch_id__in=filters.branch_ids)
     if filters.person_ids is None:  # views are counted per branch, not per person

@@ -93,4 +93,3 @@ def search(qs, q: str):
         .annotate(rank=SearchRank(F("search_vector"), query, weights=[0.1, 0.2, 0.4, 1.0]))
         .order_by("-rank", "-id")
     )
-

@@ -179,4 +179,3 @@ def article_viewed(*, user, article: Article) -> None:
             [article.pk, staff.branch_id, timezone.localdate()],
         )
     Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
-

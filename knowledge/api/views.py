@@ -27,9 +27,15 @@ class ArticleSerializer(ModelSerializer):
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[OpenApiParameter(
-        "q", OpenApiTypes.STR, description="搜索词（中文分词全文检索，标题命中优先）",
-    )]),  # fmt: skip
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                description="搜索词（中文分词全文检索，标题命中优先）",
+            )
+        ]
+    ),
 )
 class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Knowledge-base articles (知识库) the caller may read: HQ's and its branch's, published

@@ -31,7 +31,9 @@ def test_jieba_cuts_the_sub_words_of_a_brokerage_term():
 
 
 def test_a_word_in_the_middle_of_the_text_is_found_and_the_title_match_ranks_first(org, cat):
-    body_hit = write(org.hq, cat, "柜台业务须知", "客户申请转托管需要携带身份证，并确认转入券商的交易单元。")
+    body_hit = write(
+        org.hq, cat, "柜台业务须知", "客户申请转托管需要携带身份证，并确认转入券商的交易单元。"
+    )
     title_hit = write(org.hq, cat, "转托管办理指南", "请按以下步骤办理。")
     write(org.hq, cat, "密码重置", "客户忘记交易密码时须本人办理。")
     found = list(selectors.search_articles(org.agent, "转托管"))
@@ -121,7 +123,9 @@ def test_helpful_counts_once_per_user(org, cat, client):
 
 def test_an_overdue_article_reminds_its_owner_once_and_reviewed_moves_the_date(org, cat):
     article = write(org.bm, cat, "标题", "正文")
-    Article.objects.filter(pk=article.pk).update(review_due=timezone.localdate() - timedelta(days=3))
+    Article.objects.filter(pk=article.pk).update(
+        review_due=timezone.localdate() - timedelta(days=3)
+    )
     assert sla.scan(only=("knowledge.",)) >= 1
     sla.scan(only=("knowledge.",))
     sent = Notification.objects.filter(kind="knowledge.review:breach")
@@ -129,7 +133,9 @@ def test_an_overdue_article_reminds_its_owner_once_and_reviewed_moves_the_date(o
     with pytest.raises(PermissionDenied):
         services.article_reviewed(user=org.agent, article=article)
     services.article_reviewed(user=org.bm, article=article)
-    assert Article.objects.get(pk=article.pk).review_due > timezone.localdate() + timedelta(days=360)
+    assert Article.objects.get(pk=article.pk).review_due > timezone.localdate() + timedelta(
+        days=360
+    )
 
 
 def test_suggestions_by_category_code(org, cat, client):
