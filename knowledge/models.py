@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from crm.models import Branch, Role
 from crm.scoping import ScopedQuerySet, staff_of
 
-# Who edits: headquarters every article; at a branch its manager and compliance officer
-# the branch's own (DOMAIN.md: "HQ publishes, branches add").
-BRANCH_EDITORS = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE})
+# Who edits: headquarters every article, a branch manager the branch's own (DOMAIN.md: "HQ
+# publishes, branches add"); compliance reads, as everywhere (crm.models.READ_ONLY_ROLES).
+BRANCH_EDITORS = frozenset({Role.BRANCH_MANAGER})
 
 
 class Category(models.Model):

@@ -22,7 +22,7 @@ REVIEW_MONTHS = 12
 
 
 def may_edit(user, article: Article | None = None, *, hq: bool | None = None) -> bool:
-    """HQ edits every article; a branch manager or compliance officer the branch's own."""
+    """HQ edits every article; a branch manager the branch's own."""
     staff = staff_of(user)
     if staff is None:
         return False

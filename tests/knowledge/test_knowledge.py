@@ -65,7 +65,7 @@ def test_drafts_and_role_limited_articles_are_hidden_from_other_readers(org, cat
     managers_only = write(org.hq, cat, "管理规范", "仅限负责人", audience=["branch_manager"])
     assert draft not in selectors.readable(org.agent)
     assert managers_only not in selectors.readable(org.agent)
-    assert draft in selectors.readable(org.bm) and draft in selectors.readable(org.compliance)
+    assert draft in selectors.readable(org.bm) and draft not in selectors.readable(org.compliance)
     assert managers_only in selectors.readable(org.bm)
     client.force_login(org.agent)
     assert client.get(draft.get_absolute_url()).status_code == 404
@@ -172,3 +172,27 @@ def test_query_counts_are_fixed(org, cat, client, query_baseline, n):
         assert client.get(reverse("knowledge:list"), {"q": "转托管"}).status_code == 200
     with query_baseline("knowledge:article"):
         assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_api_writes_a_new_version_and_refuses_a_stale_one(org, cat, api):
+    api.force_authenticate(org.bm)
+    made = api.post("/api/v1/knowledge/", {
+        "title": "转托管指南", "body": "第一版", "kind": "sop", "category": cat.pk,
+        "tags": ["转托管"], "publish": True,
+    }, format="json")  # fmt: skip
+    assert made.status_code == 201, made.json()
+    pk = made.json()["id"]
+    assert made.json()["branch"] == "BJ01" and made["ETag"] == '"1"'
+    changed = api.patch(f"/api/v1/knowledge/{pk}/", {"body": "第二版"}, format="json",
+                        HTTP_IF_MATCH='"1"')  # fmt: skip
+    assert changed.status_code == 200 and changed.json()["version"] == 2
+    stale = api.patch(f"/api/v1/knowledge/{pk}/", {"body": "旧"}, format="json",
+                      HTTP_IF_MATCH='"1"')  # fmt: skip
+    assert stale.status_code == 412
+    assert Article.objects.get(pk=pk).body == "第二版"
+    assert ArticleVersion.objects.filter(article_id=pk).count() == 2
+    api.force_authenticate(org.agent)
+    assert api.post("/api/v1/knowledge/", {"title": "x", "body": "y", "category": cat.pk},
+                    format="json").status_code == 403  # fmt: skip
+    api.force_authenticate(org.bm_sh)
+    assert api.patch(f"/api/v1/knowledge/{pk}/", {"body": "z"}, format="json").status_code == 404

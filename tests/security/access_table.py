@@ -163,12 +163,16 @@ def new_client_api(w, role) -> dict:
     return data
 
 
-KB_EDITORS = frozenset({BM, COMP, HQ})  # knowledge-base articles: HQ's and the branch's
+KB_EDITORS = MANAGERS  # knowledge-base articles: HQ writes HQ's, a branch manager the branch's
 
 
 def kb_article(w, role) -> dict:
     return {"title": "转托管指南", "kind": "sop", "category": w.obj("kbcategory", role).pk,
             "body": "客户申请转托管需要携带身份证。", "tags": "转托管"}  # fmt: skip
+
+
+def kb_article_api(w, role) -> dict:
+    return {**kb_article(w, role), "tags": ["转托管"]}
 
 
 COMPLAINT_STEPS = {
@@ -773,8 +777,15 @@ TABLE: dict[str, list[Case]] = {
         get(web(allow=KB_EDITORS), obj="article"),
         post(web(302, allow=KB_EDITORS), obj="article", body=kb_article),
     ],
-    "api:article-list": [get(api()), get(api(), query={"q": "转托管"}, label="search")],
-    "api:article-detail": [get(api(), obj="article")],
+    "api:article-list": [
+        get(api()),
+        get(api(), query={"q": "转托管"}, label="search"),
+        post(api(201, allow=KB_EDITORS), body=kb_article_api),
+    ],
+    "api:article-detail": [
+        get(api(), obj="article"),
+        Case("patch", api(allow=KB_EDITORS), obj="article", body={"body": "更新后的正文"}),
+    ],
 }
 
 # Unnamed patterns allowed without an entry: the admin's own redirects (covered by the
