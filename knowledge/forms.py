@@ -1,12 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import BoundedForm
 from crm.models import Role
 
 from .models import Article, Category
 
 
-class ArticleForm(forms.Form):
+class ArticleForm(BoundedForm):
     title = forms.CharField(label=_("Title"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=Article.Kind.choices)
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all())

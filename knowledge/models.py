@@ -112,7 +112,7 @@ class Article(models.Model):
     view_count = models.PositiveIntegerField(_("views"), default=0)
     updated_at = models.DateTimeField(_("updated at"))
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    search_vector = SearchVectorField(null=True, editable=False)
+    search_vector = SearchVectorField(_("search index"), null=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
