@@ -1,5 +1,10 @@
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, viewsets
 
 from crm.api.concurrency import VersionedMixin
@@ -26,9 +31,9 @@ class ArticleSerializer(ModelSerializer):
         child=serializers.ChoiceField(choices=AUDIENCE), max_length=6, required=False
     )
     review_due = DateField(required=False, allow_null=True)
-    branch = serializers.CharField(source="branch.code", default=None, read_only=True)
+    branch = serializers.SerializerMethodField()
     owner = serializers.CharField(source="owner.username", read_only=True)
-    rank = serializers.FloatField(read_only=True, default=None)
+    rank = serializers.SerializerMethodField()
     version = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     publish = serializers.BooleanField(write_only=True, required=False, default=False)
     title = serializers.CharField(max_length=120)
@@ -40,6 +45,15 @@ class ArticleSerializer(ModelSerializer):
                   "audience", "status", "owner", "review_due", "version", "helpful_count",
                   "updated_at", "rank", "publish"]  # fmt: skip
         read_only_fields = ["status", "helpful_count", "updated_at"]
+
+    # methods, not defaults: a partial update (PATCH) would leave a defaulted field out
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="营业部代码；空：总部"))
+    def get_branch(self, article) -> str | None:
+        return article.branch.code if article.branch_id else None
+
+    @extend_schema_field(serializers.FloatField(allow_null=True, help_text="相关度（仅搜索时）"))
+    def get_rank(self, article) -> float | None:
+        return getattr(article, "rank", None)
 
 
 @extend_schema_view(
