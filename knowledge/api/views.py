@@ -6,6 +6,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.response import Response
 
 from crm.api.concurrency import VersionedMixin
 from crm.api.fields import DateField
@@ -70,7 +71,6 @@ class ArticleViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
     """Knowledge-base articles (知识库) the caller may read: HQ's and its branch's, published
@@ -82,7 +82,6 @@ class ArticleViewSet(
     pagination_class = PageNumberPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = ArticleFilterSet
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         q = self.request.query_params.get("q", "").strip()[:100] if self.action == "list" else ""
@@ -94,6 +93,13 @@ class ArticleViewSet(
         data = dict(serializer.validated_data)
         data.pop("version", None)
         serializer.instance = services.article_create(user=self.request.user, **data)
+
+    def partial_update(self, request, *args, **kwargs):
+        """PATCH only: the fields sent change, the others stay (no PUT)."""
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        return Response(serializer.data)
 
     def perform_update(self, serializer):
         article = serializer.instance
