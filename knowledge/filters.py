@@ -10,6 +10,8 @@ from .models import Article, Category
 
 
 class ArticleFilterSet(FilterSet):
+    kind = django_filters.ChoiceFilter(choices=Article.Kind.choices, label=_("Kind"))
+    status = django_filters.ChoiceFilter(choices=Article.Status.choices, label=_("Status"))
     category = django_filters.ModelChoiceFilter(
         queryset=Category.objects.all(), label=_("Category"), method="filter_category"
     )
