@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "complaints",
     "servicedesk",
     "callcenter",
+    "knowledge",
 ]
 
 MIDDLEWARE = [

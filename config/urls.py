@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("servicedesk.api.urls")),
     path("", include("visits.api.urls")),
     path("", include("callcenter.api.urls")),
+    path("", include("knowledge.api.urls")),
 ]
 
 urlpatterns = [
@@ -55,6 +56,7 @@ urlpatterns = [
     path("service-requests/", include("servicedesk.urls")),
     path("visits/", include("visits.urls")),
     path("callcenter/", include("callcenter.urls")),
+    path("knowledge/", include("knowledge.urls")),
     path("", include("crm.urls")),
 ]
 

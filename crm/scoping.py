@@ -25,6 +25,9 @@ Two declarations replace the rule altogether:
 - `scope_recipient = "recipient"`: a row addressed to one user is that user's alone,
   whatever their role, also without a staff profile (notifications).
 
+And one widens rule 4: `scope_null_branch_shared = True` counts a row without a branch
+as every branch's (an article HQ publishes to all branches, beside a branch's own).
+
 This module is the bottom of the kernel: `crm.models` builds its querysets on it, so it
 imports no model; the headquarters fallback of `staff_of` reaches its two models through
 the app registry.
@@ -108,6 +111,9 @@ class ScopedQuerySet(models.QuerySet):
     scope_via: ClassVar[tuple[str, ...]] = ()
     # instead of the rule: the foreign key to the one user who sees the row
     scope_recipient: ClassVar[str | None] = None
+    # a row whose branch is empty belongs to headquarters and is shared with every branch
+    # (knowledge-base articles HQ publishes); False: such a row is HQ's alone
+    scope_null_branch_shared: ClassVar[bool] = False
 
     def visible_to(self, user: User) -> Self:
         if self.scope_recipient is not None:
@@ -131,6 +137,8 @@ class ScopedQuerySet(models.QuerySet):
     def scope_rule(self, staff: Staff, user_pk: int) -> Q | None:
         """The rows a staff member who does not see every branch sees; None: none."""
         branch = Q(**{self.scope_branch: staff.branch_id})
+        if self.scope_null_branch_shared:
+            branch |= Q(**{f"{self.scope_branch}__isnull": True})
         owner_paths: tuple[str, ...] = ()
         if staff.role in self.scope_owner_roles:
             owner_paths = self.scope_owner_by_role.get(staff.role, self.scope_owner)

@@ -18,8 +18,9 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "crm", "clients", "visits", "complaints", "servicedesk", "callcenter")
-APPS = ("clients", "visits", "complaints", "servicedesk", "callcenter")
+PACKAGES = ("config", "crm", "clients", "visits", "complaints", "servicedesk", "callcenter",
+            "knowledge")
+APPS = ("clients", "visits", "complaints", "servicedesk", "callcenter", "knowledge")
 
 
 def module_name(path: Path) -> str:

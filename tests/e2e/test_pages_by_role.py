@@ -47,6 +47,7 @@ DETAILS = [
     ("callcenter:callback", "callback:held"),  # the registration form, for those who hold it
     ("callcenter:inspection", "inspection"),
     ("crm:todo-detail", "todo"),
+    ("knowledge:article", "article"),
 ]
 
 # Known findings: (role or "*", path pattern (fnmatch, query string included), check) ->

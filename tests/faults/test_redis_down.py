@@ -178,7 +178,7 @@ def test_every_enqueued_task_has_a_periodic_catch_up(settings):
     # the task, or its name: enqueue_on_commit(sla_scan) or ("crm.tasks.sla_scan")
     call = r"(?<!def )enqueue_on_commit\(\s*[\"']?(?:\w+\.)*(\w+)"
     enqueued = set()
-    for app in ("crm", "clients", "visits", "complaints", "callcenter"):
+    for app in ("crm", "clients", "visits", "complaints", "callcenter", "knowledge"):
         for path in (Path(settings.BASE_DIR) / app).rglob("*.py"):
             enqueued |= set(re.findall(call, path.read_text()))
     assert enqueued, "no enqueue_on_commit call found"

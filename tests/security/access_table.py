@@ -164,6 +164,18 @@ def new_client_api(w, role) -> dict:
     return data
 
 
+KB_EDITORS = MANAGERS  # knowledge-base articles: HQ writes HQ's, a branch manager the branch's
+
+
+def kb_article(w, role) -> dict:
+    return {"title": "转托管指南", "kind": "sop", "category": w.obj("kbcategory", role).pk,
+            "body": "客户申请转托管需要携带身份证。", "tags": "转托管"}  # fmt: skip
+
+
+def kb_article_api(w, role) -> dict:
+    return {**kb_article(w, role), "tags": ["转托管"]}
+
+
 COMPLAINT_STEPS = {
     # action: (the status the complaint is in, roles that may take the step, body)
     "respond": ("received", COMPLAINT_WORKERS, {"note": "已电话联系"}),
@@ -844,6 +856,32 @@ TABLE: dict[str, list[Case]] = {
     ],
     "api:call-list": [get(api()), post(api(201, compliance=403), body=call_body)],
     "api:call-detail": [get(api(advisor=404), obj="call")],
+    # Knowledge base -----------------------------------------------------------------------------
+    "knowledge:list": [get(web()), get(web(), query={"q": "转托管"}, label="search")],
+    "knowledge:create": [
+        get(web(allow=KB_EDITORS)),
+        post(web(302, allow=KB_EDITORS), body=kb_article),
+    ],
+    "knowledge:article": [
+        get(web(), obj="article"),
+        post(web(302), obj="article", label="helpful", body={"action": "helpful"}),
+        post(
+            web(302, allow=KB_EDITORS), obj="article", label="reviewed", body={"action": "reviewed"}
+        ),
+    ],
+    "knowledge:edit": [
+        get(web(allow=KB_EDITORS), obj="article"),
+        post(web(302, allow=KB_EDITORS), obj="article", body=kb_article),
+    ],
+    "api:article-list": [
+        get(api()),
+        get(api(), query={"q": "转托管"}, label="search"),
+        post(api(201, allow=KB_EDITORS), body=kb_article_api),
+    ],
+    "api:article-detail": [
+        get(api(), obj="article"),
+        Case("patch", api(allow=KB_EDITORS), obj="article", body={"body": "更新后的正文"}),
+    ],
 }
 
 # Unnamed patterns allowed without an entry: the admin's own redirects (covered by the

@@ -151,7 +151,18 @@ def _lookup(org, segment: str, profile: str):
             )
         )  # fmt: skip
 
+    def article():
+        from knowledge import services as kb_services
+        from knowledge.models import Category
+
+        category = Category.objects.get_or_create(name="账户业务")[0]
+        return kb_services.article_create(
+            user=org.hq, title="转托管指南", body="客户申请转托管需要携带身份证",
+            category=category, publish=True,
+        )  # fmt: skip
+
     builders = {
+        "knowledge": lambda: article().pk,
         "branches": lambda: org.bj.pk,
         "staff": lambda: org.am.username,
         "holidays": lambda: (Holiday.objects.order_by("date").first() or client()).date,

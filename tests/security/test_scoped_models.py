@@ -82,3 +82,33 @@ def test_the_declarations_name_real_fields_for_every_role(org, model):
     for path in model._default_manager.all().scope_via:
         related = model._meta.get_field(path).related_model
         assert isinstance(related._default_manager.all(), ScopedQuerySet), (model, path)
+
+
+def test_a_row_without_a_branch_is_shared_only_where_declared(org):
+    """`scope_null_branch_shared`: an HQ article (no branch) is every branch's; without the
+    declaration a row with no branch is headquarters' alone."""
+    from django.contrib.auth.models import Permission  # any unscoped model to build Q on
+
+    from knowledge import services as kb_services
+    from knowledge.models import Article, Category
+
+    class Plain(ScopedQuerySet):
+        pass
+
+    class Shared(ScopedQuerySet):
+        scope_null_branch_shared = True
+
+    staff = org.agent.staff
+    plain, shared = (
+        Plain(Permission).scope_rule(staff, org.agent.pk),
+        Shared(Permission).scope_rule(staff, org.agent.pk),
+    )
+    assert "branch__isnull" not in str(plain) and "branch__isnull" in str(shared)
+    category = Category.objects.create(name="账户业务")
+    hq_article = kb_services.article_create(user=org.hq, title="总部", body="正文",
+                                            category=category, publish=True)  # fmt: skip
+    sh_article = kb_services.article_create(user=org.bm_sh, title="上海", body="正文",
+                                            category=category, publish=True)  # fmt: skip
+    assert hq_article in Article.objects.visible_to(org.agent)
+    assert sh_article not in Article.objects.visible_to(org.agent)
+    assert sh_article in Article.objects.visible_to(org.bm_sh)

@@ -38,7 +38,7 @@ from crm import uploads
 from crm.uploads import UploadField, UploadRule, clean_file_name, detect_kind
 from tests.complaints.helpers import receive
 
-PROJECT_APPS = ("crm", "clients", "visits", "complaints", "callcenter")
+PROJECT_APPS = ("crm", "clients", "visits", "complaints", "callcenter", "knowledge")
 
 # The start of a Windows program (DOS header, stub message).
 PROGRAM = (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8" + b"\x00" * 43

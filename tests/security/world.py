@@ -352,6 +352,21 @@ def build_world() -> World:
         _outside(export_request(u["am_sh"], u["bm_sh"]), export_request(u["am2"], bm)),
     )
 
+    # --- Knowledge base: a branch's article (HQ's are everyone's, so not out of scope) ---
+    from knowledge import services as kb_services
+    from knowledge.models import Category
+
+    kb_category = Category.objects.create(name="账户业务", serves=["general"])
+
+    def article(by, title):
+        return kb_services.article_create(
+            user=by, title=title, body="客户申请转托管需要携带身份证", category=kb_category,
+            publish=True,
+        )  # fmt: skip
+
+    kinds["article"] = Kind({"*": article(bm, "营业部须知")}, _outside(article(u["bm_sh"], "上海")))
+    kinds["kbcategory"] = Kind({"*": kb_category})
+
     # --- Reference data --------------------------------------------------------------
     kinds["branch"] = Kind({"*": bj}, _outside(sh))
     kinds["staff"] = Kind(
