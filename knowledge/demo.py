@@ -12,14 +12,14 @@ from .models import Article, Category
 
 CATEGORIES = {
     # name: (parent, codes whose pages suggest it)
-    "账户业务": (None, ["new_account", "annual_sample", "general"]),
-    "开户与销户": ("账户业务", ["new_account"]),
-    "转托管与转户": ("账户业务", ["general"]),
-    "密码与账户安全": ("账户业务", ["general", "periodic"]),
-    "交易规则": (None, ["periodic"]),
-    "两融与权限": (None, ["suitability", "periodic"]),
+    "账户业务": (None, ["new_account", "annual_sample", "general", "account", "info_change"]),
+    "开户与销户": ("账户业务", ["new_account", "account_open", "account_close"]),
+    "转托管与转户": ("账户业务", ["general", "transfer", "transfer_custody"]),
+    "密码与账户安全": ("账户业务", ["general", "periodic", "password_security"]),
+    "交易规则": (None, ["periodic", "trading"]),
+    "两融与权限": (None, ["suitability", "periodic", "trading_rights"]),
     "适当性管理": (None, ["suitability", "new_account"]),
-    "费用说明": (None, ["general", "major_economic"]),
+    "费用说明": (None, ["general", "major_economic", "fees"]),
     "投诉与回访": (None, ["general", "major_economic", "unjustified", "complaint_closed",
                          "visit", "retention"]),
 }  # fmt: skip

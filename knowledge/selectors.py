@@ -23,13 +23,16 @@ def search_articles(user, q: str):
     return search.search(readable(user), q)
 
 
-def suggested_for(user, category_code: str, limit: int = 5) -> list[Article]:
+def suggested_for(user, category_code: str | list[str], limit: int = 5) -> list[Article]:
     """Published articles of the categories that serve `category_code` (a complaint
-    category or a callback reason), most helpful first; one query."""
+    category, a callback reason, a service request's subcategory and category: one code
+    or a list of them), most helpful first; one query."""
     staff = staff_of(user)
-    if staff is None or not category_code:
+    codes = [category_code] if isinstance(category_code, str) else list(category_code)
+    codes = [code for code in codes if code]
+    if staff is None or not codes:
         return []
-    categories = Category.objects.filter(serves__contains=[category_code]).values("pk")
+    categories = Category.objects.filter(serves__overlap=codes).values("pk")
     return list(
         Article.objects.visible_to(user)
         .filter(status=Article.Status.PUBLISHED, category__in=categories)

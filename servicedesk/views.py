@@ -100,7 +100,8 @@ def render_detail(request, sr, forms=None, status=200):
         "actions": [(s.name, s.label, all_forms[s.name]) for s in steps],
         "now": timezone.now(),
         # the knowledge base's suggestions for this category go here (helper "kb")
-        "suggestion_category": sr.subcategory.code if sr.subcategory_id else sr.category.code,
+        # the knowledge base's articles for the subcategory or its category
+        "suggestion_codes": [sr.subcategory.code if sr.subcategory_id else "", sr.category.code],
     }
     return render(request, "servicedesk/detail.html", context, status=status)
 

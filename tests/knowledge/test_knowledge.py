@@ -196,3 +196,22 @@ def test_api_writes_a_new_version_and_refuses_a_stale_one(org, cat, api):
                     format="json").status_code == 403  # fmt: skip
     api.force_authenticate(org.bm_sh)
     assert api.patch(f"/api/v1/knowledge/{pk}/", {"body": "z"}, format="json").status_code == 404
+
+
+def test_a_service_request_suggests_the_articles_of_its_subcategory_or_category(org, client):
+    from tests.servicedesk.helpers import category, receive
+
+    transfers = Category.objects.create(name="转托管", serves=["transfer_custody"])
+    accounts = Category.objects.create(name="账户", serves=["account"])
+    write(org.hq, transfers, "转托管办理须知", "正文")
+    write(org.hq, accounts, "账户业务总览", "正文")
+    parent = category("transfer")
+    sub, _created = parent.children.get_or_create(code="transfer_custody",
+                                                  defaults={"name": "转托管"})  # fmt: skip
+    sr = receive(org, category=parent, subcategory=sub)
+    client.force_login(org.agent)
+    page = client.get(reverse("servicedesk:detail", args=[sr.pk])).content.decode()
+    assert "kb-suggested" in page and "转托管办理须知" in page and "账户业务总览" not in page
+    other = receive(org, seq=2, category=category("account"))
+    page = client.get(reverse("servicedesk:detail", args=[other.pk])).content.decode()
+    assert "账户业务总览" in page and "转托管办理须知" not in page
