@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("config", "crm", "clients", "visits", "complaints", "servicedesk", "callcenter",
-            "knowledge")
+            "knowledge")  # fmt: skip
 APPS = ("clients", "visits", "complaints", "servicedesk", "callcenter", "knowledge")
 
 
