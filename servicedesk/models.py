@@ -185,6 +185,11 @@ class ServiceRequest(models.Model):
                          name="sr_clock_due_idx"),
             models.Index(fields=["caller_phone"], condition=~Q(caller_phone=""),
                          name="sr_caller_phone_idx"),
+            # the desk's search: number and caller name prefixes
+            models.Index(fields=["number"], name="sr_number_prefix_idx",
+                         opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["caller_name"], name="sr_caller_prefix_idx",
+                         opclasses=["varchar_pattern_ops"], condition=~Q(caller_name="")),
         ]  # fmt: skip
 
     def __str__(self) -> str:
