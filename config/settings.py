@@ -392,6 +392,9 @@ SPECTACULAR_SETTINGS = {
         "ClientRiskLevelEnum": "clients.models.RiskLevel",
         "ProductRiskLevelEnum": "visits.models.ProductLevel",
         "YesNoEnum": "callcenter.models.YesNo",
+        "ServiceRequestChannelEnum": "servicedesk.models.Channel",
+        "ArticleKindEnum": "knowledge.models.Article.Kind",
+        "BranchKindEnum": "crm.models.Branch.Kind",
     },
 }
 

@@ -132,7 +132,7 @@ class ExportRequestForm(BoundedForm):
     )
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(BoundedFieldsMixin, AuthenticationForm):
     """Django's login form; when the directory (crm.directory) did not answer, a refused
     login says so instead of "wrong password": local accounts are still checked."""
 

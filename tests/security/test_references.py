@@ -41,9 +41,14 @@ CLIENT_NAMES = {"client", "client_no", "clients", "other_clients"}
 # Fields of those names that are no reference: the record's own number, given to it; and
 # the bulk snapshot rows, resolved row by row among the poster's visible clients
 # (clients.services.snapshots_upsert: an unknown or foreign number is a row error, see
-# test_snapshot_rows_of_foreign_clients_are_row_errors).
+# test_snapshot_rows_of_foreign_clients_are_row_errors); likewise the client master and
+# holding rows, whose client number is the key being loaded and whose owner is resolved by
+# staff number among the poster's branches (clients.services.clients_upsert; see
+# tests/clients/test_bulk_clients.py: rows outside the caller's scope are row errors).
 NOT_REFERENCES = {"ClientForm.client_no", "OpenAccountForm.client_no",
-                  "ClientSerializer.client_no", "SnapshotRowSerializer.client_no"}  # fmt: skip
+                  "ClientSerializer.client_no", "SnapshotRowSerializer.client_no",
+                  "ClientBulkRowSerializer.client_no", "ClientBulkRowSerializer.owner",
+                  "HoldingBulkRowSerializer.client_no"}  # fmt: skip
 
 
 @pytest.fixture
