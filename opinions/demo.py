@@ -44,7 +44,7 @@ def seed_opinions(users, stdout) -> None:
         opinion = services.opinion_route(user=manager, opinion=opinion, department="财富管理部",
                                          routed_to=am if i != 1 else None)  # fmt: skip
         if i == 0:
-            opinion = services.opinion_answer(user=am, opinion=opinion,
-                                              answer="已与客户沟通，下月起每两周安排一次投顾服务。")  # fmt: skip
+            answer = "已与客户沟通，下月起每两周安排一次投顾服务。"
+            opinion = services.opinion_answer(user=am, opinion=opinion, answer=answer)
             services.opinion_close(user=manager, opinion=opinion, note="客户认可")
     stdout.write(f"  opinions: {Opinion.objects.count()} in the register\n")

@@ -33,7 +33,8 @@ def is_manager(user) -> bool:
 
 def routed_to_them_or_manager(user, opinion) -> bool:
     """The person it is routed to answers it; a manager may answer any."""
-    return is_manager(user) or (opinion.routed_to_id is not None and opinion.routed_to_id == user.pk)
+    routed = opinion.routed_to_id
+    return is_manager(user) or (routed is not None and routed == user.pk)
 
 
 OPINION_WORKFLOW = Workflow(

@@ -18,8 +18,8 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "crm", "clients", "opinions", "visits", "complaints", "servicedesk", "callcenter",
-            "knowledge")  # fmt: skip
+PACKAGES = ("config", "crm", "clients", "opinions", "visits", "complaints", "servicedesk",
+            "callcenter", "knowledge")  # fmt: skip
 APPS = ("clients", "opinions", "visits", "complaints", "servicedesk", "callcenter",
         "knowledge")  # fmt: skip
 

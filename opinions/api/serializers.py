@@ -16,9 +16,7 @@ class OpinionSerializer(ModelSerializer):
     text = serializers.CharField(max_length=2000)
     received_at = fields.DateTimeField(required=False)
     routed_to = serializers.CharField(source="routed_to.username", read_only=True, default=None)
-    answered_by = serializers.CharField(
-        source="answered_by.username", read_only=True, default=None
-    )
+    answered_by = serializers.CharField(source="answered_by.username", read_only=True, default=None)
 
     class Meta:
         model = Opinion

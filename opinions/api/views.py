@@ -25,8 +25,10 @@ class OpinionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     filterset_class = OpinionFilterSet
 
     def get_queryset(self):
-        return register(self.request.user).select_related("answered_by").order_by(
-            "-received_at", "-id"
+        return (
+            register(self.request.user)
+            .select_related("answered_by")
+            .order_by("-received_at", "-id")
         )
 
     def perform_create(self, serializer):
