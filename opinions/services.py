@@ -50,7 +50,7 @@ def opinion_record(
         return None
     if source_kind not in SourceKind.values or source_kind == SourceKind.MANUAL:
         raise ValueError(f"unknown opinion source {source_kind!r}")
-    branch_id = getattr(branch, "pk", branch)
+    branch_id: int = branch.pk if isinstance(branch, Branch) else int(branch)
     Opinion.objects.bulk_create(
         [Opinion(source_kind=source_kind, source_id=source_id, source_url=source_url[:200],
                  branch_id=branch_id, client=client, category=_category(category), text=text,

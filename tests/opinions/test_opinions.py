@@ -213,7 +213,7 @@ def test_analysis_counts_by_category_and_month(client, org, query_baseline):
     with query_baseline("opinions:analysis"):
         html = client.get(reverse("opinions:analysis")).content.decode()
     assert 'id="opinion-total">3<' in html
-    assert f"?category=fees&month={today:%Y-%m}\">2<" in html
+    assert f'?category=fees&month={today:%Y-%m}">2<' in html
     xlsx = client.get(reverse("opinions:analysis"), {"format": "xlsx"})
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd")
     month = f"{today:%Y-%m}"
