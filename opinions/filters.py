@@ -45,7 +45,7 @@ class OpinionFilterSet(FilterSet):
         choices=OpinionCategory.choices, label=_("Category"), empty_label=_("All")
     )
     source = django_filters.ChoiceFilter(
-        field_name="source_kind", choices=SourceKind.choices, label=_("Source"),
+        field_name="source_kind", choices=SourceKind.choices, label=_("Heard in"),
         empty_label=_("All"),
     )  # fmt: skip
     mine = django_filters.BooleanFilter(

@@ -66,7 +66,7 @@ class Opinion(models.Model):
         Client, on_delete=models.PROTECT, null=True, blank=True, related_name="opinions",
         verbose_name=_("client"),
     )  # fmt: skip
-    source_kind = models.CharField(_("source"), max_length=20, choices=SourceKind.choices)
+    source_kind = models.CharField(_("heard in"), max_length=20, choices=SourceKind.choices)
     # the source's id (empty for one entered by hand: its own id is used)
     source_id = models.PositiveBigIntegerField(_("source id"), null=True, blank=True)
     source_url = models.CharField(_("source link"), max_length=200, blank=True)

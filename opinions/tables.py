@@ -23,7 +23,7 @@ class OpinionTable(Table):
     text = tables.Column(verbose_name=_("Opinion"), orderable=False)
     client = tables.Column(verbose_name=_("Client"), empty_values=(), orderable=False)
     category = tables.Column(verbose_name=_("Category"), orderable=False)
-    source = tables.Column(verbose_name=_("Source"), accessor="source_kind", orderable=False)
+    source = tables.Column(verbose_name=_("Heard in"), accessor="source_kind", orderable=False)
     status = tables.Column(verbose_name=_("Status"), orderable=False)
     routed_to = tables.Column(verbose_name=_("Routed to"), empty_values=(), orderable=False)
 
