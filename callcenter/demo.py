@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from crm.demo import office_hours
+from opinions.models import Opinion
 
 from . import services
 from .models import Call, Callback, CallbackPolicy, Script, WrapUpCode
@@ -95,8 +96,11 @@ def seed_callcenter(users: dict, stdout) -> None:
             opinion="希望增加投顾服务频次" if i % 4 == 0 else "", opinion_category="service"
             if i % 4 == 0 else "",
         )  # fmt: skip
-        Callback.objects.filter(pk=cb.pk).update(
-            completed_at=office_hours(rng, now, rng.randint(0, overdue_days - 1))
+        completed_at = office_hours(rng, now, rng.randint(0, overdue_days - 1))
+        Callback.objects.filter(pk=cb.pk).update(completed_at=completed_at)
+        # its opinion (opinions.services.opinion_record) was heard at the same time
+        Opinion.objects.filter(source_kind="callback", source_id=cb.pk).update(
+            received_at=completed_at
         )
     clients = list(Client.objects.filter(branch=agent.staff.branch).exclude(client_no=None)[:30])
     for i in range(40):

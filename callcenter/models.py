@@ -15,6 +15,7 @@ from clients.models import Client, Stage, Tier
 from complaints.models import Complaint
 from crm.models import Branch
 from crm.scoping import ScopedQuerySet
+from opinions.models import OpinionCategory  # the one list of categories (the register's)
 
 
 class Reason(models.TextChoices):
@@ -202,15 +203,6 @@ class Attempt(models.Model):
 class YesNo(models.TextChoices):
     YES = "yes", _("Yes")
     NO = "no", _("No")
-
-
-class OpinionCategory(models.TextChoices):
-    SERVICE = "service", _("Service")
-    FEES = "fees", _("Fees")
-    SYSTEMS = "systems", _("Systems")
-    ADVICE = "advice", _("Advice")
-    STAFF = "staff", _("Staff")
-    OTHER = "other", _("Other")
 
 
 class RegistrationForm(models.Model):

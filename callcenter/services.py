@@ -21,6 +21,7 @@ from crm.models import Role, staff_of
 from crm.services import TransitionNotAllowed
 from crm.sla import compute_deadline, get_policy
 from crm.workdays import closing_on_or_after, get_calendar
+from opinions import services as opinion_services
 
 from .models import (
     Attempt,
@@ -322,6 +323,11 @@ def callback_complete(
             account_changes_confirmed=account_changes_confirmed, opinion=(opinion or "").strip(),
             opinion_category=opinion_category or "", complaint=complaint,
             negative=is_negative(data), **data,
+        )  # fmt: skip
+        opinion_services.opinion_record(  # the register of client opinions (once per callback)
+            source_kind="callback", source_id=locked.pk, source_url=locked.get_absolute_url(),
+            branch=locked.branch_id, client=locked.client, category=opinion_category,
+            text=opinion, user=user,
         )  # fmt: skip
         Attempt.objects.create(callback=locked, by=user, outcome=Attempt.Outcome.REACHED)
         locked.attempts += 1

@@ -27,6 +27,7 @@ from crm.services import TransitionNotAllowed, check_version, notify
 from crm.sla import compute_deadline, get_policy
 from crm.uploads import UploadRule, clean_file_name
 from crm.workdays import WorkCalendar, get_calendar
+from opinions import services as opinion_services
 
 from .models import (
     OPEN_STATUSES,
@@ -475,6 +476,11 @@ def complaint_resolve(
     )
 
 
+# the opinion category of a review comment, by the complaint's topic (opinions.models)
+REVIEW_OPINION_CATEGORY = {"fees": "fees", "systems": "systems", "advice": "advice",
+                           "staff_conduct": "staff"}  # fmt: skip
+
+
 def complaint_review(
     *,
     user,
@@ -499,14 +505,24 @@ def complaint_review(
             c.satisfaction = int(satisfaction)
             c.satisfaction_comment = (satisfaction_comment or "").strip()[:300]
 
-    return _step(
-        user=user,
-        complaint=complaint,
-        action="review",
-        note=note,
-        version=version,
-        change=change,
-    )
+    with transaction.atomic():
+        reviewed = _step(
+            user=user,
+            complaint=complaint,
+            action="review",
+            note=note,
+            version=version,
+            change=change,
+        )
+        # the client's comment at the review lands in the register of opinions, once
+        opinion_services.opinion_record(
+            source_kind="complaint_review", source_id=reviewed.pk,
+            source_url=reviewed.get_absolute_url(), branch=reviewed.branch_id,
+            client=reviewed.client, category=REVIEW_OPINION_CATEGORY.get(reviewed.topic, "service"),
+            text=reviewed.satisfaction_comment,
+            user=user,
+        )  # fmt: skip
+    return reviewed
 
 
 def complaint_close(*, user, complaint, note: str = "", version=None) -> Complaint:

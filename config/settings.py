@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "crm",
     "clients",
+    "opinions",
     "visits",
     "complaints",
     "servicedesk",

@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("visits.api.urls")),
     path("", include("callcenter.api.urls")),
     path("", include("knowledge.api.urls")),
+    path("", include("opinions.api.urls")),
 ]
 
 urlpatterns = [
@@ -57,6 +58,7 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("callcenter/", include("callcenter.urls")),
     path("knowledge/", include("knowledge.urls")),
+    path("opinions/", include("opinions.urls")),
     path("", include("crm.urls")),
 ]
 

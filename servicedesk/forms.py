@@ -100,6 +100,14 @@ class NoteForm(ActionForm):
     )
 
 
+class CloseForm(NoteForm):
+    opinion = forms.CharField(
+        label=_("The client's opinion or suggestion"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("If the client gave one: it goes to the register of client opinions."),
+    )  # fmt: skip
+
+
 class TransferForm(ScopedFormMixin, ActionForm):
     handler = PersonChoiceField(label=_("New handler"), roles=WORKER_ROLES, required=False)
     back_office = forms.BooleanField(label=_("To the back office"), required=False)

@@ -22,6 +22,7 @@ from crm.references import check_branch
 from crm.services import check_version, notify
 from crm.sla import DEFAULT_POLICIES, compute_deadline, get_policy
 from crm.workdays import WorkCalendar, get_calendar
+from opinions import services as opinion_services
 
 from .models import (
     CLOCK_STATUSES,
@@ -41,6 +42,9 @@ COMPLAINT_CHANNEL = {"phone": "phone", "on_site": "on_site", "online": "online",
 COMPLAINT_TOPIC = {"account": "account", "trading": "trading", "fees": "fees",
                    "systems": "systems", "password_security": "account",
                    "transfer": "account", "info_change": "account"}  # fmt: skip
+
+# the opinion category of a request's category (opinions.models)
+OPINION_CATEGORY = {"fees": "fees", "systems": "systems", "products": "advice"}
 
 
 # --- Policies and deadlines -------------------------------------------------------------
@@ -347,18 +351,30 @@ def servicerequest_resolve(
     )
 
 
-def servicerequest_close(*, user, service_request, note: str = "", version=None) -> ServiceRequest:
+def servicerequest_close(
+    *, user, service_request, note: str = "", opinion: str = "", version=None
+) -> ServiceRequest:
+    """Close; the client's opinion given at the close (if any) goes to the register."""
+
     def change(r, now):
         r.closed_at = now
 
-    return _step(
-        user=user,
-        request=service_request,
-        action="close",
-        note=note,
-        version=version,
-        change=change,
-    )
+    with transaction.atomic():
+        closed = _step(
+            user=user,
+            request=service_request,
+            action="close",
+            note=note,
+            version=version,
+            change=change,
+        )
+        opinion_services.opinion_record(
+            source_kind="service_request", source_id=closed.pk,
+            source_url=closed.get_absolute_url(), branch=closed.branch_id, client=closed.client,
+            category=OPINION_CATEGORY.get(closed.category.code, "service"), text=opinion,
+            user=user,
+        )  # fmt: skip
+    return closed
 
 
 def servicerequest_reopen(*, user, service_request, reason: str, version=None) -> ServiceRequest:

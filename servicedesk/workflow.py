@@ -64,7 +64,7 @@ SERVICE_REQUEST_WORKFLOW = Workflow(
                done=gettext_lazy("Resolved.")),
         Action("close", gettext_lazy("Close"),
                sources=[Status.RESOLVED], target=Status.CLOSED,
-               form=f"{FORMS}.NoteForm", serializer=BODY, fields=["note"],
+               form=f"{FORMS}.CloseForm", serializer=BODY, fields=["note", "opinion"],
                done=gettext_lazy("Service request closed.")),
         Action("reopen", gettext_lazy("Reopen"),
                sources=[Status.RESOLVED, Status.CLOSED], target=Status.IN_PROGRESS,

@@ -18,9 +18,10 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "crm", "clients", "visits", "complaints", "servicedesk", "callcenter",
-            "knowledge")  # fmt: skip
-APPS = ("clients", "visits", "complaints", "servicedesk", "callcenter", "knowledge")
+PACKAGES = ("config", "crm", "clients", "opinions", "visits", "complaints", "servicedesk",
+            "callcenter", "knowledge")  # fmt: skip
+APPS = ("clients", "opinions", "visits", "complaints", "servicedesk", "callcenter",
+        "knowledge")  # fmt: skip
 
 
 def module_name(path: Path) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 BASE = Path(__file__).resolve().parent.parent
-APPS = ("config", "crm", "clients", "visits", "complaints", "callcenter", "knowledge")
+APPS = ("config", "crm", "clients", "opinions", "visits", "complaints", "callcenter", "knowledge")
 
 
 def _name(raw: str) -> str:

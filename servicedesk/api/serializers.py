@@ -78,6 +78,10 @@ class ActionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True)
     reason = serializers.CharField(required=False, allow_blank=True)
     resolution = serializers.CharField(required=False, allow_blank=True)
+    opinion = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000,
+        help_text=_("Close: the client's opinion or suggestion, for the register of opinions."),
+    )  # fmt: skip
     handler = PersonField(roles=WORKER_ROLES, required=False)
     back_office = serializers.BooleanField(required=False)
     version = fields.IntegerField(

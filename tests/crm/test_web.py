@@ -215,6 +215,14 @@ def test_seed_demo_is_idempotent(db):
 
     assert set(ExportRequest.objects.values_list("status", flat=True)) == {"pending", "approved"}
     assert AccessLog.objects.filter(action="reveal").count() == 4
+    # the callbacks' opinions reached the register through the callback service, once
+    from opinions.models import Opinion
+
+    opinions = Opinion.objects.count()
+    assert Opinion.objects.filter(source_kind="callback", text="希望增加投顾服务频次").exists()
+    assert {"open", "routed", "closed"} <= set(Opinion.objects.values_list("status", flat=True))
+    call_command("seed_demo")
+    assert Opinion.objects.count() == opinions
     _assert_demo_is_consistent()
 
 

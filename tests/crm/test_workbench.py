@@ -77,17 +77,17 @@ def branch_world(org, n):
 
 ROLE_QUEUES = {
     "am": {"todos", "callbacks", "complaints", "complaints_review", "visits", "client_duties",
-           "potential_contacts", "at_risk", "retention", "service_requests"},
-    "advisor": {"todos", "consultations", "complaints", "service_requests"},
+           "potential_contacts", "at_risk", "retention", "service_requests", "opinions_mine"},
+    "advisor": {"todos", "consultations", "complaints", "service_requests", "opinions_mine"},
     "agent": {"phone_lookup", "todos", "callbacks", "callback_pool", "complaints",
-              "service_requests"},
+              "service_requests", "opinions_mine"},
     "bm": {"todos", "export_decisions", "visit_approvals", "complaints", "complaints_overdue",
            "compensation", "complaints_review", "leaver_clients",
-           "service_requests_overdue"},
+           "service_requests_overdue", "opinions_pending"},
     "compliance": {"todos", "export_decisions", "complaints_overdue", "complaints_review",
                    "inspections", "reveal_review"},
     "hq": {"todos", "export_decisions", "complaints_overdue", "compensation",
-           "complaints_review", "inspections", "service_requests_overdue"},
+           "complaints_review", "inspections", "service_requests_overdue", "opinions_mine"},
 }  # fmt: skip
 
 

@@ -33,6 +33,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from complaints.workflow import COMPLAINT_WORKFLOW
+from opinions.workflow import OPINION_WORKFLOW
 from servicedesk.workflow import SERVICE_REQUEST_WORKFLOW
 
 # The role names and the named groups of the `allow=` sets: tests/roles.py.
@@ -219,6 +220,15 @@ SERVICE_REQUEST_STEPS = {
 }
 
 
+OPINION_STEPS = {
+    # action: (the status the opinion is in, roles that may take the step, body)
+    "route": ("open", MANAGERS, {"department": "财富管理部", "note": "请跟进"}),
+    # the person it is routed to (the client's account manager) or a manager
+    "answer": ("routed", EDITORS, {"answer": "已回复客户"}),
+    "close": ("answered", MANAGERS, {"note": "客户认可"}),
+    "reopen": ("closed", MANAGERS, {"reason": "客户再次反映"}),
+}
+
 VISIT_PLAN_STEPS = {
     # action: (the status the plan is in, roles that may take the step, body)
     "submit": ("draft", {AM}, None),
@@ -268,6 +278,9 @@ SERVICE_REQUEST_WEB_STEPS, SERVICE_REQUEST_API_STEPS = step_cases(
     "servicedesk:action",
     "servicerequest",
     form=complaint_form,
+)
+OPINION_WEB_STEPS, OPINION_API_STEPS = step_cases(
+    OPINION_WORKFLOW, OPINION_STEPS, "opinions:action", "opinion", form=complaint_form
 )
 VISIT_PLAN_WEB_STEPS, VISIT_PLAN_API_STEPS = step_cases(
     VISIT_PLAN_WORKFLOW, VISIT_PLAN_STEPS, "visits:action", "visitplan"
@@ -632,6 +645,38 @@ TABLE: dict[str, list[Case]] = {
     **SERVICE_REQUEST_API_STEPS,
     "api:servicecategory-list": [get(api())],
     "api:servicecategory-detail": [get(api(), obj="servicecategory")],
+    # Client opinions (the register, its analysis, manual entry, the workflow) -------------------
+    "opinions:register": [
+        get(web()),
+        get(web(), query={"pending": "true", "month": "2026-11"}, label="filtered"),
+    ],
+    "opinions:analysis": [get(web()), get(web(), query={"format": "xlsx"}, label="xlsx")],
+    "opinions:create": [
+        get(web(allow=COMPLAINT_WORKERS)),
+        post(
+            web(302, allow=COMPLAINT_WORKERS),
+            body=lambda w, role: {
+                "client": f"id:{w.clients['mine'].pk}",
+                "category": "fees",
+                "text": "希望降低佣金",
+            },
+        ),
+    ],
+    "opinions:detail": [get(web(), obj="opinion")],
+    **OPINION_WEB_STEPS,
+    "api:opinion-list": [
+        get(api()),
+        post(
+            api(201, allow=COMPLAINT_WORKERS),
+            body=lambda w, role: {
+                "client": w.clients["mine"].pk,
+                "category": "fees",
+                "text": "希望降低佣金",
+            },
+        ),
+    ],
+    "api:opinion-detail": [get(api(), obj="opinion")],
+    **OPINION_API_STEPS,
     # Visits, consultation sheets, events ------------------------------------------------------
     "visits:list": [get(web())],
     "visits:calendar": [get(web())],

@@ -161,8 +161,16 @@ def _lookup(org, segment: str, profile: str):
             category=category, publish=True,
         )  # fmt: skip
 
+    def opinion():
+        from opinions import services as opinion_services
+
+        return opinion_services.opinion_create(
+            user=org.hq, data={"client": client(), "category": "fees", "text": "希望降低佣金"}
+        )
+
     builders = {
         "knowledge": lambda: article().pk,
+        "opinions": lambda: opinion().pk,
         "branches": lambda: org.bj.pk,
         "staff": lambda: org.am.username,
         "holidays": lambda: (Holiday.objects.order_by("date").first() or client()).date,

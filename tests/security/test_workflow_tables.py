@@ -13,13 +13,20 @@ from django.utils import timezone, translation
 
 from complaints import forms as complaint_forms
 from complaints.workflow import COMPLAINT_WORKFLOW, EVENT_LABELS
+from opinions.workflow import OPINION_WORKFLOW
 from servicedesk.workflow import SERVICE_REQUEST_WORKFLOW
 from tests.complaints.helpers import receive
 from tests.factories import make_client
 from visits import services as visit_services
 from visits.workflow import VISIT_PLAN_WORKFLOW
 
-from .access_table import COMPLAINT_STEPS, SERVICE_REQUEST_STEPS, TABLE, VISIT_PLAN_STEPS
+from .access_table import (
+    COMPLAINT_STEPS,
+    OPINION_STEPS,
+    SERVICE_REQUEST_STEPS,
+    TABLE,
+    VISIT_PLAN_STEPS,
+)
 from .discover import discover
 
 WORKFLOWS = [
@@ -30,6 +37,8 @@ WORKFLOWS = [
                  "visit-plans", id="visit plan"),
     pytest.param(SERVICE_REQUEST_WORKFLOW, "servicedesk:action", "api:servicerequest",
                  SERVICE_REQUEST_STEPS, "service-requests", id="service request"),
+    pytest.param(OPINION_WORKFLOW, "opinions:action", "api:opinion", OPINION_STEPS,
+                 "opinions", id="opinion"),
 ]  # fmt: skip
 
 

@@ -205,6 +205,29 @@ def build_world() -> World:
         )
     kinds["servicerequest"] = kinds["servicerequest:received"]
 
+    # --- Client opinions: one per status the workflow steps start from ------------------
+    from opinions import services as opinion_services
+
+    def opinion(by, c, status="open"):
+        o = opinion_services.opinion_create(user=by, data={
+            "client": c, "category": "service", "text": "希望增加投顾服务频次"})  # fmt: skip
+        if status == "open":
+            return o
+        o = opinion_services.opinion_route(user=u["branch_manager"] if c.branch_id == bj.pk
+                                           else u["bm_sh"], opinion=o, department="财富管理部",
+                                           routed_to=c.owner)  # fmt: skip
+        if status == "routed":
+            return o
+        o = opinion_services.opinion_answer(user=c.owner, opinion=o, answer="已回复客户")
+        if status == "closed":
+            o = opinion_services.opinion_close(user=u["branch_manager"], opinion=o)
+        return o
+
+    opinion_outside = _outside(opinion(u["agent_sh"], c3), opinion(agent, c2))
+    for status in ("open", "routed", "answered", "closed"):
+        kinds[f"opinion:{status}"] = Kind({"*": opinion(agent, c1, status)}, opinion_outside)
+    kinds["opinion"] = kinds["opinion:open"]
+
     # --- Visit plans, consultation sheets, events ------------------------------------
     def plan(by, c, status="draft"):
         return VisitPlanFactory(
