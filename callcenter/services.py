@@ -535,7 +535,9 @@ def call_log(*, user, data: dict):
             if client.client_no is None:
                 raise ValidationError({"client": [_("Only clients with an account get "
                                                     "callbacks.")]})  # fmt: skip
-            due = data.get("callback_at") or closing_on_or_after(now.date() + timedelta(days=1))
+            due = data.get("callback_at") or closing_on_or_after(
+                timezone.localdate() + timedelta(days=1)
+            )
             try:
                 with transaction.atomic():
                     made = Callback.objects.create(

@@ -39,10 +39,10 @@ def api(user):
     return c
 
 
-def posted(org, client, no, minutes_ago=10, wrap_up=None, agent=None):
+def posted(org, client, no, minutes_ago=10, wrap_up=None, agent=None, by=None):
     """A call the telephony posted for the agent (ended; without a code unless given)."""
     start = timezone.now() - timedelta(minutes=minutes_ago)
-    call, _created = services.call_record(user=org.integration_bj, data={
+    call, _created = services.call_record(user=by or org.integration_bj, data={
         "call_id": f"T-{no}", "direction": "inbound", "phone": client.phone,
         "agent": agent or org.agent, "started_at": start, "ended_at": start + timedelta(minutes=2),
         "wrap_up": wrap_up,
@@ -151,7 +151,7 @@ def test_bad_input_is_a_400_in_chinese(client, org):
         response = client.post(url, form(**bad))
         assert response.status_code == 400, bad
     assert not Call.objects.exists()
-    assert client.post(url, form(wrap_up="")).content.decode().count("这个字段是必填项") >= 1
+    assert client.post(url, form(wrap_up="")).content.decode().count("该字段是必填项") >= 1
 
 
 # --- A call without a wrap-up code cannot be left --------------------------------------------
@@ -276,7 +276,8 @@ def test_repeat_badge_in_the_call_log_and_the_pop(client, org):
 # --- Scoping ---------------------------------------------------------------------------------
 def test_another_branch_call_is_404(client, org):
     sh_client = ClientFactory(owner=org.am_sh, client_no="2100000001", phone="13700000001")
-    call = posted(org, sh_client, 20, agent=org.agent_sh)
+    call = posted(org, sh_client, 20, agent=org.agent_sh, by=org.integration)  # HQ system
+    assert call.branch == org.sh
     client.force_login(org.agent)
     response = client.post(
         reverse("callcenter:call_wrap_up", args=[call.pk]), {"wrap_up": code().pk}
