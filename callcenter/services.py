@@ -18,11 +18,13 @@ from django.utils.translation import gettext as _
 from clients.models import Client
 from clients.validators import phone_digits
 from complaints import services as complaint_services
+from complaints.models import Complaint
 from crm.models import Role, staff_of
 from crm.services import TransitionNotAllowed
 from crm.sla import compute_deadline, get_policy
 from crm.workdays import closing_on_or_after, get_calendar
 from servicedesk import services as servicedesk_services
+from servicedesk.models import ServiceRequest
 
 from .models import (
     Attempt,
@@ -474,10 +476,10 @@ def call_log(*, user, data: dict):
     if waiting_for_wrap_up(user).exists():
         raise ValidationError({"wrap_up": [_("Choose the wrap-up code of your previous call "
                                              "first.")]})  # fmt: skip
-    direction = data.get("direction")
+    direction: str = data.get("direction") or ""
     if direction not in Call.Direction.values:
         errors["direction"] = [_("Choose the direction.")]
-    client = data.get("client")
+    client: Client | None = data.get("client")
     if client is not None and not Client.objects.visible_to(user).filter(pk=client.pk).exists():
         errors["client"] = [_("No such client.")]
     raw_phone = (data.get("phone") or "").strip()
@@ -514,24 +516,23 @@ def call_log(*, user, data: dict):
             notes=notes,
         )  # fmt: skip
         call.repeat_contact = is_repeat_contact(call)
-        made = None
+        made: ServiceRequest | Complaint | Callback | None = None
         if follow_up == "service_request":
-            made = servicedesk_services.servicerequest_receive(user=user, data={
+            receive = servicedesk_services.servicerequest_receive
+            call.service_request = made = receive(user=user, data={
                 "client": client, "caller_name": data.get("caller_name", ""),
                 "caller_phone": "", "channel": "phone",
                 "category": data.get("category"), "subcategory": data.get("subcategory"),
                 "description": _follow_up_text(call, notes), "received_at": started,
             })  # fmt: skip
-            call.service_request = made
         elif follow_up == "complaint":
-            made = complaint_services.complaint_receive(user=user, data={
+            call.complaint = made = complaint_services.complaint_receive(user=user, data={
                 "client": client, "complainant_name": data.get("caller_name", ""),
                 "complainant_phone": "", "channel": "phone",
                 "topic": data.get("topic") or "other", "category": "general", "severity": 2,
                 "description": _follow_up_text(call, notes), "received_at": started,
             })  # fmt: skip
-            call.complaint = made
-        elif follow_up == "callback":
+        elif follow_up == "callback" and client is not None:
             if client.client_no is None:
                 raise ValidationError({"client": [_("Only clients with an account get "
                                                     "callbacks.")]})  # fmt: skip
@@ -540,7 +541,7 @@ def call_log(*, user, data: dict):
             )
             try:
                 with transaction.atomic():
-                    made = Callback.objects.create(
+                    call.follow_up_callback = made = Callback.objects.create(
                         client=client, branch_id=client.branch_id, reason=Reason.CALL,
                         source_id=call.pk, due_at=due, assignee=user, created_at=now,
                     )  # fmt: skip
@@ -548,7 +549,6 @@ def call_log(*, user, data: dict):
                 raise ValidationError(
                     {"follow_up": [_("This client already has an open callback from a call.")]}
                 ) from None
-            call.follow_up_callback = made
         call.save(update_fields=["repeat_contact", "service_request", "complaint",
                                  "follow_up_callback"])  # fmt: skip
     return call, made

@@ -76,8 +76,8 @@ def branch_world(org, n):
 
 
 ROLE_QUEUES = {
-    "am": {"todos", "calls_wrap_up", "callbacks", "complaints", "complaints_review", "visits", "client_duties",
-           "potential_contacts", "at_risk", "retention", "service_requests"},
+    "am": {"todos", "calls_wrap_up", "callbacks", "complaints", "complaints_review", "visits",
+           "client_duties", "potential_contacts", "at_risk", "retention", "service_requests"},
     "advisor": {"todos", "consultations", "complaints", "service_requests"},
     "agent": {"phone_lookup", "todos", "calls_wrap_up", "callbacks", "callback_pool", "complaints",
               "service_requests"},
