@@ -119,7 +119,7 @@ def seed_callcenter(users: dict, stdout) -> None:
     # a few repeat contacts: the same client again two days later about the same thing
     for i, client in enumerate(clients[:3]):
         for n, days in enumerate((3, 1)):
-            start = now - timedelta(days=days, hours=i + 1)
+            start = office_hours(rng, now, days)
             services.call_record(user=users["sys_telephony"], data={
                 "call_id": f"DEMO-R{i}{n}", "direction": "inbound", "phone": client.phone,
                 "agent": agent, "started_at": start, "ended_at": start + timedelta(minutes=4),
@@ -127,7 +127,7 @@ def seed_callcenter(users: dict, stdout) -> None:
             })  # fmt: skip
     # calls the telephony posted without a wrap-up code: waiting on agent_bj's workbench
     for i, client in enumerate(clients[3:6]):
-        start = now - timedelta(minutes=30 * (i + 1))
+        start = now - timedelta(minutes=10 * (i + 2))  # within the hour
         services.call_record(user=users["sys_telephony"], data={
             "call_id": f"DEMO-W{i}", "direction": "inbound", "phone": client.phone,
             "agent": agent, "started_at": start, "ended_at": start + timedelta(minutes=3),

@@ -216,6 +216,12 @@ def test_seed_demo_is_idempotent(db):
     assert set(ExportRequest.objects.values_list("status", flat=True)) == {"pending", "approved"}
     assert AccessLog.objects.filter(action="reveal").count() == 4
     _assert_demo_is_consistent()
+    # the call centre: calls waiting for agent_bj's wrap-up code, a few repeat contacts
+    from callcenter.models import Call
+
+    waiting = Call.objects.filter(agent__username="agent_bj", wrap_up=None, ended_at__isnull=False)
+    assert waiting.count() == 3
+    assert Call.objects.filter(repeat_contact=True).count() >= 3
 
 
 def _assert_demo_is_consistent():
