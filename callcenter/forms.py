@@ -138,8 +138,8 @@ class CallLogForm(ScopedFormMixin, BoundedForm):
         help_text=_("Leave empty for the end of the next working day."),
     )  # fmt: skip
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
         self.fields["wrap_up"].queryset = _codes()
         self.fields["category"].queryset = ServiceCategory.objects.filter(
             is_active=True, parent__isnull=True

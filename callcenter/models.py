@@ -274,7 +274,7 @@ class WrapUpCode(models.Model):
         ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return self.name
 
 
 class CallQuerySet(ScopedQuerySet):

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -18,6 +17,7 @@ from crm.models import Branch, Role
 from crm.once import submit_once
 from crm.paging import page_with_total
 from crm.params import int_param
+from crm.redirects import next_url
 from crm.selectors import BranchScope
 from crm.services import TransitionNotAllowed
 from crm.views import StaffRequiredMixin
@@ -220,19 +220,17 @@ class CallWrapUpView(StaffRequiredMixin, View):
     def post(self, request, pk):
         call = get_object_or_404(Call.objects.visible_to(request.user), pk=pk)
         form = WrapUpForm(request.POST)
-        target = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=False):
-            target = ""
+        target = next_url(request, "callcenter:calls")
         if not form.is_valid():
             messages.error(request, _("Choose the wrap-up code."))
-            return redirect(target or "callcenter:calls")
+            return redirect(target)
         try:
             services.call_wrap_up(user=request.user, call=call, **form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("Wrap-up code saved."))
-        return redirect(target or "callcenter:calls")
+        return redirect(target)
 
 
 class PolicyView(StaffRequiredMixin, View):
