@@ -17,7 +17,10 @@ from .models import (
 )
 
 admin.site.register(Script, ModelAdmin, list_display=["reason", "title"])
-admin.site.register(WrapUpCode, ModelAdmin, list_display=["code", "name"])
+admin.site.register(
+    WrapUpCode, ModelAdmin, list_display=["code", "name", "sort_order", "is_active"],
+    list_filter=["is_active"],
+)  # fmt: skip
 
 
 @admin.register(CallbackPolicy)
@@ -66,9 +69,11 @@ admin.site.register(
 class CallAdmin(ServiceMadeAdmin):
     """Posted by the telephony (callcenter.services.call_record)."""
 
-    workflow_state = ["call_id", "posted_by", "branch", "callback", "complaint"]
-    list_display = ["call_id", "direction", "phone", "client", "agent", "started_at", "duration"]
-    list_filter = ["direction", "branch"]
+    workflow_state = ["call_id", "posted_by", "branch", "callback", "complaint",
+                      "service_request", "follow_up_callback", "repeat_contact"]  # fmt: skip
+    list_display = ["call_id", "direction", "phone", "client", "agent", "started_at", "duration",
+                    "wrap_up", "repeat_contact"]  # fmt: skip
+    list_filter = ["direction", "branch", "wrap_up", "repeat_contact"]
     raw_id_fields = ["client", "agent", "callback", "complaint"]
     search_fields = ["call_id", "phone"]
 

@@ -14,6 +14,11 @@ from opinions.models import Opinion
 from . import services
 from .models import Call, Callback, CallbackPolicy, Script, WrapUpCode
 
+WRAP_UP_CODES = (  # as the 0004 migration seeds them
+    ("consultation", "业务咨询"), ("business", "业务办理"), ("complaint", "投诉"),
+    ("callback", "回访"), ("notice", "通知"), ("wrong_number", "打错电话"), ("other", "其他"),
+)  # fmt: skip
+
 SCRIPTS = {
     "new_account": (
         "新开户回访话术",
@@ -69,9 +74,10 @@ def seed_callcenter(users: dict, stdout) -> None:
     rng = random.Random(11)
     for reason, (title, body) in SCRIPTS.items():
         Script.objects.create(reason=reason, title=title, body=body)
-    for code, name in (("CONSULT", "业务咨询"), ("TRADE", "交易问题"), ("COMPLAINT", "投诉"),
-                       ("CALLBACK", "回访"), ("OTHER", "其他")):  # fmt: skip
-        WrapUpCode.objects.create(code=code, name=name)
+    for order, (code, name) in enumerate(WRAP_UP_CODES, start=1):
+        WrapUpCode.objects.get_or_create(
+            code=code, defaults={"name": name, "sort_order": order * 10}
+        )
     ensure_default_policies()
     counts = services.generate_due_callbacks()
     agent = users["agent_bj"]
@@ -103,15 +109,32 @@ def seed_callcenter(users: dict, stdout) -> None:
             received_at=completed_at
         )
     clients = list(Client.objects.filter(branch=agent.staff.branch).exclude(client_no=None)[:30])
-    for i in range(40):
+    codes = {c.code: c for c in WrapUpCode.objects.all()}
+    starts = sorted(office_hours(rng, now, rng.randint(1, 28)) for _i in range(40))
+    for i, start in enumerate(starts):  # oldest first: a repeat contact sees the earlier call
         client = rng.choice(clients)
-        start = office_hours(rng, now, rng.randint(0, 28))
         services.call_record(user=users["sys_telephony"], data={
             "call_id": f"DEMO-{i:04d}", "direction": "inbound" if i % 3 else "outbound",
             "phone": client.phone, "agent": agent, "started_at": start,
             "ended_at": start + timedelta(seconds=rng.randint(40, 600)),
-            "wrap_up": WrapUpCode.objects.get(code=rng.choice(["CONSULT", "TRADE", "CALLBACK"])),
+            "wrap_up": codes[rng.choice(["consultation", "business", "callback"])],
             "notes": "客户咨询交易规则", "recording_ref": f"REC-{i:05d}",
+        })  # fmt: skip
+    # a few repeat contacts: the same client again two days later about the same thing
+    for i, client in enumerate(clients[:3]):
+        for n, days in enumerate((3, 1)):
+            start = office_hours(rng, now, days)
+            services.call_record(user=users["sys_telephony"], data={
+                "call_id": f"DEMO-R{i}{n}", "direction": "inbound", "phone": client.phone,
+                "agent": agent, "started_at": start, "ended_at": start + timedelta(minutes=4),
+                "wrap_up": codes["business"], "notes": "客户再次来电询问业务办理进度",
+            })  # fmt: skip
+    # calls the telephony posted without a wrap-up code: waiting on agent_bj's workbench
+    for i, client in enumerate(clients[3:6]):
+        start = now - timedelta(minutes=10 * (i + 2))  # within the hour
+        services.call_record(user=users["sys_telephony"], data={
+            "call_id": f"DEMO-W{i}", "direction": "inbound", "phone": client.phone,
+            "agent": agent, "started_at": start, "ended_at": start + timedelta(minutes=3),
         })  # fmt: skip
     services.inspection_draw(
         user=users["hq_admin"],

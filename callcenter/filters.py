@@ -18,11 +18,19 @@ class CallbackFilterSet(FilterSet):
 
 class CallFilterSet(FilterSet):
     phone = django_filters.CharFilter(method="filter_phone", label=_("Phone"))
+    wrap_up = django_filters.CharFilter(field_name="wrap_up__code", label=_("Wrap-up code"))
+    repeat_contact = django_filters.BooleanFilter(label=_("Repeat contact"))
+    wrapped = django_filters.BooleanFilter(method="filter_wrapped", label=_("Has its wrap-up code"))
     ordering = OrderingFilter(orders={"started_at": ("started_at", "id")})
 
     class Meta:
         model = Call
-        fields = ["direction", "client", "agent__username", "phone"]
+        fields = ["direction", "client", "agent__username", "phone", "wrap_up", "repeat_contact"]
+
+    def filter_wrapped(self, queryset, name, value):
+        if value:
+            return queryset.filter(wrap_up__isnull=False)
+        return queryset.filter(wrap_up__isnull=True, ended_at__isnull=False)
 
     def filter_phone(self, queryset, name, value):
         return queryset.filter(phone__endswith=value[-11:])

@@ -1,9 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms import BoundedForm, BoundedModelForm, DateInput
+from clients.pickers import ClientPickField
+from complaints.models import Topic
+from crm.forms import BoundedForm, BoundedModelForm, DateInput, DateTimeLocalInput
+from crm.references import ScopedFormMixin
+from servicedesk.forms import CategoryChoiceField
+from servicedesk.models import ServiceCategory
 
-from .models import Attempt, CallbackPolicy, OpinionCategory, Script, YesNo
+from .models import Attempt, Call, CallbackPolicy, OpinionCategory, Script, WrapUpCode, YesNo
 from .services import MAX_INTERVAL_DAYS
 
 
@@ -72,3 +77,87 @@ class InspectionForm(BoundedForm):
         min_value=1,
         help_text=_("Empty: 5 percent of the completed callbacks."),
     )
+
+
+class WrapUpCodeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+def _codes():
+    return WrapUpCode.objects.filter(is_active=True)
+
+
+class CallLogForm(ScopedFormMixin, BoundedForm):
+    """A call logged by hand (the telephony did not post it), and what it opens."""
+
+    FOLLOW_UP_CHOICES = (
+        ("", _("Nothing")),
+        ("service_request", _("A service request")),
+        ("complaint", _("A complaint")),
+        ("callback", _("A callback")),
+    )
+
+    direction = forms.ChoiceField(
+        label=_("Direction"), choices=Call.Direction.choices, initial=Call.Direction.INBOUND
+    )
+    phone = forms.CharField(label=_("Phone number"), max_length=20, required=False)
+    client = ClientPickField(
+        label=_("Client"), required=False, help_text=_("Leave empty for an unknown caller.")
+    )
+    caller_name = forms.CharField(
+        label=_("Caller (if not a client)"), max_length=100, required=False
+    )
+    started_at = forms.DateTimeField(
+        label=_("Started at"), required=False, widget=DateTimeLocalInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("Leave empty for now."),
+    )  # fmt: skip
+    duration_minutes = forms.DecimalField(
+        label=_("Duration (minutes)"), min_value=0, max_value=1440, decimal_places=1,
+        initial=1,
+    )  # fmt: skip
+    wrap_up = WrapUpCodeChoiceField(label=_("Wrap-up code"), queryset=_codes(), empty_label="—")
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    follow_up = forms.ChoiceField(
+        label=_("Then open"), choices=FOLLOW_UP_CHOICES, required=False,
+        widget=forms.RadioSelect, initial="",
+    )  # fmt: skip
+    category = CategoryChoiceField(
+        label=_("Service request category"), queryset=ServiceCategory.objects.none(),
+        required=False, empty_label="—",
+    )  # fmt: skip
+    topic = forms.ChoiceField(
+        label=_("Complaint topic"), choices=[("", "—"), *Topic.choices], required=False
+    )
+    callback_at = forms.DateTimeField(
+        label=_("Call back at"), required=False, widget=DateTimeLocalInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("Leave empty for the end of the next working day."),
+    )  # fmt: skip
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["wrap_up"].queryset = _codes()
+        self.fields["category"].queryset = ServiceCategory.objects.filter(
+            is_active=True, parent__isnull=True
+        )
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        minutes = data.pop("duration_minutes") or 0
+        data["duration"] = round(float(minutes) * 60)
+        return data
+
+
+class WrapUpForm(BoundedForm):
+    wrap_up = WrapUpCodeChoiceField(label=_("Wrap-up code"), queryset=_codes(), empty_label="—")
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["wrap_up"].queryset = _codes()

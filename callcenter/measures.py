@@ -1,14 +1,14 @@
 """Callback and satisfaction measures for the dashboards."""
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complaint
 from crm.measures import Measure, Trend, by_month, during, grouped, register_source, register_trends
 
-from .models import Callback, RegistrationForm
+from .models import Call, Callback, RegistrationForm
 
 GROUP = _("Callbacks and satisfaction")
 
@@ -64,6 +64,29 @@ def compute(filters):
     }
 
 
+CALLS = _("Calls")
+
+
+def compute_calls(filters):
+    """Average handling time (minutes per call) and the repeat-contact rate: one grouped
+    query over both periods, served by the (branch, started_at) index."""
+    start, end = filters.previous.start, filters.current.end
+    calls = filters.scope(Call.objects.all(), person="agent_id")
+    rows = grouped(
+        calls.filter(during("started_at", start, end)), "started_at", filters,
+        seconds=lambda p: Sum("duration", filter=p), n=lambda p: Count("id", filter=p),
+        repeat=lambda p: Count("id", filter=p & Q(repeat_contact=True)),
+    )  # fmt: skip
+    return {
+        "call_handling_time": {k: ((v["seconds"] or 0) / 60, v["n"]) for k, v in rows.items()},
+        "repeat_contact_rate": {k: (v["repeat"], v["n"]) for k, v in rows.items()},
+    }
+
+
+def _calls(filters):
+    return reverse("callcenter:calls") + "?repeat_contact=true"
+
+
 def _completion_trend(filters):
     """Callbacks due per month and the share of them completed."""
     period = filters.current
@@ -88,4 +111,12 @@ def register():
         Measure("callback_completion", _("Callback completion rate (due in the period)"),
                 GROUP, "percent", drill=lambda f: reverse("callcenter:queue") + "?tab=overdue"),
         Measure("callback_reach", _("Callback reach rate"), GROUP, "percent", drill=_stats),
+    ])  # fmt: skip
+    register_source("calls", compute_calls, [
+        Measure("call_handling_time", _("Average handling time (minutes per call)"), CALLS,
+                "minutes", higher_is_better=False,
+                drill=lambda f: reverse("callcenter:calls")),
+        Measure("repeat_contact_rate", _("Repeat-contact rate (same client and wrap-up code "
+                                         "within 7 days)"), CALLS, "percent",
+                higher_is_better=False, drill=_calls),
     ])  # fmt: skip

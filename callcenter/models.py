@@ -16,6 +16,7 @@ from complaints.models import Complaint
 from crm.models import Branch
 from crm.scoping import ScopedQuerySet
 from opinions.models import OpinionCategory  # the one list of categories (the register's)
+from servicedesk.models import ServiceRequest
 
 
 class Reason(models.TextChoices):
@@ -26,6 +27,7 @@ class Reason(models.TextChoices):
     VISIT = "visit", _("After a visit")
     RETENTION = "retention", _("Retention case")
     SUITABILITY = "suitability", _("Suitability-relevant change")
+    CALL = "call", _("Promised on a call")
 
 
 class Channel(models.TextChoices):
@@ -250,16 +252,21 @@ class RegistrationForm(models.Model):
 
 
 class WrapUpCode(models.Model):
+    """结束码: the managed list of what a call was about; every call gets one before the
+    agent leaves it. Its code is the category repeat contacts are counted by."""
+
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
 
     class Meta:
         verbose_name = _("wrap-up code")
         verbose_name_plural = _("wrap-up codes")
-        ordering = ["code"]
+        ordering = ["sort_order", "code"]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return self.name
 
 
 class CallQuerySet(ScopedQuerySet):
@@ -315,6 +322,18 @@ class Call(models.Model):
     complaint = models.ForeignKey(
         Complaint, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    service_request = models.ForeignKey(
+        ServiceRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("service request"),
+    )  # fmt: skip
+    follow_up_callback = models.ForeignKey(
+        Callback, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("callback promised"),
+    )  # fmt: skip
+    repeat_contact = models.BooleanField(
+        _("repeat contact"), default=False,
+        help_text=_("The same client called within 7 days with the same wrap-up code."),
+    )  # fmt: skip
 
     objects = CallQuerySet.as_manager()
 
@@ -332,10 +351,16 @@ class Call(models.Model):
             models.Index(fields=["branch", "-started_at"]),
             models.Index(fields=["agent", "-started_at"]),
             models.Index(fields=["client", "-started_at"]),
-        ]
+            models.Index(fields=["agent"], name="call_waiting_wrap_up_idx",
+                         condition=Q(wrap_up__isnull=True, ended_at__isnull=False)),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.call_id} {self.phone}"
+
+    @property
+    def waiting_for_wrap_up(self) -> bool:
+        return self.wrap_up_id is None and self.ended_at is not None
 
 
 class InspectionRound(models.Model):

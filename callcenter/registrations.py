@@ -79,6 +79,16 @@ def _agenda_counts(today):
     return {r["assignee_id"]: r["n"] for r in rows}
 
 
+def _waiting_calls(user, now):
+    from .services import waiting_for_wrap_up
+
+    return waiting_for_wrap_up(user).select_related("client")
+
+
+def _waiting_query(user, today):
+    return f"wrapped=false&agent__username={user.username}" if user else "wrapped=false"
+
+
 def _seed(users, stdout):
     from .demo import seed_callcenter
 
@@ -128,6 +138,13 @@ def register() -> None:
         roles=frozenset({Role.SERVICE_AGENT}), order=1,
     ))  # fmt: skip
     register_section(Section(
+        key="calls_wrap_up", title=_("Calls waiting for a wrap-up code"),
+        template="callcenter/workbench/wrapup.html", queryset=_waiting_calls,
+        due_field="ended_at", roles=frozenset({Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER}),
+        url_name="callcenter:calls", url_query=_waiting_query, order=2,
+        empty=_("Every call of yours has its wrap-up code."),
+    ))  # fmt: skip
+    register_section(Section(
         key="callbacks", title=_("My callbacks"), template="callcenter/workbench/mine.html",
         queryset=selectors.my_callback_queue, due_field="due_at",
         roles=frozenset({Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER}),
@@ -159,6 +176,8 @@ def register() -> None:
         "callcenter.change_callback",
     )
     grant({Role.INTEGRATION}, "callcenter.add_call", "callcenter.view_call")
+    grant({Role.HQ}, "callcenter.add_wrapupcode", "callcenter.change_wrapupcode",
+          "callcenter.view_wrapupcode")  # fmt: skip
     grant(
         {Role.HQ, Role.BRANCH_MANAGER},
         "callcenter.change_callbackpolicy",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import uuid
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -17,11 +18,14 @@ from django.utils.translation import gettext as _
 from clients.models import Client
 from clients.validators import phone_digits
 from complaints import services as complaint_services
+from complaints.models import Complaint
 from crm.models import Role, staff_of
 from crm.services import TransitionNotAllowed
 from crm.sla import compute_deadline, get_policy
 from crm.workdays import closing_on_or_after, get_calendar
 from opinions import services as opinion_services
+from servicedesk import services as servicedesk_services
+from servicedesk.models import ServiceRequest
 
 from .models import (
     Attempt,
@@ -31,6 +35,7 @@ from .models import (
     InspectionItem,
     InspectionRound,
     OpinionCategory,
+    Reason,
     RegistrationForm,
     WrapUpCode,
 )
@@ -361,6 +366,9 @@ def call_record(*, user, data: dict) -> tuple[Call, bool]:
         raise ValidationError({"call_id": [_("This field is required.")]})
     with transaction.atomic():
         call = Call.objects.select_for_update().filter(posted_by=user, call_id=call_id).first()
+        if call is None and staff.role != Role.INTEGRATION and waiting_for_wrap_up(user).exists():
+            raise ValidationError({"wrap_up": [_("Choose the wrap-up code of your previous call "
+                                                 "first.")]})  # fmt: skip
         started = call.started_at if call else data["started_at"]
         ended = data.get("ended_at")
         if ended is not None and ended < started:
@@ -375,7 +383,8 @@ def call_record(*, user, data: dict) -> tuple[Call, bool]:
         if call is not None:
             for field, value in progress.items():
                 setattr(call, field, value)
-            call.save(update_fields=list(progress))
+            call.repeat_contact = is_repeat_contact(call)
+            call.save(update_fields=[*progress, "repeat_contact"])
             return call, False
         client = match_clients(user, data["phone"]).order_by("id").first()
         try:
@@ -386,13 +395,169 @@ def call_record(*, user, data: dict) -> tuple[Call, bool]:
                     direction=data["direction"], client=client,
                     phone=phone_digits(data["phone"]) or data["phone"], **progress,
                 )  # fmt: skip
+                if call.wrap_up_id and call.client_id:
+                    call.repeat_contact = is_repeat_contact(call)
+                    if call.repeat_contact:
+                        call.save(update_fields=["repeat_contact"])
         except IntegrityError:  # the same call posted twice at once: the first one stands
             return Call.objects.get(posted_by=user, call_id=call_id), False
     return call, True
 
 
 def wrap_up_codes():
-    return WrapUpCode.objects.all()
+    return WrapUpCode.objects.filter(is_active=True)
+
+
+REPEAT_DAYS = 7
+FOLLOW_UPS = ("", "service_request", "complaint", "callback")
+
+
+def waiting_for_wrap_up(user):
+    """The agent's ended calls without a wrap-up code, oldest first: they block the next."""
+    return Call.objects.filter(agent=user, ended_at__isnull=False, wrap_up__isnull=True).order_by(
+        "started_at", "id"
+    )
+
+
+def is_repeat_contact(call: Call) -> bool:
+    """The same client called within the previous 7 days with the same wrap-up code: one
+    query."""
+    if call.client_id is None or call.wrap_up_id is None:
+        return False
+    return (
+        Call.objects.filter(
+            client_id=call.client_id, wrap_up_id=call.wrap_up_id,
+            started_at__gte=call.started_at - timedelta(days=REPEAT_DAYS),
+            started_at__lte=call.started_at,
+        ).exclude(pk=call.pk).exists()
+    )  # fmt: skip
+
+
+def _active_code(value, errors) -> WrapUpCode | None:
+    if isinstance(value, WrapUpCode) and value.is_active:
+        return value
+    code = WrapUpCode.objects.filter(is_active=True, code=value).first() if value else None
+    if code is None:
+        errors["wrap_up"] = [_("Choose the wrap-up code.")]
+    return code
+
+
+def call_wrap_up(*, user, call: Call, wrap_up, notes: str | None = None) -> Call:
+    """Set the wrap-up code of a call (its agent, or a manager of its branch); flags the
+    repeat contact."""
+    staff = staff_of(user)
+    if (
+        staff is None
+        or staff.role not in CALLERS
+        or (call.agent_id != user.pk and staff.role not in POLICY_EDITORS)
+    ):
+        raise PermissionDenied(_("Only the call's agent sets its wrap-up code."))
+    errors: dict[str, list[str]] = {}
+    code = _active_code(wrap_up, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        locked.wrap_up = code
+        if notes is not None and notes.strip():
+            locked.notes = notes.strip()
+        locked.repeat_contact = is_repeat_contact(locked)
+        locked.save(update_fields=["wrap_up", "notes", "repeat_contact"])
+    return locked
+
+
+def _follow_up_text(call: Call, notes: str) -> str:
+    return (notes.strip() or _("See the call.")) + "\n" + _("(Call %(id)s)") % {"id": call.call_id}
+
+
+def call_log(*, user, data: dict):
+    """An agent logs a call by hand (the telephony did not post it): stored with its
+    wrap-up code, and the follow-up chosen (a service request, a complaint or a callback)
+    made in the same transaction. Refused while the agent has a call waiting for its
+    wrap-up code. Returns (call, follow-up or None)."""
+    staff = staff_of(user)
+    if staff is None or staff.role not in CALLERS:
+        raise PermissionDenied(_("Your role may not log calls."))
+    errors: dict[str, list[str]] = {}
+    if waiting_for_wrap_up(user).exists():
+        raise ValidationError({"wrap_up": [_("Choose the wrap-up code of your previous call "
+                                             "first.")]})  # fmt: skip
+    direction: str = data.get("direction") or ""
+    if direction not in Call.Direction.values:
+        errors["direction"] = [_("Choose the direction.")]
+    client: Client | None = data.get("client")
+    if client is not None and not Client.objects.visible_to(user).filter(pk=client.pk).exists():
+        errors["client"] = [_("No such client.")]
+    raw_phone = (data.get("phone") or "").strip()
+    phone = phone_digits(raw_phone)
+    if not phone and client is not None:
+        phone = client.phone or ""
+    if not phone or len(phone) > 20:
+        errors["phone"] = [_("Enter the phone number.")]
+    now = timezone.now()
+    started = data.get("started_at") or now
+    if started > now + timedelta(minutes=5):
+        errors["started_at"] = [_("The call cannot start in the future.")]
+    try:
+        duration = int(data.get("duration") or 0)
+    except (TypeError, ValueError):
+        duration = -1
+    if not 0 <= duration <= 24 * 3600:
+        errors["duration"] = [_("The duration is 0 to 24 hours.")]
+    code = _active_code(data.get("wrap_up"), errors)
+    follow_up = data.get("follow_up") or ""
+    if follow_up not in FOLLOW_UPS:
+        errors["follow_up"] = [_("Choose what to open from the call.")]
+    if follow_up == "callback" and client is None:
+        errors["client"] = [_("A callback needs the client.")]
+    if errors:
+        raise ValidationError(errors)
+    notes = (data.get("notes") or "").strip()
+    with transaction.atomic():
+        call = Call.objects.create(
+            call_id=f"manual-{uuid.uuid4().hex[:20]}", posted_by=user,
+            branch_id=client.branch_id if client else staff.branch_id, direction=direction,
+            phone=phone, client=client, agent=user, started_at=started,
+            ended_at=started + timedelta(seconds=duration), duration=duration, wrap_up=code,
+            notes=notes,
+        )  # fmt: skip
+        call.repeat_contact = is_repeat_contact(call)
+        made: ServiceRequest | Complaint | Callback | None = None
+        if follow_up == "service_request":
+            receive = servicedesk_services.servicerequest_receive
+            call.service_request = made = receive(user=user, data={
+                "client": client, "caller_name": data.get("caller_name", ""),
+                "caller_phone": "", "channel": "phone",
+                "category": data.get("category"), "subcategory": data.get("subcategory"),
+                "description": _follow_up_text(call, notes), "received_at": started,
+            })  # fmt: skip
+        elif follow_up == "complaint":
+            call.complaint = made = complaint_services.complaint_receive(user=user, data={
+                "client": client, "complainant_name": data.get("caller_name", ""),
+                "complainant_phone": "", "channel": "phone",
+                "topic": data.get("topic") or "other", "category": "general", "severity": 2,
+                "description": _follow_up_text(call, notes), "received_at": started,
+            })  # fmt: skip
+        elif follow_up == "callback" and client is not None:
+            if client.client_no is None:
+                raise ValidationError({"client": [_("Only clients with an account get "
+                                                    "callbacks.")]})  # fmt: skip
+            due = data.get("callback_at") or closing_on_or_after(
+                timezone.localdate() + timedelta(days=1)
+            )
+            try:
+                with transaction.atomic():
+                    call.follow_up_callback = made = Callback.objects.create(
+                        client=client, branch_id=client.branch_id, reason=Reason.CALL,
+                        source_id=call.pk, due_at=due, assignee=user, created_at=now,
+                    )  # fmt: skip
+            except IntegrityError:
+                raise ValidationError(
+                    {"follow_up": [_("This client already has an open callback from a call.")]}
+                ) from None
+        call.save(update_fields=["repeat_contact", "service_request", "complaint",
+                                 "follow_up_callback"])  # fmt: skip
+    return call, made
 
 
 # --- Inspection ----------------------------------------------------------------------------

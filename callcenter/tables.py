@@ -24,7 +24,7 @@ class CallTable(Table):
     client = tables.Column(verbose_name=_("Client"), empty_values=())
     agent = tables.Column(verbose_name=_("Agent"))
     duration = tables.Column(verbose_name=_("Duration (s)"), attrs={"td": {"class": "text-nowrap"}})
-    wrap_up = tables.Column(verbose_name=_("Wrap-up"))
+    wrap_up = tables.Column(verbose_name=_("Wrap-up"), empty_values=())
     notes = tables.Column(verbose_name=_("Notes"))
 
     class Meta(Table.Meta):
@@ -49,8 +49,16 @@ class CallTable(Table):
     def render_duration(self, value):
         return duration(value)
 
-    def render_wrap_up(self, value):
-        return value.name
+    def render_wrap_up(self, record):
+        if record.wrap_up is None:
+            if record.ended_at is None:
+                return "—"
+            return format_html('<span class="badge text-bg-danger">{}</span>',
+                               _("Wrap-up code missing"))  # fmt: skip
+        if record.repeat_contact:
+            return format_html('{} <span class="badge text-bg-warning repeat-badge">{}</span>',
+                               record.wrap_up.name, _("Repeat contact"))  # fmt: skip
+        return record.wrap_up.name
 
     def render_notes(self, value):
         return Truncator(value).chars(40)

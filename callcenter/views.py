@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,15 +14,25 @@ from complaints.models import Complaint
 from crm.dashboard import period_from
 from crm.forms import add_service_errors, success_link
 from crm.models import Branch, Role
+from crm.once import submit_once
 from crm.paging import page_with_total
 from crm.params import int_param
+from crm.redirects import next_url
 from crm.selectors import BranchScope
 from crm.services import TransitionNotAllowed
 from crm.views import StaffRequiredMixin
 
 from . import selectors, services
 from .filters import CallbackFilterSet, CallFilterSet, InspectionRoundFilterSet
-from .forms import FailForm, InspectionForm, PolicyForm, RegistrationFormForm, ScriptForm
+from .forms import (
+    CallLogForm,
+    FailForm,
+    InspectionForm,
+    PolicyForm,
+    RegistrationFormForm,
+    ScriptForm,
+    WrapUpForm,
+)
 from .models import Call, Callback, CallbackPolicy, InspectionItem, InspectionRound, Script
 from .tables import CallbackTable, CallTable, InspectionRoundTable
 
@@ -118,6 +130,7 @@ class CallLogView(StaffRequiredMixin, View):
             "table": CallTable(page, request=request, filterset=filterset),
             "direction": request.GET.get("direction"),
             "phone": request.GET.get("phone", "").strip(),
+            "repeat": request.GET.get("repeat_contact", ""),
         })  # fmt: skip
 
 
@@ -128,16 +141,96 @@ class ScreenPopView(StaffRequiredMixin, View):
         phone = request.GET.get("phone", "")
         clients = list(services.match_clients(request.user, phone).select_related("owner")[:5])
         cards = []
+        since = timezone.now() - timedelta(days=services.REPEAT_DAYS)
+        recent = (
+            set(
+                Call.objects.filter(client__in=clients, started_at__gte=since)
+                .values_list("client_id", flat=True)
+                .distinct()
+            )
+            if clients
+            else set()
+        )
         for client in clients:
             cards.append({
-                "client": client,
+                "client": client, "repeat": client.pk in recent,
                 "complaints": list(Complaint.objects.filter(
                     client=client, status__in=["received", "acknowledged", "investigating",
                                                "waiting"])[:5]),
                 "callbacks": list(Callback.objects.filter(client=client, status="open")[:5]),
                 "timeline": client_timeline(client, limit=5),
             })  # fmt: skip
-        return render(request, "callcenter/pop.html", {"phone": phone, "cards": cards})
+        initial = {"phone": phone[:20], "direction": "inbound"}
+        if len(clients) == 1:
+            initial["client"] = clients[0].pk
+        return render(request, "callcenter/pop.html", {
+            "phone": phone, "cards": cards, **wrap_up_context(request),
+            "log_form": CallLogForm(user=request.user, initial=initial)
+            if self.staff.role in CALLERS else None,
+        })  # fmt: skip
+
+
+def wrap_up_context(request) -> dict:
+    """The agent's calls waiting for a wrap-up code: they block the next call."""
+    waiting = list(services.waiting_for_wrap_up(request.user).select_related("client")[:5])
+    return {"waiting": waiting, "wrap_form": WrapUpForm() if waiting else None}
+
+
+class CallNewView(StaffRequiredMixin, View):
+    """Log a call by hand (the screen pop, the client page): the call and its follow-up."""
+
+    roles = CALLERS
+
+    def render_form(self, request, form, status=200):
+        return render(request, "callcenter/call_form.html", {
+            "form": form, **wrap_up_context(request),
+        }, status=status)  # fmt: skip
+
+    def get(self, request):
+        initial = {"phone": request.GET.get("phone", "")[:20], "direction": "inbound"}
+        if request.GET.get("direction") == "outbound":
+            initial["direction"] = "outbound"
+        client_pk = int_param(request.GET.get("client"), 0)
+        if client_pk:
+            initial["client"] = client_pk
+        return self.render_form(request, CallLogForm(user=request.user, initial=initial))
+
+    @submit_once
+    def post(self, request):
+        form = CallLogForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                _call, made = services.call_log(user=request.user, data=form.service_data())
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                if made is not None:
+                    success_link(request, _("Call logged; %(obj)s opened."), made)
+                    return redirect(made)
+                messages.success(request, _("Call logged."))
+                return redirect("callcenter:calls")
+        return self.render_form(request, form, status=400)
+
+
+class CallWrapUpView(StaffRequiredMixin, View):
+    """Set the wrap-up code of a call waiting for it; back to where the agent was."""
+
+    roles = CALLERS
+
+    def post(self, request, pk):
+        call = get_object_or_404(Call.objects.visible_to(request.user), pk=pk)
+        form = WrapUpForm(request.POST)
+        target = next_url(request, "callcenter:calls")
+        if not form.is_valid():
+            messages.error(request, _("Choose the wrap-up code."))
+            return redirect(target)
+        try:
+            services.call_wrap_up(user=request.user, call=call, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Wrap-up code saved."))
+        return redirect(target)
 
 
 class PolicyView(StaffRequiredMixin, View):

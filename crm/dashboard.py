@@ -84,7 +84,8 @@ def filters_from(request, params, *, person=None) -> Filters:
 
 
 UNIT_LABELS = {"count": gettext_lazy("count"), "percent": "%", "days": gettext_lazy("days"),
-               "hours": gettext_lazy("hours"), "score": gettext_lazy("score"),
+               "hours": gettext_lazy("hours"), "minutes": gettext_lazy("minutes"),
+               "score": gettext_lazy("score"),
                "yuan": gettext_lazy("yuan")}  # fmt: skip
 
 

@@ -94,7 +94,7 @@ class Measure:
     key: str
     label: str  # lazily translated
     group: str  # lazily translated
-    unit: str  # "count", "percent", "days", "hours", "score", "yuan"
+    unit: str  # "count", "percent", "days", "hours", "minutes", "score", "yuan"
     higher_is_better: bool = True
     target: float | None = None
     drill: Callable[[Filters], str] | None = None
@@ -127,7 +127,7 @@ def value_of(measure: Measure, num: float | None, den: float | None) -> float | 
         return None
     if measure.unit == "percent":
         return round(100 * num / den, 1) if den else None
-    if measure.unit in ("days", "hours", "score"):
+    if measure.unit in ("days", "hours", "minutes", "score"):
         return round(num / den, 2) if den else None
     return round(num, 2)
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 BASE = Path(__file__).resolve().parent.parent
-APPS = ("config", "crm", "clients", "opinions", "visits", "complaints", "callcenter", "knowledge")
+APPS = ("config", "crm", "clients", "opinions", "visits", "complaints", "servicedesk",
+        "callcenter", "knowledge")  # fmt: skip
 
 
 def _name(raw: str) -> str:

@@ -114,6 +114,7 @@ class CallSerializer(ModelSerializer):
     )
     client = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     call_id = serializers.CharField(max_length=64)
+    waiting_for_wrap_up = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Call
@@ -132,8 +133,10 @@ class CallSerializer(ModelSerializer):
             "recording_ref",
             "callback",
             "complaint",
+            "repeat_contact",
+            "waiting_for_wrap_up",
         ]
-        read_only_fields = ["duration"]
+        read_only_fields = ["duration", "repeat_contact"]
         extra_kwargs = {"callback": {"required": False}, "complaint": {"required": False}}
 
     def __init__(self, *args, **kwargs):
@@ -144,6 +147,13 @@ class CallSerializer(ModelSerializer):
 
             self.fields["callback"].queryset = Callback.objects.visible_to(request.user)
             self.fields["complaint"].queryset = Complaint.objects.visible_to(request.user)
+
+
+class WrapUpSerializer(serializers.Serializer):
+    wrap_up = serializers.SlugRelatedField(
+        slug_field="code", queryset=WrapUpCode.objects.filter(is_active=True)
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
 
 
 class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -157,6 +167,8 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     serializer_class = CallSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = CallFilterSet
+    permission_classes = [ActionRoles]
+    action_roles = {"wrap_up": CALLERS}
 
     def get_queryset(self):
         return (
@@ -172,3 +184,31 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         call, created = services.call_record(user=request.user, data=serializer.validated_data)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(self.get_serializer(call).data, status=code)
+
+    @extend_schema(request=WrapUpSerializer, responses=CallSerializer)
+    @action(detail=True, methods=["post"], url_path="wrap-up")
+    def wrap_up(self, request, pk=None):
+        """Set the call's wrap-up code (its agent): a call waiting for one blocks the
+        agent's next manually logged call. Flags a repeat contact."""
+        call = self.get_object()
+        body = WrapUpSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        call = services.call_wrap_up(user=request.user, call=call, **body.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=call.pk)).data)
+
+
+class WrapUpCodeSerializer(ModelSerializer):
+    class Meta:
+        model = WrapUpCode
+        fields = ["code", "name", "sort_order"]
+        read_only_fields = fields
+
+
+class WrapUpCodeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The active wrap-up codes (结束码), in their order: what `calls/` accepts."""
+
+    serializer_class = WrapUpCodeSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return services.wrap_up_codes().order_by("sort_order", "code")

@@ -224,6 +224,12 @@ def test_seed_demo_is_idempotent(db):
     call_command("seed_demo")
     assert Opinion.objects.count() == opinions
     _assert_demo_is_consistent()
+    # the call centre: calls waiting for agent_bj's wrap-up code, a few repeat contacts
+    from callcenter.models import Call
+
+    waiting = Call.objects.filter(agent__username="agent_bj", wrap_up=None, ended_at__isnull=False)
+    assert waiting.count() == 3
+    assert Call.objects.filter(repeat_contact=True).count() >= 3
 
 
 def _assert_demo_is_consistent():

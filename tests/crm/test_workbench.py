@@ -76,10 +76,11 @@ def branch_world(org, n):
 
 
 ROLE_QUEUES = {
-    "am": {"todos", "callbacks", "complaints", "complaints_review", "visits", "client_duties",
-           "potential_contacts", "at_risk", "retention", "service_requests", "opinions_mine"},
+    "am": {"todos", "calls_wrap_up", "callbacks", "complaints", "complaints_review", "visits",
+           "client_duties", "potential_contacts", "at_risk", "retention", "service_requests",
+           "opinions_mine"},
     "advisor": {"todos", "consultations", "complaints", "service_requests", "opinions_mine"},
-    "agent": {"phone_lookup", "todos", "callbacks", "callback_pool", "complaints",
+    "agent": {"phone_lookup", "todos", "calls_wrap_up", "callbacks", "callback_pool", "complaints",
               "service_requests", "opinions_mine"},
     "bm": {"todos", "export_decisions", "visit_approvals", "complaints", "complaints_overdue",
            "compensation", "complaints_review", "leaver_clients",

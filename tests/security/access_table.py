@@ -325,6 +325,22 @@ def call_body(w, role) -> dict:
             "started_at": soon_iso(-1)}  # fmt: skip
 
 
+def wrap_up_code():
+    from callcenter.models import WrapUpCode
+
+    return WrapUpCode.objects.get_or_create(code="consultation", defaults={"name": "业务咨询"})[0]
+
+
+def _wrap_up_web(w, role) -> dict:
+    return {"wrap_up": wrap_up_code().pk}
+
+
+def call_log(w, role) -> dict:
+    return {"direction": "inbound", "phone": "13800130001", "client": f"id:{w.clients['mine'].pk}",
+            "duration_minutes": "2", "wrap_up": wrap_up_code().pk, "follow_up": "",
+            "notes": "咨询开户"}  # fmt: skip
+
+
 def password_change(w, role) -> dict:
     from tests.factories import PASSWORD
 
@@ -848,6 +864,12 @@ TABLE: dict[str, list[Case]] = {
     ],
     "callcenter:calls": [get(web())],
     "callcenter:pop": [get(web(), query={"phone": "13800130001"})],
+    "callcenter:call_new": [get(web(allow=CALLERS)), post(web(302, allow=CALLERS), body=call_log)],
+    # the call's agent or a manager sets its wrap-up code; an account manager sees the call
+    # (their client's) but is refused by the service
+    "callcenter:call_wrap_up": [
+        post(web(302, allow={AGENT, BM, HQ}), obj="call", body=_wrap_up_web),
+    ],
     "callcenter:policies": [
         get(web(allow=MANAGERS)),
         post(
@@ -901,6 +923,10 @@ TABLE: dict[str, list[Case]] = {
     ],
     "api:call-list": [get(api()), post(api(201, compliance=403), body=call_body)],
     "api:call-detail": [get(api(advisor=404), obj="call")],
+    "api:call-wrap-up": [
+        post(api(allow={AGENT, BM, HQ}), obj="call", body={"wrap_up": "consultation"})
+    ],
+    "api:wrap-up-code-list": [get(api())],
     # Knowledge base -----------------------------------------------------------------------------
     "knowledge:list": [get(web()), get(web(), query={"q": "转托管"}, label="search")],
     "knowledge:create": [
@@ -1027,6 +1053,9 @@ REFUSALS = [
     Refusal("api:call-list", "post", frozenset({AGENT, AM, BM, INT}), names="agent",
             body=lambda w, r: {**call_body(w, r), "call_id": f"matrix-ref-{r}",
                                "agent": "agent_sh"}),
+    Refusal("callcenter:call_new", "post", frozenset({AM}), names="client",
+            label="colleague's client",
+            body=lambda w, r: {**call_log(w, r), "client": f"id:{w.clients['other'].pk}"}),
     Refusal("clients:edit", "post", EDITORS, obj="client", names="advisor",
             body=_web_client_form),
     Refusal("clients:create", "post", EDITORS, names="advisor", body=_web_new_client),

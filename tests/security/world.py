@@ -73,7 +73,7 @@ def _outside(branch_obj, owner_obj=None, *, branch_roles=None, owner_roles=None)
 
 
 def build_world() -> World:
-    from callcenter.models import Call, InspectionItem, InspectionRound
+    from callcenter.models import Call, InspectionItem, InspectionRound, WrapUpCode
     from clients import services as client_services
     from clients.models import Client, ImportJob, RetentionCase
     from complaints import services as complaint_services
@@ -284,10 +284,13 @@ def build_world() -> World:
         held[role] = callback(c1, reason, claimed_by=u[role], claimed_at=now)
     kinds["callback:held"] = Kind(held, cb_outside)
 
-    def call(c, by, no):
+    code = WrapUpCode.objects.get_or_create(code="consultation", defaults={"name": "业务咨询"})[0]
+
+    def call(c, by, no):  # wrapped up: a call waiting for its code would block the agent
         return Call.objects.create(
             call_id=f"matrix-{no}", branch_id=c.branch_id, direction="inbound", phone=c.phone,
             client=c, agent=by, started_at=now - timedelta(minutes=5), ended_at=now,
+            wrap_up=code,
         )  # fmt: skip
 
     kinds["call"] = Kind(
