@@ -396,6 +396,7 @@ SPECTACULAR_SETTINGS = {
         "ServiceRequestChannelEnum": "servicedesk.models.Channel",
         "ArticleKindEnum": "knowledge.models.Article.Kind",
         "BranchKindEnum": "crm.models.Branch.Kind",
+        "OpinionCategoryEnum": "opinions.models.OpinionCategory",
     },
 }
 

@@ -6,6 +6,8 @@ from datetime import date
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from crm.filters import YES_NO_ANY, FilterSet, OrderingFilter
 
@@ -29,6 +31,7 @@ class MonthField(forms.CharField):
         return date(int(match.group(1)), int(match.group(2)), 1)
 
 
+@extend_schema_field(OpenApiTypes.STR)  # YYYY-MM in the OpenAPI schema
 class MonthFilter(django_filters.Filter):
     field_class = MonthField
 
