@@ -1,4 +1,5 @@
-"""A service agent opens a service request for a client and resolves it on first contact;
+"""A service agent opens a service request for a client, sees the knowledge base's article
+for its category beside it, and resolves it on first contact;
 another request, which the client is not satisfied with, is escalated to a complaint, and
 the complaint links back to it."""
 
@@ -24,6 +25,13 @@ def test_first_contact_resolution_and_escalation_to_a_complaint(page, org):
     fees.children.get_or_create(code="fees_commission", defaults={"name": "佣金费率"})
     account.children.get_or_create(code="account_open", defaults={"name": "开户"})
     client = make_client(org.am, name="周先生", client_no="1100000001", phone="13977778888")
+    # the knowledge base's answer for fee questions, suggested beside the request
+    from knowledge import services as knowledge
+    from knowledge.models import Category
+
+    fee_answers = Category.objects.create(name="费用说明", serves=["fees"])
+    knowledge.article_create(user=org.hq, title="佣金费率如何调整", body="客户可申请调整佣金费率。",
+                             category=fee_answers, hq=True, publish=True)  # fmt: skip
     login(page, "agent")
     page.click("#nav-service-requests")
     page.click("#new-service-request")
@@ -44,7 +52,8 @@ def test_first_contact_resolution_and_escalation_to_a_complaint(page, org):
     first = ServiceRequest.objects.get()
     assert first.client == client and first.first_contact_resolved
     assert first.status == Status.RESOLVED and first.taken_by == org.agent
-    assert page.locator("#kb-suggested").count() == 1  # the knowledge base's suggestions
+    suggested = page.locator("#kb-suggested")
+    assert "佣金费率如何调整" in suggested.inner_text()  # the article for the category
 
     # a second request, from the client page's link, escalated when the client is unhappy
     page.goto(page.base + f"/service-requests/new/?client={client.pk}")
