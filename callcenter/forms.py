@@ -129,6 +129,14 @@ class CallLogForm(ScopedFormMixin, BoundedForm):
         label=_("Service request category"), queryset=ServiceCategory.objects.none(),
         required=False, empty_label="—",
     )  # fmt: skip
+    resolved_now = forms.BooleanField(
+        label=_("Resolved during the call (first contact)"), required=False,
+        help_text=_("For a service request answered on the phone: give the resolution."),
+    )  # fmt: skip
+    resolution = forms.CharField(
+        label=_("Resolution"), required=False, max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
     topic = forms.ChoiceField(
         label=_("Complaint topic"), choices=[("", "—"), *Topic.choices], required=False
     )

@@ -530,6 +530,7 @@ def call_log(*, user, data: dict):
                 "caller_phone": "", "channel": "phone",
                 "category": data.get("category"), "subcategory": data.get("subcategory"),
                 "description": _follow_up_text(call, notes), "received_at": started,
+                "resolved_now": data.get("resolved_now"), "resolution": data.get("resolution"),
             })  # fmt: skip
         elif follow_up == "complaint":
             call.complaint = made = complaint_services.complaint_receive(user=user, data={

@@ -92,6 +92,22 @@ def test_log_a_call_and_open_a_service_request(client, org):
     assert sr.client == c and sr.channel == "phone" and call.call_id in sr.description
 
 
+def test_a_service_request_answered_during_the_call_is_resolved_on_first_contact(client, org):
+    c = client_of(org)
+    client.force_login(org.agent)
+    url = reverse("callcenter:call_new")
+    body = form(c, follow_up="service_request", category=category("account").pk,
+                resolved_now="on")  # fmt: skip
+    refused = client.post(url, body)  # no resolution given: nothing stored, said in Chinese
+    assert refused.status_code == 400 and not Call.objects.exists()
+    assert "resolution" in refused.context["form"].errors
+    response = client.post(url, {**body, "resolution": "已告知开户所需材料"})
+    sr = ServiceRequest.objects.get()
+    assert response.status_code == 302 and sr.first_contact_resolved
+    assert (sr.status, sr.resolution) == ("resolved", "已告知开户所需材料")
+    assert Call.objects.get().service_request == sr
+
+
 def test_log_a_call_and_open_a_complaint(org):
     c = client_of(org)
     call, made = services.call_log(user=org.agent, data={

@@ -1,6 +1,7 @@
 """An agent gets a screen pop: first the wrap-up code of the telephony's last call (the
 banner blocks the next call), then logs this call with wrap-up 业务咨询 and opens a
-service request in the same step, and lands on the request's page."""
+service request in the same step, answered on the phone (resolved on first contact), and
+lands on the request's page with the knowledge base's article for its category."""
 
 from datetime import timedelta
 
@@ -24,6 +25,12 @@ def test_screen_pop_log_the_call_and_open_a_service_request(page, org):
     consult = WrapUpCode.objects.get_or_create(code="consultation",
                                                defaults={"name": "业务咨询"})[0]  # fmt: skip
     account = category("account")
+    from knowledge import services as knowledge
+    from knowledge.models import Category
+
+    answers = Category.objects.create(name="开户", serves=["account"])
+    knowledge.article_create(user=org.hq, title="开户材料清单", body="个人开户需本人身份证。",
+                             category=answers, hq=True, publish=True)  # fmt: skip
     client = make_client(org.am, name="周先生", client_no="1100000001", phone="13977778888")
     start = timezone.now() - timedelta(minutes=20)
     waiting, _created = services.call_record(user=org.integration_bj, data={
@@ -43,9 +50,13 @@ def test_screen_pop_log_the_call_and_open_a_service_request(page, org):
     page.fill("#id_notes", "客户咨询开户材料")
     page.check("input[name=follow_up][value=service_request]")
     page.select_option("#id_category", str(account.pk))
+    page.check("#id_resolved_now")  # answered on the phone: resolved on first contact
+    page.fill("#id_resolution", "已告知开户需携带身份证和银行卡")
     page.click("#call-log-form button[type=submit]")
     page.wait_for_selector("#service-request-status")
     sr = ServiceRequest.objects.get()
+    assert sr.first_contact_resolved and sr.status == "resolved"
+    assert "开户材料清单" in page.locator("#kb-suggested").inner_text()  # suggested beside it
     call = Call.objects.exclude(pk=waiting.pk).get()
     assert call.service_request == sr and call.wrap_up == consult and call.client == client
     assert page.url.endswith(sr.get_absolute_url())
