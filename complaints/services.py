@@ -23,7 +23,7 @@ from clients.validators import normalize_mobile
 from crm.bounds import skip_out_of_range
 from crm.models import SlaPolicy, staff_of
 from crm.references import check_branch
-from crm.services import TransitionNotAllowed, check_version, notify
+from crm.services import TransitionNotAllowed, notify
 from crm.sla import compute_deadline, get_policy
 from crm.uploads import UploadRule, clean_file_name
 from crm.workdays import WorkCalendar, get_calendar
@@ -264,27 +264,13 @@ def _step(
     version: int | None = None,
     change=None,
 ) -> Complaint:
-    """Lock the row, check the version (412) and that the current state allows the step
-    of complaints.workflow (409), apply it, record the event."""
+    """A step of complaints.workflow (crm.workflow.Workflow.take), with its event line."""
     _staff(user)
-    with transaction.atomic():
-        locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
-        check_version(
-            locked,
-            version,
-            _("Someone else changed this complaint since you opened it. Reload it."),
-        )
-        step = COMPLAINT_WORKFLOW.check(action, locked)
-        now = timezone.now()
-        from_status = locked.status
-        if change is not None:
-            change(locked, now)
-        if step.target is not None:
-            locked.status = step.target
-        locked.version += 1
-        locked.save()
-        _event(locked, user, action, from_status, locked.status, note)
-    return locked
+    return COMPLAINT_WORKFLOW.take(
+        action, complaint, version=version, change=change,
+        stale=_("Someone else changed this complaint since you opened it. Reload it."),
+        record=lambda locked, before: _event(locked, user, action, before, locked.status, note),
+    )  # fmt: skip
 
 
 def complaint_respond(*, user, complaint, note: str, version=None) -> Complaint:

@@ -49,12 +49,14 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 
 from crm.models import staff_of
-from crm.services import TransitionNotAllowed
+from crm.services import TransitionNotAllowed, check_version
 
 Label = str | Promise
 Predicate = Callable[[Any, Any], bool]  # when(user, obj) -> may the user take it now
@@ -181,6 +183,31 @@ class Workflow:
                 str(self.refusal) % {"action": action.label, "status": status}
             )
         return action
+
+    def take(
+        self, name: str, obj: Any, *, stale: str, version: int | None = None,
+        change: Callable[[Any, Any], None] | None = None,
+        record: Callable[[Any, str], None] | None = None,
+    ) -> Any:  # fmt: skip
+        """Take the step `name` on `obj`, the one way every service of a workflow does it:
+        lock the row, refuse a stale `version` (412, message `stale`) and a state that does
+        not allow the step (409), apply `change(locked, now)` and the step's target state,
+        bump the row's version, save, then `record(locked, state_before)` (the step's event
+        line). Returns the saved row."""
+        with transaction.atomic():
+            locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+            check_version(locked, version, stale)
+            action = self.check(name, locked)
+            before = getattr(locked, self.state_field)
+            if change is not None:
+                change(locked, timezone.now())
+            if action.target is not None:
+                setattr(locked, self.state_field, action.target)
+            locked.version += 1
+            locked.save()
+            if record is not None:
+                record(locked, before)
+        return locked
 
     def may(self, user: Any, name: str, obj: Any) -> bool:
         """May `user` take the step `name` on `obj` now (state, role and predicate)?"""

@@ -19,7 +19,7 @@ from clients.validators import normalize_mobile
 from complaints import services as complaint_services
 from crm.models import SlaPolicy, staff_of
 from crm.references import check_branch
-from crm.services import check_version, notify
+from crm.services import notify
 from crm.sla import DEFAULT_POLICIES, compute_deadline, get_policy
 from crm.workdays import WorkCalendar, get_calendar
 from opinions import services as opinion_services
@@ -200,27 +200,13 @@ def _event(request, user, action, from_status, to_status, note=""):
 
 # --- Workflow steps -------------------------------------------------------------------------
 def _step(*, user, request, action: str, note: str = "", version=None, change=None):
-    """Lock the row, check the version (412) and that the current state allows the step
-    of servicedesk.workflow (409), apply it, record the event."""
+    """A step of servicedesk.workflow (crm.workflow.Workflow.take), with its event line."""
     _staff(user)
-    with transaction.atomic():
-        locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
-        check_version(
-            locked,
-            version,
-            _("Someone else changed this service request since you opened it. Reload it."),
-        )
-        step = SERVICE_REQUEST_WORKFLOW.check(action, locked)
-        now = timezone.now()
-        from_status = locked.status
-        if change is not None:
-            change(locked, now)
-        if step.target is not None:
-            locked.status = step.target
-        locked.version += 1
-        locked.save()
-        _event(locked, user, action, from_status, locked.status, note)
-    return locked
+    return SERVICE_REQUEST_WORKFLOW.take(
+        action, request, version=version, change=change,
+        stale=_("Someone else changed this service request since you opened it. Reload it."),
+        record=lambda locked, before: _event(locked, user, action, before, locked.status, note),
+    )  # fmt: skip
 
 
 def servicerequest_start(*, user, service_request, note: str = "", version=None) -> ServiceRequest:
