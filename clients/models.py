@@ -200,6 +200,13 @@ class Client(models.Model):
     source = models.CharField(_("source"), max_length=50, blank=True)
     consent_sms = models.BooleanField(_("agrees to marketing by SMS"), default=False)
     consent_email = models.BooleanField(_("agrees to marketing by e-mail"), default=False)
+    # An opt-out (SMS reply TD/退订, the e-mail's unsubscribe link, or staff told) clears
+    # the channel's consent at once and is kept here with its date and source
+    # (outreach.services.consent).
+    sms_opted_out_at = models.DateTimeField(_("opted out of SMS at"), null=True, blank=True)
+    sms_opt_out_source = models.CharField(_("SMS opt-out source"), max_length=20, blank=True)
+    email_opted_out_at = models.DateTimeField(_("opted out of e-mail at"), null=True, blank=True)
+    email_opt_out_source = models.CharField(_("e-mail opt-out source"), max_length=20, blank=True)
 
     grade = models.CharField(
         _("potential grade"), max_length=1, choices=PotentialGrade.choices, blank=True

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "crm",
     "clients",
+    "outreach",
     "opinions",
     "visits",
     "complaints",
@@ -170,9 +171,14 @@ CACHES = {
 }
 
 CELERY_BROKER_URL = redis_url_for(REDIS_URL, 0, for_celery=True)  # config.settings_test: 8
-# Every task goes to this one queue (no CELERY_TASK_ROUTES); deploy/ runs a worker unit per
-# queue (crm-worker@celery.service), crm.metrics reports each queue's length.
+# Tasks go to the default queue but for those routed here: messages to clients have their
+# own queue (a campaign of 100,000 never holds up a reminder). deploy/ runs a worker unit
+# per queue (crm-worker@celery.service, crm-worker@messages.service), crm.metrics reports
+# each queue's length.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "outreach.*": {"queue": "messages"},
+}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Asia/Shanghai"
@@ -344,7 +350,22 @@ FILE_UPLOAD_HANDLERS = [
 # --- Mail and SMS -------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="crm@localhost")
-SMS_BACKEND = env("SMS_BACKEND", default="crm.sms.LoggingSmsBackend")
+SMS_BACKEND = env("SMS_BACKEND", default="outreach.sms.LoggingSmsBackend")
+
+# --- Reaching clients (outreach) ------------------------------------------------
+# The firm's name as SMS carry it (the regulator's signature 【…】) and e-mails sign.
+OUTREACH_FIRM_NAME = env("OUTREACH_FIRM_NAME", default="华信证券")
+OUTREACH_EMAIL_FROM = env("OUTREACH_EMAIL_FROM", default="华信证券客户服务 <service@localhost>")
+# No SMS in these hours (Asia/Shanghai); a message due in them waits for the morning.
+OUTREACH_SMS_QUIET_START = env("OUTREACH_SMS_QUIET_START", default="21:00")
+OUTREACH_SMS_QUIET_END = env("OUTREACH_SMS_QUIET_END", default="08:00")
+# Marketing messages a client gets at most in a calendar month, every channel together.
+OUTREACH_MARKETING_MONTHLY_CAP = env.int("OUTREACH_MARKETING_MONTHLY_CAP", default=4)
+# Celery rate limit of one worker process sending SMS, as the provider allows.
+OUTREACH_SMS_RATE_LIMIT = env("OUTREACH_SMS_RATE_LIMIT", default="20/s")
+OUTREACH_EMAIL_RATE_LIMIT = env("OUTREACH_EMAIL_RATE_LIMIT", default="10/s")
+# The provider callbacks (delivery receipts, replies) carry this shared secret.
+OUTREACH_CALLBACK_SECRET = env("OUTREACH_CALLBACK_SECRET", default="")
 
 # --- REST API -----------------------------------------------------------------
 REST_FRAMEWORK = {

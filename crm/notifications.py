@@ -20,7 +20,6 @@ from django.utils import timezone, translation
 
 from .jobs import enqueue_on_commit
 from .models import Notification, person_name
-from .sms import get_sms_backend
 
 
 def notifications_deliver(notifications: list[Notification]) -> list[Notification]:
@@ -148,7 +147,3 @@ def notification_emails_catch_up() -> int:
         .values_list("pk", flat=True)[:5000]
     )
     return notification_emails_send(ids) if ids else 0
-
-
-def send_sms(*, phone: str, text: str) -> None:
-    get_sms_backend().send(phone, text)

@@ -18,9 +18,9 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "crm", "clients", "opinions", "visits", "complaints", "servicedesk",
-            "callcenter", "knowledge")  # fmt: skip
-APPS = ("clients", "opinions", "visits", "complaints", "servicedesk", "callcenter",
+PACKAGES = ("config", "crm", "clients", "outreach", "opinions", "visits", "complaints",
+            "servicedesk", "callcenter", "knowledge")  # fmt: skip
+APPS = ("clients", "outreach", "opinions", "visits", "complaints", "servicedesk", "callcenter",
         "knowledge")  # fmt: skip
 
 

@@ -6,7 +6,7 @@ Notifications are a kernel module of their own (crm.notifications), below the SL
 that sends its reminders with them; their names are handed on here too.
 """
 
-from ..notifications import notification_mark_read, notifications_deliver, notify, send_sms
+from ..notifications import notification_mark_read, notifications_deliver, notify
 from .access_log import access_log_export_record, access_log_record
 from .agenda import morning_agenda_send
 from .calendar import ScheduleLine, calendar_changed, holidays_enter_schedule, parse_schedule
@@ -64,7 +64,6 @@ __all__ = [
     "notify",
     "parse_schedule",
     "register_leaver_work",
-    "send_sms",
     "staff_assign",
     "staff_deactivate",
     "staff_upsert",
