@@ -377,6 +377,11 @@ TABLE: dict[str, list[Case]] = {
     "logout": [post(everyone(LOGIN))],
     "set_language": [post(everyone(302), body={"language": "en", "next": "/"})],
     "api-schema": [get(api())],  # behind login unless CRM_API_DOCS_PUBLIC
+    # an e-mail's unsubscribe link: public, signed (a valid token: tests/outreach)
+    "outreach:unsubscribe": [
+        get(everyone(404), kwargs={"token": "forged"}),
+        post(everyone(404), kwargs={"token": "forged"}),
+    ],
     "api-docs": [get(web())],  # a browser without a session goes to the login page
     # Own account: password, optional second factor (branch managers and HQ only) -----------
     "password_change": [
