@@ -425,6 +425,7 @@ SPECTACULAR_SETTINGS = {
         "ArticleKindEnum": "knowledge.models.Article.Kind",
         "BranchKindEnum": "crm.models.Branch.Kind",
         "OpinionCategoryEnum": "opinions.models.OpinionCategory",
+        "MessageChannelEnum": "outreach.models.Channel",
     },
 }
 
