@@ -212,6 +212,12 @@ CELERY_BEAT_SCHEDULE = {
     # messages to clients: what quiet hours held back (08:00), a bulk queue, what the broker
     # lost; a message stuck sending is failed "result unknown" (outreach/tasks.py)
     "outreach-dispatch": {"task": "outreach.dispatch_due", "schedule": 60.0},
+    "message-callbacks": {"task": "callcenter.tasks.send_message_callbacks", "schedule": 900.0},
+    # service notices of the clients' duties due soon (risk assessment, identity change)
+    "outreach-duty-notices": {
+        "task": "outreach.duty_notices",
+        "schedule": crontab(hour=9, minute=30),
+    },
     "import-sweep": {"task": "clients.tasks.resume_stalled_imports", "schedule": 600.0},
     # catches up a recompute lost when the broker was down as the calendar changed
     "nightly-sla-recompute": {

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from .. import signals
 from ..models import Channel, Message
 from ..sms import PermanentSmsError, SmsRequest, TemporarySmsError, get_sms_backend
 
@@ -182,6 +183,8 @@ def message_deliver(message_id: int) -> Outcome:
 def _fail(message: Message, code: str, reason: str) -> None:
     _mark(message, status=Message.Status.FAILED, failed_at=timezone.now(),
           error_code=(code or "")[:50], error=(reason or code or "")[:300])  # fmt: skip
+    signals.message_failed.send(Message, message_id=message.pk, source_kind=message.source_kind,
+                                source_id=message.source_id)  # fmt: skip
 
 
 # --- The dispatcher -------------------------------------------------------------------------

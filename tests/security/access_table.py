@@ -703,6 +703,7 @@ TABLE: dict[str, list[Case]] = {
         ),
     ],
     "outreach:client-messages": [get(web(), obj="client")],
+    "complaints:send-progress": [post(web(302, allow=COMPLAINT_WORKERS), obj="complaint:received")],
     "api:message-list": [
         get(api()),
         post(
