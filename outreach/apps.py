@@ -7,4 +7,6 @@ class OutreachConfig(AppConfig):
     verbose_name = _("Reaching clients")
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401  (enqueued by name from the services)
+        from . import registrations, tasks  # noqa: F401  (tasks: enqueued by name)
+
+        registrations.register()

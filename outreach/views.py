@@ -57,7 +57,7 @@ class MessageDetailView(StaffRequiredMixin, View):
         return render(request, "outreach/message_detail.html", {
             "message": message, "recipient": recipient_display(request.user, message),
             "segments": sms_segments(message.body) if message.channel == Channel.SMS else None,
-            "replies": replies,
+            "replies": replies, "provider": provider_label(message.provider),
         })  # fmt: skip
 
 
@@ -203,6 +203,12 @@ class ClientMessagesView(ClientPartView):
                 "can_send": can_send(self.request.user),
                 "sms_source": opt_out_source_label(client.sms_opt_out_source),
                 "email_source": opt_out_source_label(client.email_opt_out_source)}  # fmt: skip
+
+
+def provider_label(provider: str) -> str:
+    labels = {"aliyun": _("Alibaba Cloud SMS"), "tencent": _("Tencent Cloud SMS"),
+              "smtp": _("mail server"), "logging": _("development log")}  # fmt: skip
+    return str(labels.get(provider, provider))
 
 
 def opt_out_source_label(source: str) -> str:

@@ -69,12 +69,14 @@ def test_duties_notify_once_per_due_date(org):
 def test_event_invitations_go_by_the_clients_channel_with_consent(org, client):
     MessageTemplate.objects.create(
         code="event-invitation-sms", name="活动邀请", channel="sms", purpose="marketing",
-        body="{{ client_name }}您好，诚邀您参加{{ event_title }}（{{ event_time }}，{{ event_place }}）。",
+        body="{{ client_name }}您好，诚邀您参加{{ event_title }}"
+        "（{{ event_time }}，{{ event_place }}）。",
         provider_template_code="SMS_2",
     )  # fmt: skip
     MessageTemplate.objects.create(
         code="event-invitation-email", name="活动邀请", channel="email", purpose="marketing",
-        subject="邀请：{{ event_title }}", body="{{ client_name }}您好，诚邀您参加{{ event_title }}。",
+        subject="邀请：{{ event_title }}",
+        body="{{ client_name }}您好，诚邀您参加{{ event_title }}。",
     )  # fmt: skip
     event = Event.objects.create(branch=org.bj, kind="education", title="投资策略会",
                                  starts_at=local(2026, 12, 20, 14), place="营业部会议室",
