@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -111,7 +112,7 @@ def seed_messages(users, stdout) -> None:
         consent = client.consent_sms if channel == Channel.SMS else client.consent_email
         if marketing and not consent:
             status = "withheld"
-        values = {
+        values: dict[str, Any] = {
             "sent_at": None, "delivered_at": None, "failed_at": None, "error": "",
             "error_code": "", "provider": "", "provider_message_id": "", "attempts": 1,
         }  # fmt: skip

@@ -9,6 +9,7 @@ Set-based: one bulk queue per channel and due date (outreach.services.messages
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 
 from django.db.models import Q
 from django.utils import timezone
@@ -35,6 +36,10 @@ def _template(code: str, channel: str, subject: str, body: str) -> MessageTempla
     return template
 
 
+def _due_context(day: date, client) -> dict:
+    return {"due": f"{day.year}年{day.month}月{day.day}日"}
+
+
 def _notify(kind: str, clients, due_of, template_args) -> dict[str, int]:
     counts = {"queued": 0, "already": 0, "withheld": 0}
     dues: dict[date, list[int]] = {}
@@ -51,7 +56,7 @@ def _notify(kind: str, clients, due_of, template_args) -> dict[str, int]:
                 clients=Client.objects.filter(pk__in=ids).filter(where), channel=channel,
                 purpose=Purpose.SERVICE, template=template, source_kind=SourceKind.DUTY,
                 source_id=None, key_prefix=f"duty:{kind}:{day.isoformat()}",
-                context_for=lambda c, day=day: {"due": f"{day.year}年{day.month}月{day.day}日"},
+                context_for=partial(_due_context, day),
             )  # fmt: skip
             counts["queued"] += result.queued
             counts["already"] += result.already_queued

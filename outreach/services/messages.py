@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
@@ -263,11 +264,8 @@ def message_apply_receipts(provider: str, receipts: Iterable[Receipt]) -> int:
 
 def _failed(rows: list[tuple[int, str, int | None]]) -> None:
     for pk, kind, source_id in rows:
-        transaction.on_commit(
-            lambda pk=pk, kind=kind, sid=source_id: signals.message_failed.send(
-                Message, message_id=pk, source_kind=kind, source_id=sid
-            )
-        )
+        transaction.on_commit(partial(signals.message_failed.send, Message, message_id=pk,
+                                      source_kind=kind, source_id=source_id))  # fmt: skip
 
 
 def _client_for_phone(phone: str) -> Client | None:
@@ -310,7 +308,7 @@ def replies_record(provider: str, replies: Iterable[IncomingReply]) -> int:
             )  # fmt: skip
             if opted and client is not None:
                 client_opt_out(client=client, channel=Channel.SMS, source="sms_reply", at=at)
-            transaction.on_commit(lambda r=saved: signals.reply_received.send(Reply, reply=r))
+            transaction.on_commit(partial(signals.reply_received.send, Reply, reply=saved))
         recorded += 1
     return recorded
 
@@ -335,4 +333,6 @@ def template_for(code_stem: str, channel: str, branch_id: int | None) -> Message
     )
     own = [t for t in found if t.branch_id == branch_id]
     shared = [t for t in found if t.branch_id is None]
-    return (own or shared or [None])[0]
+    if own:
+        return own[0]
+    return shared[0] if shared else None

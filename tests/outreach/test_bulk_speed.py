@@ -26,7 +26,7 @@ def _clients(owner, n: int) -> None:
     columns = [f.column for f in Client._meta.concrete_fields if f.column not in ("id",)]
     values = ", ".join(
         {"client_no": "'9' || lpad(g::text, 9, '0')", "phone": "'137' || lpad(g::text, 8, '0')",
-         "name": "'客户' || g", "id_number_hash": "NULL", "consent_sms": "(g % 10 <> 0)",
+         "name": "'客户' || g", "id_number_hash": "NULL", "consent_sms": "(g %% 10 <> 0)",
          "email": "''"}.get(c, f'"{c}"')
         for c in columns
     )  # fmt: skip

@@ -108,3 +108,22 @@ def test_rendering_signs_sms_and_counts_segments(org, settings):
         and mail.body == "<a&b>"
         and mail.html_body == "<b>&lt;a&amp;b&gt;</b>"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("{{ client_name }}您好{{account}}，{{ missing }}！", False),
+        ("<b>{{ x }}</b>{{ client_name }}", True),
+        ("{{ x|upper }} {% if x %}有{% endif %}", False),
+        ("{{ x }} {# note #}", True),
+    ],
+)
+def test_plain_variables_render_as_the_template_engine_does(text, html):
+    from outreach.rendering import _compile, render_text
+
+    variables = {"client_name": "王小明", "account": "****2345", "x": "<a&b>"}
+    from django.template import Context
+
+    expected = _compile(text, html).render(Context(variables, autoescape=html)).strip()
+    assert render_text(text, variables, html=html) == expected
