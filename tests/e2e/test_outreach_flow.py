@@ -14,7 +14,8 @@ pytestmark = [
 ]
 
 
-def test_template_preview_and_send_from_the_client_page(page, org):
+def test_template_preview_and_send_from_the_client_page(page, org, settings):
+    settings.OUTREACH_SMS_QUIET_START = settings.OUTREACH_SMS_QUIET_END = "00:00"  # any hour
     client = make_client(org.am, name="周先生", client_no="1100001234", phone="13977778888",
                          consent_sms=True)  # fmt: skip
     login(page, "bm")
