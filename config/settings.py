@@ -209,6 +209,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
     },
     "email-sweep": {"task": "crm.tasks.send_pending_emails", "schedule": 900.0},
+    # messages to clients: what quiet hours held back (08:00), a bulk queue, what the broker
+    # lost; a message stuck sending is failed "result unknown" (outreach/tasks.py)
+    "outreach-dispatch": {"task": "outreach.dispatch_due", "schedule": 60.0},
+    "message-callbacks": {"task": "callcenter.tasks.send_message_callbacks", "schedule": 900.0},
+    # service notices of the clients' duties due soon (risk assessment, identity change)
+    "outreach-duty-notices": {
+        "task": "outreach.duty_notices",
+        "schedule": crontab(hour=9, minute=30),
+    },
     "import-sweep": {"task": "clients.tasks.resume_stalled_imports", "schedule": 600.0},
     # catches up a recompute lost when the broker was down as the calendar changed
     "nightly-sla-recompute": {
@@ -366,6 +375,10 @@ OUTREACH_SMS_RATE_LIMIT = env("OUTREACH_SMS_RATE_LIMIT", default="20/s")
 OUTREACH_EMAIL_RATE_LIMIT = env("OUTREACH_EMAIL_RATE_LIMIT", default="10/s")
 # The provider callbacks (delivery receipts, replies) carry this shared secret.
 OUTREACH_CALLBACK_SECRET = env("OUTREACH_CALLBACK_SECRET", default="")
+# Where the clients' links (an e-mail's unsubscribe link) point: the public address.
+OUTREACH_PUBLIC_URL = env(
+    "OUTREACH_PUBLIC_URL", default=env("CRM_SITE_URL", default="http://localhost:8000")
+)
 
 # --- REST API -----------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -418,6 +431,7 @@ SPECTACULAR_SETTINGS = {
         "ArticleKindEnum": "knowledge.models.Article.Kind",
         "BranchKindEnum": "crm.models.Branch.Kind",
         "OpinionCategoryEnum": "opinions.models.OpinionCategory",
+        "MessageChannelEnum": "outreach.models.Channel",
     },
 }
 
