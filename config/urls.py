@@ -59,6 +59,7 @@ urlpatterns = [
     path("callcenter/", include("callcenter.urls")),
     path("knowledge/", include("knowledge.urls")),
     path("opinions/", include("opinions.urls")),
+    path("outreach/", include("outreach.urls")),
     path("", include("crm.urls")),
 ]
 
