@@ -35,6 +35,8 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, urlsplit
 
+import pytest
+
 
 @dataclass
 class Failure:
@@ -344,3 +346,35 @@ def now_text() -> str:
     from zoneinfo import ZoneInfo
 
     return datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S")
+
+
+# --- pytest fixtures (import them into a test module) --------------------------------------
+@pytest.fixture
+def aliyun_stub(settings):
+    """An AliyunStub on loopback, and the settings that send through it."""
+    stub = AliyunStub(access_key_id="test-ak", access_key_secret="test-sk").start()
+    settings.SMS_BACKEND = "outreach.sms.aliyun.AliyunSmsBackend"
+    settings.ALIYUN_SMS_ENDPOINT = stub.url
+    settings.ALIYUN_SMS_ACCESS_KEY_ID = stub.access_key_id
+    settings.ALIYUN_SMS_ACCESS_KEY_SECRET = stub.access_key_secret
+    yield stub
+    stub.stop()
+
+
+@pytest.fixture
+def tencent_stub(settings):
+    """A TencentStub on loopback, and the settings that send through it."""
+    stub = TencentStub(secret_id="test-id", secret_key="test-key").start()
+    settings.SMS_BACKEND = "outreach.sms.tencent.TencentSmsBackend"
+    settings.TENCENT_SMS_ENDPOINT = stub.url
+    settings.TENCENT_SMS_SECRET_ID = stub.secret_id
+    settings.TENCENT_SMS_SECRET_KEY = stub.secret_key
+    settings.TENCENT_SMS_SDK_APP_ID = "1400000001"
+    yield stub
+    stub.stop()
+
+
+@pytest.fixture(params=["aliyun", "tencent"])
+def sms_stub(request):
+    """Each provider's stub in turn (the test runs twice)."""
+    return request.getfixturevalue(f"{request.param}_stub")

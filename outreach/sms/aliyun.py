@@ -27,6 +27,7 @@ from darabonba.exceptions import ResponseException, UnretryableException
 from darabonba.runtime import RuntimeOptions
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
+from django.utils.functional import cached_property
 
 from . import (
     IncomingReply,
@@ -63,9 +64,11 @@ def error_for(code: str, message: str):
 class AliyunSmsBackend(SmsBackend):
     name = "aliyun"
 
-    def __init__(self) -> None:
+    @cached_property
+    def client(self) -> Client:
+        """The SDK's client, built on the first send (the callbacks need none)."""
         protocol, host = split_endpoint(settings.ALIYUN_SMS_ENDPOINT)
-        self.client = Client(
+        return Client(
             Config(
                 access_key_id=settings.ALIYUN_SMS_ACCESS_KEY_ID,
                 access_key_secret=settings.ALIYUN_SMS_ACCESS_KEY_SECRET,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
+from django.utils.functional import cached_property
 from tencentcloud.common import credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.common.profile.client_profile import ClientProfile
@@ -72,14 +73,16 @@ def template_params(variables: dict[str, str]) -> list[str]:
 class TencentSmsBackend(SmsBackend):
     name = "tencent"
 
-    def __init__(self) -> None:
+    @cached_property
+    def client(self) -> SmsClient:
+        """The SDK's client, built on the first send (the callbacks need none)."""
         protocol, host = split_endpoint(settings.TENCENT_SMS_ENDPOINT)
         http = HttpProfile(
             protocol=protocol,
             endpoint=host,
             reqTimeout=settings.SMS_CONNECT_TIMEOUT + settings.SMS_READ_TIMEOUT,
         )
-        self.client = SmsClient(
+        return SmsClient(
             credential.Credential(settings.TENCENT_SMS_SECRET_ID, settings.TENCENT_SMS_SECRET_KEY),
             settings.TENCENT_SMS_REGION,
             ClientProfile(httpProfile=http),
