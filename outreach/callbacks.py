@@ -24,7 +24,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.request import RawPostDataException
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework.exceptions import ParseError, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -123,18 +128,20 @@ class _ProviderCallback(APIView):
     kind = ""
 
 
-@extend_schema(
-    tags=["outreach-callbacks"],
-    operation_id="outreach_callback_receipts",
-    summary="SMS delivery receipts (provider push)",
-    description=(
-        "The provider's delivery reports (Alibaba Cloud SmsReport, Tencent Cloud status "
-        "callback), a JSON array: each marks its message delivered, or failed with the "
-        "provider's code and reason. Authenticated by the shared secret only."
-    ),
-    parameters=[PROVIDER_PARAMETER, *SECRET_PARAMETERS],
-    request={"application/json": ITEMS},
-    responses={200: ACK},
+@extend_schema_view(
+    post=extend_schema(
+        tags=["outreach-callbacks"],
+        operation_id="outreach_callback_receipts",
+        summary="SMS delivery receipts (provider push)",
+        description=(
+            "The provider's delivery reports (Alibaba Cloud SmsReport, Tencent Cloud status "
+            "callback), a JSON array: each marks its message delivered, or failed with the "
+            "provider's code and reason. Authenticated by the shared secret only."
+        ),
+        parameters=[PROVIDER_PARAMETER, *SECRET_PARAMETERS],
+        request={"application/json": ITEMS},
+        responses={200: ACK},
+    )
 )
 class ReceiptsCallback(_ProviderCallback):
     kind = "receipts"
@@ -146,18 +153,20 @@ class ReceiptsCallback(_ProviderCallback):
         return message_apply_receipts(provider, items)
 
 
-@extend_schema(
-    tags=["outreach-callbacks"],
-    operation_id="outreach_callback_replies",
-    summary="SMS replies of clients (provider push)",
-    description=(
-        "The clients' replies (Alibaba Cloud SmsUp, Tencent Cloud reply callback), kept with "
-        "the client; a reply TD / 退订 opts the client out of marketing SMS at once. "
-        "Authenticated by the shared secret only."
-    ),
-    parameters=[PROVIDER_PARAMETER, *SECRET_PARAMETERS],
-    request={"application/json": ITEMS},
-    responses={200: ACK},
+@extend_schema_view(
+    post=extend_schema(
+        tags=["outreach-callbacks"],
+        operation_id="outreach_callback_replies",
+        summary="SMS replies of clients (provider push)",
+        description=(
+            "The clients' replies (Alibaba Cloud SmsUp, Tencent Cloud reply callback), kept with "
+            "the client; a reply TD / 退订 opts the client out of marketing SMS at once. "
+            "Authenticated by the shared secret only."
+        ),
+        parameters=[PROVIDER_PARAMETER, *SECRET_PARAMETERS],
+        request={"application/json": ITEMS},
+        responses={200: ACK},
+    )
 )
 class RepliesCallback(_ProviderCallback):
     kind = "replies"
