@@ -1,9 +1,10 @@
 """The SMS providers' push callbacks: delivery receipts and the clients' replies.
 
 POST /outreach/callbacks/<provider>/receipts/ and /outreach/callbacks/<provider>/replies/
-(provider: aliyun, tencent), as each provider pushes them (see outreach/sms/aliyun.py and
-tencent.py). No session, no CSRF token, no API token: the provider proves itself with the
-shared secret settings.OUTREACH_CALLBACK_SECRET, in the address as `?secret=` (the
+(provider: aliyun, tencent; one literal path each, outreach/urls.py), as each provider
+pushes them (see outreach/sms/aliyun.py and tencent.py). No session, no CSRF token, no API
+token: the provider proves itself with the shared secret settings.OUTREACH_CALLBACK_SECRET,
+in the address as `?secret=` (the
 callback URL configured in the provider's console) or in the X-Callback-Secret header;
 compared in constant time, refused with 403 when it is wrong or not configured at all.
 
@@ -75,10 +76,6 @@ def apply_each(apply: Callable[[str, list], int], provider: str, items: Iterable
     return done
 
 
-PROVIDER_PARAMETER = OpenApiParameter(
-    "provider", str, OpenApiParameter.PATH, enum=sorted(PROVIDERS),
-    description=_("The SMS provider pushing the callback."),
-)  # fmt: skip
 SECRET_PARAMETERS = [
     OpenApiParameter(
         "secret", str, OpenApiParameter.QUERY, required=False,
@@ -131,14 +128,13 @@ class _ProviderCallback(APIView):
 @extend_schema_view(
     post=extend_schema(
         tags=["outreach-callbacks"],
-        operation_id="outreach_callback_receipts",
         summary="SMS delivery receipts (provider push)",
         description=(
             "The provider's delivery reports (Alibaba Cloud SmsReport, Tencent Cloud status "
             "callback), a JSON array: each marks its message delivered, or failed with the "
             "provider's code and reason. Authenticated by the shared secret only."
         ),
-        parameters=[PROVIDER_PARAMETER, *SECRET_PARAMETERS],
+        parameters=SECRET_PARAMETERS,
         request={"application/json": ITEMS},
         responses={200: ACK},
     )
@@ -156,14 +152,13 @@ class ReceiptsCallback(_ProviderCallback):
 @extend_schema_view(
     post=extend_schema(
         tags=["outreach-callbacks"],
-        operation_id="outreach_callback_replies",
         summary="SMS replies of clients (provider push)",
         description=(
             "The clients' replies (Alibaba Cloud SmsUp, Tencent Cloud reply callback), kept with "
             "the client; a reply TD / 退订 opts the client out of marketing SMS at once. "
             "Authenticated by the shared secret only."
         ),
-        parameters=[PROVIDER_PARAMETER, *SECRET_PARAMETERS],
+        parameters=SECRET_PARAMETERS,
         request={"application/json": ITEMS},
         responses={200: ACK},
     )
