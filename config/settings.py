@@ -380,6 +380,23 @@ OUTREACH_PUBLIC_URL = env(
     "OUTREACH_PUBLIC_URL", default=env("CRM_SITE_URL", default="http://localhost:8000")
 )
 
+# --- SMS providers (outreach/sms/aliyun.py, outreach/sms/tencent.py) -------------
+# SMS_BACKEND=outreach.sms.aliyun.AliyunSmsBackend or outreach.sms.tencent.TencentSmsBackend;
+# credentials from the environment only. An endpoint "host:port" or "http://host:port"
+# (the test stubs) or a bare host name (HTTPS, the provider's).
+ALIYUN_SMS_ACCESS_KEY_ID = env("ALIYUN_SMS_ACCESS_KEY_ID", default="")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
+ALIYUN_SMS_ENDPOINT = env("ALIYUN_SMS_ENDPOINT", default="dysmsapi.aliyuncs.com")
+ALIYUN_SMS_REGION = env("ALIYUN_SMS_REGION", default="cn-hangzhou")
+TENCENT_SMS_SECRET_ID = env("TENCENT_SMS_SECRET_ID", default="")
+TENCENT_SMS_SECRET_KEY = env("TENCENT_SMS_SECRET_KEY", default="")
+TENCENT_SMS_SDK_APP_ID = env("TENCENT_SMS_SDK_APP_ID", default="")
+TENCENT_SMS_ENDPOINT = env("TENCENT_SMS_ENDPOINT", default="sms.tencentcloudapi.com")
+TENCENT_SMS_REGION = env("TENCENT_SMS_REGION", default="ap-guangzhou")
+# Seconds to connect and to wait for the provider's answer; past it the send is retried.
+SMS_CONNECT_TIMEOUT = env.float("SMS_CONNECT_TIMEOUT", default=5.0)
+SMS_READ_TIMEOUT = env.float("SMS_READ_TIMEOUT", default=10.0)
+
 # --- REST API -----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -12,6 +12,9 @@ from tests import querycounts
 from tests.factories import BranchFactory, make_people
 from tests.roles import ORG_PEOPLE
 
+# the SMS providers' stubs as fixtures: aliyun_stub, tencent_stub, sms_stub (both in turn)
+pytest_plugins = ["tests.sms_stubs"]
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache():

@@ -1024,6 +1024,17 @@ TABLE: dict[str, list[Case]] = {
         get(api(), obj="article"),
         Case("patch", api(allow=KB_EDITORS), obj="article", body={"body": "更新后的正文"}),
     ],
+    # SMS providers' push callbacks (outreach/callbacks.py): the shared secret only, no
+    # session or token counts; without it (and with none configured, as here) 403 for all
+    # (the secret's cases: tests/outreach/test_callbacks.py)
+    "outreach:callback-receipts": [
+        post(everyone(403), kwargs={"provider": "aliyun"}),
+        post(everyone(403), kwargs={"provider": "tencent"}),
+    ],
+    "outreach:callback-replies": [
+        post(everyone(403), kwargs={"provider": "aliyun"}),
+        post(everyone(403), kwargs={"provider": "tencent"}),
+    ],
 }
 
 # Unnamed patterns allowed without an entry: the admin's own redirects (covered by the
