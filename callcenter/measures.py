@@ -1,7 +1,7 @@
 """Callback and satisfaction measures for the dashboards."""
 
 from django.conf import settings
-from django.db.models import Count, FloatField, Func, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -125,8 +125,7 @@ def _call_figures():
     calls = Call.objects.all
     return [
         FigureQuery(calls, "started_at", {
-            "call_handling_time": (Func(Sum("duration"), template="(%(expressions)s / 60.0)",
-                                        output_field=FloatField()), Count("id")),
+            "call_handling_time": (Sum("duration"), Count("id")),  # seconds (scale 60)
             "repeat_contact_rate": (Count("id", filter=Q(repeat_contact=True)), Count("id")),
         }, persons=("agent_id",)),
     ]  # fmt: skip
@@ -145,7 +144,8 @@ def register():
                 GROUP, "percent", drill=lambda f: reverse("callcenter:queue") + "?tab=overdue"),
         Measure("callback_reach", _("Callback reach rate"), GROUP, "percent", drill=_stats),
     ])  # fmt: skip
-    register_source("calls", compute_calls, rollup=True, measures=[
+    register_source("calls", compute_calls, rollup=True, scale={"call_handling_time": 60},
+                    measures=[
         Measure("call_handling_time", _("Average handling time (minutes per call)"), CALLS,
                 "minutes", higher_is_better=False,
                 drill=lambda f: reverse("callcenter:calls")),

@@ -115,7 +115,8 @@ def register():
         Trend("complaints_received", _("Complaints received"), "count"),
         Trend("complaint_sla_resolution", _("Resolved in time"), "percent"),
     ], rollup="complaints")  # fmt: skip
-    register_source("complaints", compute, rollup=True, measures=[
+    register_source("complaints", compute, rollup=True,
+                    sparse=("complaint_resolution_days",), measures=[
         Measure("complaints_received", _("Complaints received"), GROUP, "count",
                 higher_is_better=False, drill=_desk),
         *[Measure(f"complaint_sla_{c}", label, GROUP, "percent", drill=_analysis)

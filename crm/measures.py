@@ -112,6 +112,8 @@ class _Source:
     measures: list[Measure] = field(default_factory=list)
     rollup: bool = False
     live: Callable[[Filters], dict] | None = None
+    sparse: tuple[str, ...] = ()
+    scale: dict[str, int] = field(default_factory=dict)
 
 
 _sources: dict[str, _Source] = {}
@@ -124,12 +126,17 @@ def register_source(
     *,
     rollup: bool = False,
     live: Callable[[Filters], dict] | None = None,
+    sparse: tuple[str, ...] = (),
+    scale: dict[str, int] | None = None,
 ) -> None:
     """`rollup`: the source's figures are additive over months and rolled up under the
     same key (crm/rollups.py: `figure_rollup`), so closed months are read from the rollup
     and only the rest of a period is computed by `compute`; `live`, with a rollup: what is
-    not additive (e.g. a top-ten list), always computed from the facts."""
-    _sources[key] = _Source(key, compute, measures, rollup, live)
+    not additive (e.g. a top-ten list), always computed from the facts; `sparse`: keys
+    whose `compute` gives a cell only where its denominator is not zero; `scale`: keys
+    whose rollup holds the numerator times this (seconds for minutes: 60), divided once
+    the months are added up, as `compute` divides its one sum."""
+    _sources[key] = _Source(key, compute, measures, rollup, live, sparse, scale or {})
 
 
 def measures() -> list[Measure]:
@@ -250,6 +257,8 @@ def _from_rollup(source: _Source, filters: Filters) -> dict | None:
     out: dict = rollups.figure_cells(
         source.key, [months for months, _rest in plans], filters.branch_ids, filters.person_ids
     )
+    for key, factor in source.scale.items():
+        out[key] = {k: (num / factor, den) for k, (num, den) in out.get(key, {}).items()}
     rests = [rest for _months, rest in plans]
     for j in range(max(len(r) for r in rests)):
         current = rests[0][j] if j < len(rests[0]) else None
@@ -267,6 +276,15 @@ def _from_rollup(source: _Source, filters: Filters) -> dict | None:
                         _add(target, 1, branch, num, den)
                 elif index == 0 or previous is not None:
                     _add(target, index, branch, num, den)
+    for cells in out.values():  # a branch counted in either period has a cell in both
+        if isinstance(cells, dict):
+            for index, branch in list(cells):
+                den = cells[(index, branch)][1]
+                cells.setdefault((1 - index, branch), (0, None if den is None else 0))
+    for key in source.sparse:
+        cells = out.get(key, {})
+        for cell in [k for k, (_num, den) in cells.items() if not den]:
+            del cells[cell]
     return out
 
 

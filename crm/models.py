@@ -573,14 +573,14 @@ class MonthlyFigure(models.Model):
     person filter matches, either of which may match). Derived data: rebuilt from the
     facts by `rebuild_rollups` at any time."""
 
-    source = models.CharField(max_length=40)
-    key = models.CharField(max_length=60)
-    month = models.DateField()  # the first day of the month (Shanghai)
-    branch_id = models.BigIntegerField(null=True)
-    person_id = models.BigIntegerField(null=True)
-    other_person_id = models.BigIntegerField(null=True)
-    num = models.DecimalField(max_digits=30, decimal_places=6)
-    den = models.DecimalField(max_digits=30, decimal_places=6, null=True)
+    source = models.CharField(_("figure source"), max_length=40)
+    key = models.CharField(_("measure"), max_length=60)
+    month = models.DateField(_("month"))  # the first day of the month (Shanghai)
+    branch_id = models.BigIntegerField(_("branch"), null=True)
+    person_id = models.BigIntegerField(_("person"), null=True)
+    other_person_id = models.BigIntegerField(_("other person"), null=True)
+    num = models.DecimalField(_("numerator"), max_digits=30, decimal_places=6)
+    den = models.DecimalField(_("denominator"), max_digits=30, decimal_places=6, null=True)
 
     class Meta:
         verbose_name = _("monthly figure")
@@ -595,9 +595,9 @@ class RollupMonth(models.Model):
     """A month whose rollup of one source was computed from the facts (and when): the
     dashboards read a closed month from the rollup only once it is recorded here."""
 
-    source = models.CharField(max_length=40)
-    month = models.DateField()
-    refreshed_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(_("figure source"), max_length=40)
+    month = models.DateField(_("month"))
+    refreshed_at = models.DateTimeField(_("refreshed at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("rolled-up month")

@@ -189,7 +189,7 @@ def _insert(source: str, q: FigureQuery, first: date, end: date) -> int:
 
 def _number(value) -> int | float:
     """A stored sum as the live query gives it: a count as an int, a fraction as a float."""
-    if value is None:
+    if not value:
         return 0
     return int(value) if value == value.to_integral_value() else float(value)
 
@@ -222,13 +222,13 @@ def figure_cells(source: str, months: list[list[date]], branch_ids, person_ids) 
             for i in range(len(months)):  # a cell in both periods
                 cells.setdefault((i, row["branch_id"]), [0, None])
             cell = cells[(index, row["branch_id"])]
-            cell[0] += _number(row["n"])
+            cell[0] += row["n"] or 0  # Decimal sums: exact until the end
             if row["dens"]:
                 has_den[row["key"]] = True
-                cell[1] = (cell[1] or 0) + _number(row["d"])
+                cell[1] = (cell[1] or 0) + (row["d"] or 0)
     for key, cells in out.items():
         for k, (num, den) in cells.items():
-            cells[k] = (num, (den or 0) if has_den.get(key) else None)
+            cells[k] = (_number(num), _number(den) if has_den.get(key) else None)
     return out
 
 

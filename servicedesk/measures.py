@@ -1,7 +1,7 @@
 """Service request measures for the dashboards and `metrics/`: first-contact resolution,
 answered in time, average handling time, and the top categories."""
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, FloatField, Func, Q, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import Extract
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -73,8 +73,6 @@ def top_categories(filters):
 def _figures():
     """The rollup of `compute`'s measures, per month, branch, handler and taker."""
     persons = ("handler_id", "taken_by_id")
-    hours = Func(Sum(handling_seconds()), template="(%(expressions)s / 3600.0)",
-                 output_field=FloatField())  # fmt: skip
     return [
         FigureQuery(ServiceRequest.objects.all, "received_at", {
             "sr_received": (Count("id"), None),
@@ -82,14 +80,15 @@ def _figures():
         }, persons=persons),
         FigureQuery(ServiceRequest.objects.all, "resolved_at", {
             "sr_in_time": (Count("id", filter=Q(answer_met=True)), Count("id")),
-            "sr_handling_hours": (hours, Count("id")),
+            "sr_handling_hours": (Sum(handling_seconds()), Count("id")),  # seconds (scale 3600)
         }, persons=persons),
     ]  # fmt: skip
 
 
 def register():
     register_rollup("servicedesk", figure_rollup("servicedesk", _figures))
-    register_source("servicedesk", compute, rollup=True, live=top_categories, measures=[
+    register_source("servicedesk", compute, rollup=True, sparse=("sr_handling_hours",),
+                    scale={"sr_handling_hours": 3600}, live=top_categories, measures=[
         Measure("sr_received", _("Service requests received"), GROUP, "count",
                 higher_is_better=False, drill=_desk),
         Measure("sr_first_contact", _("Resolved on first contact"), GROUP, "percent",
