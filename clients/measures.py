@@ -7,8 +7,7 @@ from datetime import date
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, DecimalField, F, FloatField, Q, Sum
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -61,11 +60,8 @@ def compute(filters):
     # breakdown adds the branches up (one pass over the clients for both)
     tiers: dict = defaultdict(lambda: [0, 0])
     accounts = Count("id", filter=Q(client_no__isnull=False))
-    # ... and by asset band (opened accounts only), for the Pareto curve of assets: still
-    # the one pass
-    bands: dict = defaultdict(lambda: [0, 0])
-    rows = clients.values("branch_id", "tier", band=_BAND).annotate(
-        assets=Sum("avg_assets"), accounts=accounts, held=_HELD, **per_period
+    rows = clients.values("branch_id", "tier").annotate(
+        assets=Sum("avg_assets"), accounts=accounts, **per_period
     )
     for r in rows.order_by():
         for index in (0, 1):
@@ -79,10 +75,7 @@ def compute(filters):
         out["assets"][(0, r["branch_id"])] = (had_assets + (r["assets"] or 0), None)
         tiers[r["tier"]][0] += r["accounts"]
         tiers[r["tier"]][1] += r["assets"] or 0
-        if r["band"] is not None:
-            bands[r["band"]][0] += r["accounts"]
-            bands[r["band"]][1] += r["held"] or 0  # a Decimal: exact until the curve
-    out["asset_curve"] = _asset_curve(sorted(bands.items(), reverse=True))
+    out["asset_curve"] = _asset_curve(filters)
     figures = _snapshot_figures(filters, snapshots)
     out.update(commission=figures["commission"], pareto=figures["pareto"])
     out["by_tier"] = [
@@ -220,34 +213,32 @@ def _pareto(filters, months: list | None = None) -> dict:
 BANDS_PER_DECADE = 20  # asset bands ~12% wide: the curve is exact at every band's edge
 
 
-# Clients fall into logarithmic asset bands (20 a decade) for the Pareto curve of assets.
-# The logarithm is taken of a float: of a numeric, PostgreSQL computes it to full precision,
-# 20 times slower.
-_BAND = RawSQL(
-    "CASE WHEN clients_client.client_no IS NOT NULL THEN floor(log(greatest(coalesce("
-    f"clients_client.avg_assets, 0), 1)::float8) * {BANDS_PER_DECADE}) END",
-    [],
-    output_field=FloatField(),
-)
-_HELD = Sum(
-    RawSQL("greatest(coalesce(clients_client.avg_assets, 0), 0)", [], output_field=DecimalField()),
-    filter=Q(client_no__isnull=False),
-)
-
-
-def _asset_curve(bands: list) -> list[list]:
+def _asset_curve(filters) -> list[list]:
     """The Pareto curve of assets: [share of clients %, share of their assets %], clients
-    ranked by average daily assets, richest first, from (band, [clients, assets]) richest
-    band first. No sort of the clients: the curve is exact at each band's edge and
-    straight within a band."""
-    clients = sum(n for _b, (n, _s) in bands)
-    assets = sum(float(total) for _b, (_n, total) in bands)
+    ranked by average daily assets, richest first. One grouped query without a sort:
+    clients fall into logarithmic asset bands (20 a decade); the curve is exact at each
+    band's edge and straight within a band. The logarithm is taken of a float: of a
+    numeric, PostgreSQL computes it to full precision, 20 times slower."""
+    where, params = _client_scope_sql(filters)
+    sql = f"""
+        SELECT floor(log(greatest(coalesce(c.avg_assets, 0), 1)::float8) * {BANDS_PER_DECADE})
+                   AS band,
+               count(*), sum(greatest(coalesce(c.avg_assets, 0), 0))
+        FROM clients_client c
+        WHERE c.client_no IS NOT NULL {where}
+        GROUP BY band ORDER BY band DESC
+    """
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        bands = cur.fetchall()
+    clients = sum(n for _b, n, _s in bands)
+    assets = sum(float(total or 0) for _b, _n, total in bands)
     if not clients or not assets:
         return []
     curve, seen, held = [[0.0, 0.0]], 0, 0.0
-    for _band, (n, total) in bands:
+    for _band, n, total in bands:
         seen += n
-        held += float(total)
+        held += float(total or 0)
         curve.append([round(100 * seen / clients, 1), round(100 * held / assets, 1)])
     return curve
 

@@ -263,8 +263,9 @@ def _from_rollup(source: _Source, filters: Filters) -> dict | None:
     for j in range(max(len(r) for r in rests)):
         current = rests[0][j] if j < len(rests[0]) else None
         previous = rests[1][j] if j < len(rests[1]) else None
-        sub = Filters(filters.branch_ids, filters.person_ids, current or previous,
-                      previous or current, filters.branch_code)  # fmt: skip
+        first, second = current or previous, previous or current
+        assert first is not None and second is not None  # one of them at least
+        sub = Filters(filters.branch_ids, filters.person_ids, first, second, filters.branch_code)
         raw = source.compute(sub)
         for key, cells in raw.items():
             if not isinstance(cells, dict):

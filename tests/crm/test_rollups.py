@@ -245,3 +245,16 @@ def test_dashboard_query_count_is_fixed_when_read_from_rollups(facts, client, qu
     client.force_login(get_user_model().objects.get(username="bm_bj"))
     with query_baseline("crm:dashboard?period=year (branch manager, rollups)"):
         assert client.get(reverse("crm:dashboard") + "?period=year").status_code == 200
+
+
+def test_the_nightly_task_rolls_up_last_and_this_month(org):
+    from crm.tasks import refresh_rollups
+
+    today = timezone.localdate()
+    last = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    done = refresh_rollups()
+    assert set(done) == set(rollups.rollup_keys())
+    months = set(RollupMonth.objects.values_list("source", "month"))
+    assert months == {(k, m) for k in rollups.rollup_keys() for m in (last, today.replace(day=1))}
+    refresh_rollups()  # again: the same months, nothing added
+    assert set(RollupMonth.objects.values_list("source", "month")) == months

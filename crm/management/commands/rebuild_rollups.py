@@ -17,7 +17,7 @@ def _month(text: str) -> date:
 class Command(BaseCommand):
     help = (
         "Recompute the dashboards' monthly rollups of a range of months from the facts "
-        "(idempotent; default: the last 24 months up to this one)."
+        "(idempotent; default: the 24 months before this one, and this one)."
     )
 
     def add_arguments(self, parser):
