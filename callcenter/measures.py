@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complaint
 from crm.measures import Measure, Trend, by_month, during, grouped, register_source, register_trends
+from crm.rollups import FigureQuery, figure_rollup, register_rollup
 
 from .models import Call, Callback, RegistrationForm
 
@@ -101,18 +102,50 @@ def _completion_trend(filters):
     return {"callback_completion": {m: (v["done"], v["due"]) for m, v in months.items()}}
 
 
+def _callback_figures():
+    """The rollup of `compute` (and of the completion trend): the same counts per month,
+    branch and the people each row names, as the live queries scope them."""
+    done = Count("id", filter=Q(status="completed"))
+    callbacks = Callback.objects.exclude(status="cancelled")
+    good = Count("id", filter=Q(satisfaction__gte=4))
+    return [
+        FigureQuery(lambda: callbacks, "due_at", {"callback_completion": (done, Count("id"))},
+                    persons=("assignee_id", "completed_by_id")),
+        FigureQuery(lambda: callbacks, "completed_at", {"callback_reach": (done, Count("id"))},
+                    persons=("assignee_id", "completed_by_id")),
+        FigureQuery(RegistrationForm.objects.all, "callback__completed_at",
+                    {"csi": (good, Count("id"))}, branch="callback__branch_id",
+                    persons=("callback__completed_by_id",)),
+        FigureQuery(lambda: Complaint.objects.filter(satisfaction__isnull=False), "closed_at",
+                    {"csi": (good, Count("id"))}, persons=("handler_id",)),
+    ]  # fmt: skip
+
+
+def _call_figures():
+    calls = Call.objects.all
+    return [
+        FigureQuery(calls, "started_at", {
+            "call_handling_time": (Sum("duration"), Count("id")),  # seconds (scale 60)
+            "repeat_contact_rate": (Count("id", filter=Q(repeat_contact=True)), Count("id")),
+        }, persons=("agent_id",)),
+    ]  # fmt: skip
+
+
 def register():
+    register_rollup("callbacks", figure_rollup("callbacks", _callback_figures))
+    register_rollup("calls", figure_rollup("calls", _call_figures))
     register_trends("callbacks", _completion_trend, [
         Trend("callback_completion", _("Callback completion rate (due in the period)"), "percent"),
-    ])  # fmt: skip
-    register_source("callbacks", compute, [
+    ], rollup="callbacks")  # fmt: skip
+    register_source("callbacks", compute, rollup=True, measures=[
         Measure("csi", _("Customer satisfaction index (CSI, share of 4 and 5)"), GROUP,
                 "percent", target=settings.CRM_CSI_TARGET, drill=_stats),
         Measure("callback_completion", _("Callback completion rate (due in the period)"),
                 GROUP, "percent", drill=lambda f: reverse("callcenter:queue") + "?tab=overdue"),
         Measure("callback_reach", _("Callback reach rate"), GROUP, "percent", drill=_stats),
     ])  # fmt: skip
-    register_source("calls", compute_calls, [
+    register_source("calls", compute_calls, rollup=True, scale={"call_handling_time": 60},
+                    measures=[
         Measure("call_handling_time", _("Average handling time (minutes per call)"), CALLS,
                 "minutes", higher_is_better=False,
                 drill=lambda f: reverse("callcenter:calls")),

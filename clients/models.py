@@ -428,6 +428,35 @@ class AccountSnapshot(models.Model):
         return f"{self.client_id} {self.date}"
 
 
+class ClientMonth(models.Model):
+    """A client's month of account facts, rolled up from the daily snapshots (crm/rollups.py):
+    kept by every snapshot upsert for the (client, month) rows it touches, nightly for
+    last and this month, and by `rebuild_rollups`. The dashboards' commission figures
+    read it for whole months instead of the daily rows."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="months")
+    month = models.DateField(_("month"))  # the first day
+    days = models.PositiveIntegerField(_("days with facts"))
+    avg_assets = models.DecimalField(_("average daily assets"), max_digits=18, decimal_places=2)
+    trading_volume = models.DecimalField(_("trading volume"), max_digits=20, decimal_places=2)
+    commission = models.DecimalField(_("commission"), max_digits=16, decimal_places=2)
+    trade_count = models.PositiveIntegerField(_("trade count"))
+    turnover = models.DecimalField(  # trading volume / average daily assets
+        _("turnover"), max_digits=14, decimal_places=4, null=True
+    )
+
+    class Meta:
+        verbose_name = _("client month")
+        verbose_name_plural = _("client months")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "month"], name="client_month_once"),
+        ]
+        indexes = [models.Index(fields=["month"])]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.month:%Y-%m}"
+
+
 class Holding(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="holdings")
     date = models.DateField(_("date"))

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.measures import Measure, Trend, by_month, during, grouped, register_source, register_trends
+from crm.rollups import FigureQuery, figure_rollup, register_rollup
 
 from .models import Complaint
 from .selectors import resolution_workdays
@@ -88,12 +89,34 @@ def _trends(filters):
     }
 
 
+def _figures():
+    """The rollup of `compute` and `_trends`: the same sums per month, branch, handler and
+    first responder."""
+    persons = ("handler_id", "first_responder_id")
+    received = {"complaints_received": (Count("id"), None)}
+    for clock, _label in CLOCKS:
+        received[f"complaint_sla_{clock}"] = (Count("id", filter=Q(**{f"{clock}_met": True})),
+                                              Count("id", filter=Q(**{f"{clock}_met__isnull":
+                                                                      False})))  # fmt: skip
+    return [
+        FigureQuery(Complaint.objects.all, "received_at", received, persons=persons),
+        FigureQuery(lambda: Complaint.objects.filter(satisfaction__isnull=False), "closed_at",
+                    {"complaint_satisfaction": (Sum("satisfaction"), Count("id"))},
+                    persons=persons),
+        FigureQuery(Complaint.objects.all, "resolved_at",
+                    {"complaint_resolution_days": (Sum(resolution_workdays()), Count("id"))},
+                    persons=persons),
+    ]  # fmt: skip
+
+
 def register():
+    register_rollup("complaints", figure_rollup("complaints", _figures))
     register_trends("complaints", _trends, [
         Trend("complaints_received", _("Complaints received"), "count"),
         Trend("complaint_sla_resolution", _("Resolved in time"), "percent"),
-    ])  # fmt: skip
-    register_source("complaints", compute, [
+    ], rollup="complaints")  # fmt: skip
+    register_source("complaints", compute, rollup=True,
+                    sparse=("complaint_resolution_days",), measures=[
         Measure("complaints_received", _("Complaints received"), GROUP, "count",
                 higher_is_better=False, drill=_desk),
         *[Measure(f"complaint_sla_{c}", label, GROUP, "percent", drill=_analysis)

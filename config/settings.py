@@ -208,6 +208,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "callcenter.tasks.generate_callbacks",
         "schedule": crontab(hour=2, minute=0),
     },
+    # the dashboards' monthly rollups: last and this month (crm/rollups.py)
+    "nightly-rollups": {
+        "task": "crm.tasks.refresh_rollups",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "email-sweep": {"task": "crm.tasks.send_pending_emails", "schedule": 900.0},
     # messages to clients: what quiet hours held back (08:00), a bulk queue, what the broker
     # lost; a message stuck sending is failed "result unknown" (outreach/tasks.py)
@@ -533,3 +538,6 @@ LOGGING = {
 # `Authorization: Bearer METRICS_TOKEN`; anyone else gets 404.
 METRICS_ALLOWED_NETS = env.list("METRICS_ALLOWED_NETS", default=["127.0.0.1/32", "::1/128"])
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Dashboards read closed months from the monthly rollups (crm/rollups.py); off: every
+# figure from the facts (the rollups are still maintained).
+CRM_ROLLUPS = env.bool("CRM_ROLLUPS", default=True)

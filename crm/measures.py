@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.cache import cache
 from django.db.models import DateField, DateTimeField, F, Func, IntegerField, Q, Value
+from django.utils import timezone
 
 from crm.workdays import SHANGHAI
 
@@ -109,13 +110,33 @@ class _Source:
     key: str
     compute: Compute
     measures: list[Measure] = field(default_factory=list)
+    rollup: bool = False
+    live: Callable[[Filters], dict] | None = None
+    sparse: tuple[str, ...] = ()
+    scale: dict[str, int] = field(default_factory=dict)
 
 
 _sources: dict[str, _Source] = {}
 
 
-def register_source(key: str, compute: Compute, measures: list[Measure]) -> None:
-    _sources[key] = _Source(key, compute, measures)
+def register_source(
+    key: str,
+    compute: Compute,
+    measures: list[Measure],
+    *,
+    rollup: bool = False,
+    live: Callable[[Filters], dict] | None = None,
+    sparse: tuple[str, ...] = (),
+    scale: dict[str, int] | None = None,
+) -> None:
+    """`rollup`: the source's figures are additive over months and rolled up under the
+    same key (crm/rollups.py: `figure_rollup`), so closed months are read from the rollup
+    and only the rest of a period is computed by `compute`; `live`, with a rollup: what is
+    not additive (e.g. a top-ten list), always computed from the facts; `sparse`: keys
+    whose `compute` gives a cell only where its denominator is not zero; `scale`: keys
+    whose rollup holds the numerator times this (seconds for minutes: 60), divided once
+    the months are added up, as `compute` divides its one sum."""
+    _sources[key] = _Source(key, compute, measures, rollup, live, sparse, scale or {})
 
 
 def measures() -> list[Measure]:
@@ -167,13 +188,105 @@ def _computed(source_key: str, filters: Filters) -> dict:
     rerun its grouped queries; a figure is at most that much older than the data."""
     seconds = settings.CRM_DASHBOARD_CACHE_SECONDS
     if not seconds:
-        return _sources[source_key].compute(filters)
+        return _compute(_sources[source_key], filters)
     key = "measures:" + hashlib.sha256(f"{source_key}|{filters!r}".encode()).hexdigest()
     raw = cache.get(key)
     if raw is None:
-        raw = _sources[source_key].compute(filters)
+        raw = _compute(_sources[source_key], filters)
         cache.set(key, raw, seconds)
     return raw
+
+
+def split_period(period: Period, rolled: set[date], today: date) -> tuple[list[date], list]:
+    """The closed whole months of `period` that are rolled up, and the rest of it as
+    periods (runs of days) to compute from the facts. The current month is never read
+    from a rollup: it changes all day, and one month of rows is cheap (a (branch, date)
+    index walk)."""
+    this_month = today.replace(day=1)
+    months: list[date] = []
+    rest: list[Period] = []
+    run: list[date] = []  # the first and last day of the run being collected
+    day = period.start
+    while day <= period.end:
+        next_month = day.replace(day=1) + relativedelta(months=1)
+        chunk_end = min(next_month - timedelta(days=1), period.end)
+        whole = day.day == 1 and chunk_end == next_month - timedelta(days=1)
+        if whole and day < this_month and day in rolled:
+            if run:
+                rest.append(Period(run[0], run[1]))
+                run = []
+            months.append(day)
+        else:
+            run = [run[0] if run else day, chunk_end]
+        day = next_month
+    if run:
+        rest.append(Period(run[0], run[1]))
+    return months, rest
+
+
+def _add(cells: dict, index: int, branch, num, den) -> None:
+    had = cells.get((index, branch))
+    if had is None:
+        cells[(index, branch)] = (num, den)
+        return
+    dens = None if had[1] is None and den is None else (had[1] or 0) + (den or 0)
+    cells[(index, branch)] = ((had[0] or 0) + (num or 0), dens)
+
+
+def _compute(source: _Source, filters: Filters) -> dict:
+    """A source's raw figures: from its rollup for the closed months recorded as rolled
+    up, from the facts for the rest (crm/rollups.py)."""
+    out = _from_rollup(source, filters)
+    if out is None:
+        out = source.compute(filters)
+    if source.live is not None:
+        out.update(source.live(filters))
+    return out
+
+
+def _from_rollup(source: _Source, filters: Filters) -> dict | None:
+    if not source.rollup or not settings.CRM_ROLLUPS:
+        return None
+    from . import rollups
+
+    rolled = rollups.rolled_months([source.key])[source.key]
+    today = timezone.localdate()
+    plans = [split_period(p, rolled, today) for p in filters.periods]
+    if not any(months for months, _rest in plans):
+        return None
+    out: dict = rollups.figure_cells(
+        source.key, [months for months, _rest in plans], filters.branch_ids, filters.person_ids
+    )
+    for key, factor in source.scale.items():
+        out[key] = {k: (num / factor, den) for k, (num, den) in out.get(key, {}).items()}
+    rests = [rest for _months, rest in plans]
+    for j in range(max(len(r) for r in rests)):
+        current = rests[0][j] if j < len(rests[0]) else None
+        previous = rests[1][j] if j < len(rests[1]) else None
+        first, second = current or previous, previous or current
+        assert first is not None and second is not None  # one of them at least
+        sub = Filters(filters.branch_ids, filters.person_ids, first, second, filters.branch_code)
+        raw = source.compute(sub)
+        for key, cells in raw.items():
+            if not isinstance(cells, dict):
+                continue
+            target = out.setdefault(key, {})
+            for (index, branch), (num, den) in cells.items():
+                if current is None:  # the previous period's rest alone, as `current`
+                    if index == 0:
+                        _add(target, 1, branch, num, den)
+                elif index == 0 or previous is not None:
+                    _add(target, index, branch, num, den)
+    for cells in out.values():  # a branch counted in either period has a cell in both
+        if isinstance(cells, dict):
+            for index, branch in list(cells):
+                den = cells[(index, branch)][1]
+                cells.setdefault((1 - index, branch), (0, None if den is None else 0))
+    for key in source.sparse:
+        cells = out.get(key, {})
+        for cell in [k for k, (_num, den) in cells.items() if not den]:
+            del cells[cell]
+    return out
 
 
 def compute_rows(
@@ -291,12 +404,38 @@ class Trend:
     unit: str  # "count" or "percent"
 
 
-_trend_sources: dict[str, tuple[TrendCompute, list[Trend]]] = {}
+_trend_sources: dict[str, tuple[TrendCompute, list[Trend], str | None]] = {}
 
 
-def register_trends(key: str, compute: TrendCompute, trends: list[Trend]) -> None:
-    """An app's monthly lines: `compute` gives them all in one grouped query."""
-    _trend_sources[key] = (compute, trends)
+def register_trends(
+    key: str, compute: TrendCompute, trends: list[Trend], *, rollup: str | None = None
+) -> None:
+    """An app's monthly lines: `compute` gives them all in one grouped query; `rollup`:
+    the measure source whose rollup holds the same keys, read for the closed months."""
+    _trend_sources[key] = (compute, trends, rollup)
+
+
+def _trend_raw(compute, rollup, spanned: Filters, months: list[date]) -> dict:
+    if rollup is None or not settings.CRM_ROLLUPS:
+        return compute(spanned)
+    from . import rollups
+
+    this_month = timezone.localdate().replace(day=1)
+    rolled = rollups.rolled_months([rollup])[rollup]
+    from_rollup = [m for m in months if m < this_month and m in rolled]
+    if not from_rollup:
+        return compute(spanned)
+    out = rollups.trend_cells(rollup, from_rollup, spanned.branch_ids, spanned.person_ids)
+    rest = [m for m in months if m not in from_rollup]
+    if rest:
+        span = Period(rest[0], rest[-1] + relativedelta(months=1) - timedelta(days=1))
+        live = compute(Filters(spanned.branch_ids, spanned.person_ids, span, span.previous(),
+                               spanned.branch_code))  # fmt: skip
+        for key, cells in live.items():
+            for month, cell in cells.items():
+                if month in rest:
+                    out.setdefault(key, {})[month] = cell
+    return out
 
 
 def trend_months(filters: Filters, count: int = 12) -> list[date]:
@@ -315,11 +454,11 @@ def compute_trends(filters: Filters, count: int = 12) -> tuple[list[date], list[
                       filters.branch_code)  # fmt: skip
     seconds = settings.CRM_DASHBOARD_CACHE_SECONDS
     out = []
-    for source, (compute, trends) in _trend_sources.items():
+    for source, (compute, trends, rollup) in _trend_sources.items():
         key = "trend:" + hashlib.sha256(f"{source}|{spanned!r}".encode()).hexdigest()
         raw = cache.get(key) if seconds else None
         if raw is None:
-            raw = compute(spanned)
+            raw = _trend_raw(compute, rollup, spanned, months)
             if seconds:
                 cache.set(key, raw, seconds)
         for trend in trends:

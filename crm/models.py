@@ -565,3 +565,46 @@ class TablePreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.table}"
+
+
+class MonthlyFigure(models.Model):
+    """A rollup cell (crm/rollups.py): one measure's numerator and denominator for one
+    month, one branch and the people the counted rows name (the fields the dashboard's
+    person filter matches, either of which may match). Derived data: rebuilt from the
+    facts by `rebuild_rollups` at any time."""
+
+    source = models.CharField(_("figure source"), max_length=40)
+    key = models.CharField(_("measure"), max_length=60)
+    month = models.DateField(_("month"))  # the first day of the month (Shanghai)
+    branch_id = models.BigIntegerField(_("branch"), null=True)
+    person_id = models.BigIntegerField(_("person"), null=True)
+    other_person_id = models.BigIntegerField(_("other person"), null=True)
+    num = models.DecimalField(_("numerator"), max_digits=30, decimal_places=6)
+    den = models.DecimalField(_("denominator"), max_digits=30, decimal_places=6, null=True)
+
+    class Meta:
+        verbose_name = _("monthly figure")
+        verbose_name_plural = _("monthly figures")
+        indexes = [models.Index(fields=["source", "month", "branch_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.key} {self.month} {self.branch_id}"
+
+
+class RollupMonth(models.Model):
+    """A month whose rollup of one source was computed from the facts (and when): the
+    dashboards read a closed month from the rollup only once it is recorded here."""
+
+    source = models.CharField(_("figure source"), max_length=40)
+    month = models.DateField(_("month"))
+    refreshed_at = models.DateTimeField(_("refreshed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rolled-up month")
+        verbose_name_plural = _("rolled-up months")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "month"], name="rollup_month_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.month}"

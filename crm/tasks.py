@@ -6,7 +6,7 @@ The top of the kernel: tasks import what they run, and what runs never imports t
 
 from celery import shared_task
 
-from . import notifications, retention, sla
+from . import notifications, retention, rollups, sla
 from .services.agenda import morning_agenda_send
 
 
@@ -39,3 +39,10 @@ def send_morning_agenda() -> int:
 def purge_expired_data() -> dict[str, int]:
     """Nightly: purge what the retention rules allow (crm/retention.py); idempotent."""
     return retention.purge()
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def refresh_rollups() -> dict[str, int]:
+    """Nightly: recompute last and this month of every rollup (crm/rollups.py), set-based;
+    running it twice gives the same tables."""
+    return rollups.nightly()

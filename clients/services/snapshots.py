@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from crm.bounds import OUT_OF_RANGE, year_in_range
 
+from .. import rollups as client_months
 from ..models import Client, Holding
 
 SNAPSHOT_NUMBERS = ("total_assets", "cash", "market_value", "net_inflow", "trading_volume",
@@ -225,7 +226,8 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
         f"{numeric_arrays}, %s::integer[]) ORDER BY 1, 2 "
         f"ON CONFLICT (client_id, date) DO UPDATE SET {updates} "
         # the same row sent again writes nothing
-        f"WHERE ({unchanged_old}) IS DISTINCT FROM ({unchanged_new}) RETURNING (xmax = 0)"
+        f"WHERE ({unchanged_old}) IS DISTINCT FROM ({unchanged_new}) "
+        "RETURNING (xmax = 0), client_id, date"
     )
     params: list[Any] = [now, [k[0] for k in keys], [k[1] for k in keys],
                          *[[v[c] for v in rows_in_order] for c in SNAPSHOT_NUMBERS],
@@ -233,7 +235,10 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
     with transaction.atomic():
         with connection.cursor() as cur:
             cur.execute(sql, params)
-            written = [inserted for (inserted,) in cur.fetchall()]
+            returned = cur.fetchall()
+        written = [inserted for inserted, _c, _d in returned]
+        # the monthly facts of the (client, month) rows written: one upsert (crm/rollups.py)
+        client_months.touched([(c, d) for _i, c, d in returned])
         if with_holdings:
             _replace_holdings(with_holdings)
         snapshots_changed()

@@ -461,3 +461,20 @@ def generate_service_requests(n: int, report: dict) -> None:
         )
         with connection.cursor() as cur:
             cur.execute("ANALYZE servicedesk_servicerequest")
+
+
+def fill_rollups(report: dict) -> None:
+    """The dashboards' monthly rollups of the whole data set (crm/rollups.py): every
+    registered rollup, 24 months back to this one, one set-based statement per query."""
+    from datetime import date
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from crm import rollups
+
+    today = timezone.localdate()
+    with timed("rollups (24 months)", report):
+        rollups.refresh(date(today.year - 2, today.month, 1), today)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE crm_monthlyfigure; ANALYZE clients_clientmonth")

@@ -129,10 +129,12 @@ def bare_sql(statements: list[str], n: int) -> float:
 def build(size: Size, rebuild: bool, report: dict) -> None:
     """Generate the data set unless a complete one of this size is already there."""
     from django.db import connection
+    from django.utils import timezone
 
     from callcenter.models import Call
     from clients.models import Client
     from crm.management.commands.seed_demo import Command as Seed
+    from crm.models import RollupMonth
     from servicedesk.models import ServiceRequest
     from tests.bench import generate
     from visits.models import VisitPlan
@@ -147,6 +149,8 @@ def build(size: Size, rebuild: bool, report: dict) -> None:
         if requests_made != size.service_requests:  # a data set made before the desk
             ServiceRequest.objects.filter(number__startswith="SR-BENCH-").delete()
             generate.generate_service_requests(size.service_requests, report)
+        if not RollupMonth.objects.filter(month=timezone.localdate().replace(day=1)).exists():
+            generate.fill_rollups(report)  # a data set made before the rollups, or last month
         return
     with connection.cursor() as cur:
         cur.execute(
@@ -161,6 +165,7 @@ def build(size: Size, rebuild: bool, report: dict) -> None:
     generate.generate_callcenter(size.callbacks, size.calls, report)
     generate.generate_visits(size.visits, report)
     generate.generate_service_requests(size.service_requests, report)
+    generate.fill_rollups(report)
 
 
 EVENT_TITLE = "BENCH 投资者交流会（500 位受邀客户）"

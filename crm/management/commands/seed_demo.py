@@ -3,14 +3,14 @@
 The kernel seeds branches, staff and to-dos; each app adds its own demo through
 `crm.demo.register_seeder` (in its registrations), so this command names no app."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from crm import services
+from crm import rollups, services
 from crm.demo import seeders
 from crm.models import Branch, Notification, Role, Todo
 
@@ -59,6 +59,10 @@ class Command(BaseCommand):
             with transaction.atomic():
                 seeder(users, self.stdout)
             self.stdout.write(f"  {name}: ok")
+        # the dashboards' monthly rollups of the demo's history (crm/rollups.py)
+        today = timezone.localdate()
+        rollups.refresh(date(today.year - 2, today.month, 1), today)
+        self.stdout.write("  rollups: ok")
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
 
     def seed_kernel(self) -> dict:
