@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from crm.admin import ModelAdmin, ServiceMadeAdmin
 
@@ -12,6 +13,7 @@ class MessageTemplateAdmin(ModelAdmin):
     list_filter = ["channel", "purpose", "active", "branch"]
     search_fields = ["code", "name", "body"]
     list_select_related = ["branch"]
+    exclude = ["updated_by"]
 
 
 class _ReadOnly(ServiceMadeAdmin):
@@ -30,6 +32,19 @@ class MessageAdmin(_ReadOnly):
     list_select_related = ["branch"]
     date_hierarchy = "created_at"
     raw_id_fields = ["client", "template", "created_by"]
+    fields = ["client", "branch", "channel", "purpose", "template", "source_kind", "source_id",
+              "key", "recipient", "subject", "body", "status", "not_before",
+              "attempts", "provider", "provider_id", "error_code", "error", "created_at",
+              "created_by", "sent_at", "delivered_at", "failed_at"]  # fmt: skip
+    readonly_fields = ["key", "provider_id"]
+
+    @admin.display(description=_("idempotency key"))
+    def key(self, obj):
+        return obj.idempotency_key
+
+    @admin.display(description=_("provider's message number"))
+    def provider_id(self, obj):
+        return obj.provider_message_id
 
 
 @admin.register(Reply)

@@ -73,10 +73,10 @@ class MessageTemplate(models.Model):
         _("provider template code (SMS)"), max_length=50, blank=True
     )
     active = models.BooleanField(_("in use"), default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+",
+        related_name="+", verbose_name=_("changed by"),
     )  # fmt: skip
 
     objects = MessageTemplateQuerySet.as_manager()
@@ -129,20 +129,22 @@ class Message(models.Model):
     source_id = models.PositiveBigIntegerField(_("source id"), null=True, blank=True)
     # Unique: a redelivered task, a double click or a job run twice finds the row and
     # sends nothing more ("campaign:12:client:345:2026-12-01", "callback:99", …).
-    idempotency_key = models.CharField(max_length=120, unique=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
     recipient = models.CharField(_("to"), max_length=254)  # the mobile or address used
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("content"))
-    html_body = models.TextField(blank=True)
+    html_body = models.TextField(_("HTML body (e-mail)"), blank=True)
     # The template's variables as sent (an SMS provider renders its approved text).
-    variables = models.JSONField(default=dict, blank=True)
+    variables = models.JSONField(_("template variables"), default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
     not_before = models.DateTimeField(_("not before"), default=timezone.now)  # quiet hours
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     provider = models.CharField(_("provider"), max_length=20, blank=True)
-    provider_message_id = models.CharField(max_length=100, blank=True)
+    provider_message_id = models.CharField(
+        _("provider's message number"), max_length=100, blank=True
+    )
     error_code = models.CharField(_("error code"), max_length=50, blank=True)
     error = models.CharField(_("reason"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -156,7 +158,9 @@ class Message(models.Model):
     # When the row was last handed to the messages queue (or taken by a worker): the
     # dispatcher hands on what was never handed (quiet hours, a bulk queue) or what the
     # broker lost, and fails what has been SENDING too long ("result unknown").
-    dispatched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    dispatched_at = models.DateTimeField(
+        _("handed to the queue at"), null=True, blank=True, editable=False
+    )
 
     objects = MessageQuerySet.as_manager()
 
