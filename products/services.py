@@ -52,6 +52,14 @@ def _check_maintainer(user) -> None:
         raise PermissionDenied(_("Only headquarters maintains the product catalogue."))
 
 
+def can_load(user) -> bool:
+    """HQ, or a headquarters system (an integration token at HQ: the product system)."""
+    staff = staff_of(user)
+    return can_maintain(user) or (
+        staff is not None and staff.role == Role.INTEGRATION and staff.sees_all_branches
+    )
+
+
 def _choice_names(choices) -> dict[str, str]:
     """Every way a file may name a choice: its value, its Chinese and English label."""
     names = {}
@@ -187,8 +195,10 @@ def products_upsert(*, user, rows: list) -> BulkResult:
     """Upsert products by code, set-based: one query reads the stored products, one
     statement (and one of history) creates, one updates, whatever the number of rows. A
     bad row comes back with its index and is not stored; a row equal to what is stored
-    writes nothing (`unchanged`). A dry run (the import) runs this in a savepoint."""
-    _check_maintainer(user)
+    writes nothing (`unchanged`). A dry run (the import) runs this in a savepoint. HQ, or
+    the headquarters product system (bulk API)."""
+    if not can_load(user):
+        raise PermissionDenied(_("Only headquarters maintains the product catalogue."))
     result = BulkResult(received=len(rows))
     codes = [str(r.get("code") or "").strip() for r in rows if isinstance(r, dict)]
     existing = {p.code: p for p in Product.objects.filter(code__in=[c for c in codes if c])}
