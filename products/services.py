@@ -151,7 +151,7 @@ def product_create(*, user, data: dict) -> Product:
     if errors:
         raise ValidationError(errors)
     product = Product(**values, name_initials=name_initials(values["name"]), updated_by=user)
-    product._history_user = user
+    setattr(product, "_history_user", user)  # noqa: B010  (simple_history reads it)
     product.save()
     return product
 
@@ -171,7 +171,7 @@ def product_update(*, user, product: Product, data: dict) -> Product:
         setattr(product, key, values[key])
     product.name_initials = name_initials(product.name)
     product.updated_by = user
-    product._history_user = user
+    setattr(product, "_history_user", user)  # noqa: B010  (simple_history reads it)
     product.save()
     if values["risk_level"] != old["risk_level"]:
         _announce(user, [(product.pk, old["risk_level"], values["risk_level"])])

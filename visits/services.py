@@ -468,9 +468,10 @@ def advice_recheck(*, changes: list[tuple[int, str, str]], user=None) -> list[Ad
     )  # fmt: skip
     now, flagged = timezone.now(), []
     for row in rows:
-        reason = _recheck_reason(row, new_level[row.product_id])
+        level = new_level[row.product_id or 0]
+        reason = _recheck_reason(row, level)
         if reason:
-            row.recheck_needed, row.recheck_level = True, new_level[row.product_id]
+            row.recheck_needed, row.recheck_level = True, level
             row.recheck_reason, row.recheck_flagged_at = reason[:300], now
             flagged.append(row)
     AdvisedProduct.objects.bulk_update(
@@ -478,14 +479,15 @@ def advice_recheck(*, changes: list[tuple[int, str, str]], user=None) -> list[Ad
         batch_size=1000,
     )  # fmt: skip
     by_product: dict[int, set] = {}
+    names: dict[int, str] = {}
     for row in flagged:
-        by_product.setdefault(row.product_id, set()).add(row.consultation.advisor)
-    products = {row.product_id: row.product for row in flagged}
+        by_product.setdefault(row.product_id or 0, set()).add(row.consultation.advisor)
+        names[row.product_id or 0] = row.name
     for pk, advisors in by_product.items():
         notify(
             users=sorted(advisors, key=lambda u: u.pk),
             title=_("%(product)s is now %(level)s: open advice to re-check")
-            % {"product": products[pk].name, "level": new_level[pk]},
+            % {"product": names[pk], "level": new_level[pk]},
             url=reverse("visits:affected-advice") + f"?product={pk}",
         )
     return flagged
