@@ -24,8 +24,8 @@ class ProductForm(BoundedForm):
 
     def __init__(self, *args, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
-        if editing:
-            self.fields["code"].disabled = True
+        if editing:  # the code is the product's key: it never changes
+            del self.fields["code"]
 
 
 class DocumentForm(BoundedForm):

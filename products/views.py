@@ -95,14 +95,14 @@ class EditView(_FormView):
     def get(self, request, pk):
         self.check(request)
         product = get_object_or_404(Product, pk=pk)
-        initial = {k: getattr(product, k) for k in ("code", *EDIT_FIELDS)}
+        initial = {k: getattr(product, k) for k in EDIT_FIELDS}
         form = ProductForm(initial=initial, editing=True)
         return render(request, "products/form.html", {"form": form, "product": product})
 
     def post(self, request, pk):
         self.check(request)
         product = get_object_or_404(Product, pk=pk)
-        form = ProductForm(request.POST, initial={"code": product.code}, editing=True)
+        form = ProductForm(request.POST, editing=True)
         if form.is_valid():
             data = {k: form.cleaned_data[k] for k in EDIT_FIELDS}
             try:

@@ -124,6 +124,7 @@ class EventForm(BoundedForm):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    product = ProductPickField(required=False, label=_("Catalogue product presented"))
 
 
 class InviteForm(BoundedForm):

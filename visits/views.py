@@ -356,7 +356,10 @@ class EventListView(StaffRequiredMixin, View):
     def post(self, request):
         form = EventForm(request.POST)
         if form.is_valid():
-            event = services.event_create(user=request.user, **form.cleaned_data)
+            data = dict(form.cleaned_data)
+            product = data.pop("product", None)
+            event = services.event_create(user=request.user, products=[product] if product
+                                          else (), **data)  # fmt: skip
             return redirect(event)
         return render(request, "visits/events.html", {
             **self.events(request), "form": form,

@@ -297,3 +297,15 @@ def test_the_catalogue_page_and_api_query_counts_are_fixed(client, org, query_ba
         )
     with query_baseline("api:product-list"):
         assert client.get(reverse("api:product-list"), {"status": "on_sale"}).status_code == 200
+
+
+def test_an_event_names_the_catalogue_product_it_presents(client, org):
+    fund = make_product(code="510300", name="沪深300ETF", risk_level="R3", product_type="fund")
+    client.force_login(org.bm)
+    response = client.post(reverse("visits:events"), {
+        "kind": "exchange", "title": "ETF专题交流会", "place": "营业部",
+        "starts_at": (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+        "product": f"id:{fund.pk}"})  # fmt: skip
+    assert response.status_code == 302
+    event = fund.events.get()
+    assert "沪深300ETF" in client.get(event.get_absolute_url()).content.decode()
