@@ -414,6 +414,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClientRiskLevelEnum": "clients.models.RiskLevel",
         "ProductRiskLevelEnum": "products.models.RiskLevel",
+        "ProductStatusEnum": "products.models.ProductStatus",
         "YesNoEnum": "callcenter.models.YesNo",
         "ServiceRequestChannelEnum": "servicedesk.models.Channel",
         "ArticleKindEnum": "knowledge.models.Article.Kind",

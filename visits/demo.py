@@ -14,9 +14,9 @@ from . import services
 from .models import Event, Invitation, QuotaLog, VisitPlan
 
 RECORDED = [  # (catalogue code, recording reference, the client's levels it suits)
-    ("600519", "SL-BJ01-20261101-0007", ("C4", "C5")),
-    ("SM0001", "SL-BJ01-20261115-0012", ("C4", "C5")),
-    ("JG0001", "SL-BJ01-20261120-0031", ("C3",)),  # above the level, on written insistence
+    ("600519", "20261101-0007", ("C4", "C5")),
+    ("SM0001", "20261115-0012", ("C4", "C5")),
+    ("JG0001", "20261120-0031", ("C3",)),  # above the level, on written insistence
 ]
 
 

@@ -270,7 +270,7 @@ def build_world() -> World:
     def advised(s):
         return AdvisedProduct.objects.create(
             consultation=s, product=catalogue_product, name="矩阵基金", risk_level="R2",
-            recording_ref="SL-M0001", recorded_at=now - timedelta(hours=1),
+            recording_ref="2026113000001", recorded_at=now - timedelta(hours=1),
         )  # fmt: skip
 
     kinds["advisedproduct"] = Kind(
