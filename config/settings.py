@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "crm",
     "clients",
     "outreach",
+    "products",
     "opinions",
     "visits",
     "complaints",
@@ -447,7 +448,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "ClientRiskLevelEnum": "clients.models.RiskLevel",
-        "ProductRiskLevelEnum": "visits.models.ProductLevel",
+        "ProductRiskLevelEnum": "products.models.RiskLevel",
+        "ProductStatusEnum": "products.models.ProductStatus",
         "YesNoEnum": "callcenter.models.YesNo",
         "ServiceRequestChannelEnum": "servicedesk.models.Channel",
         "ArticleKindEnum": "knowledge.models.Article.Kind",
@@ -484,6 +486,9 @@ CRM_API_DOCS_PUBLIC = env.bool("CRM_API_DOCS_PUBLIC", default=False)
 # Where staff open the CRM: links in e-mails (a worker has no request to take it from).
 CRM_SITE_URL = env("CRM_SITE_URL", default="http://localhost:8000")
 CRM_RISK_ASSESSMENT_VALID_YEARS = env.int("CRM_RISK_ASSESSMENT_VALID_YEARS", default=2)
+# Recorded sales (双录): advice of a product above this level (or above the client's level)
+# needs the reference of its audio/video recording before it is stored
+CRM_RECORDING_ABOVE_LEVEL = env.str("CRM_RECORDING_ABOVE_LEVEL", default="R3")
 CRM_NEW_CLIENT_DAYS = env.int("CRM_NEW_CLIENT_DAYS", default=180)
 CRM_SLEEPING_DAYS = env.int("CRM_SLEEPING_DAYS", default=180)
 CRM_DORMANT_YEARS = env.int("CRM_DORMANT_YEARS", default=3)

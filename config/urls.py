@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("knowledge.api.urls")),
     path("", include("opinions.api.urls")),
     path("", include("outreach.api.urls")),
+    path("", include("products.api.urls")),
 ]
 
 urlpatterns = [
@@ -61,6 +62,7 @@ urlpatterns = [
     path("knowledge/", include("knowledge.urls")),
     path("opinions/", include("opinions.urls")),
     path("outreach/", include("outreach.urls")),
+    path("products/", include("products.urls")),
     path("", include("crm.urls")),
 ]
 

@@ -130,6 +130,17 @@ def make_client(
     )
 
 
+def make_product(*, code="P0001", name="稳健增利1号", risk_level="R2", product_type="wealth",
+                 **extra):  # fmt: skip
+    """A catalogue product (products.Product), stored directly: a test's fixture."""
+    from products.models import Product
+    from products.services import name_initials
+
+    return Product.objects.create(code=code, name=name, name_initials=name_initials(name),
+                                  risk_level=risk_level, product_type=product_type,
+                                  **extra)  # fmt: skip
+
+
 COMPLAINT_STATUSES = ("received", "acknowledged", "waiting", "resolved", "reviewed")
 
 

@@ -18,10 +18,10 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "crm", "clients", "outreach", "opinions", "visits", "complaints",
-            "servicedesk", "callcenter", "knowledge")  # fmt: skip
-APPS = ("clients", "outreach", "opinions", "visits", "complaints", "servicedesk", "callcenter",
-        "knowledge")  # fmt: skip
+PACKAGES = ("config", "crm", "clients", "outreach", "products", "opinions", "visits",
+            "complaints", "servicedesk", "callcenter", "knowledge")  # fmt: skip
+APPS = ("clients", "outreach", "products", "opinions", "visits", "complaints", "servicedesk",
+        "callcenter", "knowledge")  # fmt: skip
 
 
 def module_name(path: Path) -> str:

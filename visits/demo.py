@@ -8,9 +8,38 @@ from django.utils import timezone
 
 from clients.models import Client
 from crm.demo import weekday_at
+from products.models import Product
 
 from . import services
 from .models import Event, Invitation, QuotaLog, VisitPlan
+
+RECORDED = [  # (catalogue code, recording reference, the client's levels it suits)
+    ("600519", "20261101-0007", ("C4", "C5")),
+    ("SM0001", "20261115-0012", ("C4", "C5")),
+    ("JG0001", "20261120-0031", ("C3",)),  # above the level, on written insistence
+]
+
+
+def seed_recorded_sales(am, adv, clients, catalogue, now) -> None:
+    """A few recorded sales (双录) of the catalogue's higher-risk products."""
+    used = set()
+    for i, (code, ref, levels) in enumerate(RECORDED):
+        client = next((c for c in clients[2:] if c.risk_level in levels and c.pk not in used
+                       and not c.lowest_category and c.investor_class == "ordinary"),
+                      None)  # fmt: skip
+        if client is None or code not in catalogue:
+            continue
+        used.add(client.pk)
+        above = catalogue[code].level > int(client.risk_level[1])
+        sheet = services.consultation_file(user=am, client=client, advisor=adv,
+                                           question="想了解高收益产品的配置建议")  # fmt: skip
+        services.consultation_answer(
+            user=adv, consultation=sheet, analysis="客户风险承受能力与产品风险匹配情况已评估",
+            advice="可小比例配置，注意控制仓位", products=[{
+                "product": catalogue[code], "client_insists_in_writing": above,
+                "special_warning_given": above, "recording_ref": ref,
+                "recorded_at": now - timedelta(days=3 + i, hours=2)}],
+        )  # fmt: skip
 
 
 def seed_visits(users: dict, stdout) -> None:
@@ -66,10 +95,16 @@ def seed_visits(users: dict, stdout) -> None:
     services.consultation_file(
         user=am, client=clients[1], advisor=adv, question="想了解可转债的投资机会"
     )
+    catalogue = {
+        p.code: p for p in Product.objects.filter(code__in=["510300", "600519", "JG0001", "SM0001"])
+    }
+    etf = ({"product": catalogue["510300"]} if "510300" in catalogue
+           else {"name": "沪深300ETF", "risk_level": "R3"})  # fmt: skip
     services.consultation_answer(user=adv, consultation=sheet, analysis="行业集中度偏高",
                                  advice="建议分散配置，降低单一行业占比",
-                                 products=[{"name": "沪深300ETF", "risk_level": "R3"}]
-                                 if clients[0].risk_level >= "C3" else [])  # fmt: skip
+                                 products=[etf] if clients[0].risk_level >= "C3"
+                                 else [])  # fmt: skip
+    seed_recorded_sales(am, adv, clients, catalogue, now)
     last_wednesday = weekday_at(today - timedelta(days=(today.weekday() - 2) % 7 or 7), 15)
     meeting = services.event_create(user=bm, kind=Event.Kind.EXCHANGE_MEETING,
                                     title="周三大中户交流会", starts_at=last_wednesday,

@@ -6,8 +6,9 @@ from clients.pickers import ClientPickField
 from crm.forms import BoundedForm, DateInput, DateTimeLocalInput
 from crm.models import Role
 from crm.references import PersonChoiceField, ScopedFormMixin
+from products.pickers import ProductPickField
 
-from .models import Event, Invitation, ProductLevel, QuotaLog, VisitPlan
+from .models import Event, Invitation, QuotaLog, VisitPlan
 
 DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
@@ -86,16 +87,21 @@ class AnswerForm(BoundedForm):
 
 
 class ProductForm(BoundedForm):
-    name = forms.CharField(label=_("Product"), max_length=100, required=False)
-    risk_level = forms.ChoiceField(
-        label=_("Risk level"), required=False, choices=[("", "—"), *ProductLevel.choices]
-    )
+    """One advised product: picked from the catalogue (its level comes with it)."""
+
+    product = ProductPickField(required=False)
     client_insists_in_writing = forms.BooleanField(
         label=_("Client insists in writing"), required=False
     )
     special_warning_given = forms.BooleanField(
         label=_("Special risk warning given"), required=False
     )
+    recording_ref = forms.CharField(label=_("Recording reference"), max_length=64,
+                                    required=False)  # fmt: skip
+    recorded_at = forms.DateTimeField(
+        label=_("Recorded at"), required=False, widget=DateTimeLocalInput(),
+        input_formats=DT_FORMATS,
+    )  # fmt: skip
 
 
 ProductFormSet = forms.formset_factory(ProductForm, extra=3, max_num=10)
@@ -118,6 +124,7 @@ class EventForm(BoundedForm):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    product = ProductPickField(required=False, label=_("Catalogue product presented"))
 
 
 class InviteForm(BoundedForm):

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import Client
 from crm.models import Branch, Role
 from crm.scoping import ScopedQuerySet
+from products.models import Product
+from products.models import RiskLevel as ProductLevel
 
 
 class VisitPlanQuerySet(ScopedQuerySet):
@@ -256,20 +258,24 @@ class Consultation(models.Model):
         return reverse("visits:consultation", args=[self.pk])
 
 
-class ProductLevel(models.TextChoices):
-    R1 = "R1", "R1"
-    R2 = "R2", "R2"
-    R3 = "R3", "R3"
-    R4 = "R4", "R4"
-    R5 = "R5", "R5"
+class AdvisedProductQuerySet(ScopedQuerySet):
+    """An advised product follows its consultation sheet."""
+
+    scope_via = ("consultation",)
 
 
 class AdvisedProduct(models.Model):
-    """A product named in the advice, with its risk level and the suitability outcome."""
+    """A product named in the advice, with its risk level and the suitability outcome.
+    A catalogue product (`product`) gives its name and level, copied at the time of the
+    advice; rows from before the catalogue keep the typed name and level."""
 
     consultation = models.ForeignKey(
         Consultation, on_delete=models.CASCADE, related_name="products"
     )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="advice",
+        verbose_name=_("catalogue product"),
+    )  # fmt: skip
     name = models.CharField(_("product"), max_length=100)
     risk_level = models.CharField(
         _("product risk level"), max_length=2, choices=ProductLevel.choices
@@ -279,10 +285,29 @@ class AdvisedProduct(models.Model):
     special_warning_given_at = models.DateTimeField(
         _("special risk warning given at"), null=True, blank=True
     )
+    # recorded sale (双录): the recording system's reference, required above the threshold
+    recording_ref = models.CharField(_("recording reference"), max_length=64, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    # the catalogue changed the product's level after this advice and it no longer passes
+    recheck_needed = models.BooleanField(_("to be re-checked"), default=False)
+    recheck_level = models.CharField(_("new risk level"), max_length=2, blank=True)
+    recheck_reason = models.CharField(_("why"), max_length=300, blank=True)
+    recheck_flagged_at = models.DateTimeField(_("flagged at"), null=True, blank=True)
+
+    objects = AdvisedProductQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("advised product")
         verbose_name_plural = _("advised products")
+        indexes = [
+            models.Index(fields=["product", "consultation"], name="advised_product_idx"),
+            models.Index(fields=["recording_ref"], name="advised_recording_idx",
+                         condition=~Q(recording_ref="")),
+            models.Index(fields=["-recorded_at", "id"], name="advised_recorded_at_idx",
+                         condition=~Q(recording_ref="")),
+            models.Index(fields=["-recheck_flagged_at", "id"], name="advised_recheck_idx",
+                         condition=Q(recheck_needed=True)),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.name} {self.risk_level}"
@@ -305,6 +330,9 @@ class Event(models.Model):
     place = models.CharField(_("place"), max_length=200)
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
+    products = models.ManyToManyField(
+        Product, blank=True, related_name="events", verbose_name=_("catalogue products")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -11,6 +11,7 @@ from crm.models import Role
 from crm.roles import ALL, grant
 from crm.sla import Clock, declare_policy, register_clock
 from crm.workbench import Section, register_section
+from products.signals import product_level_changed
 
 from . import selectors
 from .models import Consultation, Invitation, VisitPlan
@@ -64,6 +65,12 @@ def _seed(users, stdout):
     from .demo import seed_visits
 
     seed_visits(users, stdout)
+
+
+def _recheck_advice(sender, changes, user=None, **kwargs):
+    from .services import advice_recheck
+
+    advice_recheck(changes=changes, user=user)
 
 
 def register() -> None:
@@ -122,6 +129,7 @@ def register() -> None:
     register_provider("event", _event_entries)
     register_provider("consultation", _consultation_entries)
     register_seeder(50, "visits", _seed)
+    product_level_changed.connect(_recheck_advice, dispatch_uid="visits.recheck_advice")
     grant(
         ALL - {Role.INTEGRATION},
         "visits.view_visitplan",

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +24,7 @@ from crm.sla import compute_deadline, get_policy
 from outreach import rules
 from outreach.models import Channel, Purpose, SourceKind
 from outreach.services import messages as outreach
+from products.models import level_number
 
 from .models import (
     AdvisedProduct,
@@ -310,24 +313,47 @@ def product_suitability(client: Client, risk_level: str) -> str:
     return "ok" if product <= allowed else "needs_warning"
 
 
+def needs_recording(risk_level: str, verdict: str) -> bool:
+    """A recorded sale (双录): a product above CRM_RECORDING_ABOVE_LEVEL (R3), or one
+    above the client's level sold on the client's written insistence."""
+    threshold = level_number(settings.CRM_RECORDING_ABOVE_LEVEL)
+    return level_number(risk_level) > threshold or verdict == "needs_warning"
+
+
+def _catalogued(product: dict) -> dict:
+    """The row with the catalogue's name and level when it names a catalogue product:
+    the level is copied from the catalogue, never typed."""
+    picked = product.get("product")
+    if picked is None:
+        return product
+    return {**product, "name": picked.name, "risk_level": picked.risk_level}
+
+
 def product_verdicts(client: Client, products: list[dict]) -> tuple[list, dict]:
     """The suitability rule over the advised products: (product, verdict) per acceptable
     row, and the errors by `products[i]`. No query: the web form runs it along with its
-    own checks, so that every error comes back in one round."""
+    own checks, so that every error comes back in one round. A row names a catalogue
+    product (`product`, whose level counts) or, as before the catalogue, a typed name and
+    level. A recorded sale needs the recording's reference and time (`recording_ref`,
+    `recorded_at`) before it is stored."""
     rows: list = []
     errors: dict[str, list] = {}
+    now = timezone.now()
     for i, product in enumerate(products):
+        product = _catalogued(product)
         level = product.get("risk_level")
         if level not in ("R1", "R2", "R3", "R4", "R5") or not (product.get("name") or "").strip():
             errors[f"products[{i}]"] = [_("Each product needs a name and a level R1 to R5.")]
             continue
         verdict = product_suitability(client, level)
+        names = {"name": product["name"], "level": level, "client": client.risk_level or "—"}
         if verdict == "blocked":
             errors[f"products[{i}]"] = [
                 _("%(name)s (%(level)s) cannot be advised: the client is in the lowest category.")
-                % {"name": product["name"], "level": level}
+                % names
             ]
-        elif verdict == "needs_warning" and not (
+            continue
+        if verdict == "needs_warning" and not (
             product.get("client_insists_in_writing") and product.get("special_warning_given")
         ):
             errors[f"products[{i}]"] = [
@@ -335,9 +361,26 @@ def product_verdicts(client: Client, products: list[dict]) -> tuple[list, dict]:
                     "%(name)s (%(level)s) is above the client's level %(client)s: record the "
                     "client's written insistence and the special risk warning first."
                 )
-                % {"name": product["name"], "level": level, "client": client.risk_level or "—"}
+                % names
             ]
-        rows.append((product, verdict))
+        if needs_recording(level, verdict):
+            ref = (product.get("recording_ref") or "").strip()
+            recorded_at = product.get("recorded_at")
+            if not ref or recorded_at is None:
+                errors.setdefault(f"products[{i}]", []).append(
+                    _(
+                        "%(name)s (%(level)s) is a recorded sale (双录): enter the reference "
+                        "of its audio/video recording and when it was recorded before the "
+                        "advice is stored."
+                    )
+                    % names
+                )
+            elif recorded_at > now:
+                errors.setdefault(f"products[{i}]", []).append(
+                    _("%(name)s: the recording cannot be later than now.") % names
+                )
+        if f"products[{i}]" not in errors:
+            rows.append((product, verdict))
     return rows, errors
 
 
@@ -351,7 +394,8 @@ def consultation_answer(
 ) -> Consultation:
     """The advisor's analysis and advice. A product above the client's level is refused for
     the lowest category and otherwise needs the client's written insistence and the special
-    risk warning, recorded here before the advice is stored."""
+    risk warning, recorded here before the advice is stored; a recorded sale (双录) needs
+    its recording's reference. Nothing is stored while any product is refused."""
     if consultation.advisor_id != user.pk:
         _role(user, Role.BRANCH_MANAGER, Role.HQ)
     errors: dict[str, list] = {}
@@ -375,10 +419,14 @@ def consultation_answer(
         sheet.save()
         AdvisedProduct.objects.bulk_create([
             AdvisedProduct(
-                consultation=sheet, name=p["name"].strip()[:100], risk_level=p["risk_level"],
-                above_client_level=verdict == "needs_warning",
+                consultation=sheet, product=p.get("product"), name=p["name"].strip()[:100],
+                risk_level=p["risk_level"], above_client_level=verdict == "needs_warning",
                 client_insists_in_writing=bool(p.get("client_insists_in_writing")),
                 special_warning_given_at=now if verdict == "needs_warning" else None,
+                recording_ref=(p.get("recording_ref") or "").strip()[:64]
+                if needs_recording(p["risk_level"], verdict) else "",
+                recorded_at=p.get("recorded_at") if needs_recording(p["risk_level"], verdict)
+                else None,
             )
             for p, verdict in rows
         ])  # fmt: skip
@@ -388,6 +436,65 @@ def consultation_answer(
         url=sheet.get_absolute_url(),
     )
     return sheet
+
+
+OPEN_ADVICE = (Consultation.Status.OPEN, Consultation.Status.ANSWERED)  # not yet delivered
+
+
+def _recheck_reason(row: AdvisedProduct, level: str) -> str:
+    """Why the advice no longer passes at the catalogue's new level, or ""."""
+    client = row.consultation.client
+    verdict = product_suitability(client, level)
+    names = {"level": level, "client": client.risk_level or "—"}
+    if verdict == "blocked":
+        return _("At %(level)s the product cannot be advised to a lowest-category client.") % names
+    reasons = []
+    if verdict == "needs_warning" and not (
+        row.client_insists_in_writing and row.special_warning_given_at
+    ):
+        reasons.append(_("%(level)s is above the client's level %(client)s: written insistence "
+                         "and the special risk warning are not recorded.") % names)  # fmt: skip
+    if needs_recording(level, verdict) and not row.recording_ref:
+        reasons.append(_("At %(level)s it is a recorded sale (双录): no recording.") % names)
+    return " ".join(reasons)
+
+
+def advice_recheck(*, changes: list[tuple[int, str, str]], user=None) -> list[AdvisedProduct]:
+    """The catalogue changed these products' levels ([(product_id, old, new)]): the advice
+    naming them on sheets not yet delivered is checked again at the new level; each that
+    no longer passes is flagged (the page of advice to re-check lists it) and its advisor
+    is told. Set-based: one read, one update, one notification per product."""
+    new_level = {pk: new for pk, _old, new in changes}
+    rows = list(
+        AdvisedProduct.objects.filter(product_id__in=new_level,
+                                      consultation__status__in=OPEN_ADVICE)
+        .select_related("consultation__client", "consultation__advisor", "product")
+    )  # fmt: skip
+    now, flagged = timezone.now(), []
+    for row in rows:
+        level = new_level[row.product_id or 0]
+        reason = _recheck_reason(row, level)
+        if reason:
+            row.recheck_needed, row.recheck_level = True, level
+            row.recheck_reason, row.recheck_flagged_at = reason[:300], now
+            flagged.append(row)
+    AdvisedProduct.objects.bulk_update(
+        flagged, ["recheck_needed", "recheck_level", "recheck_reason", "recheck_flagged_at"],
+        batch_size=1000,
+    )  # fmt: skip
+    by_product: dict[int, set] = {}
+    names: dict[int, str] = {}
+    for row in flagged:
+        by_product.setdefault(row.product_id or 0, set()).add(row.consultation.advisor)
+        names[row.product_id or 0] = row.name
+    for pk, advisors in by_product.items():
+        notify(
+            users=sorted(advisors, key=lambda u: u.pk),
+            title=_("%(product)s is now %(level)s: open advice to re-check")
+            % {"product": names[pk], "level": new_level[pk]},
+            url=reverse("visits:affected-advice") + f"?product={pk}",
+        )
+    return flagged
 
 
 def consultation_deliver(*, user, consultation: Consultation, note: str) -> Consultation:
@@ -407,11 +514,13 @@ def consultation_deliver(*, user, consultation: Consultation, note: str) -> Cons
 
 
 # --- Events ---------------------------------------------------------------------------
-def event_create(*, user, kind, title, starts_at, place, capacity=None, description=""):
+def event_create(*, user, kind, title, starts_at, place, capacity=None, description="",
+                 products=()):  # fmt: skip
+    """An event of the user's branch; `products`: the catalogue products it presents."""
     staff = _role(user, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.HQ)
     if kind not in Event.Kind.values:
         raise ValidationError({"kind": [_("Choose the type of event.")]})
-    return Event.objects.create(
+    event = Event.objects.create(
         branch_id=staff.branch_id,
         kind=kind,
         title=title.strip(),
@@ -421,6 +530,9 @@ def event_create(*, user, kind, title, starts_at, place, capacity=None, descript
         description=description,
         created_by=user,
     )
+    if products:
+        event.products.set(products)
+    return event
 
 
 def event_invite_segment(*, user, event: Event, tiers=(), stages=()) -> int:

@@ -119,3 +119,63 @@ class EventTable(Table):
 
     def render_place(self, value):
         return Truncator(value).chars(30)
+
+
+class AdvisedProductTable(ClientCellMixin, Table):
+    """Advised products for inspection: recorded sales (双录), advice to re-check."""
+
+    key = "advised_products"
+    required = ("product",)
+    descending_first = frozenset({"recorded_at", "recheck_flagged_at"})
+
+    client = tables.Column(verbose_name=_("Client"), empty_values=(), orderable=False)
+    product = tables.Column(verbose_name=_("Product"), empty_values=(), orderable=False)
+    risk_level = tables.Column(verbose_name=_("Level at the advice"), orderable=False)
+    recording_ref = tables.Column(verbose_name=_("Recording reference"), orderable=False)
+    recorded_at = tables.Column(verbose_name=_("Recorded at"), attrs=NOWRAP)
+    advisor = tables.Column(verbose_name=_("Advisor"), empty_values=(), orderable=False)
+    sheet = tables.Column(verbose_name=_("Consultation sheet"), empty_values=(), orderable=False)
+
+    class Meta(Table.Meta):
+        row_attrs = {"id": lambda record: f"advised-{record.pk}"}
+        empty_text = _("No recorded sale matches.")
+
+    def render_client(self, record):
+        client = record.consultation.client
+        return self.client_link(client, client.get_absolute_url())
+
+    def render_product(self, record):
+        if record.product_id is None:
+            return record.name
+        return format_html('<a href="{}">{}</a> <span class="text-muted small">{}</span>',
+                           record.product.get_absolute_url(), record.name,
+                           record.product.code)  # fmt: skip
+
+    def render_recorded_at(self, value):
+        return local_minute(value)
+
+    def render_advisor(self, record):
+        return person_name(record.consultation.advisor)
+
+    def render_sheet(self, record):
+        sheet = record.consultation
+        return format_html('<a href="{}">{}</a> · {}', sheet.get_absolute_url(),
+                           local_minute(sheet.created_at), sheet.get_status_display())  # fmt: skip
+
+
+class RecheckTable(AdvisedProductTable):
+    key = "advice_recheck"
+    required = ("product",)
+    hidden_by_default = ("recording_ref", "recorded_at")
+
+    recheck_level = tables.Column(verbose_name=_("New risk level"), orderable=False)
+    recheck_reason = tables.Column(verbose_name=_("Why"), orderable=False)
+    recheck_flagged_at = tables.Column(verbose_name=_("Flagged at"), attrs=NOWRAP)
+
+    class Meta(AdvisedProductTable.Meta):
+        empty_text = _("No open advice needs re-checking.")
+        sequence = ("client", "product", "risk_level", "recheck_level", "recheck_reason",
+                    "advisor", "sheet", "recheck_flagged_at", "...")  # fmt: skip
+
+    def render_recheck_flagged_at(self, value):
+        return local_minute(value)

@@ -21,6 +21,8 @@ urlpatterns = [
     path("consultations/", views.ConsultationListView.as_view(), name="consultations"),
     path("consultations/new/", views.ConsultationCreateView.as_view(), name="consultation-create"),
     path("consultations/<int:pk>/", views.ConsultationDetailView.as_view(), name="consultation"),
+    path("recordings/", views.RecordingsView.as_view(), name="recordings"),
+    path("advice-to-recheck/", views.AffectedAdviceView.as_view(), name="affected-advice"),
     path("events/", views.EventListView.as_view(), name="events"),
     path("events/<int:pk>/", views.EventDetailView.as_view(), name="event"),
 ]

@@ -23,7 +23,12 @@ from crm.services import TransitionNotAllowed
 from crm.views import StaffRequiredMixin
 
 from . import selectors, services
-from .filters import ConsultationFilterSet, EventFilterSet, VisitPlanFilterSet
+from .filters import (
+    AdvisedProductFilterSet,
+    ConsultationFilterSet,
+    EventFilterSet,
+    VisitPlanFilterSet,
+)
 from .forms import (
     AnswerForm,
     ConsultationForm,
@@ -36,8 +41,14 @@ from .forms import (
     QuotaSetForm,
     VisitPlanForm,
 )
-from .models import Consultation, Event, Invitation, QuotaLog, VisitPlan
-from .tables import ConsultationTable, EventTable, VisitPlanTable
+from .models import AdvisedProduct, Consultation, Event, Invitation, QuotaLog, VisitPlan
+from .tables import (
+    AdvisedProductTable,
+    ConsultationTable,
+    EventTable,
+    RecheckTable,
+    VisitPlanTable,
+)
 from .workflow import VISIT_PLAN_WORKFLOW
 
 MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
@@ -305,7 +316,7 @@ class ConsultationDetailView(StaffRequiredMixin, View):
         products = ProductFormSet(request.POST, prefix="products")
         valid = form.is_valid()
         if products.is_valid() and valid:  # both checked: every error in one round
-            named = [f for f in products if f.cleaned_data.get("name")]
+            named = [f for f in products if f.cleaned_data.get("product")]
             try:
                 services.consultation_answer(
                     user=request.user, consultation=sheet,
@@ -320,7 +331,7 @@ class ConsultationDetailView(StaffRequiredMixin, View):
                 messages.success(request, _("Advice saved."))
                 return redirect(sheet)
         elif products.is_valid():  # the answer has errors: the rows' rule says its own too
-            named = [f for f in products if f.cleaned_data.get("name")]
+            named = [f for f in products if f.cleaned_data.get("product")]
             _rows, errors = services.product_verdicts(sheet.client, [f.cleaned_data for f in named])
             if errors:
                 add_product_errors(form, named, ValidationError(errors))
@@ -345,7 +356,10 @@ class EventListView(StaffRequiredMixin, View):
     def post(self, request):
         form = EventForm(request.POST)
         if form.is_valid():
-            event = services.event_create(user=request.user, **form.cleaned_data)
+            data = dict(form.cleaned_data)
+            product = data.pop("product", None)
+            event = services.event_create(user=request.user, products=[product] if product
+                                          else (), **data)  # fmt: skip
             return redirect(event)
         return render(request, "visits/events.html", {
             **self.events(request), "form": form,
@@ -412,3 +426,44 @@ class EventDetailView(StaffRequiredMixin, View):
             messages.success(request, _("%(n)d clients invited.") % {"n": n})
             return redirect(event)
         return self.get(request, pk, invite_form=form, status=400)
+
+
+# --- Inspection: recorded sales (双录) and advice to re-check ---------------------------
+INSPECTORS = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ})
+
+
+def _advised(request):
+    return AdvisedProduct.objects.visible_to(request.user).select_related(
+        "consultation__client", "consultation__advisor", "product"
+    )
+
+
+class RecordingsView(StaffRequiredMixin, View):
+    """The recorded sales (双录) for inspection, by client and product: newest first."""
+
+    roles = INSPECTORS
+
+    def get(self, request):
+        qs = _advised(request).exclude(recording_ref="").order_by("-recorded_at", "-id")
+        filterset = AdvisedProductFilterSet(request.GET, queryset=qs, request=request)
+        page = page_with_total(request, filterset.qs, per_page=25)
+        table = AdvisedProductTable(page, request=request, filterset=filterset,
+                                    target="#recording-table")  # fmt: skip
+        template = "crm/partials/table.html" if request.htmx else "visits/recordings.html"
+        return render(request, template, {"table": table, "page": page, "filter": filterset})
+
+
+class AffectedAdviceView(StaffRequiredMixin, View):
+    """The open advice a level change of the catalogue flagged, with the clients
+    affected: newest flags first; `?product=` narrows to one product."""
+
+    roles = INSPECTORS
+
+    def get(self, request):
+        qs = _advised(request).filter(recheck_needed=True).order_by("-recheck_flagged_at", "-id")
+        filterset = AdvisedProductFilterSet(request.GET, queryset=qs, request=request)
+        page = page_with_total(request, filterset.qs, per_page=25)
+        table = RecheckTable(page, request=request, filterset=filterset,
+                             target="#recheck-table")  # fmt: skip
+        template = "crm/partials/table.html" if request.htmx else "visits/affected_advice.html"
+        return render(request, template, {"table": table, "page": page, "filter": filterset})

@@ -23,6 +23,10 @@
       var html = empty.innerHTML.replace(/__prefix__/g, String(n));
       rows.insertAdjacentHTML("beforeend", html);
       total.value = String(n + 1);
+      // the new row's pickers (static/crm/picker.js starts those of loaded content)
+      rows.lastElementChild.dispatchEvent(
+        new CustomEvent("htmx:load", { bubbles: true, detail: { elt: rows.lastElementChild } })
+      );
       var first = rows.lastElementChild.querySelector("input[type=text]");
       if (first) first.focus();
       refresh();

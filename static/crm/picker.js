@@ -31,6 +31,8 @@
       options: options,
       items: options.map(function (o) { return o.value; }),
       closeAfterSelect: true,
+      // inside a scrolling table (the advice's product rows) the list would be clipped
+      dropdownParent: input.closest(".table-responsive") ? "body" : null,
       loadThrottle: 250,
       score: function () { return function () { return 1; }; },
       shouldLoad: longEnough,

@@ -301,6 +301,19 @@ def snapshot_rows(w, role) -> list:
 ORG_IMPORTERS = frozenset({HQ, INT_HQ})
 
 
+INSPECTORS = frozenset({BM, COMP, HQ})  # recorded sales and advice to re-check
+PRODUCT_LOADERS = frozenset({HQ, INT_HQ})  # the catalogue's bulk upsert
+
+
+def product_form() -> dict:
+    return {"code": "MX0001", "name": "矩阵理财", "product_type": "wealth", "risk_level": "R2",
+            "status": "on_sale"}  # fmt: skip
+
+
+def product_rows(w, role) -> list:
+    return [{"code": "MX0002", "name": "矩阵债券", "product_type": "bond", "risk_level": "R1"}]
+
+
 def staff_rows(w, role) -> list:
     return [{"staff_no": "M9001", "name": "钱明", "role": "客户经理", "branch_code": "BJ01",
              "team": "财富一组", "email": "m9001@example.com"}]  # fmt: skip
@@ -764,6 +777,46 @@ TABLE: dict[str, list[Case]] = {
     ],
     "api:opinion-detail": [get(api(), obj="opinion")],
     **OPINION_API_STEPS,
+    # The product catalogue (HQ writes, everyone reads) ----------------------------------------
+    "products:catalogue": [
+        get(web()),
+        get(web(), query={"q": "jz", "risk_level": "R2", "ordering": "-code"}, label="filtered"),
+    ],
+    "products:create": [get(web(allow={HQ})), post(web(302, allow={HQ}), body=product_form())],
+    "products:pick": [get(web(), query={"q": "矩阵"})],
+    "products:detail": [
+        get(web(), obj="product"),
+        post(
+            web(302, allow={HQ}),
+            obj="product",
+            label="document",
+            body={"title": "产品说明书", "url": "https://docs.example.com/m0001.pdf"},
+        ),
+    ],
+    "products:edit": [
+        get(web(allow={HQ}), obj="product"),
+        post(web(302, allow={HQ}), obj="product", body={**product_form(), "risk_level": "R3"}),
+    ],
+    "api:product-list": [get(api()), post(api(201, allow={HQ}), body=product_form())],
+    "api:product-detail": [
+        get(api(), obj="product"),
+        Case("patch", api(allow={HQ}), obj="product", body={"issuer": "资管部"}),
+    ],
+    "api:product-bulk": [post(api(allow=PRODUCT_LOADERS), body=product_rows)],
+    "api:advisedproduct-list": [
+        get(api(allow=INSPECTORS)),
+        get(
+            api(allow=INSPECTORS),
+            query={"recorded": "true", "client_no": "1100000001"},
+            label="filtered",
+        ),
+    ],
+    "api:advisedproduct-detail": [get(api(allow=INSPECTORS), obj="advisedproduct")],
+    "visits:recordings": [
+        get(web(allow=INSPECTORS)),
+        get(web(allow=INSPECTORS), query={"product_code": "M0001"}, label="filtered"),
+    ],
+    "visits:affected-advice": [get(web(allow=INSPECTORS))],
     # Visits, consultation sheets, events ------------------------------------------------------
     "visits:list": [get(web())],
     "visits:calendar": [get(web())],

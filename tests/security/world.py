@@ -79,8 +79,9 @@ def build_world() -> World:
     from complaints import services as complaint_services
     from crm import services as crm_services
     from crm.models import Holiday, StaffProfile
+    from products.models import Product
     from visits import services as visit_services
-    from visits.models import Invitation
+    from visits.models import AdvisedProduct, Invitation
 
     hq_branch = BranchFactory(code="HQ", name="总部", kind="hq")
     bj = BranchFactory(code="BJ01", name="北京营业部")
@@ -260,6 +261,22 @@ def build_world() -> World:
     kinds["consultation:open"] = Kind({"*": sheet(am, c1, adv)}, sheet_outside)
     kinds["consultation:answered"] = Kind({"*": sheet(am, c1, adv, answered=True)}, sheet_outside)
     kinds["consultation"] = kinds["consultation:open"]
+
+    # --- The product catalogue (everyone's) and the advice naming it ---------------------
+    catalogue_product = Product.objects.create(code="M0001", name="矩阵基金", risk_level="R2",
+                                               product_type="fund")  # fmt: skip
+    kinds["product"] = Kind({"*": catalogue_product})
+
+    def advised(s):
+        return AdvisedProduct.objects.create(
+            consultation=s, product=catalogue_product, name="矩阵基金", risk_level="R2",
+            recording_ref="2026113000001", recorded_at=now - timedelta(hours=1),
+        )  # fmt: skip
+
+    kinds["advisedproduct"] = Kind(
+        {"*": advised(kinds["consultation:answered"].for_role("*"))},
+        _outside(advised(sheet_outside[OTHER_BRANCH][0])),
+    )
 
     def event(by):
         return visit_services.event_create(

@@ -5,7 +5,7 @@ suitability rule's come back together, each product's on its own row."""
 from django.urls import reverse
 
 from clients.models import Client
-from tests.factories import make_client
+from tests.factories import make_client, make_product
 from visits import services
 from visits.models import Consultation
 
@@ -20,10 +20,13 @@ def sheet_for(org, risk_level="C3"):
 
 
 def rows(*products):
+    """Product rows picked from the catalogue: (name, level) makes the product once."""
     body = {"products-TOTAL_FORMS": str(len(products)), "products-INITIAL_FORMS": "0",
             "products-MIN_NUM_FORMS": "0", "products-MAX_NUM_FORMS": "10"}  # fmt: skip
     for i, (name, level) in enumerate(products):
-        body |= {f"products-{i}-name": name, f"products-{i}-risk_level": level}
+        if name:
+            product = make_product(code=f"T{i:04d}", name=name, risk_level=level)
+            body |= {f"products-{i}-product": f"id:{product.pk}"}
     return body
 
 
@@ -33,7 +36,8 @@ def test_the_rows_are_a_table_with_add_and_remove(client, org):
     html = client.get(reverse("visits:consultation", args=[sheet.pk])).content.decode()
     assert 'data-formset="products"' in html and "data-formset-add" in html
     assert html.count("data-formset-remove") == 4  # 3 extra rows + the empty template
-    assert 'name="products-__prefix__-name"' in html and "crm/formset.js" in html
+    assert 'name="products-__prefix__-product"' in html and "crm/formset.js" in html
+    assert "js-picker" in html  # the catalogue's type-ahead
 
 
 def test_every_error_of_the_answer_in_one_round_on_its_row(client, org):

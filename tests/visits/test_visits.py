@@ -132,14 +132,20 @@ def test_plan_validation(org):
     assert not VisitPlan.objects.exists()
 
 
+RECORDED = {"recording_ref": "SL-TEST-0001", "recorded_at": timezone.now() - timedelta(hours=1)}
+
+
 @pytest.mark.parametrize("client_kwargs,level,extra,outcome", [
     ({"lowest_category": True, "risk_level": "C1"}, "R2", {}, "blocked"),
     ({"lowest_category": True, "risk_level": "C1"}, "R1", {}, "ok"),
     ({"risk_level": "C3"}, "R3", {}, "ok"),
     ({"risk_level": "C3"}, "R4", {}, "needs_warning"),
     ({"risk_level": "C3"}, "R4", {"client_insists_in_writing": True,
-                                 "special_warning_given": True}, "ok_with_warning"),
-    ({"risk_level": "C1", "investor_class": "professional"}, "R5", {}, "ok"),
+                                 "special_warning_given": True, **RECORDED}, "ok_with_warning"),
+    ({"risk_level": "C3"}, "R4", {"client_insists_in_writing": True,
+                                 "special_warning_given": True}, "needs_recording"),
+    ({"risk_level": "C1", "investor_class": "professional"}, "R5", RECORDED, "ok"),
+    ({"risk_level": "C5"}, "R5", {}, "needs_recording"),
 ])  # fmt: skip
 def test_suitability_rule(org, client_kwargs, level, extra, outcome):
     client = client_of(org)
@@ -149,13 +155,14 @@ def test_suitability_rule(org, client_kwargs, level, extra, outcome):
         user=org.am, client=client, advisor=org.advisor, question="是否买入"
     )
     product = {"name": "某产品", "risk_level": level, **extra}
-    if outcome in ("blocked", "needs_warning"):
+    if outcome in ("blocked", "needs_warning", "needs_recording"):
         with pytest.raises(ValidationError) as exc:
             services.consultation_answer(
                 user=org.advisor, consultation=sheet, analysis="a", advice="b", products=[product]
             )
         message = " ".join(exc.value.messages)
-        assert ("最低类别" in message) if outcome == "blocked" else ("书面" in message)
+        expected = {"blocked": "最低类别", "needs_warning": "书面", "needs_recording": "双录"}
+        assert expected[outcome] in message
         assert Consultation.objects.get(pk=sheet.pk).status == "open"
     else:
         sheet = services.consultation_answer(

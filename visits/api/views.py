@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -8,20 +9,27 @@ from clients.models import Client
 from crm.api import fields
 from crm.api.filters import DjangoFilterBackend
 from crm.api.pagination import CursorPagination
-from crm.api.permissions import ActionRoles
+from crm.api.permissions import ActionRoles, HasRole
 from crm.api.references import PersonField, VisibleRelatedField
 from crm.api.serializers import ModelSerializer
 from crm.api.workflow import add_workflow_actions
 from crm.models import Role
 from crm.workflow import Action
+from products.models import Product, ProductStatus
 
 from .. import selectors, services
 from ..calendar import calendar_items, calendar_range
-from ..filters import ConsultationFilterSet, EventFilterSet, VisitPlanFilterSet
-from ..models import Consultation, Event, Invitation, ProductLevel, VisitPlan
+from ..filters import (
+    AdvisedProductFilterSet,
+    ConsultationFilterSet,
+    EventFilterSet,
+    VisitPlanFilterSet,
+)
+from ..models import AdvisedProduct, Consultation, Event, Invitation, ProductLevel, VisitPlan
 from ..workflow import VISIT_PLAN_WORKFLOW
 
 PLANNERS = {Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER}
+INSPECTORS = (Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ)
 
 
 class VisitPlanSerializer(ModelSerializer):
@@ -140,11 +148,22 @@ class VisitPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 add_workflow_actions(VisitPlanViewSet, VISIT_PLAN_WORKFLOW, response=VisitPlanSerializer)
 
 
-class ProductSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    risk_level = serializers.ChoiceField(choices=ProductLevel.choices)
+class AdviceProductSerializer(serializers.Serializer):
+    """One product of the advice: a catalogue `product` (its name and level are the
+    catalogue's) or, as before the catalogue, a typed `name` and `risk_level`. A product
+    above CRM_RECORDING_ABOVE_LEVEL (R3) or above the client's level needs its recording
+    (双录): `recording_ref` and `recorded_at`."""
+
+    product = serializers.PrimaryKeyRelatedField(
+        queryset=Product.objects.filter(status=ProductStatus.ON_SALE), required=False,
+        allow_null=True,
+    )  # fmt: skip
+    name = serializers.CharField(max_length=100, required=False)
+    risk_level = serializers.ChoiceField(choices=ProductLevel.choices, required=False)
     client_insists_in_writing = serializers.BooleanField(required=False, default=False)
     special_warning_given = serializers.BooleanField(required=False, default=False)
+    recording_ref = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    recorded_at = fields.DateTimeField(required=False, allow_null=True)
 
 
 class ConsultationSerializer(ModelSerializer):
@@ -185,16 +204,18 @@ class ConsultationSerializer(ModelSerializer):
         ]
 
     def get_products(self, sheet) -> list[dict]:
-        return [{"name": p.name, "risk_level": p.risk_level,
+        return [{"product": p.product_id, "name": p.name, "risk_level": p.risk_level,
                  "above_client_level": p.above_client_level,
-                 "special_warning_given_at": p.special_warning_given_at}
+                 "special_warning_given_at": p.special_warning_given_at,
+                 "recording_ref": p.recording_ref, "recorded_at": p.recorded_at,
+                 "recheck_needed": p.recheck_needed}
                 for p in sheet.products.all()]  # fmt: skip
 
 
 class AnswerSerializer(serializers.Serializer):
     analysis = serializers.CharField()
     advice = serializers.CharField()
-    products = ProductSerializer(many=True, required=False)
+    products = AdviceProductSerializer(many=True, required=False)
 
 
 class DeliverSerializer(serializers.Serializer):
@@ -258,7 +279,10 @@ class EventSerializer(ModelSerializer):
 
     class Meta:
         model = Event
-        fields = ["id", "kind", "title", "starts_at", "place", "capacity", "description", "invited"]
+        fields = ["id", "kind", "title", "starts_at", "place", "capacity", "description",
+                  "products", "invited"]  # fmt: skip
+        extra_kwargs = {"products": {"required": False, "help_text": _(
+            "Catalogue products the event presents or sells.")}}  # fmt: skip
 
 
 class InviteSerializer(serializers.Serializer):
@@ -281,7 +305,8 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     filterset_class = EventFilterSet
 
     def get_queryset(self):
-        return Event.objects.visible_to(self.request.user).order_by("-starts_at")
+        return (Event.objects.visible_to(self.request.user).prefetch_related("products")
+                .order_by("-starts_at"))  # fmt: skip
 
     def perform_create(self, serializer):
         serializer.instance = services.event_create(
@@ -305,3 +330,39 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         qs = selectors.invitations_of(self.get_object(), request.user)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(InvitationSerializer(page, many=True).data)
+
+
+class AdvisedProductSerializer(ModelSerializer):
+    client = serializers.IntegerField(source="consultation.client_id", read_only=True)
+    client_no = serializers.CharField(source="consultation.client.client_no", read_only=True)
+    advisor = serializers.CharField(source="consultation.advisor.username", read_only=True)
+    product_code = serializers.CharField(source="product.code", read_only=True, default=None)
+
+    class Meta:
+        model = AdvisedProduct
+        fields = ["id", "consultation", "client", "client_no", "advisor", "product",
+                  "product_code", "name", "risk_level", "above_client_level",
+                  "client_insists_in_writing", "special_warning_given_at", "recording_ref",
+                  "recorded_at", "recheck_needed", "recheck_level", "recheck_reason",
+                  "recheck_flagged_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class AdvisedProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                            viewsets.GenericViewSet):  # fmt: skip
+    """The products named in advice, for inspection: recorded sales (双录) by client and
+    product (`recorded=true`, `client`, `product`), and the advice a level change of the
+    catalogue asks to re-check (`recheck_needed=true`). Branch managers, compliance and
+    HQ, each in their scope."""
+
+    serializer_class = AdvisedProductSerializer
+    permission_classes = [HasRole.of(*INSPECTORS)]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = AdvisedProductFilterSet
+
+    def get_queryset(self):
+        return (
+            AdvisedProduct.objects.visible_to(self.request.user)
+            .select_related("consultation__client", "consultation__advisor", "product")
+            .order_by("-id")
+        )

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProductsConfig(AppConfig):
+    name = "products"
+    verbose_name = _("Product catalogue")
+
+    def ready(self) -> None:
+        from . import registrations
+
+        registrations.register()
