@@ -27,6 +27,7 @@ from opinions import services as opinion_services
 from servicedesk import services as servicedesk_services
 from servicedesk.models import ServiceRequest
 
+from .hooks import run_callback_completed
 from .models import (
     Attempt,
     Call,
@@ -342,6 +343,7 @@ def callback_complete(
             user,
         )
         locked.save()
+        run_callback_completed(form=form, user=user)  # callcenter.hooks (compliance cases)
     return form
 
 

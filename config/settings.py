@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "servicedesk",
     "callcenter",
     "knowledge",
+    "compliance",
 ]
 
 MIDDLEWARE = [
