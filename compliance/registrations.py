@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from callcenter.hooks import on_callback_completed
 from crm.demo import register_seeder
 from crm.models import Role
+from crm.record_actions import RecordAction, register_record_action
 from crm.roles import grant
 from crm.sla import Clock, declare_policy, register_clock
 from crm.workbench import Section, register_section
@@ -28,6 +29,13 @@ def _recipients(cases):
 
 def _on_callback_completed(*, form, user):
     case_from_callback(form=form, user=user)
+
+
+def _open_from(kind):
+    def url(obj):
+        return f"{reverse('compliance:create')}?source={kind}&source_id={obj.pk}"
+
+    return url
 
 
 def _seed(users, stdout):
@@ -69,6 +77,15 @@ def register() -> None:
         url_name="compliance:list", url_query="source=callback&status=opened&ordering=opened_at",
         order=4, empty=_("No callback red flag is waiting for an investigation."),
     ))  # fmt: skip
+    # "Open a compliance case" on the pages of the records a case may come from
+    for kind, when in (("complaint", None),
+                       ("callback", lambda cb: cb.status == "completed"),
+                       ("visit_record", lambda plan: plan.status == "completed")):  # fmt: skip
+        register_record_action(RecordAction(
+            kind=kind, key="compliance-case", label=_("Open a compliance case"),
+            roles=COMPLIANCE_ROLES, url=_open_from(kind), icon="bi-shield-exclamation",
+            when=when,
+        ))  # fmt: skip
     register_seeder(80, "compliance", _seed)
     grant(COMPLIANCE_ROLES, "compliance.view_compliancecase", "compliance.add_compliancecase",
           "compliance.change_compliancecase")  # fmt: skip

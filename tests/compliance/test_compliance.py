@@ -372,3 +372,17 @@ class TestCaseWebAccess(CaseScopes, WebAccessCase):
     list_url = "compliance:list"
     detail_url = "compliance:detail"
     expected = {"compliance": {"list": 200, "detail": 200}, "hq": {"list": 200, "detail": 200}}
+
+
+def test_source_pages_offer_the_button_to_compliance_only(org, client):
+    complaint = receive_complaint(org)
+    cb = held_callback(org, seq=5)
+    complete(org, cb)
+    for user, shown in ((org.compliance, True), (org.hq, True), (org.bm, False),
+                        (org.agent, False)):  # fmt: skip
+        client.force_login(user)
+        for url, source, pk in ((complaint.get_absolute_url(), "complaint", complaint.pk),
+                                (cb.get_absolute_url(), "callback", cb.pk)):  # fmt: skip
+            html = client.get(url).content.decode()
+            link = f"/compliance/new/?source={source}&amp;source_id={pk}"
+            assert (link in html) is shown, (user.username, url)
