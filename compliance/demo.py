@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from callcenter.models import Callback
+from crm.sla import compute_deadline, get_policy
 
 from . import services
 from .models import ComplianceCase, SourceKind, Status
@@ -46,7 +47,8 @@ def seed_cases(users, stdout) -> None:
         for i, (case, state) in enumerate(zip(cases, PLAN, strict=False)):
             opened = now - timedelta(days=25 * (len(PLAN) - i) + 2)
             if state != "opened":
-                ComplianceCase.objects.filter(pk=case.pk).update(opened_at=opened)
+                due = compute_deadline(get_policy(services.POLICY), opened)
+                ComplianceCase.objects.filter(pk=case.pk).update(opened_at=opened, due_at=due)
                 case.events.filter(action="open").update(at=opened)
                 case = services.case_investigate(user=officer, case=case, note="调取录音与交易流水")
             if state in ("substantiated", "closed"):

@@ -56,14 +56,11 @@ def red_flags(answers) -> list[dict]:
 
 def _assignee(branch_id: int, concerned_id: int | None):
     """The branch's compliance officer (never the person concerned); None: HQ takes it."""
-    profile = (
-        StaffProfile.objects.filter(branch_id=branch_id, role=Role.COMPLIANCE,
-                                    user__is_active=True)
-        .exclude(user_id=concerned_id)
-        .select_related("user")
-        .order_by("user_id")
-        .first()
-    )  # fmt: skip
+    officers = StaffProfile.objects.filter(branch_id=branch_id, role=Role.COMPLIANCE,
+                                           user__is_active=True)  # fmt: skip
+    if concerned_id is not None:
+        officers = officers.exclude(user_id=concerned_id)
+    profile = officers.select_related("user").order_by("user_id").first()
     return profile.user if profile is not None else None
 
 
@@ -211,9 +208,11 @@ def _step(*, user, case, action: str, note: str = "", version=None, change=None)
 
 
 def case_investigate(*, user, case, note: str = "", version=None) -> ComplianceCase:
+    staff = staff_of(user)
+
     def change(c, now):
         c.investigation_started_at = now
-        if c.assignee_id is None and staff_of(user).role == Role.COMPLIANCE:
+        if c.assignee_id is None and staff is not None and staff.role == Role.COMPLIANCE:
             c.assignee = user
 
     return _step(user=user, case=case, action="investigate", note=(note or "").strip(),

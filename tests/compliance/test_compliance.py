@@ -386,3 +386,25 @@ def test_source_pages_offer_the_button_to_compliance_only(org, client):
             html = client.get(url).content.decode()
             link = f"/compliance/new/?source={source}&amp;source_id={pk}"
             assert (link in html) is shown, (user.username, url)
+
+
+def test_demo_cases_in_every_state_and_idempotent(org):
+    import io
+
+    from compliance.demo import seed_cases
+
+    red_flag_case(org, seq=1)  # a demo callback's red flag (callcenter seeds first)
+    for i in range(2, 9):
+        complete(org, held_callback(org, seq=i))
+    seed_cases({"comp_bj": org.compliance}, io.StringIO())
+    states = list(ComplianceCase.objects.values_list("status", flat=True))
+    assert {"opened", "investigating", "concluded", "closed"} <= set(states)
+    assert set(ComplianceCase.objects.values_list("finding", flat=True)) == {
+        "",
+        "substantiated",
+        "unsubstantiated",
+    }
+    count = len(states)
+    seed_cases({"comp_bj": org.compliance}, io.StringIO())
+    assert ComplianceCase.objects.count() == count
+    assert selectors.trend(org.hq)["total"] == count
