@@ -131,7 +131,7 @@ class ComplianceCase(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"HG-{self.pk:05d}" if self.pk else "HG-?"
+        return f"合规-{self.pk:05d}" if self.pk else "合规-?"
 
     @property
     def is_open(self) -> bool:

@@ -48,6 +48,7 @@ DETAILS = [
     ("callcenter:inspection", "inspection"),
     ("crm:todo-detail", "todo"),
     ("knowledge:article", "article"),
+    ("compliance:detail", "compliancecase:concluded"),
 ]
 
 # Known findings: (role or "*", path pattern (fnmatch, query string included), check) ->
