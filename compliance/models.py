@@ -99,7 +99,7 @@ class ComplianceCase(models.Model):
     concluded_at = models.DateTimeField(_("concluded at"), null=True, blank=True)
     reported_to_hq_at = models.DateTimeField(_("reported to HQ at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = ComplianceCaseQuerySet.as_manager()
 
