@@ -30,6 +30,7 @@ from outreach.services import messages as outreach
 from servicedesk import services as servicedesk_services
 from servicedesk.models import ServiceRequest
 
+from .hooks import run_callback_completed
 from .models import (
     Attempt,
     Call,
@@ -346,6 +347,7 @@ def callback_complete(
             user,
         )
         locked.save()
+        run_callback_completed(form=form, user=user)  # callcenter.hooks (compliance cases)
     return form
 
 

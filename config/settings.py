@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "servicedesk",
     "callcenter",
     "knowledge",
+    "compliance",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("opinions.api.urls")),
     path("", include("outreach.api.urls")),
     path("", include("products.api.urls")),
+    path("", include("compliance.api.urls")),
 ]
 
 urlpatterns = [
@@ -63,6 +64,7 @@ urlpatterns = [
     path("opinions/", include("opinions.urls")),
     path("outreach/", include("outreach.urls")),
     path("products/", include("products.urls")),
+    path("compliance/", include("compliance.urls")),
     path("", include("crm.urls")),
 ]
 

@@ -28,6 +28,10 @@ Two declarations replace the rule altogether:
 And one widens rule 4: `scope_null_branch_shared = True` counts a row without a branch
 as every branch's (an article HQ publishes to all branches, beside a branch's own).
 
+One narrows every rule: `scope_never = ("staff_concerned",)` names the users who never
+see a row whatever their role (a compliance case is never shown to the member of staff
+it is about, even a compliance officer or HQ).
+
 This module is the bottom of the kernel: `crm.models` builds its querysets on it, so it
 imports no model; the headquarters fallback of `staff_of` reaches its two models through
 the app registry.
@@ -114,8 +118,17 @@ class ScopedQuerySet(models.QuerySet):
     # a row whose branch is empty belongs to headquarters and is shared with every branch
     # (knowledge-base articles HQ publishes); False: such a row is HQ's alone
     scope_null_branch_shared: ClassVar[bool] = False
+    # paths to users who never see the row, whatever their role (applied after the rule)
+    scope_never: ClassVar[tuple[str, ...]] = ()
 
     def visible_to(self, user: User) -> Self:
+        visible = self._visible_to(user)
+        if self.scope_never and user is not None and user.is_authenticated:
+            for path in self.scope_never:
+                visible = visible.exclude(**{path: user.pk})
+        return visible
+
+    def _visible_to(self, user: User) -> Self:
         if self.scope_recipient is not None:
             if user is None or not user.is_authenticated:
                 return self.none()

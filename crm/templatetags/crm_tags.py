@@ -202,3 +202,21 @@ def form_token():
     from crm.once import FIELD, new_token
 
     return format_html('<input type="hidden" name="{}" value="{}">', FIELD, new_token())
+
+
+@register.simple_tag(takes_context=True)
+def record_actions(context, kind, obj):
+    """`{% record_actions "complaint" complaint %}`: the buttons other apps offer on this
+    record's page for the user's role (crm.record_actions), as small outline links."""
+    from crm.record_actions import record_actions_for
+
+    request = context.get("request")
+    if request is None or obj is None:
+        return ""
+    actions = record_actions_for(request.user, kind, obj)
+    return format_html_join(
+        "",
+        '<a class="btn btn-sm btn-outline-danger" id="record-action-{}" href="{}">'
+        '<i class="bi {}"></i> {}</a>',
+        ((a.key, url, a.icon, a.label) for a, url in actions),
+    )

@@ -49,6 +49,7 @@ DETAILS = [
     ("crm:todo-detail", "todo"),
     ("knowledge:article", "article"),
     ("products:detail", "product"),
+    ("compliance:detail", "compliancecase:concluded"),
 ]
 
 # Known findings: (role or "*", path pattern (fnmatch, query string included), check) ->

@@ -33,6 +33,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from complaints.workflow import COMPLAINT_WORKFLOW
+from compliance.workflow import CASE_WORKFLOW
 from opinions.workflow import OPINION_WORKFLOW
 from servicedesk.workflow import SERVICE_REQUEST_WORKFLOW
 
@@ -229,6 +230,14 @@ OPINION_STEPS = {
     "reopen": ("closed", MANAGERS, {"reason": "客户再次反映"}),
 }
 
+CASE_WORKERS = frozenset({COMP, HQ})  # compliance cases: the branch's compliance officer, HQ
+CASE_STEPS = {
+    # action: (the status the case is in, roles that may take the step, body)
+    "investigate": ("opened", CASE_WORKERS, {"note": "调取录音"}),
+    "conclude": ("investigating", CASE_WORKERS, {"finding": "unsubstantiated", "note": "核实"}),
+    "close": ("concluded", CASE_WORKERS, {"note": "结案"}),
+}
+
 VISIT_PLAN_STEPS = {
     # action: (the status the plan is in, roles that may take the step, body)
     "submit": ("draft", {AM}, None),
@@ -281,6 +290,9 @@ SERVICE_REQUEST_WEB_STEPS, SERVICE_REQUEST_API_STEPS = step_cases(
 )
 OPINION_WEB_STEPS, OPINION_API_STEPS = step_cases(
     OPINION_WORKFLOW, OPINION_STEPS, "opinions:action", "opinion", form=complaint_form
+)
+CASE_WEB_STEPS, CASE_API_STEPS = step_cases(
+    CASE_WORKFLOW, CASE_STEPS, "compliance:action", "compliancecase", form=complaint_form
 )
 VISIT_PLAN_WEB_STEPS, VISIT_PLAN_API_STEPS = step_cases(
     VISIT_PLAN_WORKFLOW, VISIT_PLAN_STEPS, "visits:action", "visitplan"
@@ -817,6 +829,41 @@ TABLE: dict[str, list[Case]] = {
         get(web(allow=INSPECTORS), query={"product_code": "M0001"}, label="filtered"),
     ],
     "visits:affected-advice": [get(web(allow=INSPECTORS))],
+    # Compliance cases (the list, the trend, opening by hand, the workflow) --------------------
+    "compliance:list": [
+        get(web(allow=CASE_WORKERS)),
+        get(
+            web(allow=CASE_WORKERS), query={"open": "true", "source": "callback"}, label="filtered"
+        ),
+    ],
+    "compliance:trend": [get(web(allow=CASE_WORKERS))],
+    "compliance:create": [
+        get(web(allow=CASE_WORKERS)),
+        post(
+            web(302, allow=CASE_WORKERS),
+            body=lambda w, role: {
+                "source_kind": "manual",
+                "client": f"id:{w.clients['mine'].pk}",
+                "summary": "客户经理承诺保本收益",
+            },
+        ),
+    ],
+    "compliance:detail": [get(web(allow=CASE_WORKERS), obj="compliancecase")],
+    **CASE_WEB_STEPS,
+    "api:compliancecase-list": [
+        get(api(allow=CASE_WORKERS)),
+        post(
+            api(201, allow=CASE_WORKERS),
+            body=lambda w, role: {
+                "source_kind": "manual",
+                "client": w.clients["mine"].pk,
+                "summary": "客户经理承诺保本收益",
+            },
+        ),
+    ],
+    "api:compliancecase-detail": [get(api(allow=CASE_WORKERS), obj="compliancecase")],
+    "api:compliancecase-events": [get(api(allow=CASE_WORKERS), obj="compliancecase")],
+    **CASE_API_STEPS,
     # Visits, consultation sheets, events ------------------------------------------------------
     "visits:list": [get(web())],
     "visits:calendar": [get(web())],

@@ -12,7 +12,7 @@ from pathlib import Path
 import django_filters
 from django import forms
 
-APPS = ("crm", "clients", "visits", "complaints", "callcenter", "knowledge")
+APPS = ("crm", "clients", "visits", "complaints", "callcenter", "knowledge", "compliance")
 SKIPPED = (".migrations", ".management")
 
 

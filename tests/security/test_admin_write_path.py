@@ -20,7 +20,8 @@ from crm.models import Notification, Todo
 from servicedesk.models import ServiceRequest, ServiceRequestEvent
 from visits.models import Consultation, QuotaLog, VisitPlan, VisitRecord
 
-PROJECT_APPS = {"crm", "clients", "visits", "complaints", "servicedesk", "callcenter"}
+PROJECT_APPS = {"crm", "clients", "visits", "complaints", "servicedesk", "callcenter",
+                "compliance"}  # fmt: skip
 # rows made by services only: no add (and no delete) in the admin
 SERVICE_MADE = {Complaint, ServiceRequest, Callback, Call, RegistrationForm, InspectionRound,
                 RiskAssessment, AccountSnapshot, ImportJob, RetentionCase, TierChange, VisitPlan,

@@ -168,7 +168,15 @@ def _lookup(org, segment: str, profile: str):
             user=org.hq, data={"client": client(), "category": "fees", "text": "希望降低佣金"}
         )
 
+    def compliance_case():
+        from compliance import services as case_services
+
+        return case_services.case_open(
+            user=org.hq, data={"source_kind": "manual", "client": client(), "summary": "核实"}
+        )
+
     builders = {
+        "compliance-cases": lambda: compliance_case().pk,
         "knowledge": lambda: article().pk,
         "opinions": lambda: opinion().pk,
         "branches": lambda: org.bj.pk,

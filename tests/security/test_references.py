@@ -33,7 +33,7 @@ from tests.factories import BranchFactory, make_client, make_staff
 from visits.models import Consultation
 
 User = get_user_model()
-APPS = ("crm", "clients", "visits", "complaints", "callcenter", "knowledge")
+APPS = ("crm", "clients", "visits", "complaints", "callcenter", "knowledge", "compliance")
 # Field names that name a person or a client, whatever their type.
 PERSON_NAMES = {"owner", "advisor", "handler", "agent", "assignee", "reviewer", "invitee",
                 "account_manager", "user", "person", "claimed_by", "recorded_by"}  # fmt: skip

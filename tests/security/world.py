@@ -229,6 +229,25 @@ def build_world() -> World:
         kinds[f"opinion:{status}"] = Kind({"*": opinion(agent, c1, status)}, opinion_outside)
     kinds["opinion"] = kinds["opinion:open"]
 
+    # --- Compliance cases: one per status the workflow steps start from ---------------
+    from compliance import services as case_services
+
+    def compliance_case(c, status="opened"):
+        officer = u["hq"]
+        k = case_services.case_open(user=officer, data={
+            "source_kind": "manual", "client": c, "summary": "客户反映代为下单"})  # fmt: skip
+        if status in ("investigating", "concluded"):
+            k = case_services.case_investigate(user=officer, case=k)
+        if status == "concluded":
+            k = case_services.case_conclude(user=officer, case=k, finding="unsubstantiated")
+        return k
+
+    # HQ sees every branch; the branch's compliance officer is out of another branch's
+    case_outside = _outside(compliance_case(c3))
+    for status in ("opened", "investigating", "concluded"):
+        kinds[f"compliancecase:{status}"] = Kind({"*": compliance_case(c1, status)}, case_outside)
+    kinds["compliancecase"] = kinds["compliancecase:opened"]
+
     # --- Visit plans, consultation sheets, events ------------------------------------
     def plan(by, c, status="draft"):
         return VisitPlanFactory(
