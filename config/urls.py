@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("callcenter.api.urls")),
     path("", include("knowledge.api.urls")),
     path("", include("opinions.api.urls")),
+    path("", include("campaigns.api.urls")),
 ]
 
 urlpatterns = [
@@ -59,6 +60,7 @@ urlpatterns = [
     path("callcenter/", include("callcenter.urls")),
     path("knowledge/", include("knowledge.urls")),
     path("opinions/", include("opinions.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("", include("crm.urls")),
 ]
 

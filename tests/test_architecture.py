@@ -19,9 +19,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("config", "crm", "clients", "outreach", "opinions", "visits", "complaints",
-            "servicedesk", "callcenter", "knowledge")  # fmt: skip
+            "servicedesk", "callcenter", "knowledge", "campaigns")  # fmt: skip
 APPS = ("clients", "outreach", "opinions", "visits", "complaints", "servicedesk", "callcenter",
-        "knowledge")  # fmt: skip
+        "knowledge", "campaigns")  # fmt: skip
 
 
 def module_name(path: Path) -> str:
