@@ -370,6 +370,10 @@ OUTREACH_SMS_RATE_LIMIT = env("OUTREACH_SMS_RATE_LIMIT", default="20/s")
 OUTREACH_EMAIL_RATE_LIMIT = env("OUTREACH_EMAIL_RATE_LIMIT", default="10/s")
 # The provider callbacks (delivery receipts, replies) carry this shared secret.
 OUTREACH_CALLBACK_SECRET = env("OUTREACH_CALLBACK_SECRET", default="")
+# Where the clients' links (an e-mail's unsubscribe link) point: the public address.
+OUTREACH_PUBLIC_URL = env(
+    "OUTREACH_PUBLIC_URL", default=env("CRM_SITE_URL", default="http://localhost:8000")
+)
 
 # --- REST API -----------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -60,6 +60,7 @@ urlpatterns = [
     path("callcenter/", include("callcenter.urls")),
     path("knowledge/", include("knowledge.urls")),
     path("opinions/", include("opinions.urls")),
+    path("outreach/", include("outreach.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("", include("crm.urls")),
 ]

@@ -153,6 +153,10 @@ class Message(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    # When the row was last handed to the messages queue (or taken by a worker): the
+    # dispatcher hands on what was never handed (quiet hours, a bulk queue) or what the
+    # broker lost, and fails what has been SENDING too long ("result unknown").
+    dispatched_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = MessageQuerySet.as_manager()
 
