@@ -81,25 +81,20 @@ def progress(campaign: Campaign) -> Progress:
     )  # fmt: skip
 
 
-def _traded_after(day_field: str, *, truncate: bool = False) -> Q:
-    """Traded within 30 days from the row's `day_field` on (a date, or a moment with
-    `truncate`): a snapshot with trades in that window, or the client's last trade in it."""
-
-    def day(ref):
-        return TruncDate(ref) if truncate else ref
+def _traded_after(day_field: str) -> Q:
+    """Traded within 30 days from the row's date `day_field` on: a snapshot with trades in
+    that window, or the client's last trade in it."""
 
     def until(expression):
         return ExpressionWrapper(expression + timedelta(days=RESPONSE_DAYS),
                                  output_field=DateField())  # fmt: skip
 
-    inner = day(OuterRef(day_field))
     snapshots = AccountSnapshot.objects.filter(
         client_id=OuterRef("client_id"), trade_count__gt=0,
-        date__gte=inner, date__lte=until(day(OuterRef(day_field))),
+        date__gte=OuterRef(day_field), date__lte=until(OuterRef(day_field)),
     )  # fmt: skip
-    outer = day(F(day_field))
     return Q(Exists(snapshots)) | Q(
-        client__last_trade_on__gte=outer, client__last_trade_on__lte=until(day(F(day_field)))
+        client__last_trade_on__gte=F(day_field), client__last_trade_on__lte=until(F(day_field))
     )
 
 
@@ -121,7 +116,8 @@ def results(campaign: Campaign) -> Results:
         status__in=[Message.Status.SENT, Message.Status.DELIVERED]
     )
     traded = (
-        reached.filter(_traded_after("created_at", truncate=True))
+        reached.annotate(day=TruncDate("created_at"))
+        .filter(_traded_after("day"))
         .order_by()
         .aggregate(n=Count("client_id", distinct=True))["n"]
     )
