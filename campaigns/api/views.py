@@ -7,12 +7,13 @@ from rest_framework.response import Response
 
 from crm.api.concurrency import VersionedMixin
 from crm.api.filters import DjangoFilterBackend
+from crm.api.permissions import ActionRoles
 from crm.api.workflow import add_workflow_actions
 from crm.workflow import Action
 
 from .. import selectors, services
 from ..filters import CampaignFilterSet
-from ..workflow import CAMPAIGN_WORKFLOW
+from ..workflow import BUILDER_ROLES, CAMPAIGN_WORKFLOW
 from .serializers import (
     CampaignSerializer,
     CampaignWriteSerializer,
@@ -31,6 +32,8 @@ class CampaignViewSet(VersionedMixin, mixins.ListModelMixin, mixins.RetrieveMode
 
     filter_backends = [DjangoFilterBackend]
     filterset_class = CampaignFilterSet
+    permission_classes = [ActionRoles]
+    action_roles = dict.fromkeys(["create", "update", "partial_update"], BUILDER_ROLES)
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_serializer_class(self):
