@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.filters import YES_NO_ANY, FilterSet, OrderingFilter
 from outreach.models import Channel, Purpose
@@ -22,7 +23,7 @@ class CampaignFilterSet(FilterSet):
     purpose = django_filters.ChoiceFilter(
         choices=Purpose.choices, label=_("Purpose"), empty_label=_("All")
     )
-    mine = django_filters.BooleanFilter(method="filter_mine", label=_("Mine"), widget=YES_NO_ANY)
+    mine = django_filters.BooleanFilter(method="filter_mine", label=pgettext_lazy("campaign", "Mine"), widget=YES_NO_ANY)
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name"))
     ordering = OrderingFilter(
         orders={"created_at": ("created_at", "id"), "scheduled_at": ("scheduled_at", "id"),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.models import RiskLevel, Stage, Tier
 from crm.forms import BoundedForm, DateTimeLocalInput
@@ -31,11 +32,11 @@ class CampaignForm(ScopedFormMixin, BoundedForm):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices,
                                 initial=Purpose.MARKETING)  # fmt: skip
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
-    template = forms.ModelChoiceField(label=_("Message template"),
+    template = forms.ModelChoiceField(label=pgettext_lazy("campaign", "Message template"),
                                       queryset=MessageTemplate.objects.none())  # fmt: skip
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
     scheduled_at = forms.DateTimeField(
-        label=_("Send at"), required=False, widget=DateTimeLocalInput(),
+        label=pgettext_lazy("campaign", "Send at"), required=False, widget=DateTimeLocalInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         help_text=_("One-off campaigns: SMS in quiet hours waits until 08:00."),
     )  # fmt: skip

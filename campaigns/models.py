@@ -77,13 +77,13 @@ class Campaign(models.Model):
     purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
     channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices)
     template = models.ForeignKey(
-        MessageTemplate, on_delete=models.PROTECT, related_name="+", verbose_name=_("template")
+        MessageTemplate, on_delete=models.PROTECT, related_name="+", verbose_name=pgettext_lazy("campaign", "template")
     )
     # tiers, stages, risk_levels, tags, dormant, birthday_this_month, event, client_query
     # (campaigns/segments.py validates it)
-    segment = models.JSONField(_("segment"), default=dict, blank=True)
+    segment = models.JSONField(pgettext_lazy("campaign", "segment"), default=dict, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ONE_OFF)
-    scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)  # one-off
+    scheduled_at = models.DateTimeField(pgettext_lazy("campaign", "send at"), null=True, blank=True)  # one-off
     send_time = models.TimeField(_("time of day"), null=True, blank=True)  # recurring
     ends_on = models.DateField(_("runs until"), null=True, blank=True)  # recurring
     note = models.TextField(_("note"), blank=True)
@@ -162,7 +162,7 @@ class CampaignRun(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="runs")
     run_on = models.DateField(_("run date"))
     ran_at = models.DateTimeField(_("ran at"), default=timezone.now)
-    queued = models.PositiveIntegerField(_("queued"), default=0)
+    queued = models.PositiveIntegerField(pgettext_lazy("campaign", "queued"), default=0)
     withheld_no_consent = models.PositiveIntegerField(_("withheld: no consent"), default=0)
     withheld_cap = models.PositiveIntegerField(_("withheld: monthly cap"), default=0)
     withheld_no_address = models.PositiveIntegerField(_("withheld: no address"), default=0)

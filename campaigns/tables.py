@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.models import person_name
 from crm.tables import Table, local_minute
@@ -30,8 +31,8 @@ class CampaignTable(Table):
     kind = tables.Column(verbose_name=_("Kind"), orderable=False)
     channel = tables.Column(verbose_name=_("Channel"), orderable=False)
     purpose = tables.Column(verbose_name=_("Purpose"), orderable=False)
-    template = tables.Column(verbose_name=_("Template"), orderable=False)
-    scheduled_at = tables.Column(verbose_name=_("Schedule"), empty_values=())
+    template = tables.Column(verbose_name=pgettext_lazy("campaign", "Template"), orderable=False)
+    scheduled_at = tables.Column(verbose_name=pgettext_lazy("campaign", "Schedule"), empty_values=())
     branch = tables.Column(verbose_name=_("Branch"), empty_values=(), orderable=False)
     owner = tables.Column(verbose_name=_("Owner"), orderable=False)
     status = tables.Column(verbose_name=_("Status"), orderable=False)

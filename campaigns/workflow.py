@@ -22,7 +22,7 @@ access matrix follow this table.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from crm.models import Role, staff_of
 from crm.workflow import Action, Workflow
@@ -84,7 +84,7 @@ CAMPAIGN_WORKFLOW = Workflow(
         # taken by the run, never by a person
         Action("start", gettext_lazy("Start sending"),
                sources=[Status.APPROVED], target=Status.SENDING, web=False, api=False),
-        Action("finish", gettext_lazy("Finish"),
+        Action("finish", pgettext_lazy("campaign", "Finish"),
                sources=[Status.SENDING], target=Status.DONE, web=False, api=False),
     ],
 )  # fmt: skip
