@@ -23,7 +23,9 @@ class CampaignFilterSet(FilterSet):
     purpose = django_filters.ChoiceFilter(
         choices=Purpose.choices, label=_("Purpose"), empty_label=_("All")
     )
-    mine = django_filters.BooleanFilter(method="filter_mine", label=pgettext_lazy("campaign", "Mine"), widget=YES_NO_ANY)
+    mine = django_filters.BooleanFilter(
+        method="filter_mine", label=pgettext_lazy("campaign", "Mine"), widget=YES_NO_ANY
+    )
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name"))
     ordering = OrderingFilter(
         orders={"created_at": ("created_at", "id"), "scheduled_at": ("scheduled_at", "id"),

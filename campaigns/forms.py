@@ -46,10 +46,14 @@ class CampaignForm(ScopedFormMixin, BoundedForm):
     )  # fmt: skip
     ends_on = forms.DateField(label=_("Runs until"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    tiers = forms.MultipleChoiceField(label=_("Tiers"), choices=Tier.choices, required=False,
-                                      widget=forms.CheckboxSelectMultiple(attrs=CHECKS))  # fmt: skip
-    stages = forms.MultipleChoiceField(label=_("Stages"), choices=Stage.choices, required=False,
-                                       widget=forms.CheckboxSelectMultiple(attrs=CHECKS))  # fmt: skip
+    tiers = forms.MultipleChoiceField(
+        label=_("Tiers"), choices=Tier.choices, required=False,
+        widget=forms.CheckboxSelectMultiple(attrs=CHECKS),
+    )  # fmt: skip
+    stages = forms.MultipleChoiceField(
+        label=_("Stages"), choices=Stage.choices, required=False,
+        widget=forms.CheckboxSelectMultiple(attrs=CHECKS),
+    )  # fmt: skip
     risk_levels = forms.MultipleChoiceField(
         label=_("Risk levels"), choices=RiskLevel.choices, required=False,
         widget=forms.CheckboxSelectMultiple(attrs=CHECKS),
@@ -62,7 +66,9 @@ class CampaignForm(ScopedFormMixin, BoundedForm):
                                    queryset=Event.objects.none())  # fmt: skip
     client_query = forms.CharField(
         label=_("Client list filter"), required=False, max_length=500,
-        help_text=_("Paste the client list's address after filtering it, e.g. ?tier=vip&sleeping=true"),
+        help_text=_(
+            "Paste the client list's address after filtering it, e.g. ?tier=vip&sleeping=true"
+        ),
     )  # fmt: skip
     note = forms.CharField(label=_("Note"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip

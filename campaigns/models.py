@@ -77,13 +77,18 @@ class Campaign(models.Model):
     purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
     channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices)
     template = models.ForeignKey(
-        MessageTemplate, on_delete=models.PROTECT, related_name="+", verbose_name=pgettext_lazy("campaign", "template")
+        MessageTemplate,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=pgettext_lazy("campaign", "template"),
     )
     # tiers, stages, risk_levels, tags, dormant, birthday_this_month, event, client_query
     # (campaigns/segments.py validates it)
     segment = models.JSONField(pgettext_lazy("campaign", "segment"), default=dict, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ONE_OFF)
-    scheduled_at = models.DateTimeField(pgettext_lazy("campaign", "send at"), null=True, blank=True)  # one-off
+    scheduled_at = models.DateTimeField(
+        pgettext_lazy("campaign", "send at"), null=True, blank=True
+    )  # one-off
     send_time = models.TimeField(_("time of day"), null=True, blank=True)  # recurring
     ends_on = models.DateField(_("runs until"), null=True, blank=True)  # recurring
     note = models.TextField(_("note"), blank=True)

@@ -61,7 +61,7 @@ def clean_segment(raw, *, user) -> dict:
             segment[key] = sorted(set(values))
     tags = raw.get("tags") or []
     if isinstance(tags, str):
-        tags = [t for t in tags.replace("，", ",").split(",")]
+        tags = tags.replace("，", ",").split(",")
     if not isinstance(tags, list) or any(not isinstance(t, str) for t in tags):
         errors["tags"] = [_("Give the tags separated by commas.")]
     else:

@@ -64,10 +64,14 @@ def progress(campaign: Campaign) -> Progress:
     opted_out = Q(channel=Channel.SMS, client__sms_opted_out_at__gte=F("created_at")) | Q(
         channel=Channel.EMAIL, client__email_opted_out_at__gte=F("created_at")
     )
-    row = campaign_messages(campaign).order_by().aggregate(
-        total=Count("pk"),
-        **{status: Count("pk", filter=Q(status=status)) for status in Message.Status.values},
-        opted_out=Count("client_id", distinct=True, filter=opted_out),
+    row = (
+        campaign_messages(campaign)
+        .order_by()
+        .aggregate(
+            total=Count("pk"),
+            **{status: Count("pk", filter=Q(status=status)) for status in Message.Status.values},
+            opted_out=Count("client_id", distinct=True, filter=opted_out),
+        )
     )
     runs = CampaignRun.objects.filter(campaign=campaign).aggregate(
         no_consent=Sum("withheld_no_consent"), cap=Sum("withheld_cap"),
@@ -131,7 +135,5 @@ def results(campaign: Campaign) -> Results:
 
 def reactivated_clients(campaign: Campaign):
     """The dormant accounts the campaign re-activated (for the page's list)."""
-    rows = DormantRecipient.objects.filter(campaign=campaign).filter(
-        _traded_after("messaged_on")
-    )
+    rows = DormantRecipient.objects.filter(campaign=campaign).filter(_traded_after("messaged_on"))
     return rows.select_related("client").order_by("client_id")

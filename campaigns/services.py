@@ -383,8 +383,10 @@ def campaign_run(campaign: Campaign, at: datetime | None = None) -> CampaignRun 
     at = at or timezone.now()
     started = clock.perf_counter()
     with transaction.atomic():
-        locked = Campaign.objects.select_for_update().select_related("template", "owner").get(
-            pk=campaign.pk
+        locked = (
+            Campaign.objects.select_for_update()
+            .select_related("template", "owner")
+            .get(pk=campaign.pk)
         )
         if locked.status not in LIVE_STATUSES:
             return None
@@ -452,7 +454,8 @@ def due_campaigns(now: datetime) -> list[Campaign]:
         recurring_kinds.append(Kind.HOLIDAY)
     q = Q(status=Status.APPROVED, kind=Kind.ONE_OFF, scheduled_at__lte=now) | (
         Q(status__in=LIVE_STATUSES, kind__in=recurring_kinds, send_time__lte=local.time())
-        & not_today & running
+        & not_today
+        & running
     )
     return list(Campaign.objects.filter(q).order_by("id"))
 

@@ -32,7 +32,9 @@ class CampaignTable(Table):
     channel = tables.Column(verbose_name=_("Channel"), orderable=False)
     purpose = tables.Column(verbose_name=_("Purpose"), orderable=False)
     template = tables.Column(verbose_name=pgettext_lazy("campaign", "Template"), orderable=False)
-    scheduled_at = tables.Column(verbose_name=pgettext_lazy("campaign", "Schedule"), empty_values=())
+    scheduled_at = tables.Column(
+        verbose_name=pgettext_lazy("campaign", "Schedule"), empty_values=()
+    )
     branch = tables.Column(verbose_name=_("Branch"), empty_values=(), orderable=False)
     owner = tables.Column(verbose_name=_("Owner"), orderable=False)
     status = tables.Column(verbose_name=_("Status"), orderable=False)

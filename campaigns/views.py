@@ -73,7 +73,9 @@ class EditView(StaffRequiredMixin, View):
     def _campaign(self, request, pk):
         campaign = _object(request, pk)
         if not services.may_edit(request.user, campaign):
-            raise PermissionDenied(_("Only a draft campaign can be edited, by its owner or a manager."))
+            raise PermissionDenied(
+                _("Only a draft campaign can be edited, by its owner or a manager.")
+            )
         return campaign
 
     def get(self, request, pk):
@@ -118,8 +120,8 @@ def preview_for(request, campaign, sample):
     if client is None:
         return None
     rendered = render_template(campaign.template, client)
-    return {"client": client, "rendered": rendered,
-            "segments": sms_segments(rendered.body) if campaign.channel == "sms" else None}  # fmt: skip
+    parts = sms_segments(rendered.body) if campaign.channel == "sms" else None
+    return {"client": client, "rendered": rendered, "segments": parts}
 
 
 def render_detail(request, campaign, forms=None, status=200):
@@ -131,9 +133,11 @@ def render_detail(request, campaign, forms=None, status=200):
     all_forms.update(forms or {})
     recipients = services.campaign_recipients(campaign)
     # the sample: recipients who pass address and consent, those the viewer may see
-    eligible = services.eligible_clients(campaign).filter(
-        pk__in=Client.objects.visible_to(request.user).values("pk")
-    ).order_by("id")
+    eligible = (
+        services.eligible_clients(campaign)
+        .filter(pk__in=Client.objects.visible_to(request.user).values("pk"))
+        .order_by("id")
+    )
     page = page_without_count(request, eligible, per_page=SAMPLE_SIZE)
     sample = list(page.object_list)
     capped = rules.capped_client_ids([c.pk for c in sample]) if campaign.needs_approval else set()

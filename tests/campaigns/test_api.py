@@ -62,17 +62,27 @@ def test_workflow_actions_and_recipients(org):
     am.force_authenticate(org.am)
     bm.force_authenticate(org.bm)
     r = am.get(reverse("api:campaign-recipients", args=[c.pk]))
-    assert r.status_code == 200 and (r.data["total"], r.data["eligible"], r.data["no_consent"]) == (2, 1, 1)
+    assert r.status_code == 200 and (r.data["total"], r.data["eligible"], r.data["no_consent"]) == (
+        2,
+        1,
+        1,
+    )
     r = am.post(reverse("api:campaign-submit", args=[c.pk]), {}, format="json")
     assert r.status_code == 200 and r.data["status"] == "submitted"
-    assert am.post(reverse("api:campaign-approve", args=[c.pk]), {}, format="json").status_code == 403
-    assert bm.post(reverse("api:campaign-reject", args=[c.pk]), {}, format="json").status_code == 400
+    assert (
+        am.post(reverse("api:campaign-approve", args=[c.pk]), {}, format="json").status_code == 403
+    )
+    assert (
+        bm.post(reverse("api:campaign-reject", args=[c.pk]), {}, format="json").status_code == 400
+    )
     stale = bm.post(reverse("api:campaign-approve", args=[c.pk]), {}, format="json",
                     HTTP_IF_MATCH='"1"')  # fmt: skip
     assert stale.status_code == 412
     r = bm.post(reverse("api:campaign-approve", args=[c.pk]), {"note": "同意"}, format="json")
     assert r.status_code == 200 and r.data["status"] == "approved" and r.data["approved_by"] == "bm"
-    assert bm.post(reverse("api:campaign-approve", args=[c.pk]), {}, format="json").status_code == 409
+    assert (
+        bm.post(reverse("api:campaign-approve", args=[c.pk]), {}, format="json").status_code == 409
+    )
     assert am.patch(reverse("api:campaign-detail", args=[c.pk]), {"name": "x"},
                     format="json").status_code == 409  # fmt: skip
     r = am.get(reverse("api:campaign-progress", args=[c.pk]))

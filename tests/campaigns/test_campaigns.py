@@ -53,7 +53,9 @@ def clients(org, n, *, owner=None, consent=True, **extra):
 
 # --- Workflow -----------------------------------------------------------------------------
 @time_machine.travel(NOW, tick=False)
-def test_a_marketing_campaign_needs_approval_before_it_sends(org, django_capture_on_commit_callbacks):
+def test_a_marketing_campaign_needs_approval_before_it_sends(
+    org, django_capture_on_commit_callbacks
+):
     clients(org, 3)
     c = campaign(org, user=org.am, scheduled_at=NOW - timedelta(minutes=1))
     assert services.run_due(NOW)["ran"] == {}  # a draft does not run
@@ -167,8 +169,8 @@ def test_segment_keys(org):
     assert ids({"client_query": "/clients/?account_status=dormant&ordering=name"}) == {b.pk}
     from visits.models import Event, Invitation
 
-    event = Event.objects.create(branch=org.bj, title="VIP联谊会", starts_at=NOW + timedelta(days=3),
-                                 kind="vip", created_by=org.bm)  # fmt: skip
+    event = Event.objects.create(branch=org.bj, title="VIP联谊会", kind="vip",
+                                 starts_at=NOW + timedelta(days=3), created_by=org.bm)  # fmt: skip
     Invitation.objects.create(event=event, client=a)
     Invitation.objects.create(event=event, client=b, status="declined")
     assert ids({"event": event.pk}) == {a.pk}
@@ -195,7 +197,9 @@ def test_running_twice_queues_nothing_twice(org, django_capture_on_commit_callba
 
 
 @time_machine.travel(local(2026, 12, 1, 9, 30), tick=False)
-def test_birthday_campaign_recurs_daily_for_todays_birthdays(org, django_capture_on_commit_callbacks):
+def test_birthday_campaign_recurs_daily_for_todays_birthdays(
+    org, django_capture_on_commit_callbacks
+):
     today_born = make_client(org.am, name="寿星", phone="13900000011", consent_sms=True,
                              birth_date=date(1975, 12, 1))  # fmt: skip
     tomorrow_born = make_client(org.am, name="明天", phone="13900000012", consent_sms=True,
@@ -208,9 +212,11 @@ def test_birthday_campaign_recurs_daily_for_todays_birthdays(org, django_capture
         assert services.run_due(now + timedelta(minutes=5))["ran"] == {}  # once a day
     sent = Message.objects.filter(source_kind="campaign", source_id=c.pk)
     assert list(sent.values_list("client_id", flat=True)) == [today_born.pk]
-    with time_machine.travel(local(2026, 12, 2, 9, 30), tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            assert services.run_due(timezone.now())["ran"] == {c.pk: 1}
+    with (
+        time_machine.travel(local(2026, 12, 2, 9, 30), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert services.run_due(timezone.now())["ran"] == {c.pk: 1}
     assert set(sent.values_list("client_id", flat=True)) == {today_born.pk, tomorrow_born.pk}
     c.refresh_from_db()
     assert c.status == Status.SENDING  # recurring: runs on

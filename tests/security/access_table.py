@@ -743,8 +743,9 @@ TABLE: dict[str, list[Case]] = {
     "campaigns:detail": [get(web(service_agent=404), obj="campaign")],
     "campaigns:edit": [
         get(web(allow=CAMPAIGN_BUILDERS, service_agent=404), obj="campaign"),
-        post(web(302, allow=CAMPAIGN_BUILDERS, service_agent=404), obj="campaign",
-             body=campaign_form),
+        post(
+            web(302, allow=CAMPAIGN_BUILDERS, service_agent=404), obj="campaign", body=campaign_form
+        ),
     ],
     **CAMPAIGN_WEB_STEPS,
     "api:campaign-list": [
