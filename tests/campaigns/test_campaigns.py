@@ -298,3 +298,32 @@ def test_workbench_lists_campaigns_awaiting_approval(client, org):
     client.force_login(org.bm)
     html = client.get(reverse("crm:workbench")).content.decode()
     assert f'data-campaign="{c.pk}"' in html
+
+
+def test_demo_campaigns(db):
+    """The demo's three campaigns: recurring birthdays approved, a dormant-account
+    re-activation with results, one awaiting approval; seeding twice adds nothing."""
+    import io
+
+    from campaigns.demo import seed_campaigns
+    from campaigns.models import Campaign
+    from tests.factories import BranchFactory, make_staff
+
+    bj = BranchFactory(code="BJ01", name="北京营业部")
+    users = {"am_bj": make_staff("am_bj", bj, "account_manager"),
+             "bm_bj": make_staff("bm_bj", bj, "branch_manager")}  # fmt: skip
+    for i in range(3):
+        make_client(users["am_bj"], name=f"休眠{i}", phone=f"1390000100{i}", stage="dormant")
+    out = io.StringIO()
+    seed_campaigns(users, out)
+    seed_campaigns(users, out)
+    assert Campaign.objects.count() == 3
+    assert set(Campaign.objects.values_list("status", flat=True)) == {
+        "approved",
+        "submitted",
+        "done",
+    }
+    dormant = Campaign.objects.get(name="休眠账户唤醒")
+    r = selectors.results(dormant)
+    assert r.dormant == 3 and r.reactivated == 2
+    assert selectors.progress(dormant).delivered == 3
