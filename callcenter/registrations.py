@@ -96,7 +96,12 @@ def _seed(users, stdout):
 
 
 def register() -> None:
-    from . import measures
+    from outreach.signals import message_failed, reply_received
+
+    from . import measures, services
+
+    message_failed.connect(services.callback_message_failed, dispatch_uid="callback-failed")
+    reply_received.connect(services.callback_reply_received, dispatch_uid="callback-reply")
 
     measures.register()
     for reason, label, days in (

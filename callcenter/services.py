@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clients.models import Client
 from clients.validators import phone_digits
@@ -24,6 +25,8 @@ from crm.services import TransitionNotAllowed
 from crm.sla import compute_deadline, get_policy
 from crm.workdays import closing_on_or_after, get_calendar
 from opinions import services as opinion_services
+from outreach.models import Message, Purpose, SourceKind
+from outreach.services import messages as outreach
 from servicedesk import services as servicedesk_services
 from servicedesk.models import ServiceRequest
 
@@ -32,6 +35,7 @@ from .models import (
     Call,
     Callback,
     CallbackPolicy,
+    Channel,
     InspectionItem,
     InspectionRound,
     OpinionCategory,
@@ -612,3 +616,72 @@ def as_datetime(day: date) -> datetime:
     from crm.workdays import SHANGHAI
 
     return datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI)
+
+
+# --- Callbacks by SMS or e-mail (客户触达) -----------------------------------------------------
+CALLBACK_TEXT = gettext_lazy(
+    "Dear {{ client_name }}, this is {{ firm_name }} following up on your account: are you "
+    "satisfied with our service? Reply to this message with any opinion or suggestion."
+)
+MESSAGE_CHANNELS = (Channel.SMS, Channel.EMAIL)
+
+
+def callbacks_send_messages(now: datetime | None = None) -> dict[str, int]:
+    """Open callbacks by SMS or e-mail that are due send their message (a service notice,
+    once: the key is the callback's) and are completed by it; a message the rules
+    withhold (no mobile, no address) closes the callback as unreachable. A failed
+    delivery reopens nothing: the callback becomes unreachable (`message_failed`), and
+    the client's reply is recorded as the callback's opinion (`reply_received`)."""
+    now = now or timezone.now()
+    counts = {"sent": 0, "unreachable": 0}
+    due = Callback.objects.filter(status=Callback.Status.OPEN, channel__in=MESSAGE_CHANNELS,
+                                  due_at__lte=now).values_list("pk", flat=True)  # fmt: skip
+    for pk in list(due):
+        with transaction.atomic():
+            locked = (
+                Callback.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=Callback.Status.OPEN)
+                .select_related("client")
+                .first()
+            )
+            if locked is None:
+                continue
+            template = outreach.template_for("callback", locked.channel, locked.branch_id)
+            message = outreach.message_send(
+                client=locked.client, channel=locked.channel, purpose=Purpose.SERVICE,
+                template=template, subject=str(_("A word from your branch")),
+                body=str(CALLBACK_TEXT), source_kind=SourceKind.CALLBACK, source_id=locked.pk,
+                idempotency_key=f"callback:{locked.pk}",
+            )  # fmt: skip
+            withheld = message.status == Message.Status.WITHHELD
+            locked.attempts += 1
+            locked.status = Callback.Status.UNREACHABLE if withheld else Callback.Status.COMPLETED
+            locked.completed_at = now
+            locked.save(update_fields=["attempts", "status", "completed_at"])
+            counts["unreachable" if withheld else "sent"] += 1
+    return counts
+
+
+def callback_message_failed(*, message_id: int, source_kind: str, source_id, **kwargs) -> None:
+    """The message of a callback failed: the callback was not done, it is unreachable."""
+    if source_kind != SourceKind.CALLBACK or source_id is None:
+        return
+    Callback.objects.filter(pk=source_id, status=Callback.Status.COMPLETED,
+                            completed_by__isnull=True).update(
+        status=Callback.Status.UNREACHABLE
+    )  # fmt: skip
+
+
+def callback_reply_received(*, reply, **kwargs) -> None:
+    """A reply to a callback's SMS: the client's opinion of that callback (once)."""
+    message = reply.message
+    if message is None or message.source_kind != SourceKind.CALLBACK or reply.opted_out:
+        return
+    callback = Callback.objects.filter(pk=message.source_id).first()
+    if callback is None:
+        return
+    opinion_services.opinion_record(
+        source_kind="callback", source_id=callback.pk, source_url=callback.get_absolute_url(),
+        branch=callback.branch_id, client=callback.client, category="other", text=reply.text,
+        received_at=reply.received_at,
+    )  # fmt: skip

@@ -28,6 +28,8 @@ from crm.sla import compute_deadline, get_policy
 from crm.uploads import UploadRule, clean_file_name
 from crm.workdays import WorkCalendar, get_calendar
 from opinions import services as opinion_services
+from outreach.models import Message, Purpose, SourceKind
+from outreach.services import messages as outreach
 
 from .models import (
     OPEN_STATUSES,
@@ -603,3 +605,29 @@ def attachment_add(*, user, complaint, upload=None, recording_ref: str = "") -> 
     )  # fmt: skip
     _event(complaint, user, "attach", complaint.status, complaint.status, name[:200])
     return attachment
+
+
+# --- Progress to the complainant (客户触达) ---------------------------------------------------
+PROGRESS_TEXT = gettext_lazy(
+    "Dear {{ client_name }}, your complaint {{ ticket_no }} is now: {{ status }}. "
+    "If you have questions, please call your branch."
+)
+
+
+def complaint_send_progress(*, user, complaint: Complaint) -> Message:
+    """One click: a service notice of the complaint's current status to the complainant
+    (SMS to a mobile, else e-mail), once per status change (the key holds the version)."""
+    if not can_work(user, complaint):
+        raise PermissionDenied(_("Your role may not work on complaints."))
+    client = complaint.client
+    if client is None:
+        raise ValidationError(_("The complainant is not a client: call them instead."))
+    channel = outreach.preferred_channel(client) or "sms"
+    template = outreach.template_for("complaint-progress", channel, client.branch_id)
+    return outreach.message_send(
+        client=client, channel=channel, purpose=Purpose.SERVICE, template=template,
+        subject=str(_("Progress of your complaint")), body=str(PROGRESS_TEXT),
+        context={"ticket_no": complaint.ticket_no, "status": complaint.get_status_display()},
+        source_kind=SourceKind.COMPLAINT, source_id=complaint.pk,
+        idempotency_key=f"complaint:{complaint.pk}:v{complaint.version}", by=user,
+    )  # fmt: skip

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/print/", record_views.ComplaintPrintView.as_view(), name="print"),
     path("<int:pk>/pdf/", record_views.ComplaintPdfView.as_view(), name="pdf"),
     path("<int:pk>/attachments/", views.AttachmentView.as_view(), name="attach"),
+    path("<int:pk>/send-progress/", views.SendProgressView.as_view(), name="send-progress"),
     path(
         "<int:pk>/attachments/<int:attachment_id>/",
         views.AttachmentDownloadView.as_view(),

@@ -294,3 +294,21 @@ class RegulatorSummaryView(StaffRequiredMixin, View):
             ]))  # fmt: skip
         name = export_filename(_("Annual complaint report"), year)
         return workbook_response(sheets, f"{name}.xlsx")
+
+
+class SendProgressView(ComplaintObjectMixin, View):
+    """向投诉人发送进展: a service notice of the current status, once per status."""
+
+    def post(self, request, pk):
+        complaint = self.get_complaint(pk)
+        try:
+            message = services.complaint_send_progress(user=request.user, complaint=complaint)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(complaint)
+        if message.status == message.Status.WITHHELD:
+            messages.warning(request, _("The message was not sent: %(reason)s")
+                             % {"reason": message.error})  # fmt: skip
+        else:
+            messages.success(request, _("The progress was sent to the complainant."))
+        return redirect(complaint)

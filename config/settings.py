@@ -210,6 +210,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
     },
     "email-sweep": {"task": "crm.tasks.send_pending_emails", "schedule": 900.0},
+    # messages to clients: what quiet hours held back (08:00), a bulk queue, what the broker
+    # lost; a message stuck sending is failed "result unknown" (outreach/tasks.py)
+    "outreach-dispatch": {"task": "outreach.dispatch_due", "schedule": 60.0},
+    "message-callbacks": {"task": "callcenter.tasks.send_message_callbacks", "schedule": 900.0},
+    # service notices of the clients' duties due soon (risk assessment, identity change)
+    "outreach-duty-notices": {
+        "task": "outreach.duty_notices",
+        "schedule": crontab(hour=9, minute=30),
+    },
     "import-sweep": {"task": "clients.tasks.resume_stalled_imports", "schedule": 600.0},
     # catches up a recompute lost when the broker was down as the calendar changed
     "nightly-sla-recompute": {
@@ -426,6 +435,7 @@ SPECTACULAR_SETTINGS = {
         "ArticleKindEnum": "knowledge.models.Article.Kind",
         "BranchKindEnum": "crm.models.Branch.Kind",
         "OpinionCategoryEnum": "opinions.models.OpinionCategory",
+        "MessageChannelEnum": "outreach.models.Channel",
     },
 }
 

@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("callcenter.api.urls")),
     path("", include("knowledge.api.urls")),
     path("", include("opinions.api.urls")),
+    path("", include("outreach.api.urls")),
     path("", include("campaigns.api.urls")),
 ]
 

@@ -58,3 +58,11 @@ def dispatch_due() -> dict[str, int]:
     if handed >= sending.DISPATCH_LIMIT:
         dispatch_due.apply_async()
     return {"sms": len(batch.sms), "email": len(batch.email), "stuck_failed": batch.stuck_failed}
+
+
+@shared_task(name="outreach.duty_notices")
+def duty_notices() -> dict:
+    """Daily: tell the clients of their duties due soon (outreach/duties.py); idempotent."""
+    from .duties import duty_notices_send
+
+    return duty_notices_send()

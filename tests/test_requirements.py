@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 BASE = Path(__file__).resolve().parent.parent
-APPS = ("config", "crm", "clients", "opinions", "visits", "complaints", "servicedesk",
-        "callcenter", "knowledge")  # fmt: skip
+APPS = ("config", "crm", "clients", "outreach", "opinions", "visits", "complaints",
+        "servicedesk", "callcenter", "knowledge")  # fmt: skip
 
 
 def _name(raw: str) -> str:

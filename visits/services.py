@@ -8,6 +8,7 @@ from functools import partial
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +19,9 @@ from crm.models import Role, staff_of
 from crm.references import PERSON_OUT_OF_SCOPE, may_work_in
 from crm.services import TransitionNotAllowed, notify
 from crm.sla import compute_deadline, get_policy
+from outreach import rules
+from outreach.models import Channel, Purpose, SourceKind
+from outreach.services import messages as outreach
 
 from .models import (
     AdvisedProduct,
@@ -451,3 +455,39 @@ def invitation_update(*, user, invitation: Invitation, status: str, feedback: st
     except IntegrityError as exc:  # pragma: no cover - unique key cannot change here
         raise ValidationError(str(exc)) from exc
     return invitation
+
+
+# --- Sending the invitations (客户触达) -------------------------------------------------------
+def event_send_invitations(*, user, event: Event) -> dict[str, int]:
+    """发送邀请: the invitees not yet answered get the event's invitation as a marketing
+    message by their channel (SMS to a mobile, else e-mail), with their consent and under
+    the monthly cap; once per client and event (the key), however often it is clicked."""
+    _role(user, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.HQ)
+    invitees = Client.objects.visible_to(user).filter(
+        invitations__event=event, invitations__status=Invitation.Status.INVITED
+    )
+    local = timezone.localtime(event.starts_at)
+    context = {"event_title": event.title, "event_place": event.place,
+               "event_time": f"{local.month}月{local.day}日 {local:%H:%M}"}  # fmt: skip
+    counts = {"queued": 0, "withheld": 0, "already": 0, "no_template": 0}
+    for channel, where in (
+        (Channel.SMS, rules.address_q(Channel.SMS)),
+        (Channel.EMAIL, ~rules.address_q(Channel.SMS) & rules.address_q(Channel.EMAIL)),
+    ):
+        clients = invitees.filter(where)
+        template = outreach.template_for("event-invitation", channel, event.branch_id)
+        if template is None:
+            counts["no_template"] += clients.count()
+            continue
+        result = outreach.messages_queue_bulk(
+            clients=clients, channel=channel, purpose=Purpose.MARKETING, template=template,
+            source_kind=SourceKind.INVITATION, source_id=event.pk,
+            key_prefix=f"invitation:{event.pk}", context_for=lambda c: context, by=user,
+        )  # fmt: skip
+        counts["queued"] += result.queued
+        counts["withheld"] += result.withheld
+        counts["already"] += result.already_queued
+    counts["withheld"] += invitees.exclude(
+        Q(rules.address_q(Channel.SMS)) | Q(rules.address_q(Channel.EMAIL))
+    ).count()
+    return counts

@@ -388,6 +388,18 @@ class EventDetailView(StaffRequiredMixin, View):
                     {"inv": invitation, "statuses": Invitation.Status.choices},
                 )
             return redirect(event)
+        if "send_invitations" in request.POST:
+            counts = services.event_send_invitations(user=request.user, event=event)
+            messages.success(request, _(
+                "Invitations: %(queued)d on their way, %(withheld)d not sent (no consent, "
+                "monthly limit or no address), %(already)d sent before."
+            ) % counts)  # fmt: skip
+            if counts["no_template"]:
+                messages.warning(request, _(
+                    "%(n)d invitees were not sent anything: create the message template "
+                    "event-invitation-sms / event-invitation-email first."
+                ) % {"n": counts["no_template"]})  # fmt: skip
+            return redirect(event)
         form = InviteForm(request.POST)
         if form.is_valid():
             try:

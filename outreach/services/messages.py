@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from clients.models import Client
 from crm.jobs import enqueue_on_commit
 
-from .. import rules
+from .. import rules, signals
 from ..models import Channel, Message, MessageTemplate, Purpose, Reply, SourceKind
 from ..rendering import Rendered, render, render_template
 from ..sms import IncomingReply, Receipt
@@ -251,12 +251,23 @@ def message_apply_receipts(provider: str, receipts: Iterable[Receipt]) -> int:
         if receipt.delivered:
             changed += rows.update(status=Message.Status.DELIVERED, delivered_at=receipt.at or now)
         else:
+            failing = list(rows.values_list("pk", "source_kind", "source_id"))
             changed += rows.update(
                 status=Message.Status.FAILED, failed_at=receipt.at or now,
                 error_code=(receipt.code or "")[:50],
                 error=(receipt.reason or receipt.code or _("Not delivered."))[:300],
             )  # fmt: skip
+            _failed(failing)
     return changed
+
+
+def _failed(rows: list[tuple[int, str, int | None]]) -> None:
+    for pk, kind, source_id in rows:
+        transaction.on_commit(
+            lambda pk=pk, kind=kind, sid=source_id: signals.message_failed.send(
+                Message, message_id=pk, source_kind=kind, source_id=sid
+            )
+        )
 
 
 def _client_for_phone(phone: str) -> Client | None:
@@ -293,11 +304,35 @@ def replies_record(provider: str, replies: Iterable[IncomingReply]) -> int:
             client = last.client
         opted = is_opt_out(text)
         with transaction.atomic():
-            Reply.objects.create(
+            saved = Reply.objects.create(
                 client=client, message=last, provider=provider, phone=phone, text=text,
                 received_at=at, opted_out=opted and client is not None,
             )  # fmt: skip
             if opted and client is not None:
                 client_opt_out(client=client, channel=Channel.SMS, source="sms_reply", at=at)
+            transaction.on_commit(lambda r=saved: signals.reply_received.send(Reply, reply=r))
         recorded += 1
     return recorded
+
+
+# --- For the apps above: the client's channel, a template by code ---------------------------
+def preferred_channel(client: Client) -> str | None:
+    """SMS to a client with a mobile, else e-mail to one with an address, else None."""
+    if rules.has_address(client, Channel.SMS):
+        return Channel.SMS
+    if rules.has_address(client, Channel.EMAIL):
+        return Channel.EMAIL
+    return None
+
+
+def template_for(code_stem: str, channel: str, branch_id: int | None) -> MessageTemplate | None:
+    """The active template "<stem>-<channel>" (birthday-sms, complaint-progress-email…):
+    the branch's own if it has one, else HQ's."""
+    found = list(
+        MessageTemplate.objects.filter(active=True, channel=channel)
+        .filter(code__in=[f"{code_stem}-{channel}", f"{code_stem}-{channel}-{branch_id}"])
+        .order_by("branch_id")
+    )
+    own = [t for t in found if t.branch_id == branch_id]
+    shared = [t for t in found if t.branch_id is None]
+    return (own or shared or [None])[0]

@@ -12,6 +12,7 @@ never sent again (the provider may have sent it).
 from __future__ import annotations
 
 import logging
+import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urljoin
@@ -25,6 +26,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from .. import signals
 from ..models import Channel, Message
 from ..sms import PermanentSmsError, SmsRequest, TemporarySmsError, get_sms_backend
 
@@ -89,6 +91,21 @@ def email_for(message: Message) -> EmailMultiAlternatives:
     return email
 
 
+def _smtp_permanent(exc: Exception) -> tuple[str, str] | None:
+    """(code, reason) of an SMTP refusal that would repeat (5xx), None otherwise."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        if codes and all(code >= 500 for code in codes):
+            code, reason = next(iter(exc.recipients.values()))
+            return f"smtp:{code}", reason.decode(errors="replace")
+        return None
+    if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500:
+        error = exc.smtp_error
+        text = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
+        return f"smtp:{exc.smtp_code}", text
+    return None
+
+
 # --- One message ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Outcome:
@@ -140,6 +157,10 @@ def message_deliver(message_id: int) -> Outcome:
         _fail(message, exc.code, exc.reason or str(exc))
         return Outcome("failed")
     except Exception as exc:  # temporary: the provider busy, SMTP down, a timeout…
+        permanent = _smtp_permanent(exc)
+        if permanent is not None:
+            _fail(message, *permanent)
+            return Outcome("failed")
         code = exc.code if isinstance(exc, TemporarySmsError) else type(exc).__name__
         reason = (exc.reason if isinstance(exc, TemporarySmsError) else str(exc)) or code
         if message.attempts >= MAX_ATTEMPTS:
@@ -162,6 +183,8 @@ def message_deliver(message_id: int) -> Outcome:
 def _fail(message: Message, code: str, reason: str) -> None:
     _mark(message, status=Message.Status.FAILED, failed_at=timezone.now(),
           error_code=(code or "")[:50], error=(reason or code or "")[:300])  # fmt: skip
+    signals.message_failed.send(Message, message_id=message.pk, source_kind=message.source_kind,
+                                source_id=message.source_id)  # fmt: skip
 
 
 # --- The dispatcher -------------------------------------------------------------------------

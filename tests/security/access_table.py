@@ -403,6 +403,11 @@ def first_code(w, role) -> dict:
     return {"code": f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}"}
 
 
+OUTREACH_TEMPLATE = {"code": "matrix-new", "name": "新模板", "channel": "sms",
+                     "purpose": "service", "provider_template_code": "SMS_1", "body": "您好",
+                     "active": "on"}  # fmt: skip
+
+
 # --- The table ----------------------------------------------------------------------------
 TABLE: dict[str, list[Case]] = {
     # Public: health, sign-in, language, API schema and docs -------------------------------
@@ -418,6 +423,11 @@ TABLE: dict[str, list[Case]] = {
     "logout": [post(everyone(LOGIN))],
     "set_language": [post(everyone(302), body={"language": "en", "next": "/"})],
     "api-schema": [get(api())],  # behind login unless CRM_API_DOCS_PUBLIC
+    # an e-mail's unsubscribe link: public, signed (a valid token: tests/outreach)
+    "outreach:unsubscribe": [
+        get(everyone(404), kwargs={"token": "forged"}),
+        post(everyone(404), kwargs={"token": "forged"}),
+    ],
     "api-docs": [get(web())],  # a browser without a session goes to the login page
     # Own account: password, optional second factor (branch managers and HQ only) -----------
     "password_change": [
@@ -702,6 +712,67 @@ TABLE: dict[str, list[Case]] = {
     **SERVICE_REQUEST_API_STEPS,
     "api:servicecategory-list": [get(api())],
     "api:servicecategory-detail": [get(api(), obj="servicecategory")],
+    # Reaching clients: the message record, templates, sending one ------------------------------
+    "outreach:messages": [
+        get(web()),
+        get(
+            web(),
+            query={"channel": "sms", "status": "sent", "created_after": "2026-01-01"},
+            label="filtered",
+        ),
+    ],
+    "outreach:message-detail": [get(web(), obj="message")],
+    "outreach:templates": [get(web())],
+    "outreach:template-create": [
+        get(web(allow=MANAGERS)),
+        post(web(302, allow=MANAGERS), body=OUTREACH_TEMPLATE),
+    ],
+    "outreach:template-edit": [
+        get(web(allow=MANAGERS), obj="messagetemplate"),
+        post(
+            web(302, allow=MANAGERS),
+            obj="messagetemplate",
+            body={**OUTREACH_TEMPLATE, "code": "world-bj"},
+        ),
+    ],
+    "outreach:send": [
+        get(web(allow=COMPLAINT_WORKERS), obj="client"),
+        post(
+            web(302, allow=COMPLAINT_WORKERS),
+            obj="client",
+            body={"channel": "sms", "purpose": "service", "body": "您好，您的业务已办结。"},
+        ),
+    ],
+    "outreach:client-messages": [get(web(), obj="client")],
+    "complaints:send-progress": [post(web(302, allow=COMPLAINT_WORKERS), obj="complaint:received")],
+    "api:message-list": [
+        get(api()),
+        post(
+            api(201, allow=COMPLAINT_WORKERS),
+            body=lambda w, role: {
+                "client": w.clients["mine"].pk,
+                "channel": "sms",
+                "purpose": "service",
+                "body": "您好",
+                "idempotency_key": f"matrix-{role}",
+            },
+        ),
+    ],
+    "api:message-detail": [get(api(), obj="message")],
+    "api:messagetemplate-list": [
+        get(api()),
+        post(api(201, allow=MANAGERS), body={**OUTREACH_TEMPLATE, "active": True}),
+    ],
+    "api:messagetemplate-detail": [
+        get(api(), obj="messagetemplate"),
+        Case("patch", api(allow=MANAGERS), obj="messagetemplate", body={"name": "改名"}),
+        Case(
+            "put",
+            api(allow=MANAGERS),
+            obj="messagetemplate",
+            body={**OUTREACH_TEMPLATE, "code": "world-bj", "active": True},
+        ),
+    ],
     # Client opinions (the register, its analysis, manual entry, the workflow) -------------------
     "opinions:register": [
         get(web()),

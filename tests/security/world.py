@@ -438,5 +438,25 @@ def build_world() -> World:
     # account managers and advisors must not see: access_table.NESTED)
     other_invitation = Invitation.objects.create(event=bj_event, client=c2)
     kinds["invitation:other_owner"] = Kind({"*": other_invitation})
+    # --- Messages to clients and their templates ---------------------------------------
+    from outreach.models import Message, MessageTemplate
+
+    def message(c, key):
+        return Message.objects.create(
+            client=c, branch_id=c.branch_id, channel="sms", purpose="service",
+            idempotency_key=f"world:{key}", recipient=c.phone, body="【华信证券】您好",
+            status="sent",
+        )  # fmt: skip
+
+    kinds["message"] = Kind({"*": message(c1, 1)}, _outside(message(c3, 3), message(c2, 2)))
+
+    def template(code, branch):
+        return MessageTemplate.objects.create(code=code, name=code, channel="sms",
+                                              purpose="service", branch=branch, body="您好",
+                                              provider_template_code="SMS_1")  # fmt: skip
+
+    template("world-hq", None)
+    kinds["messagetemplate"] = Kind({"*": template("world-bj", bj)},
+                                    _outside(template("world-sh", sh)))  # fmt: skip
     clients = {"mine": c1, "other": c2, "sh": c3}
     return World(users=u, tokens=tokens, kinds=kinds, clients=clients, files=files)
