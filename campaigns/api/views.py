@@ -80,7 +80,7 @@ class CampaignViewSet(VersionedMixin, mixins.ListModelMixin, mixins.RetrieveMode
         )
         return Response(CampaignSerializer(result, context={"request": request}).data)
 
-    @extend_schema(responses=RecipientsSerializer)
+    @extend_schema(responses=RecipientsSerializer())
     @action(detail=True, methods=["get"], pagination_class=None)
     def recipients(self, request, pk=None):
         """The segment counted after consent, address and the monthly cap (a birthday
@@ -88,7 +88,7 @@ class CampaignViewSet(VersionedMixin, mixins.ListModelMixin, mixins.RetrieveMode
         r = services.campaign_recipients(self.get_object())
         return Response(RecipientsSerializer(r).data)
 
-    @extend_schema(responses=ProgressSerializer)
+    @extend_schema(responses=ProgressSerializer())
     @action(detail=True, methods=["get"], pagination_class=None)
     def progress(self, request, pk=None):
         """Messages by status, opt-outs after the message, replies, trades within 30 days
