@@ -376,6 +376,20 @@ def holiday_today(day: date) -> Holiday | None:
     return None
 
 
+def campaign_start(*, campaign: Campaign) -> Campaign:
+    """approved → sending: the first run (taken by the run, never by a person)."""
+    return CAMPAIGN_WORKFLOW.take("start", campaign, stale=_(STALE))
+
+
+def campaign_finish(*, campaign: Campaign) -> Campaign:
+    """sending → done for one campaign (`finish_done` takes it for all at once)."""
+
+    def change(c, now):
+        c.done_at = now
+
+    return CAMPAIGN_WORKFLOW.take("finish", campaign, stale=_(STALE), change=change)
+
+
 def campaign_run(campaign: Campaign, at: datetime | None = None) -> CampaignRun | None:
     """Queue the campaign's messages for the run of `at` (now). Only an approved or
     sending campaign runs (None otherwise). Idempotent: a repeated run finds its keys and
@@ -391,7 +405,7 @@ def campaign_run(campaign: Campaign, at: datetime | None = None) -> CampaignRun 
         if locked.status not in LIVE_STATUSES:
             return None
         if locked.status == Status.APPROVED:
-            CAMPAIGN_WORKFLOW.take("start", locked, stale="")
+            campaign_start(campaign=locked)
             locked.status = Status.SENDING
         day = run_date(locked, at)
         context_for = None
@@ -461,8 +475,9 @@ def due_campaigns(now: datetime) -> list[Campaign]:
 
 
 def finish_done(now: datetime) -> int:
-    """Sending → done, set-based: a one-off campaign none of whose messages waits (queued
-    or sending), a recurring one past its last day."""
+    """Sending → done (the workflow's `finish` for every campaign at once), set-based: a
+    one-off campaign none of whose messages waits (queued or sending), a recurring one past
+    its last day."""
     waiting = Message.objects.filter(
         source_kind=SourceKind.CAMPAIGN, source_id=OuterRef("pk"),
         status__in=[Message.Status.QUEUED, Message.Status.SENDING],

@@ -30,6 +30,7 @@ class CampaignViewSet(VersionedMixin, mixins.ListModelMixin, mixins.RetrieveMode
     approve, reject, cancel), a step the current status does not allow answers 409. A
     read answers `ETag: "<version>"`; a stale `If-Match` (or `version`) answers 412."""
 
+    serializer_class = CampaignSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = CampaignFilterSet
     permission_classes = [ActionRoles]

@@ -327,3 +327,25 @@ def test_demo_campaigns(db):
     r = selectors.results(dormant)
     assert r.dormant == 3 and r.reactivated == 2
     assert selectors.progress(dormant).delivered == 3
+
+
+def test_buttons_are_the_allowed_steps(client, org):
+    import re
+
+    from campaigns.workflow import CAMPAIGN_WORKFLOW
+
+    c = campaign(org, user=org.am)
+
+    def shown_to(user):
+        client.force_login(user)
+        page = client.get(reverse("campaigns:detail", args=[c.pk])).content.decode()
+        return set(re.findall(r'id="act-(\w+)"', page))
+
+    def allowed(user):
+        return {s.name for s in CAMPAIGN_WORKFLOW.allowed(user, c) if s.web}
+
+    assert shown_to(org.am) == allowed(org.am) == {"submit", "cancel"}
+    assert shown_to(org.compliance) == allowed(org.compliance) == set()
+    c = services.campaign_submit(user=org.am, campaign=c)
+    assert shown_to(org.am) == allowed(org.am) == {"cancel"}
+    assert shown_to(org.bm) == allowed(org.bm) == {"approve", "reject", "cancel"}
