@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crm.api import fields
@@ -9,6 +10,16 @@ from outreach.models import Channel, MessageTemplate, Purpose
 
 from ..models import Campaign, Kind
 from ..workflow import BUILDER_ROLES
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}$", "example": "09:00"})
+class ClockField(serializers.TimeField):
+    """A time of day as HH:MM, local time (Asia/Shanghai): no offset."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%H:%M")
+        kwargs.setdefault("input_formats", ["%H:%M", "%H:%M:%S"])
+        super().__init__(**kwargs)
 
 
 class SegmentSerializer(serializers.Serializer):
@@ -40,6 +51,10 @@ class CampaignSerializer(ModelSerializer):
     segment = SegmentSerializer(required=False)
     kind = serializers.ChoiceField(choices=Kind.choices, required=False)
     scheduled_at = fields.DateTimeField(required=False, allow_null=True)
+    send_time = ClockField(
+        required=False, allow_null=True,
+        help_text=_("Recurring campaigns: the time of day, default 09:00."),
+    )  # fmt: skip
     approved_by = serializers.CharField(source="approved_by.username", read_only=True,
                                         default=None)  # fmt: skip
 

@@ -49,6 +49,28 @@ class CampaignViewSet(VersionedMixin, mixins.ListModelMixin, mixins.RetrieveMode
             .order_by("-created_at", "-id")
         )
 
+    def _read(self, campaign):
+        return CampaignSerializer(campaign, context=self.get_serializer_context()).data
+
+    @extend_schema(request=CampaignWriteSerializer(), responses={201: CampaignSerializer()})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        return Response(self._read(serializer.instance), status=201)
+
+    @extend_schema(request=CampaignWriteSerializer(), responses=CampaignSerializer())
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        return Response(self._read(serializer.instance))
+
+    @extend_schema(request=CampaignWriteSerializer(), responses=CampaignSerializer())
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("version", None)
