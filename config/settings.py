@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "callcenter",
     "knowledge",
     "compliance",
+    "campaigns",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +237,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=0),
     },
     # record keeping (crm/retention.py): purge what may be purged, never regulated records
+    # campaigns (campaigns/tasks.py): one-off ones whose time came, the day's birthdays,
+    # holiday greetings; idempotent (the messages' keys)
+    "campaigns-run-due": {"task": "campaigns.run_due", "schedule": 300.0},
     "nightly-purge": {
         "task": "crm.tasks.purge_expired_data",
         "schedule": crontab(hour=3, minute=30),

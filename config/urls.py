@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("outreach.api.urls")),
     path("", include("products.api.urls")),
     path("", include("compliance.api.urls")),
+    path("", include("campaigns.api.urls")),
 ]
 
 urlpatterns = [
@@ -65,6 +66,7 @@ urlpatterns = [
     path("outreach/", include("outreach.urls")),
     path("products/", include("products.urls")),
     path("compliance/", include("compliance.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("", include("crm.urls")),
 ]
 

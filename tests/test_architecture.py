@@ -19,9 +19,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("config", "crm", "clients", "outreach", "products", "opinions", "visits",
-            "complaints", "servicedesk", "callcenter", "knowledge", "compliance")  # fmt: skip
+            "complaints", "servicedesk", "callcenter", "knowledge", "compliance",
+            "campaigns")  # fmt: skip
 APPS = ("clients", "outreach", "products", "opinions", "visits", "complaints", "servicedesk",
-        "callcenter", "knowledge", "compliance")  # fmt: skip
+        "callcenter", "knowledge", "compliance", "campaigns")  # fmt: skip
 
 
 def module_name(path: Path) -> str:

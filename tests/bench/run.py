@@ -2,7 +2,8 @@
 report latency and query counts of the main pages, each compared with the bare SQL the
 page runs, replayed through psycopg2 (the ratio is the framework's overhead), plus the
 nightly jobs' times, the bulk snapshot endpoint's throughput and the client master load
-(100,000 clients through clients/bulk/, then the same rows again).
+(100,000 clients through clients/bulk/, then the same rows again) and a campaign to
+every client (tests/bench/campaigns.py).
 
 Results are printed and written to bench-results-<size>.txt (git-ignored).
 """
@@ -424,6 +425,11 @@ def main(argv=None) -> int:
         sent = sla.scan(only=only)
         scans.append((time.perf_counter() - start, sent))
 
+    # a campaign to every client: queued, run again, sent at the configured rate (rolled back)
+    from tests.bench import campaigns as campaign_bench
+
+    campaign_lines = campaign_bench.rows()
+
     lines = [
         f"Benchmark, size {args.size}: {counts()}; {time.strftime('%Y-%m-%d %H:%M')}",
         f"machine: {os.cpu_count()} cores; {n} requests per page after one warm-up; "
@@ -476,6 +482,7 @@ def main(argv=None) -> int:
         f"{'SLA scan, complaint clocks only':<45} {scans[2][0]:8.2f} s  "
         f"({scans[2][1]} reminders, {open_n.count():,} open complaints)"
     )
+    lines += campaign_lines
     text = "\n".join(lines)
     print(text)
     Path(f"bench-results-{args.size}.txt").write_text(text + "\n")

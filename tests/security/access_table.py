@@ -32,6 +32,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from campaigns.workflow import CAMPAIGN_WORKFLOW
 from complaints.workflow import COMPLAINT_WORKFLOW
 from compliance.workflow import CASE_WORKFLOW
 from opinions.workflow import OPINION_WORKFLOW
@@ -238,6 +239,37 @@ CASE_STEPS = {
     "close": ("concluded", CASE_WORKERS, {"note": "结案"}),
 }
 
+CAMPAIGN_BUILDERS = frozenset({AM, ADV, BM, HQ})
+# campaigns are not the service agents' nor the integrations': they see none (404)
+NO_CAMPAIGNS = {AGENT: 404, INT: 404, INT_HQ: 404}
+CAMPAIGN_STEPS = {
+    # action: (the status the campaign is in, roles that may take the step, body)
+    "submit": ("draft", CAMPAIGN_BUILDERS, {}),  # the owner (the advisor: their own) or a manager
+    "approve": ("submitted", MANAGERS, {"note": "同意"}),  # never the owner
+    "reject": ("submitted", MANAGERS, {"reason": "文案需修改"}),
+    "cancel": ("draft", CAMPAIGN_BUILDERS, {}),
+}
+
+
+def campaign_form(w, role) -> dict:
+    """The campaign form, filled (HQ names the branch: empty would mean every branch)."""
+    data = {"name": "双十一活动", "purpose": "marketing", "channel": "sms",
+            "template": w.obj("messagetemplate:campaign", role).pk, "kind": "one_off",
+            "scheduled_at": soon(2), "tiers": ["vip"]}  # fmt: skip
+    if role == HQ:
+        data["branch"] = w.obj("branch", role).pk
+    return data
+
+
+def campaign_api(w, role) -> dict:
+    data = {"name": "双十一活动", "purpose": "marketing", "channel": "sms",
+            "template": "matrix-campaign", "kind": "one_off", "scheduled_at": soon_iso(2),
+            "segment": {"tiers": ["vip"]}}  # fmt: skip
+    if role in (HQ, INT_HQ):
+        data["branch"] = "BJ01"
+    return data
+
+
 VISIT_PLAN_STEPS = {
     # action: (the status the plan is in, roles that may take the step, body)
     "submit": ("draft", {AM}, None),
@@ -294,6 +326,15 @@ OPINION_WEB_STEPS, OPINION_API_STEPS = step_cases(
 CASE_WEB_STEPS, CASE_API_STEPS = step_cases(
     CASE_WORKFLOW, CASE_STEPS, "compliance:action", "compliancecase", form=complaint_form
 )
+
+CAMPAIGN_WEB_STEPS, CAMPAIGN_API_STEPS = step_cases(
+    CAMPAIGN_WORKFLOW, CAMPAIGN_STEPS, "campaigns:action", "campaign", form=complaint_form
+)
+for _case in CAMPAIGN_WEB_STEPS["campaigns:action"]:
+    _case.expect[AGENT] = 404
+for _cases in CAMPAIGN_API_STEPS.values():
+    for _case in _cases:
+        _case.expect.update(NO_CAMPAIGNS)
 VISIT_PLAN_WEB_STEPS, VISIT_PLAN_API_STEPS = step_cases(
     VISIT_PLAN_WORKFLOW, VISIT_PLAN_STEPS, "visits:action", "visitplan"
 )
@@ -864,6 +905,33 @@ TABLE: dict[str, list[Case]] = {
     "api:compliancecase-detail": [get(api(allow=CASE_WORKERS), obj="compliancecase")],
     "api:compliancecase-events": [get(api(allow=CASE_WORKERS), obj="compliancecase")],
     **CASE_API_STEPS,
+    # Campaigns (the list, the form, the page, the workflow) ----------------------------------
+    "campaigns:list": [get(web()), get(web(), query={"status": "submitted"}, label="filtered")],
+    "campaigns:create": [
+        get(web(allow=CAMPAIGN_BUILDERS)),
+        post(web(302, allow=CAMPAIGN_BUILDERS), body=campaign_form),
+    ],
+    "campaigns:detail": [get(web(service_agent=404), obj="campaign")],
+    "campaigns:edit": [
+        get(web(allow=CAMPAIGN_BUILDERS, service_agent=404), obj="campaign"),
+        post(
+            web(302, allow=CAMPAIGN_BUILDERS, service_agent=404), obj="campaign", body=campaign_form
+        ),
+    ],
+    **CAMPAIGN_WEB_STEPS,
+    "api:campaign-list": [
+        get(api()),
+        post(api(201, allow=CAMPAIGN_BUILDERS), body=campaign_api),
+    ],
+    "api:campaign-detail": [
+        get(api(**NO_CAMPAIGNS), obj="campaign"),
+        # a role that may not build is refused (403) before the campaign is looked up
+        Case("patch", api(allow=CAMPAIGN_BUILDERS), obj="campaign", body={"name": "改名"}),
+        Case("put", api(allow=CAMPAIGN_BUILDERS), obj="campaign", body=campaign_api),
+    ],
+    "api:campaign-recipients": [get(api(**NO_CAMPAIGNS), obj="campaign")],
+    "api:campaign-progress": [get(api(**NO_CAMPAIGNS), obj="campaign")],
+    **CAMPAIGN_API_STEPS,
     # Visits, consultation sheets, events ------------------------------------------------------
     "visits:list": [get(web())],
     "visits:calendar": [get(web())],

@@ -117,6 +117,17 @@ def _lookup(org, segment: str, profile: str):
     def complaint():
         return ComplaintFactory(client=client(), user=org.agent)
 
+    def campaign():
+        from campaigns import services as campaign_services
+        from outreach.models import MessageTemplate
+
+        template = MessageTemplate.objects.get_or_create(code="fuzz-campaign", defaults={
+            "name": "生日祝福", "channel": "sms", "purpose": "marketing",
+            "body": "{{ client_name }}您好"})[0]  # fmt: skip
+        return campaign_services.campaign_create(user=org.hq, data={
+            "name": "生日祝福", "branch": org.bj, "purpose": "marketing", "channel": "sms",
+            "template": template, "kind": "birthday", "segment": {}})  # fmt: skip
+
     def service_request():
         from servicedesk import services as sr_services
 
@@ -205,6 +216,7 @@ def _lookup(org, segment: str, profile: str):
             ).pk
         ),
         "retention-cases": lambda: retention_case().pk,
+        "campaigns": lambda: campaign().pk,
         "todos": lambda: (
             crm_services.todo_create(created_by=org.hq, assignee=org.hq, title="核对资料").pk
         ),

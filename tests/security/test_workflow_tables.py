@@ -11,6 +11,7 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
+from campaigns.workflow import CAMPAIGN_WORKFLOW
 from complaints import forms as complaint_forms
 from complaints.workflow import COMPLAINT_WORKFLOW, EVENT_LABELS
 from opinions.workflow import OPINION_WORKFLOW
@@ -21,6 +22,7 @@ from visits import services as visit_services
 from visits.workflow import VISIT_PLAN_WORKFLOW
 
 from .access_table import (
+    CAMPAIGN_STEPS,
     COMPLAINT_STEPS,
     OPINION_STEPS,
     SERVICE_REQUEST_STEPS,
@@ -39,6 +41,8 @@ WORKFLOWS = [
                  SERVICE_REQUEST_STEPS, "service-requests", id="service request"),
     pytest.param(OPINION_WORKFLOW, "opinions:action", "api:opinion", OPINION_STEPS,
                  "opinions", id="opinion"),
+    pytest.param(CAMPAIGN_WORKFLOW, "campaigns:action", "api:campaign", CAMPAIGN_STEPS,
+                 "campaigns", id="campaign"),
 ]  # fmt: skip
 
 

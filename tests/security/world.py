@@ -429,6 +429,36 @@ def build_world() -> World:
     kinds["article"] = Kind({"*": article(bm, "营业部须知")}, _outside(article(u["bm_sh"], "上海")))
     kinds["kbcategory"] = Kind({"*": kb_category})
 
+    # --- Campaigns: one per status the workflow steps start from ------------------------
+    # (an advisor sees only the campaigns they own: theirs; everyone else the account
+    # manager's; out of scope: another branch's, another account manager's)
+    from campaigns import services as campaign_services
+    from outreach.models import MessageTemplate
+
+    campaign_template = MessageTemplate.objects.create(
+        code="matrix-campaign", name="生日祝福", channel="sms", purpose="marketing",
+        body="{{ client_name }}您好，祝您生日快乐！", provider_template_code="SMS_1",
+    )  # fmt: skip
+    kinds["messagetemplate:campaign"] = Kind({"*": campaign_template})
+
+    def campaign(owner, status="draft"):
+        c = campaign_services.campaign_create(user=owner, data={
+            "name": "VIP生日祝福", "purpose": "marketing", "channel": "sms",
+            "template": campaign_template, "kind": "one_off",
+            "scheduled_at": now + timedelta(days=2), "segment": {"tiers": ["vip"]},
+        })  # fmt: skip
+        if status != "draft":
+            c = campaign_services.campaign_submit(user=owner, campaign=c)
+        return c
+
+    campaign_outside = _outside(campaign(u["am_sh"]), campaign(u["am2"]))
+    for status in ("draft", "submitted"):
+        kinds[f"campaign:{status}"] = Kind(
+            {"*": campaign(am, status), "advisor": campaign(u["advisor"], status)},
+            campaign_outside,
+        )
+    kinds["campaign"] = kinds["campaign:draft"]
+
     # --- Reference data --------------------------------------------------------------
     kinds["branch"] = Kind({"*": bj}, _outside(sh))
     kinds["staff"] = Kind(
