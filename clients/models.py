@@ -434,7 +434,9 @@ class ClientMonth(models.Model):
     last and this month, and by `rebuild_rollups`. The dashboards' commission figures
     read it for whole months instead of the daily rows."""
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="months")
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="months", verbose_name=_("client")
+    )
     month = models.DateField(_("month"))  # the first day
     days = models.PositiveIntegerField(_("days with facts"))
     avg_assets = models.DecimalField(_("average daily assets"), max_digits=18, decimal_places=2)
