@@ -122,7 +122,7 @@ def test_the_target_starts_one_worker_per_routed_queue_and_one_beat():
     wants = unit("crm.target")["Unit"]["Wants"].split()
     workers = sorted(w.removeprefix("crm-worker@").removesuffix(".service")
                      for w in wants if w.startswith("crm-worker@"))  # fmt: skip
-    assert workers == celery_queues() == ["celery"]
+    assert workers == celery_queues() == ["celery", "messages"]
     assert wants.count("crm-beat.service") == 1 and "crm-web.service" in wants
 
 
