@@ -65,7 +65,9 @@ class MessageSendSerializer(serializers.Serializer):
 
 
 class MessageTemplateSerializer(ModelSerializer):
-    branch = serializers.CharField(source="branch.code", read_only=True, default=None)
+    branch = serializers.CharField(
+        source="branch.code", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = MessageTemplate

@@ -185,11 +185,31 @@ def _lookup(org, segment: str, profile: str):
         return case_services.case_open(
             user=org.hq, data={"source_kind": "manual", "client": client(), "summary": "核实"}
         )
+    def message():
+        from outreach.services.messages import message_send
+
+        return message_send(client=client(), channel="sms", purpose="service", body="您好",
+                            source_kind="manual", idempotency_key="fuzz")  # fmt: skip
+
+    from outreach.models import MessageTemplate
 
     builders = {
         "compliance-cases": lambda: compliance_case().pk,
         "knowledge": lambda: article().pk,
         "opinions": lambda: opinion().pk,
+        "messages": lambda: message().pk,
+        "message-templates": lambda: (
+            MessageTemplate.objects.get_or_create(
+                code="fuzz",
+                defaults={
+                    "name": "服务通知",
+                    "channel": "sms",
+                    "purpose": "service",
+                    "body": "您好",
+                    "provider_template_code": "SMS_1",
+                },
+            )[0].pk
+        ),
         "branches": lambda: org.bj.pk,
         "staff": lambda: org.am.username,
         "holidays": lambda: (Holiday.objects.order_by("date").first() or client()).date,
