@@ -185,6 +185,7 @@ def _lookup(org, segment: str, profile: str):
         return case_services.case_open(
             user=org.hq, data={"source_kind": "manual", "client": client(), "summary": "核实"}
         )
+
     def message():
         from outreach.services.messages import message_send
 
