@@ -84,11 +84,12 @@ ROLE_QUEUES = {
               "service_requests", "opinions_mine"},
     "bm": {"todos", "export_decisions", "visit_approvals", "complaints", "complaints_overdue",
            "compensation", "complaints_review", "leaver_clients",
-           "service_requests_overdue", "opinions_pending"},
+           "service_requests_overdue", "opinions_pending", "campaigns_awaiting"},
     "compliance": {"todos", "export_decisions", "complaints_overdue", "complaints_review",
-                   "inspections", "reveal_review"},
+                   "inspections", "reveal_review", "compliance_open", "compliance_red_flags"},
     "hq": {"todos", "export_decisions", "complaints_overdue", "compensation",
-           "complaints_review", "inspections", "service_requests_overdue", "opinions_mine"},
+           "complaints_review", "inspections", "service_requests_overdue", "opinions_mine",
+           "campaigns_awaiting", "compliance_open", "compliance_red_flags"},
 }  # fmt: skip
 
 
