@@ -65,9 +65,9 @@ class MessageSendSerializer(serializers.Serializer):
 
 
 class MessageTemplateSerializer(ModelSerializer):
-    branch = serializers.CharField(
-        source="branch.code", read_only=True, default=None, allow_null=True
-    )
+    # a related field: a source through "branch.code" is left out of a PATCH's answer
+    # for an HQ template (no branch), which the schema says is always there
+    branch = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = MessageTemplate

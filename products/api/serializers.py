@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from clients.api.serializers import BulkResultSerializer
 from crm.api import fields
 from crm.api.serializers import ModelSerializer
 
@@ -45,3 +46,15 @@ class ProductBulkRowSerializer(serializers.Serializer):
     starts_on = fields.DateField(required=False, allow_null=True)
     ends_on = fields.DateField(required=False, allow_null=True)
     description = serializers.CharField(required=False, allow_blank=True)
+
+
+class ProductBulkRowErrorSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    code = serializers.CharField(read_only=True)
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ProductBulkResultSerializer(BulkResultSerializer):
+    """`products/bulk/`'s answer: a bad row names its product code."""
+
+    errors = ProductBulkRowErrorSerializer(many=True)

@@ -6,7 +6,6 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clients.api.serializers import BulkResultSerializer
 from crm.api.filters import DjangoFilterBackend
 from crm.api.permissions import ActionRoles, HasRole
 from crm.models import Role
@@ -14,7 +13,7 @@ from crm.models import Role
 from .. import services
 from ..filters import ProductFilterSet
 from ..selectors import catalogue
-from .serializers import ProductBulkRowSerializer, ProductSerializer
+from .serializers import ProductBulkResultSerializer, ProductBulkRowSerializer, ProductSerializer
 
 WRITERS = frozenset(services.MAINTAINERS)
 
@@ -60,7 +59,7 @@ class ProductBulkView(APIView):
 
     @extend_schema(
         request=ProductBulkRowSerializer(many=True),
-        responses={200: BulkResultSerializer, 400: BulkResultSerializer},
+        responses={200: ProductBulkResultSerializer, 400: ProductBulkResultSerializer},
     )
     def post(self, request):
         rows = request.data

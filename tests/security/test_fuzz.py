@@ -192,6 +192,23 @@ def _lookup(org, segment: str, profile: str):
         return message_send(client=client(), channel="sms", purpose="service", body="您好",
                             source_kind="manual", idempotency_key="fuzz")  # fmt: skip
 
+    def product():
+        from products.models import Product
+        from tests.factories import make_product
+
+        return Product.objects.filter(code="FUZZ1").first() or make_product(code="FUZZ1")
+
+    def advised_product():
+        from visits.models import AdvisedProduct
+
+        sheet = visit_services.consultation_file(
+            user=org.am, client=client(), advisor=org.advisor, question="产品建议"
+        )
+        item = product()
+        return AdvisedProduct.objects.create(
+            consultation=sheet, product=item, name=item.name, risk_level=item.risk_level
+        )
+
     from outreach.models import MessageTemplate
 
     builders = {
@@ -230,6 +247,8 @@ def _lookup(org, segment: str, profile: str):
                 user=org.am, client=client(), advisor=org.advisor, question="仓位建议"
             ).pk
         ),
+        "advised-products": lambda: advised_product().pk,
+        "products": lambda: product().pk,
         "events": lambda: event().pk,
         "risk-assessments": lambda: (
             client_services.risk_assessment_record(
