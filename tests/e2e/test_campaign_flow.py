@@ -39,6 +39,7 @@ def test_birthday_campaign_built_previewed_approved_and_delivered(page, org):
 
     # the account manager builds it: errors first, all at once, in Chinese
     login(page, "am")
+    page.click("#nav-reaching")
     page.click("#nav-campaigns")
     page.click("#new-campaign")
     page.click("#save-campaign")

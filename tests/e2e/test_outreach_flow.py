@@ -19,6 +19,7 @@ def test_template_preview_and_send_from_the_client_page(page, org, settings):
     client = make_client(org.am, name="周先生", client_no="1100001234", phone="13977778888",
                          consent_sms=True)  # fmt: skip
     login(page, "bm")
+    page.click("#nav-reaching")
     page.click("#nav-outreach")
     page.click("#outreach-templates-link")
     page.click("#new-template")
@@ -52,5 +53,6 @@ def test_template_preview_and_send_from_the_client_page(page, org, settings):
     assert message.status == "sent" and message.template == template
     assert page.locator("#message-status").inner_text() == "已发送"
     assert "【华信证券】周先生您好" in page.locator("#message-body").inner_text()
+    page.click("#nav-reaching")
     page.click("#nav-outreach")
     page.wait_for_selector(f"#message-{message.pk}")
