@@ -9,9 +9,9 @@ from django.views import View
 from clients.models import Client
 from crm.forms import add_service_errors, success_link
 from crm.once import submit_once
-from crm.paging import page_with_total, page_without_count
+from crm.paging import page_without_count
 from crm.services import TransitionNotAllowed
-from crm.views import StaffRequiredMixin
+from crm.views import StaffRequiredMixin, TableListView
 from outreach import rules
 from outreach.rendering import render_template, sms_segments
 
@@ -24,18 +24,19 @@ from .workflow import CAMPAIGN_WORKFLOW
 SAMPLE_SIZE = 20
 
 
-class ListView(StaffRequiredMixin, View):
+class ListView(TableListView):
     """The campaigns in scope, newest first unless sorted; the filters are the API's."""
 
-    def get(self, request):
-        qs = selectors.campaign_list(request.user).order_by("-created_at", "-id")
-        filterset = CampaignFilterSet(request.GET, queryset=qs, request=request)
-        page = page_with_total(request, filterset.qs, per_page=25)
-        table = CampaignTable(page, request=request, filterset=filterset, target="#campaign-table")
-        context = {"table": table, "page": page, "filter": filterset,
-                   "can_build": services.can_build(request.user)}  # fmt: skip
-        template = "crm/partials/table.html" if request.htmx else "campaigns/list.html"
-        return render(request, template, context)
+    filterset_class = CampaignFilterSet
+    table_class = CampaignTable
+    template_name = "campaigns/list.html"
+    table_target = "#campaign-table"
+
+    def get_queryset(self):
+        return selectors.campaign_list(self.request.user).order_by("-created_at", "-id")
+
+    def get_context(self) -> dict:
+        return {"can_build": services.can_build(self.request.user)}
 
 
 class CreateView(StaffRequiredMixin, View):

@@ -9,9 +9,8 @@ from django.views import View
 from crm.forms import add_service_errors, success_link
 from crm.models import Branch
 from crm.once import submit_once
-from crm.paging import page_with_total
 from crm.services import ConcurrentUpdate, TransitionNotAllowed
-from crm.views import StaffRequiredMixin
+from crm.views import StaffRequiredMixin, TableListView
 
 from . import selectors, services
 from .filters import CaseFilterSet
@@ -30,18 +29,16 @@ class CaseRoleMixin(StaffRequiredMixin):
         return get_object_or_404(selectors.cases(self.request.user), pk=pk)
 
 
-class ListView(CaseRoleMixin, View):
-    """The cases: open ones with the soonest deadline first unless sorted; the filters
-    are the API's."""
+class ListView(CaseRoleMixin, TableListView):
+    """The cases, newest first unless sorted; the filters are the API's."""
 
-    def get(self, request):
-        qs = selectors.cases(request.user).order_by("-opened_at", "-id")
-        filterset = CaseFilterSet(request.GET, queryset=qs, request=request)
-        page = page_with_total(request, filterset.qs, per_page=25)
-        table = CaseTable(page, request=request, filterset=filterset, target="#case-table")
-        context = {"table": table, "page": page, "filter": filterset}
-        template = "crm/partials/table.html" if request.htmx else "compliance/list.html"
-        return render(request, template, context)
+    filterset_class = CaseFilterSet
+    table_class = CaseTable
+    template_name = "compliance/list.html"
+    table_target = "#case-table"
+
+    def get_queryset(self):
+        return selectors.cases(self.request.user).order_by("-opened_at", "-id")
 
 
 class CreateView(CaseRoleMixin, View):

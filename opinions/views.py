@@ -10,9 +10,8 @@ from django.views import View
 from crm import exports
 from crm.forms import add_service_errors, success_link
 from crm.once import submit_once
-from crm.paging import page_with_total
 from crm.services import TransitionNotAllowed
-from crm.views import StaffRequiredMixin
+from crm.views import StaffRequiredMixin, TableListView
 
 from . import selectors, services
 from .filters import OpinionFilterSet
@@ -21,18 +20,19 @@ from .tables import OpinionTable
 from .workflow import OPINION_WORKFLOW
 
 
-class RegisterView(StaffRequiredMixin, View):
+class RegisterView(TableListView):
     """The register: newest first unless sorted; the filters are the API's."""
 
-    def get(self, request):
-        qs = selectors.register(request.user).order_by("-received_at", "-id")
-        filterset = OpinionFilterSet(request.GET, queryset=qs, request=request)
-        page = page_with_total(request, filterset.qs, per_page=25)
-        table = OpinionTable(page, request=request, filterset=filterset, target="#opinion-table")
-        context = {"table": table, "page": page, "filter": filterset,
-                   "can_record": services.can_record(request.user)}  # fmt: skip
-        template = "crm/partials/table.html" if request.htmx else "opinions/register.html"
-        return render(request, template, context)
+    filterset_class = OpinionFilterSet
+    table_class = OpinionTable
+    template_name = "opinions/register.html"
+    table_target = "#opinion-table"
+
+    def get_queryset(self):
+        return selectors.register(self.request.user).order_by("-received_at", "-id")
+
+    def get_context(self) -> dict:
+        return {"can_record": services.can_record(self.request.user)}
 
 
 class CreateView(StaffRequiredMixin, View):

@@ -18,8 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from clients.models import Client
 from clients.views import ClientObjectMixin, ClientPartView
 from crm.forms import add_service_errors
-from crm.paging import page_with_total
-from crm.views import StaffRequiredMixin
+from crm.views import StaffRequiredMixin, TableListView
 
 from . import selectors
 from .filters import MessageFilterSet, TemplateFilterSet
@@ -36,18 +35,19 @@ from .tables import MessageTable, TemplateTable, recipient_display
 
 
 # --- The message record -------------------------------------------------------------------
-class MessageListView(StaffRequiredMixin, View):
+class MessageListView(TableListView):
     """Every message the user may see, newest first unless sorted; the API's filters."""
 
-    def get(self, request):
-        qs = selectors.messages_for(request.user).order_by("-created_at", "-id")
-        filterset = MessageFilterSet(request.GET, queryset=qs, request=request)
-        page = page_with_total(request, filterset.qs, per_page=25)
-        table = MessageTable(page, request=request, filterset=filterset, target="#message-table")
-        context = {"table": table, "page": page, "filter": filterset,
-                   "can_edit_templates": can_edit_templates(request.user)}  # fmt: skip
-        template = "crm/partials/table.html" if request.htmx else "outreach/message_list.html"
-        return render(request, template, context)
+    filterset_class = MessageFilterSet
+    table_class = MessageTable
+    template_name = "outreach/message_list.html"
+    table_target = "#message-table"
+
+    def get_queryset(self):
+        return selectors.messages_for(self.request.user).order_by("-created_at", "-id")
+
+    def get_context(self) -> dict:
+        return {"can_edit_templates": can_edit_templates(self.request.user)}
 
 
 class MessageDetailView(StaffRequiredMixin, View):
@@ -62,16 +62,18 @@ class MessageDetailView(StaffRequiredMixin, View):
 
 
 # --- Templates ------------------------------------------------------------------------------
-class TemplateListView(StaffRequiredMixin, View):
-    def get(self, request):
-        qs = selectors.templates_for(request.user).order_by("channel", "code")
-        filterset = TemplateFilterSet(request.GET, queryset=qs, request=request)
-        page = page_with_total(request, filterset.qs, per_page=50)
-        table = TemplateTable(page, request=request, filterset=filterset, target="#template-table")
-        context = {"table": table, "page": page, "filter": filterset,
-                   "can_edit": can_edit_templates(request.user)}  # fmt: skip
-        template = "crm/partials/table.html" if request.htmx else "outreach/template_list.html"
-        return render(request, template, context)
+class TemplateListView(TableListView):
+    filterset_class = TemplateFilterSet
+    table_class = TemplateTable
+    template_name = "outreach/template_list.html"
+    table_target = "#template-table"
+    per_page = 50
+
+    def get_queryset(self):
+        return selectors.templates_for(self.request.user).order_by("channel", "code")
+
+    def get_context(self) -> dict:
+        return {"can_edit": can_edit_templates(self.request.user)}
 
 
 def preview_of(form: TemplateForm) -> dict | None:

@@ -10,8 +10,7 @@ from django.views import View
 
 from crm.forms import add_service_errors, success_link
 from crm.once import submit_once
-from crm.paging import page_with_total
-from crm.views import StaffRequiredMixin
+from crm.views import StaffRequiredMixin, TableListView
 
 from . import selectors, services
 from .filters import ProductFilterSet
@@ -23,16 +22,17 @@ EDIT_FIELDS = ("name", "product_type", "issuer", "risk_level", "status", "starts
                "ends_on", "description")  # fmt: skip
 
 
-class CatalogueView(StaffRequiredMixin, View):
-    def get(self, request):
-        qs = selectors.catalogue().order_by("code")
-        filterset = ProductFilterSet(request.GET, queryset=qs, request=request)
-        page = page_with_total(request, filterset.qs, per_page=25)
-        table = ProductTable(page, request=request, filterset=filterset, target="#product-table")
-        context = {"table": table, "page": page, "filter": filterset,
-                   "can_maintain": services.can_maintain(request.user)}  # fmt: skip
-        template = "crm/partials/table.html" if request.htmx else "products/catalogue.html"
-        return render(request, template, context)
+class CatalogueView(TableListView):
+    filterset_class = ProductFilterSet
+    table_class = ProductTable
+    template_name = "products/catalogue.html"
+    table_target = "#product-table"
+
+    def get_queryset(self):
+        return selectors.catalogue().order_by("code")
+
+    def get_context(self) -> dict:
+        return {"can_maintain": services.can_maintain(self.request.user)}
 
 
 def _render_detail(request, product, document_form=None, status=200):

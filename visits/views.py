@@ -20,7 +20,7 @@ from crm.paging import page_with_total, page_without_count
 from crm.params import date_param, id_param, int_param
 from crm.selectors import BranchScope
 from crm.services import TransitionNotAllowed
-from crm.views import StaffRequiredMixin
+from crm.views import StaffRequiredMixin, TableListView
 
 from . import selectors, services
 from .filters import (
@@ -438,32 +438,32 @@ def _advised(request):
     )
 
 
-class RecordingsView(StaffRequiredMixin, View):
+class RecordingsView(TableListView):
     """The recorded sales (双录) for inspection, by client and product: newest first."""
 
     roles = INSPECTORS
+    filterset_class = AdvisedProductFilterSet
+    table_class = AdvisedProductTable
+    template_name = "visits/recordings.html"
+    table_target = "#recording-table"
 
-    def get(self, request):
-        qs = _advised(request).exclude(recording_ref="").order_by("-recorded_at", "-id")
-        filterset = AdvisedProductFilterSet(request.GET, queryset=qs, request=request)
-        page = page_with_total(request, filterset.qs, per_page=25)
-        table = AdvisedProductTable(page, request=request, filterset=filterset,
-                                    target="#recording-table")  # fmt: skip
-        template = "crm/partials/table.html" if request.htmx else "visits/recordings.html"
-        return render(request, template, {"table": table, "page": page, "filter": filterset})
+    def get_queryset(self):
+        return _advised(self.request).exclude(recording_ref="").order_by("-recorded_at", "-id")
 
 
-class AffectedAdviceView(StaffRequiredMixin, View):
+class AffectedAdviceView(TableListView):
     """The open advice a level change of the catalogue flagged, with the clients
     affected: newest flags first; `?product=` narrows to one product."""
 
     roles = INSPECTORS
+    filterset_class = AdvisedProductFilterSet
+    table_class = RecheckTable
+    template_name = "visits/affected_advice.html"
+    table_target = "#recheck-table"
 
-    def get(self, request):
-        qs = _advised(request).filter(recheck_needed=True).order_by("-recheck_flagged_at", "-id")
-        filterset = AdvisedProductFilterSet(request.GET, queryset=qs, request=request)
-        page = page_with_total(request, filterset.qs, per_page=25)
-        table = RecheckTable(page, request=request, filterset=filterset,
-                             target="#recheck-table")  # fmt: skip
-        template = "crm/partials/table.html" if request.htmx else "visits/affected_advice.html"
-        return render(request, template, {"table": table, "page": page, "filter": filterset})
+    def get_queryset(self):
+        return (
+            _advised(self.request)
+            .filter(recheck_needed=True)
+            .order_by("-recheck_flagged_at", "-id")
+        )
