@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_architecture import PACKAGES
+
 BASE = Path(__file__).resolve().parent.parent
-APPS = ("config", "crm", "clients", "outreach", "opinions", "visits", "complaints",
-        "servicedesk", "callcenter", "knowledge")  # fmt: skip
+APPS = PACKAGES  # every package of the product, from the architecture test
 
 
 def _name(raw: str) -> str:
