@@ -61,7 +61,8 @@ def login(page, username, password="Test-pass-2026"):
 
 
 def logout(page):
-    page.click("text=退出")
+    page.click("#nav-user")  # the user menu holds the password, the language and 退出
+    page.click("#nav-logout")
     page.wait_for_url("**/accounts/login/**")
 
 

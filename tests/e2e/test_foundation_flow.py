@@ -41,6 +41,7 @@ def test_manager_assigns_a_todo_and_the_account_manager_completes_it(page, org):
     todo.refresh_from_db()
     assert todo.status == Todo.Status.DONE
 
+    page.click("#nav-user")
     page.select_option("select[name=language]", "en")
     page.wait_for_selector("text=Workbench")
     assert page.locator("nav").get_by_text("To-dos").is_visible()
