@@ -27,6 +27,7 @@ def test_capacity_one_the_second_waits_is_promoted_and_checked_in(page, org):
     event = services.event_create(user=org.bm, kind="education", title="基金定投讲座",
                                   starts_at=timezone.now(), place="三楼会议室",
                                   capacity=1)  # fmt: skip
+    page.set_viewport_size({"width": 1440, "height": 900})
     login(page, "am")
     page.goto(page.base + event.get_absolute_url())
     for client, digits, name in ((first, "0001", "周先生"), (second, "0002", "郑女士")):
@@ -63,15 +64,16 @@ def test_capacity_one_the_second_waits_is_promoted_and_checked_in(page, org):
     logout(page)
 
     # at the door: the service desk opens the link and checks the invitee in
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone at the door
     login(page, "agent")
     page.goto(check_in)
     with page.expect_navigation():
         page.click("#check-in-button")
     page.locator("#checked-in").wait_for()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
     two.refresh_from_db()
     assert two.status == "attended" and two.checked_in_by == org.agent
     # the client's timeline shows the investor education attended
     page.goto(page.base + second.get_absolute_url())
     page.locator("#section-timeline", has_text="参加投资者教育：基金定投讲座").wait_for()
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0
