@@ -7,6 +7,7 @@ from .models import (
     Consultation,
     DailyQuota,
     Event,
+    EventSeries,
     Invitation,
     QuotaLog,
     VisitPlan,
@@ -72,12 +73,22 @@ class InvitationInline(TabularInline):
     model = Invitation
     extra = 0
     raw_id_fields = ["client"]
-    workflow_state = ["updated_at"]
+    # the waiting list and the check-in are kept by visits.services (seats under a lock)
+    workflow_state = ["waiting_since", "checked_in_at", "checked_in_by", "updated_at"]
 
 
 @admin.register(Event)
 class EventAdmin(ModelAdmin):
-    workflow_state = ["created_by"]
-    list_display = ["title", "kind", "branch", "starts_at"]
+    workflow_state = ["created_by", "series"]
+    list_display = ["title", "kind", "branch", "starts_at", "capacity"]
     list_filter = ["kind", "branch"]
     inlines = [InvitationInline]
+
+
+@admin.register(EventSeries)
+class EventSeriesAdmin(ServiceMadeAdmin):
+    """Created with its occurrences by visits.services.event_create."""
+
+    workflow_state = ["branch", "frequency", "until", "created_by", "created_at"]
+    list_display = ["__str__", "branch", "frequency", "until"]
+    list_filter = ["frequency", "branch"]

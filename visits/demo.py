@@ -108,7 +108,8 @@ def seed_visits(users: dict, stdout) -> None:
     last_wednesday = weekday_at(today - timedelta(days=(today.weekday() - 2) % 7 or 7), 15)
     meeting = services.event_create(user=bm, kind=Event.Kind.EXCHANGE_MEETING,
                                     title="周三大中户交流会", starts_at=last_wednesday,
-                                    place="营业部多功能厅")  # fmt: skip
+                                    place="营业部多功能厅", capacity=40, repeat="weekly",
+                                    until=today + timedelta(days=8 * 7))  # fmt: skip
     services.event_invite_segment(user=bm, event=meeting, tiers=["vip", "hnw"])
     for i, inv in enumerate(meeting.invitations.all()[:20]):
         inv.status = Invitation.Status.ATTENDED if i % 3 else Invitation.Status.NO_SHOW
@@ -121,4 +122,21 @@ def seed_visits(users: dict, stdout) -> None:
         place="金融街酒店",
     )
     services.event_invite_segment(user=bm, event=gala, tiers=["hnw", "ultra"])
-    stdout.write(f"  {VisitPlan.objects.count()} visit plans, 2 events")
+    seed_education(am, bm, clients, today)
+    stdout.write(f"  {VisitPlan.objects.count()} visit plans, {Event.objects.count()} events")
+
+
+def seed_education(am, bm, clients, today) -> None:
+    """Tonight's investor education talk: two seats, a potential client among the
+    invitees, the third to accept on the waiting list; one invitee already checked in."""
+    talk = services.event_create(user=bm, kind=Event.Kind.EDUCATION, title="基金定投投资者教育讲座",
+                                 starts_at=weekday_at(today, 19), place="营业部三楼会议室",
+                                 capacity=2)  # fmt: skip
+    prospect = Client.objects.filter(owner=am, client_no=None).first()
+    invitees = [*clients[:3], *([prospect] if prospect else [])]
+    services.event_invite_clients(user=am, event=talk, clients=invitees)
+    for inv in talk.invitations.filter(client__in=invitees[:3]).order_by("id"):
+        services.invitation_update(user=am, invitation=inv, status=Invitation.Status.ACCEPTED)
+    first = talk.invitations.filter(status=Invitation.Status.ACCEPTED).order_by("id").first()
+    if first is not None and timezone.localtime(talk.starts_at).date() == today:
+        services.invitation_check_in(user=bm, invitation=first)

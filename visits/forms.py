@@ -8,7 +8,7 @@ from crm.models import Role
 from crm.references import PersonChoiceField, ScopedFormMixin
 from products.pickers import ProductPickField
 
-from .models import Event, Invitation, QuotaLog, VisitPlan
+from .models import Event, EventSeries, Invitation, QuotaLog, VisitPlan
 
 DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
@@ -125,6 +125,15 @@ class EventForm(BoundedForm):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     product = ProductPickField(required=False, label=_("Catalogue product presented"))
+    repeat = forms.ChoiceField(
+        label=_("Repeats"), required=False,
+        choices=[("", _("Does not repeat")), *EventSeries.Frequency.choices],
+    )  # fmt: skip
+    until = forms.DateField(
+        label=_("Repeats until"), required=False, widget=DateInput(),
+        help_text=_("A recurring event (the weekly exchange meeting): every occurrence up to "
+                    "this day is created, each with its own invitations and seats."),
+    )  # fmt: skip
 
 
 class InviteForm(BoundedForm):
@@ -137,6 +146,16 @@ class InviteForm(BoundedForm):
         choices=[c for c in Stage.choices if c[0] != "potential"],
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+class InviteClientForm(ScopedFormMixin, BoundedForm):
+    """One client or potential client, picked by name, pinyin initials or phone."""
+
+    client = ClientPickField(label=_("Client or potential client"))
+    whole_series = forms.BooleanField(
+        label=_("Also to every later occurrence"), required=False,
+        help_text=_("For a recurring event."),
+    )  # fmt: skip
 
 
 class InvitationStatusForm(BoundedForm):

@@ -11,7 +11,7 @@ from crm.measures import Measure, during, grouped, register_source
 from crm.models import Role, StaffProfile
 from crm.workdays import get_calendar
 
-from .models import Consultation, QuotaLog, VisitPlan
+from .models import Consultation, Event, Invitation, QuotaLog, VisitPlan
 
 GROUP = _("Visits and consultations")
 
@@ -40,6 +40,19 @@ def compute(filters):
         n=lambda p: Count("id", filter=p),
         in_time=lambda p: Count("id", filter=p & Q(answered_in_time=True)),
     )
+    # Events: attendance of the events held in the period, investor education apart
+    invitations = filters.scope(
+        Invitation.objects.filter(during("event__starts_at", start, end)),
+        branch="event__branch_id", person="client__owner_id",
+    )  # fmt: skip
+    came = Q(status=Invitation.Status.ATTENDED)
+    events = grouped(
+        invitations, "event__starts_at", filters, branch_field="event__branch_id",
+        education=lambda p: Count("id", filter=p & came & Q(event__kind=Event.Kind.EDUCATION)),
+        attended=lambda p: Count("id", filter=p & came),
+        answered=lambda p: Count("id", filter=p & Q(status__in=[
+            Invitation.Status.ATTENDED, Invitation.Status.NO_SHOW, Invitation.Status.ACCEPTED])),
+    )  # fmt: skip
     # Quota: each account manager on each working day up to today, met or not.
     from django.db.models import Value
     from django.db.models.functions import Coalesce
@@ -73,6 +86,8 @@ def compute(filters):
         "visits_completed": {k: (v["done"], v["n"]) for k, v in visits.items()},
         "consultations_on_time": {k: (v["in_time"], v["n"]) for k, v in answered.items()},
         "quota_compliance": {k: (v[0], v[1]) for k, v in quota.items()},
+        "education_attended": {k: (v["education"], None) for k, v in events.items()},
+        "event_turnout": {k: (v["attended"], v["answered"]) for k, v in events.items()},
     }
 
 
@@ -84,4 +99,8 @@ def register():
                 drill=lambda f: reverse("visits:quota")),
         Measure("consultations_on_time", _("Consultations answered in time"), GROUP,
                 "percent", drill=lambda f: reverse("visits:consultations") + "?status=answered"),
+        Measure("education_attended", _("Investor education attendances"), GROUP, "count",
+                drill=lambda f: reverse("visits:events") + "?kind=education"),
+        Measure("event_turnout", _("Event turnout (checked in of those accepted)"), GROUP,
+                "percent", drill=lambda f: reverse("visits:events")),
     ])  # fmt: skip

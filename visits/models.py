@@ -317,6 +317,40 @@ class EventQuerySet(ScopedQuerySet):
     scope_branch = "branch"  # no owner: everyone sees their branch's events
 
 
+class EventSeriesQuerySet(ScopedQuerySet):
+    scope_branch = "branch"
+
+
+class EventSeries(models.Model):
+    """A recurring event (the weekly exchange meeting, 每周大中户交流会): its rule. Each
+    occurrence is an Event row of its own (its invitations, capacity and attendance),
+    created together when the series is."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("Every week")
+        MONTHLY = "monthly", _("Every month")
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("branch")
+    )
+    frequency = models.CharField(_("repeats"), max_length=8, choices=Frequency.choices)
+    until = models.DateField(_("repeats until"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("created by"),
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = EventSeriesQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("recurring event")
+        verbose_name_plural = _("recurring events")
+
+    def __str__(self) -> str:
+        return f"{self.get_frequency_display()} → {self.until:%Y-%m-%d}"
+
+
 class Event(models.Model):
     class Kind(models.TextChoices):
         EXCHANGE_MEETING = "exchange", _("Weekly exchange meeting (大中户交流会)")
@@ -336,6 +370,10 @@ class Event(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    series = models.ForeignKey(
+        EventSeries, on_delete=models.CASCADE, null=True, blank=True, related_name="events",
+        verbose_name=_("recurring event"),
+    )  # fmt: skip
 
     objects = EventQuerySet.as_manager()
 
@@ -343,7 +381,11 @@ class Event(models.Model):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         ordering = ["-starts_at"]
-        indexes = [models.Index(fields=["branch", "-starts_at"])]
+        indexes = [
+            models.Index(fields=["branch", "-starts_at"]),
+            models.Index(fields=["series", "starts_at"], name="event_series_idx",
+                         condition=Q(series__isnull=False)),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return self.title
@@ -366,6 +408,7 @@ class Invitation(models.Model):
         DECLINED = "declined", _("Declined")
         ATTENDED = "attended", _("Attended")
         NO_SHOW = "no_show", _("Did not come")
+        WAITING = "waiting", _("On the waiting list")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invitations")
@@ -373,6 +416,13 @@ class Invitation(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.INVITED
     )
     feedback = models.CharField(_("feedback"), max_length=300, blank=True)
+    # the waiting list: the first to wait is the first promoted when a seat is freed
+    waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("checked in by"),
+    )  # fmt: skip
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = InvitationQuerySet.as_manager()
@@ -380,8 +430,21 @@ class Invitation(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["event", "client"], name="invitation_once"),
+            models.CheckConstraint(
+                condition=~Q(status="waiting") | Q(waiting_since__isnull=False),
+                name="invitation_waiting_since",
+            ),
         ]
-        indexes = [models.Index(fields=["client", "status"])]
+        indexes = [
+            models.Index(fields=["client", "status"]),
+            models.Index(fields=["event", "status"], name="invitation_event_status_idx"),
+            models.Index(fields=["event", "waiting_since", "id"], name="invitation_waiting_idx",
+                         condition=Q(status="waiting")),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.client_id} {self.status}"
+
+
+# The invitations that hold a seat of an event's capacity.
+SEATED = (Invitation.Status.ACCEPTED, Invitation.Status.ATTENDED)

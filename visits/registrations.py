@@ -14,7 +14,7 @@ from crm.workbench import Section, register_section
 from products.signals import product_level_changed
 
 from . import selectors
-from .models import Consultation, Invitation, VisitPlan
+from .models import Consultation, Event, Invitation, VisitPlan
 
 
 def _visit_entries(client, limit):
@@ -38,7 +38,12 @@ def _event_entries(client, limit):
         .order_by("-event__starts_at")[:limit]
     )  # fmt: skip
     return [Entry(at=i.event.starts_at, kind="event",
-                  title=_("Attended: %(title)s") % {"title": i.event.title},
+                  title=(_("Investor education attended: %(title)s")
+                         if i.event.kind == Event.Kind.EDUCATION
+                         else _("Attended: %(title)s")) % {"title": i.event.title},
+                  detail=_("Checked in at the door %(at)s")
+                  % {"at": timezone.localtime(i.checked_in_at).strftime("%H:%M")}
+                  if i.checked_in_at else "",
                   url=i.event.get_absolute_url()) for i in rows]  # fmt: skip
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from crm.models import Role, StaffProfile
 
-from .models import Consultation, Event, Invitation, QuotaLog, VisitPlan
+from .models import SEATED, Consultation, Event, Invitation, QuotaLog, VisitPlan
 
 
 def my_visits(user, now):
@@ -71,6 +71,37 @@ def invitation_counts(event: Event, user) -> dict[str, int]:
     for status, n in rows.annotate(n=Count("id")).order_by():
         counts[status] = n
     return counts
+
+
+def seats_of(event: Event) -> dict:
+    """The event's seats, whoever the invitees: taken (accepted or attended), the
+    capacity (None: no limit), free, and how many wait. One query."""
+    row = Invitation.objects.filter(event=event).aggregate(
+        taken=Count("id", filter=Q(status__in=SEATED)),
+        waiting=Count("id", filter=Q(status=Invitation.Status.WAITING)),
+        attended=Count("id", filter=Q(status=Invitation.Status.ATTENDED)),
+    )
+    free = None if event.capacity is None else max(event.capacity - row["taken"], 0)
+    return {**row, "capacity": event.capacity, "free": free}
+
+
+def occurrences_of(event: Event, limit: int = 12) -> list[Event]:
+    """The occurrences of the event's recurring event around it (none for a single
+    event). One query."""
+    if not event.series_id:
+        return []
+    since = event.starts_at - timedelta(days=35)  # a few before it, then the next ones
+    return list(Event.objects.filter(series_id=event.series_id, starts_at__gte=since)
+                .order_by("starts_at", "id")[:limit])  # fmt: skip
+
+
+def education_counts(client_ids) -> dict[int, int]:
+    """Investor education (投资者教育) per client: the education events each attended.
+    One grouped query."""
+    rows = (Invitation.objects.filter(client_id__in=client_ids, status="attended",
+                                      event__kind=Event.Kind.EDUCATION)
+            .values("client_id").annotate(n=Count("id")).order_by())  # fmt: skip
+    return {r["client_id"]: r["n"] for r in rows}
 
 
 # --- workbench queues: (user, now) -> the queue, ordered, as its list filters it

@@ -3,10 +3,12 @@ and client events."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -27,10 +29,12 @@ from outreach.services import messages as outreach
 from products.models import level_number
 
 from .models import (
+    SEATED,
     AdvisedProduct,
     Consultation,
     DailyQuota,
     Event,
+    EventSeries,
     Invitation,
     QuotaLog,
     VisitPlan,
@@ -514,25 +518,72 @@ def consultation_deliver(*, user, consultation: Consultation, note: str) -> Cons
 
 
 # --- Events ---------------------------------------------------------------------------
+MAX_OCCURRENCES = 104  # two years of a weekly meeting
+
+
+def occurrences(first: datetime, frequency: str, until: date) -> list[datetime]:
+    """The start of each occurrence of a recurring event, from `first` to the day `until`
+    (included): the same weekday and time every week, or the same day of the month every
+    month (the month's last day when it is shorter: 31 Jan, 28 Feb, 31 Mar ...)."""
+    local = timezone.localtime(first)
+    weekly = frequency == EventSeries.Frequency.WEEKLY
+    starts: list[datetime] = []
+    n = 0
+    while len(starts) <= MAX_OCCURRENCES:  # one past the limit: the caller says so
+        try:
+            at = local + (timedelta(weeks=n) if weekly else relativedelta(months=n))
+        except (OverflowError, ValueError):  # past the year 9999
+            break
+        if at.date() > until:
+            break
+        starts.append(at)
+        n += 1
+    return starts
+
+
 def event_create(*, user, kind, title, starts_at, place, capacity=None, description="",
-                 products=()):  # fmt: skip
-    """An event of the user's branch; `products`: the catalogue products it presents."""
+                 products=(), repeat="", until=None):  # fmt: skip
+    """An event of the user's branch; `products`: the catalogue products it presents.
+    With `repeat` (weekly, monthly) and `until`, a recurring event: every occurrence up
+    to `until` is created at once, each an event of its own in one series (one INSERT for
+    the events, one for their products). The first occurrence is returned."""
     staff = _role(user, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.HQ)
+    errors: dict[str, list] = {}
     if kind not in Event.Kind.values:
-        raise ValidationError({"kind": [_("Choose the type of event.")]})
-    event = Event.objects.create(
-        branch_id=staff.branch_id,
-        kind=kind,
-        title=title.strip(),
-        starts_at=starts_at,
-        place=place.strip(),
-        capacity=capacity,
-        description=description,
-        created_by=user,
-    )
-    if products:
-        event.products.set(products)
-    return event
+        errors["kind"] = [_("Choose the type of event.")]
+    starts: list[datetime] = [starts_at]
+    if repeat:
+        if repeat not in EventSeries.Frequency.values:
+            errors["repeat"] = [_("Choose every week or every month.")]
+        elif until is None:
+            errors["until"] = [_("Say until which day the event repeats.")]
+        elif until < timezone.localtime(starts_at).date():
+            errors["until"] = [_("The last day cannot be before the first event.")]
+        else:
+            starts = occurrences(starts_at, repeat, until)
+            if len(starts) > MAX_OCCURRENCES:
+                errors["until"] = [_("At most %(n)d occurrences: choose an earlier last day.")
+                                   % {"n": MAX_OCCURRENCES}]  # fmt: skip
+    if errors:
+        raise ValidationError(errors)
+    fields = {"branch_id": staff.branch_id, "kind": kind, "title": title.strip(),
+              "place": place.strip(), "capacity": capacity, "description": description,
+              "created_by": user}  # fmt: skip
+    with transaction.atomic():
+        series = None
+        if repeat:
+            series = EventSeries.objects.create(branch_id=staff.branch_id, frequency=repeat,
+                                                until=until, created_by=user)  # fmt: skip
+        events = Event.objects.bulk_create(
+            [Event(starts_at=at, series=series, **fields) for at in starts]
+        )
+        if products:
+            through = Event.products.through
+            through.objects.bulk_create([
+                through(event_id=e.pk, product_id=getattr(p, "pk", p))
+                for e in events for p in products
+            ])  # fmt: skip
+    return events[0]
 
 
 def event_invite_segment(*, user, event: Event, tiers=(), stages=()) -> int:
@@ -555,18 +606,157 @@ def event_invite_segment(*, user, event: Event, tiers=(), stages=()) -> int:
     return event.invitations.count() - before
 
 
+def event_invite_clients(*, user, event: Event, clients, whole_series: bool = False) -> int:
+    """Invite single clients, potential clients too (a prospect has no client number yet),
+    of the event's branch and the user's scope; with `whole_series`, to this occurrence
+    and every later one of its recurring event. A client already invited is not invited
+    twice. Returns how many invitations were added (one INSERT)."""
+    _role(user, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.HQ)
+    ids = {getattr(c, "pk", c) for c in clients}
+    if not ids:
+        raise ValidationError({"client": [_("Choose a client to invite.")]})
+    found = set(
+        Client.objects.visible_to(user).filter(pk__in=ids, branch_id=event.branch_id)
+        .exclude(account_status="closed").values_list("pk", flat=True)
+    )  # fmt: skip
+    if found != ids:
+        raise ValidationError({"client": [_(
+            "Only clients and potential clients of the event's branch whom you serve can be "
+            "invited (not a closed account).")]})  # fmt: skip
+    events = [event.pk]
+    if whole_series and event.series_id:
+        events = list(Event.objects.filter(series_id=event.series_id,
+                                           starts_at__gte=event.starts_at)
+                      .values_list("pk", flat=True))  # fmt: skip
+    invited = Invitation.objects.filter(event_id__in=events)
+    before = invited.count()
+    Invitation.objects.bulk_create(
+        [Invitation(event_id=e, client_id=c) for e in events for c in sorted(found)],
+        ignore_conflicts=True,
+    )
+    return invited.count() - before
+
+
+def event_full_message() -> str:
+    return _("The event is full: the invitee can attend once a seat is freed.")
+
+
+def seats_taken(event: Event) -> int:
+    return Invitation.objects.filter(event=event, status__in=SEATED).count()
+
+
+def _lock(invitation: Invitation) -> tuple[Event, Invitation]:
+    """The event's row locked first (every change of its seats queues on it), then the
+    invitation's."""
+    event = Event.objects.select_for_update().get(pk=invitation.event_id)
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    return event, locked
+
+
+def _full(event: Event) -> bool:
+    return event.capacity is not None and seats_taken(event) >= event.capacity
+
+
+def _promote(event: Event) -> list[Invitation]:
+    """Free seats go to the waiting list, the first to wait first; their account
+    managers are told. Runs under the event's lock."""
+    if event.capacity is None:  # no limit: nobody waits but whom a person put there
+        return []
+    free = event.capacity - seats_taken(event)
+    if free <= 0:
+        return []
+    promoted = list(
+        Invitation.objects.select_for_update().filter(event=event,
+                                                      status=Invitation.Status.WAITING)
+        .select_related("client__owner").order_by("waiting_since", "id")[:free]
+    )  # fmt: skip
+    Invitation.objects.filter(pk__in=[i.pk for i in promoted]).update(
+        status=Invitation.Status.ACCEPTED, waiting_since=None, updated_at=timezone.now()
+    )
+    for inv in promoted:
+        inv.status, inv.waiting_since = Invitation.Status.ACCEPTED, None
+        notify(
+            users=[inv.client.owner],
+            title=_("A seat is free at %(event)s: %(client)s moves up from the waiting list")
+            % {"event": event.title, "client": inv.client.name},
+            url=event.get_absolute_url(),
+        )
+    return promoted
+
+
 def invitation_update(*, user, invitation: Invitation, status: str, feedback: str = ""):
+    """The invitee's answer. Accepting an event that is full puts the invitee on its
+    waiting list; an invitee giving up a seat (declined, did not come) frees it for the
+    first one waiting. Under the event's row lock, so two answers at once never take
+    the same last seat."""
     _role(user, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.SERVICE_AGENT, Role.HQ)
     if not Invitation.objects.visible_to(user).filter(pk=invitation.pk).exists():
         raise ValidationError({"invitation": [_("No such invitation.")]})
     if status not in Invitation.Status.values:
         raise ValidationError({"status": [_("Unknown status.")]})
-    invitation.status, invitation.feedback = status, (feedback or "").strip()[:300]
-    try:
-        invitation.save(update_fields=["status", "feedback", "updated_at"])
-    except IntegrityError as exc:  # pragma: no cover - unique key cannot change here
-        raise ValidationError(str(exc)) from exc
+    with transaction.atomic():
+        event, inv = _lock(invitation)
+        was_seated = inv.status in SEATED
+        if status in SEATED and not was_seated and _full(event):
+            if status == Invitation.Status.ATTENDED:
+                raise ValidationError({"status": [event_full_message()]})
+            status = Invitation.Status.WAITING
+        if status == Invitation.Status.WAITING:
+            inv.waiting_since = inv.waiting_since or timezone.now()
+        else:
+            inv.waiting_since = None
+        inv.status, inv.feedback = status, (feedback or "").strip()[:300]
+        try:
+            inv.save(update_fields=["status", "feedback", "waiting_since", "updated_at"])
+        except IntegrityError as exc:  # pragma: no cover - unique key cannot change here
+            raise ValidationError(str(exc)) from exc
+        promoted = _promote(event) if was_seated and status not in SEATED else []
+    invitation.status, invitation.feedback = inv.status, inv.feedback
+    invitation.waiting_since = inv.waiting_since
+    invitation.promoted = promoted  # type: ignore[attr-defined]  # who moved up, for the page
     return invitation
+
+
+# --- Check-in at the door: a signed token per invitation, shown as a QR code ------------
+CHECKIN_SALT = "visits.invitation.check-in"
+
+
+def checkin_token(invitation: Invitation) -> str:
+    """The invitation's pass: its id signed with the secret key (cannot be guessed or
+    changed into another invitation's)."""
+    return signing.Signer(salt=CHECKIN_SALT).sign(str(invitation.pk))
+
+
+def invitation_for_token(user, token: str) -> Invitation | None:
+    """The invitation a pass names, if the token is genuine and the user may see it."""
+    try:
+        pk = int(signing.Signer(salt=CHECKIN_SALT).unsign(token or ""))
+    except (signing.BadSignature, ValueError):
+        return None
+    return (Invitation.objects.visible_to(user).select_related("event", "client")
+            .filter(pk=pk).first())  # fmt: skip
+
+
+def invitation_check_in(*, user, invitation: Invitation) -> tuple[Invitation, bool]:
+    """The invitee came (their pass was scanned at the door): attended, with when and by
+    whom; on the event's day only. Returns (invitation, checked in before): a second scan
+    changes nothing. An invitee without a seat gets one if the event is not full."""
+    _role(user, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.SERVICE_AGENT, Role.HQ)
+    with transaction.atomic():
+        event, inv = _lock(invitation)
+        if inv.status == Invitation.Status.ATTENDED:
+            return inv, True
+        if timezone.localtime(event.starts_at).date() != timezone.localdate():
+            raise ValidationError(_("Check-in is open on the day of the event only (%(day)s).")
+                                  % {"day": timezone.localtime(event.starts_at)
+                                     .strftime("%Y-%m-%d")})  # fmt: skip
+        if inv.status not in SEATED and _full(event):
+            raise ValidationError(event_full_message())
+        inv.status, inv.waiting_since = Invitation.Status.ATTENDED, None
+        inv.checked_in_at, inv.checked_in_by = timezone.now(), user
+        inv.save(update_fields=["status", "waiting_since", "checked_in_at", "checked_in_by",
+                                "updated_at"])  # fmt: skip
+    return inv, False
 
 
 # --- Sending the invitations (客户触达) -------------------------------------------------------

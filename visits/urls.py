@@ -25,4 +25,6 @@ urlpatterns = [
     path("advice-to-recheck/", views.AffectedAdviceView.as_view(), name="affected-advice"),
     path("events/", views.EventListView.as_view(), name="events"),
     path("events/<int:pk>/", views.EventDetailView.as_view(), name="event"),
+    path("invitations/<int:pk>/pass/", views.InvitationPassView.as_view(), name="invitation-pass"),
+    path("check-in/<str:token>/", views.CheckInView.as_view(), name="check-in"),
 ]

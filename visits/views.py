@@ -3,13 +3,17 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import segno
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from clients.masking import display
 from clients.models import Client
 from clients.selectors import latest_holdings, latest_snapshot
 from clients.timeline import client_timeline
@@ -35,6 +39,7 @@ from .forms import (
     DeliverForm,
     EventForm,
     InvitationStatusForm,
+    InviteClientForm,
     InviteForm,
     ProductFormSet,
     QuotaLogForm,
@@ -52,7 +57,13 @@ from .tables import (
 from .workflow import VISIT_PLAN_WORKFLOW
 
 MANAGERS = frozenset({Role.BRANCH_MANAGER, Role.HQ})
+INVITERS = frozenset({*MANAGERS, Role.ACCOUNT_MANAGER})
 PRODUCT_KEY = re.compile(r"products\[(\d+)\]")
+
+
+def _name(request, client) -> str:
+    """The client's name as the user may see it (masked for the roles that see masks)."""
+    return display(request.user, "name", client.name)
 
 
 def _client_initial(request) -> dict:
@@ -358,9 +369,13 @@ class EventListView(StaffRequiredMixin, View):
         if form.is_valid():
             data = dict(form.cleaned_data)
             product = data.pop("product", None)
-            event = services.event_create(user=request.user, products=[product] if product
-                                          else (), **data)  # fmt: skip
-            return redirect(event)
+            try:
+                event = services.event_create(user=request.user, products=[product] if product
+                                              else (), **data)  # fmt: skip
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                return redirect(event)
         return render(request, "visits/events.html", {
             **self.events(request), "form": form,
         }, status=400)  # fmt: skip
@@ -368,19 +383,26 @@ class EventListView(StaffRequiredMixin, View):
 
 class EventDetailView(StaffRequiredMixin, View):
     def get_event(self, pk):
-        return get_object_or_404(Event.objects.visible_to(self.request.user), pk=pk)
+        return get_object_or_404(
+            Event.objects.visible_to(self.request.user).select_related("series"), pk=pk
+        )
 
-    def get(self, request, pk, invite_form=None, status=200):
+    def get(self, request, pk, invite_form=None, client_form=None, status=200):
         event = self.get_event(pk)
         invitations = selectors.invitations_of(event, request.user).order_by("client__name", "id")
         shown_status = request.GET.get("status")
         if shown_status in Invitation.Status.values:
             invitations = invitations.filter(status=shown_status)
         counts = selectors.invitation_counts(event, request.user)
+        may_invite = self.staff.role in INVITERS
         return render(request, "visits/event_detail.html", {
             "event": event, "page": page_without_count(request, invitations, per_page=50),
             "counts": counts, "total": sum(counts.values()), "shown_status": shown_status,
             "invite_form": invite_form or InviteForm(), "statuses": Invitation.Status.choices,
+            "client_form": (client_form or InviteClientForm(user=request.user,
+                                                            prefix="invite"))
+            if may_invite else None,
+            "seats": selectors.seats_of(event), "occurrences": selectors.occurrences_of(event),
         }, status=status)  # fmt: skip
 
     def post(self, request, pk):
@@ -391,17 +413,52 @@ class EventDetailView(StaffRequiredMixin, View):
                 pk=int_param(request.POST["invitation"], 0),
             )
             form = InvitationStatusForm(request.POST)
-            if form.is_valid():
-                services.invitation_update(
-                    user=request.user, invitation=invitation, **form.cleaned_data
-                )
+            wanted = form.cleaned_data["status"] if form.is_valid() else None
+            error = ""
+            if wanted:
+                try:
+                    services.invitation_update(
+                        user=request.user, invitation=invitation, **form.cleaned_data
+                    )
+                except ValidationError as exc:
+                    error = " ".join(exc.messages)
+                    invitation.refresh_from_db()
+            if wanted == "accepted" and invitation.status == Invitation.Status.WAITING:
+                note = _("The event is full: %(client)s is on the waiting list.") % {
+                    "client": _name(request, invitation.client)}  # fmt: skip
+            else:
+                note = ""
             if request.htmx:
-                return render(
-                    request,
-                    "visits/partials/invitation_row.html",
-                    {"inv": invitation, "statuses": Invitation.Status.choices},
-                )
+                response = render(request, "visits/partials/invitation_row.html", {
+                    "inv": invitation, "statuses": Invitation.Status.choices,
+                    "row_error": error, "row_note": note,
+                })  # fmt: skip
+                if getattr(invitation, "promoted", None):  # other rows changed: show them
+                    response["HX-Refresh"] = "true"
+                return response
+            if error:
+                messages.error(request, error)
+            elif note:
+                messages.warning(request, note)
             return redirect(event)
+        if "invite-client" in request.POST:  # one client or potential client, by the picker
+            if self.staff.role not in INVITERS:
+                raise PermissionDenied
+            client_form = InviteClientForm(request.POST, user=request.user, prefix="invite")
+            if client_form.is_valid():
+                data = client_form.cleaned_data
+                try:
+                    n = services.event_invite_clients(
+                        user=request.user, event=event, clients=[data["client"]],
+                        whole_series=data["whole_series"],
+                    )  # fmt: skip
+                except ValidationError as exc:
+                    add_service_errors(client_form, exc)
+                else:
+                    names = {"client": _name(request, data["client"]), "n": n}
+                    messages.success(request, _("%(client)s invited (%(n)d invitations).") % names)
+                    return redirect(event)
+            return self.get(request, pk, client_form=client_form, status=400)
         if "send_invitations" in request.POST:
             counts = services.event_send_invitations(user=request.user, event=event)
             messages.success(request, _(
@@ -426,6 +483,59 @@ class EventDetailView(StaffRequiredMixin, View):
             messages.success(request, _("%(n)d clients invited.") % {"n": n})
             return redirect(event)
         return self.get(request, pk, invite_form=form, status=400)
+
+
+class InvitationPassView(StaffRequiredMixin, View):
+    """入场码: the invitation's QR code, to send to the invitee or print; scanned at the
+    door it opens the check-in page."""
+
+    def get(self, request, pk):
+        invitation = get_object_or_404(
+            Invitation.objects.visible_to(request.user).select_related("event", "client"), pk=pk
+        )
+        url = request.build_absolute_uri(
+            reverse("visits:check-in", args=[services.checkin_token(invitation)])
+        )
+        return render(request, "visits/invitation_pass.html", {
+            "inv": invitation, "event": invitation.event, "check_in_url": url,
+            "qr": segno.make(url, error="m").svg_inline(scale=5, border=2),
+        })  # fmt: skip
+
+
+class CheckInView(StaffRequiredMixin, View):
+    """签到: the page a pass's QR code opens at the door; a bad token, or the pass of an
+    invitation the user may not see (another branch's), is a 404."""
+
+    def get_invitation(self, token) -> Invitation:
+        invitation = services.invitation_for_token(self.request.user, token)
+        if invitation is None:
+            raise Http404
+        return invitation
+
+    def get(self, request, token):
+        invitation = self.get_invitation(token)
+        return render(request, "visits/check_in.html", {
+            "inv": invitation, "event": invitation.event,
+            "today": timezone.localtime(invitation.event.starts_at).date()
+            == timezone.localdate(),
+        })  # fmt: skip
+
+    def post(self, request, token):
+        invitation = self.get_invitation(token)
+        try:
+            invitation, before = services.invitation_check_in(
+                user=request.user, invitation=invitation
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if before:
+                messages.info(request, _("%(client)s was already checked in.")
+                              % {"client": _name(request, invitation.client)})  # fmt: skip
+            else:
+                messages.success(request, _("%(client)s checked in.")
+                                 % {"client": _name(request, invitation.client)})  # fmt: skip
+        return redirect("visits:check-in", token=token)
 
 
 # --- Inspection: recorded sales (双录) and advice to re-check ---------------------------

@@ -1015,11 +1015,25 @@ TABLE: dict[str, list[Case]] = {
         get(web(), obj="event"),
         post(web(302, allow=EDITORS), obj="event", body={"tiers": "vip"}, label="invite"),
         post(
+            web(302, allow=EDITORS),
+            obj="event",
+            label="invite client",
+            body=lambda w, role: {"invite-client": f"id:{w.clients['mine'].pk}"},
+        ),
+        post(
             web(302, allow={AM, AGENT, BM, HQ}),
             obj="event",
             label="invitation",
             body=lambda w, role: {"invitation": w.obj("invitation", role).pk, "status": "accepted"},
         ),
+    ],
+    # A pass (入场码) and the check-in its QR code opens at the door (`checkin`: the signed
+    # token of an invitation); the world's event is next week, so the check-in is refused
+    # with a message (302) by the roles that work the door, 403 by the others.
+    "visits:invitation-pass": [get(web(), obj="invitation")],
+    "visits:check-in": [
+        get(web(), obj="checkin"),
+        post(web(302, allow={AM, AGENT, BM, HQ}), obj="checkin"),
     ],
     "api:visitplan-list": [
         get(api()),
@@ -1076,6 +1090,13 @@ TABLE: dict[str, list[Case]] = {
     "api:event-detail": [get(api(), obj="event")],
     "api:event-invitations": [get(api(), obj="event")],
     "api:event-invite": [post(api(allow=EDITORS), obj="event", body={"tiers": ["vip"]})],
+    "api:event-invite-clients": [
+        post(
+            api(allow=EDITORS),
+            obj="event",
+            body=lambda w, role: {"clients": [w.clients["mine"].pk]},
+        ),
+    ],
     # Call center --------------------------------------------------------------------------------
     "callcenter:queue": [get(web())],
     # Callbacks hang on the client's account manager or the agent working them: an advisor

@@ -56,7 +56,7 @@ from .access_table import (
 from .discover import discover
 
 MISSING = {"pk": 999_999_999, "username": "nobody-at-all", "date": "1901-01-01",
-           "attachment_id": 999_999_999}  # fmt: skip
+           "attachment_id": 999_999_999, "token": "999999999:not-a-signature"}  # fmt: skip
 
 
 def is_api(name: str) -> bool:
@@ -70,6 +70,10 @@ def url_kwargs(kind: str, obj) -> dict:
         return {"date": obj.date.isoformat()}
     if kind == "attachment":
         return {"pk": obj.complaint_id, "attachment_id": obj.pk}
+    if kind == "checkin":
+        from visits.services import checkin_token
+
+        return {"token": checkin_token(obj)}
     return {"pk": obj.pk}
 
 

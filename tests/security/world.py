@@ -469,11 +469,14 @@ def build_world() -> World:
         date=date(today.year + 1, 10, 1), defaults={"kind": "holiday", "name": "国庆节"}
     )
     kinds["holiday"] = Kind({"*": holiday})
-    kinds["invitation"] = Kind({"*": invitation})
     # The same event invites a client of another account manager (a nested row that
     # account managers and advisors must not see: access_table.NESTED)
     other_invitation = Invitation.objects.create(event=bj_event, client=c2)
     kinds["invitation:other_owner"] = Kind({"*": other_invitation})
+    sh_invitation = Invitation.objects.create(event=kinds["event"].outside[OTHER_BRANCH][0],
+                                              client=c3)  # fmt: skip
+    kinds["invitation"] = Kind({"*": invitation}, _outside(sh_invitation, other_invitation))
+    kinds["checkin"] = kinds["invitation"]  # the URL names its signed token
     # --- Messages to clients and their templates ---------------------------------------
     from outreach.models import Message, MessageTemplate
 

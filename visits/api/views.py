@@ -25,7 +25,15 @@ from ..filters import (
     EventFilterSet,
     VisitPlanFilterSet,
 )
-from ..models import AdvisedProduct, Consultation, Event, Invitation, ProductLevel, VisitPlan
+from ..models import (
+    AdvisedProduct,
+    Consultation,
+    Event,
+    EventSeries,
+    Invitation,
+    ProductLevel,
+    VisitPlan,
+)
 from ..workflow import VISIT_PLAN_WORKFLOW
 
 PLANNERS = {Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER}
@@ -270,19 +278,36 @@ class InvitationSerializer(ModelSerializer):
 
     class Meta:
         model = Invitation
-        fields = ["id", "client", "client_no", "status", "feedback"]
-        read_only_fields = ["client"]
+        fields = ["id", "client", "client_no", "status", "feedback", "waiting_since",
+                  "checked_in_at"]  # fmt: skip
+        read_only_fields = ["client", "waiting_since", "checked_in_at"]
 
 
 class EventSerializer(ModelSerializer):
     invited = serializers.IntegerField(read_only=True, source="invitations.count")
+    repeat = serializers.ChoiceField(
+        choices=EventSeries.Frequency.choices, required=False, write_only=True,
+        help_text=_("A recurring event: every occurrence up to `until` is created, the first "
+                    "one is answered."),
+    )  # fmt: skip
+    until = serializers.DateField(required=False, write_only=True,
+                                  help_text=_("The last day of a recurring event."))  # fmt: skip
 
     class Meta:
         model = Event
         fields = ["id", "kind", "title", "starts_at", "place", "capacity", "description",
-                  "products", "invited"]  # fmt: skip
+                  "products", "invited", "series", "repeat", "until"]  # fmt: skip
+        read_only_fields = ["series"]
         extra_kwargs = {"products": {"required": False, "help_text": _(
             "Catalogue products the event presents or sells.")}}  # fmt: skip
+
+
+class InviteClientsSerializer(serializers.Serializer):
+    clients = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), min_length=1,
+        max_length=500, help_text=_("The ids of the clients or potential clients to invite."),
+    )  # fmt: skip
+    whole_series = serializers.BooleanField(required=False, default=False)
 
 
 class InviteSerializer(serializers.Serializer):
@@ -300,7 +325,11 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
     serializer_class = EventSerializer
     permission_classes = [ActionRoles]
-    action_roles = {"create": {*PLANNERS, Role.HQ}, "invite": {*PLANNERS, Role.HQ}}
+    action_roles = {
+        "create": {*PLANNERS, Role.HQ},
+        "invite": {*PLANNERS, Role.HQ},
+        "invite_clients": {*PLANNERS, Role.HQ},
+    }
     filter_backends = [DjangoFilterBackend]
     filterset_class = EventFilterSet
 
@@ -319,6 +348,17 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         body = InviteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         n = services.event_invite_segment(
+            user=request.user, event=self.get_object(), **body.validated_data
+        )
+        return Response({"invited": n})
+
+    @extend_schema(request=InviteClientsSerializer, responses={200: {"type": "object"}})
+    @action(detail=True, methods=["post"], url_path="invite-clients")
+    def invite_clients(self, request, pk=None):
+        """Invite single clients or potential clients (ids) of the event's branch."""
+        body = InviteClientsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        n = services.event_invite_clients(
             user=request.user, event=self.get_object(), **body.validated_data
         )
         return Response({"invited": n})
