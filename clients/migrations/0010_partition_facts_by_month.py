@@ -54,6 +54,7 @@ DECLARE
     m date;
     seq_max bigint;
 BEGIN
+    SET CONSTRAINTS ALL IMMEDIATE;  -- no deferred check left on the table dropped below
     EXECUTE format('ALTER TABLE %I RENAME TO %I', t, t || '_unpartitioned');
     EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS) PARTITION BY RANGE ("date")',
                    t || '_new', t || '_unpartitioned');
@@ -107,6 +108,7 @@ DECLARE
     fk record;
     ix record;
 BEGIN
+    SET CONSTRAINTS ALL IMMEDIATE;
     EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS)', t || '_plain', t);
     EXECUTE format('INSERT INTO %I SELECT * FROM %I', t || '_plain', t);
     CREATE TEMP TABLE _fks ON COMMIT DROP AS

@@ -250,16 +250,24 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
     compared = (*SNAPSHOT_NUMBERS, "trade_count")
     unchanged_old = ", ".join(f"clients_accountsnapshot.{c}" for c in compared)
     unchanged_new = ", ".join(f"EXCLUDED.{c}" for c in compared)
+    # A partitioned table cannot return xmax (inserted or updated?): the keys that were
+    # there are read in the same statement, whose snapshot is from before the insert.
     upsert = (
-        f"INSERT INTO clients_accountsnapshot (client_id, date, {columns}, trade_count, "
-        f"received_at) SELECT DISTINCT ON (c.id, s.date) c.id, s.date, "
-        f"{', '.join(f's.{c}' for c in SNAPSHOT_NUMBERS)}, s.trade_count, %s::timestamptz "
+        f"WITH src AS (SELECT DISTINCT ON (c.id, s.date) c.id AS client_id, s.date, "
+        f"{', '.join(f's.{c}' for c in SNAPSHOT_NUMBERS)}, s.trade_count "
         f"FROM {_STAGE} s JOIN ({visible}) c ON c.client_no = s.client_no "
-        "ORDER BY c.id, s.date, s.idx DESC "
+        "ORDER BY c.id, s.date, s.idx DESC), "
+        "old AS (SELECT a.client_id, a.date FROM clients_accountsnapshot a "
+        "JOIN src ON a.client_id = src.client_id AND a.date = src.date), "
+        f"up AS (INSERT INTO clients_accountsnapshot (client_id, date, {columns}, "
+        f"trade_count, received_at) SELECT src.*, %s::timestamptz FROM src "
+        "ORDER BY src.client_id, src.date "
         f"ON CONFLICT (client_id, date) DO UPDATE SET {updates} "
         # the same row sent again writes nothing
         f"WHERE ({unchanged_old}) IS DISTINCT FROM ({unchanged_new}) "
-        "RETURNING (xmax = 0), client_id, date"
+        "RETURNING client_id, date) "
+        "SELECT old.client_id IS NULL, up.client_id, up.date FROM up "
+        "LEFT JOIN old ON old.client_id = up.client_id AND old.date = up.date"
     )
     with transaction.atomic():
         with connection.cursor() as cur:
@@ -270,7 +278,7 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
                 visible_params,
             )
             unknown = {idx for (idx,) in cur.fetchall()}
-            cur.execute(upsert, [now, *visible_params])
+            cur.execute(upsert, [*visible_params, now])
             returned = cur.fetchall()
         written = [inserted for inserted, _c, _d in returned]
         # the monthly facts of the (client, month) rows written: one upsert (crm/rollups.py)

@@ -42,7 +42,7 @@ def test_a_months_query_reads_only_that_months_partition(org):
     assert "clients_holding_p202510" in holdings and "p202511" not in holdings
 
 
-def test_partitions_are_made_ahead_by_the_periodic_task_and_again_changes_nothing(settings):
+def test_partitions_are_made_ahead_by_the_periodic_task_and_again_changes_nothing(db, settings):
     settings.CRM_PARTITIONS_AHEAD_MONTHS = 3
     created = partitions.ensure_ahead(date(2031, 5, 20))  # as if the task ran then
     months = ["203105", "203106", "203107", "203108"]
@@ -140,7 +140,7 @@ def test_an_old_month_is_detached_into_the_archive_never_deleted(org, settings):
     assert where("clients_accountsnapshot", date(2020, 1, 24)) == "clients_accountsnapshot_default"
 
 
-def test_a_month_kept_online_cannot_be_detached(settings):
+def test_a_month_kept_online_cannot_be_detached(db, settings):
     settings.CRM_PARTITIONS_ONLINE_MONTHS = 12  # never less than 36 months all the same
     kept = partitions.earliest_kept(date(2026, 12, 2))
     assert kept == date(2023, 12, 1)
