@@ -96,9 +96,7 @@ def ensure_ahead(today: date | None = None) -> list[str]:
     for table in TABLES:
         archived = _archived(table)
         with connection.cursor() as cur:
-            cur.execute(
-                f'SELECT DISTINCT date_trunc(\'month\', "date")::date FROM {table}_default'
-            )
+            cur.execute(f"SELECT DISTINCT date_trunc('month', \"date\")::date FROM {table}_default")
             months = [m for (m,) in cur.fetchall()]
         for month in months:
             if partition_name(table, month) not in archived:

@@ -42,8 +42,20 @@ SIZES = {
     # issue #22: a brokerage of 60 branches and 1,500 staff, 60 trading days of daily facts
     # (60 M rows) after 24 month ends, 300,000 complaints and service requests, 3 M
     # callbacks and calls; `--days 10` builds a proportional part of the facts
-    "brokerage": Size(1_000_000, 24, 10_000, 90_000, 1_500_000, 1_500_000, 200_000, 20,
-                      200_000, days=60, branches=60, brokerage_staff=True),
+    "brokerage": Size(
+        1_000_000,
+        24,
+        10_000,
+        90_000,
+        1_500_000,
+        1_500_000,
+        200_000,
+        20,
+        200_000,
+        days=60,
+        branches=60,
+        brokerage_staff=True,
+    ),
 }
 SKIP_REPLAY = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK")
 # p95 targets in ms at the large size (issue #16): the client page's first response 20,
@@ -157,7 +169,10 @@ def build(size: Size, rebuild: bool, report: dict) -> None:
     complete = (
         Client.objects.count() == size.clients
         and AccountSnapshot.objects.filter(date__gte=timezone.localdate() - timedelta(days=120))
-        .values("date").distinct().count() >= size.days
+        .values("date")
+        .distinct()
+        .count()
+        >= size.days
         and Call.objects.filter(call_id__startswith="BENCH-").count() == size.calls
         and VisitPlan.objects.count() >= size.visits
     )
@@ -371,10 +386,18 @@ def main(argv=None) -> int:
     parser.add_argument("--size", choices=SIZES, default="large")
     parser.add_argument("--db", default="crm_bench")
     parser.add_argument("--rebuild", action="store_true")
-    parser.add_argument("--days", type=int, help="trading days of daily facts (a part of "
-                        "the size's, to build and measure a proportional data set)")
-    parser.add_argument("--skip", default="", help="comma-separated parts not measured: "
-                        "pages,knowledge,master,segmentation,callbacks,sla,campaigns")
+    parser.add_argument(
+        "--days",
+        type=int,
+        help="trading days of daily facts (a part of "
+        "the size's, to build and measure a proportional data set)",
+    )
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="comma-separated parts not measured: "
+        "pages,knowledge,master,segmentation,callbacks,sla,campaigns",
+    )
     args = parser.parse_args(argv)
     size = SIZES[args.size]
     if args.days is not None:
@@ -431,7 +454,10 @@ def main(argv=None) -> int:
                 n,
             ),
             measure(
-                "service request desk (search by number)", bm, "/service-requests/?q=SR-BENCH-4711", n
+                "service request desk (search by number)",
+                bm,
+                "/service-requests/?q=SR-BENCH-4711",
+                n,
             ),
             measure("service request detail", bm, f"/service-requests/{service_request.pk}/", n),
             measure("callback queue (agent)", agent, "/callcenter/", n),
@@ -482,7 +508,7 @@ def main(argv=None) -> int:
     # the nightly segmentation and churn job over every client, twice (idempotent)
     from clients.segmentation import run as segmentation_run
 
-    segmentation_runs = [segmentation_run() for _ in range(2)] if "segmentation" not in skip else []
+    segmentation_runs = [segmentation_run() for _ in range(0 if "segmentation" in skip else 2)]
 
     # the nightly callback generation over every client, twice (idempotent), rolled back
     # afterwards: callbacks are regulated records, so the next run must find none to remove

@@ -88,7 +88,8 @@ def test_the_unique_client_and_date_rule_holds_across_partitions(org):
     second = services.snapshots_upsert(user=org.am, rows=rows)
     assert (first.created, first.updated, second.unchanged) == (1, 3, 4)
     assert AccountSnapshot.objects.filter(client=client).count() == 4
-    holding = dict(client=client, date=date(2024, 1, 31), security_code="600519", quantity=1)
+    holding = {"client": client, "date": date(2024, 1, 31), "security_code": "600519",
+               "quantity": 1}  # fmt: skip
     Holding.objects.create(**holding)
     with pytest.raises(IntegrityError), transaction.atomic():
         Holding.objects.create(**holding)
@@ -107,9 +108,11 @@ def test_the_model_keeps_its_id_primary_key(org):
     b.delete()
     assert list(AccountSnapshot.objects.values_list("pk", flat=True)) == [a.pk]
     with connection.cursor() as cur:
-        cur.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint "
-                    "WHERE conrelid = 'clients_accountsnapshot'::regclass AND contype = 'p'")  # fmt: skip
-        assert cur.fetchone()[0] == 'PRIMARY KEY (id, date)'
+        cur.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'clients_accountsnapshot'::regclass AND contype = 'p'"
+        )
+        assert cur.fetchone()[0] == "PRIMARY KEY (id, date)"
 
 
 def test_an_old_month_is_detached_into_the_archive_never_deleted(org, settings):
@@ -121,9 +124,7 @@ def test_an_old_month_is_detached_into_the_archive_never_deleted(org, settings):
     AccountSnapshot.objects.create(client=client, date=date(2020, 1, 23), total_assets=300)
     call_command("detach_partition", "2020-01")
     assert not AccountSnapshot.objects.filter(date__year=2020).exists()
-    assert "clients_accountsnapshot_p202001" not in partitions.partitions(
-        "clients_accountsnapshot"
-    )
+    assert "clients_accountsnapshot_p202001" not in partitions.partitions("clients_accountsnapshot")
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM archive.clients_accountsnapshot_p202001")
         assert cur.fetchone()[0] == 2
@@ -131,9 +132,12 @@ def test_an_old_month_is_detached_into_the_archive_never_deleted(org, settings):
     month = ClientMonth.objects.get(client=client, month=date(2020, 1, 1))
     assert (month.days, month.avg_assets, month.commission) == (2, 200, 3)
     # the archive refuses a delete (the retention trigger, installed after migrate)
-    with pytest.raises(Exception, match="archived, never deleted"), transaction.atomic():
-        with connection.cursor() as cur:
-            cur.execute("DELETE FROM archive.clients_accountsnapshot_p202001")
+    with (
+        pytest.raises(Exception, match="archived, never deleted"),
+        transaction.atomic(),
+        connection.cursor() as cur,
+    ):
+        cur.execute("DELETE FROM archive.clients_accountsnapshot_p202001")
     # a late fact of the archived month stays in the default partition, in sight
     AccountSnapshot.objects.create(client=client, date=date(2020, 1, 24), total_assets=1)
     assert "clients_accountsnapshot_p202001" not in partitions.ensure_ahead()
