@@ -25,6 +25,7 @@ from .models import (
     RiskAssessment,
     Stage,
 )
+from .partitions import ensure as ensure_partitions
 from .services import completeness, name_initials, snapshots_changed
 from .validators import MOBILE, credit_code_is_valid, parse_id_card
 
@@ -183,6 +184,7 @@ def _seed_snapshots(clients, rng, today: date) -> None:
                 commission=(volume * Decimal("0.00025")).quantize(Decimal("0.01")),
             ))  # fmt: skip
         holdings += _holdings_worth(c, snapshots[-1], rng)
+    ensure_partitions(month_ends[0], today)  # the months' partitions (clients/partitions.py)
     AccountSnapshot.objects.bulk_create(snapshots, batch_size=5000)
     Holding.objects.bulk_create(holdings, batch_size=5000)
 

@@ -399,9 +399,15 @@ class RiskAssessment(models.Model):
 
 
 class AccountSnapshot(models.Model):
-    """Daily or monthly account facts from the trading system (never typed by hand)."""
+    """Daily or monthly account facts from the trading system (never typed by hand).
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="snapshots")
+    Partitioned by month in PostgreSQL (clients/partitions.py, migration 0010): the SQL
+    primary key is (id, date), `id` alone is still unique (one sequence); the client
+    column has no index of its own, the unique (client, date) rule serves it."""
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="snapshots", db_index=False
+    )
     date = models.DateField(_("date"))
     total_assets = models.DecimalField(_("total assets"), max_digits=18, decimal_places=2)
     cash = models.DecimalField(_("cash"), max_digits=18, decimal_places=2, default=0)
@@ -460,7 +466,11 @@ class ClientMonth(models.Model):
 
 
 class Holding(models.Model):
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="holdings")
+    """A position on a day; partitioned by month like the snapshots."""
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="holdings", db_index=False
+    )
     date = models.DateField(_("date"))
     security_code = models.CharField(_("security code"), max_length=20)
     security_name = models.CharField(_("security name"), max_length=50, blank=True)

@@ -39,3 +39,12 @@ def nightly_segmentation() -> dict:
     from .segmentation import run
 
     return asdict(run())
+
+
+@shared_task
+def ensure_partitions() -> list[str]:
+    """The fact tables' monthly partitions, made ahead (clients/partitions.py): this
+    month and the next few, and any month found in the default partition. Idempotent."""
+    from .partitions import ensure_ahead
+
+    return ensure_ahead()

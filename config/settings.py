@@ -227,6 +227,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=9, minute=30),
     },
     "import-sweep": {"task": "clients.tasks.resume_stalled_imports", "schedule": 600.0},
+    # the fact tables' monthly partitions, made months ahead (clients/partitions.py)
+    "fact-partitions": {
+        "task": "clients.tasks.ensure_partitions",
+        "schedule": crontab(hour=0, minute=15),
+    },
     # catches up a recompute lost when the broker was down as the calendar changed
     "nightly-sla-recompute": {
         "task": "crm.tasks.sla_recompute_deadlines",
@@ -479,6 +484,11 @@ CRM_RETENTION_CALLBACK_YEARS = env.int("CRM_RETENTION_CALLBACK_YEARS", default=3
 CRM_RETENTION_COMPLAINT_YEARS = env.int("CRM_RETENTION_COMPLAINT_YEARS", default=3)
 # Purged by the nightly job after these periods (the access log: at least 6 months).
 CRM_RETENTION_ACCESS_LOG_MONTHS = env.int("CRM_RETENTION_ACCESS_LOG_MONTHS", default=36)
+# Monthly partitions of the daily facts (clients/partitions.py): made this many months
+# ahead; months older than the online ones may be detached to the archive schema (36 at
+# least: dormancy is judged on three years of trades).
+CRM_PARTITIONS_AHEAD_MONTHS = env.int("CRM_PARTITIONS_AHEAD_MONTHS", default=3)
+CRM_PARTITIONS_ONLINE_MONTHS = env.int("CRM_PARTITIONS_ONLINE_MONTHS", default=36)
 CRM_RETENTION_NOTIFICATION_DAYS = env.int("CRM_RETENTION_NOTIFICATION_DAYS", default=180)
 CRM_RETENTION_REMINDER_DAYS = env.int("CRM_RETENTION_REMINDER_DAYS", default=400)
 CRM_RETENTION_TOKEN_DAYS = env.int("CRM_RETENTION_TOKEN_DAYS", default=90)

@@ -503,10 +503,18 @@ def holdings_upsert(*, user, rows: list) -> BulkResult:
     old_cols = ", ".join(f"clients_holding.{c}" for c in compared)
     new_cols = ", ".join(f"EXCLUDED.{c}" for c in compared)
     with transaction.atomic(), connection.cursor() as cur:
+        # the table is partitioned by month and cannot return xmax (inserted or updated?):
+        # the keys already there are read in the same statement, from before the insert
         cur.execute(
-            f"INSERT INTO clients_holding ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
+            f"WITH src AS (SELECT * FROM unnest({arrays}) AS u({', '.join(columns)})), "
+            "old AS (SELECT h.client_id, h.date, h.security_code FROM clients_holding h "
+            "JOIN src USING (client_id, date, security_code)), "
+            f"up AS (INSERT INTO clients_holding ({', '.join(columns)}) SELECT * FROM src "
             f"ON CONFLICT (client_id, date, security_code) DO UPDATE SET {updates} "
-            f"WHERE ({old_cols}) IS DISTINCT FROM ({new_cols}) RETURNING (xmax = 0)",
+            f"WHERE ({old_cols}) IS DISTINCT FROM ({new_cols}) "
+            "RETURNING client_id, date, security_code) "
+            "SELECT old.client_id IS NULL FROM up LEFT JOIN old "
+            "USING (client_id, date, security_code)",
             [[v[c] for v in good] for c in columns],
         )
         written = [inserted for (inserted,) in cur.fetchall()]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -117,7 +119,7 @@ def _parse_snapshot_row(row, today: date) -> tuple[dict | None, dict]:
                      _("The date cannot be in the future."))  # fmt: skip
     parsed: dict[str, Any] = {"client_no": client_no, "date": day}
     for name in SNAPSHOT_NUMBERS:
-        parsed[name] = _decimal(
+        parsed[name] = _number(
             row.get(name),
             name,
             errors,
@@ -165,8 +167,59 @@ def snapshots_changed() -> None:
     transaction.on_commit(lambda: cache.set(SNAPSHOT_VERSION_KEY, time.time_ns(), None))
 
 
+# A plain number as the trading system sends it: up to 15 digits and 2 decimals, so
+# already within range and exact to the cent; it goes to PostgreSQL as it is (COPY)
+# instead of through Decimal. Anything else takes the checked path (_decimal).
+_PLAIN = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,2})?")
+_SIGNED = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,2})?")
+
+
+def _number(value, name, errors, *, required=False, minimum=None):
+    kind = type(value)
+    if kind is str or kind is int:
+        text = value if kind is str else str(value)
+        if (_SIGNED if minimum is None else _PLAIN).fullmatch(text):
+            return text
+    return _decimal(value, name, errors, required=required, minimum=minimum)
+
+
+def _copy_text(text: str) -> str:
+    """A text value in COPY's text format."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = (text.replace("\\", "\\\\").replace("\t", "\\t")
+                .replace("\n", "\\n").replace("\r", "\\r"))  # fmt: skip
+    return text
+
+
+_STAGE = "clients_snapshot_stage"
+_STAGE_COLUMNS = ("idx", "client_no", "date", *SNAPSHOT_NUMBERS, "trade_count")
+
+
+def _stage(cur, parsed: list[tuple[int, dict]]) -> None:
+    """The parsed rows into a temporary staging table by COPY (one round trip, no SQL
+    per row); the table lives as long as the connection and is emptied each call."""
+    cur.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (idx integer, client_no text, "
+        f"date date, {', '.join(f'{c} numeric' for c in SNAPSHOT_NUMBERS)}, "
+        "trade_count integer) ON COMMIT DELETE ROWS"
+    )
+    cur.execute(f"TRUNCATE {_STAGE}")
+    lines = [
+        f"{index}\t{_copy_text(v['client_no'])}\t{v['date'].isoformat()}\t{v['total_assets']}\t"
+        f"{v['cash']}\t{v['market_value']}\t{v['net_inflow']}\t{v['trading_volume']}\t"
+        f"{v['commission']}\t{v['trade_count']}\n"
+        for index, v in parsed
+    ]
+    cur.copy_expert(f"COPY {_STAGE} ({', '.join(_STAGE_COLUMNS)}) FROM STDIN",
+                    io.StringIO("".join(lines)))  # fmt: skip
+    # its row count and numbers: the joins below then walk the client number index
+    cur.execute(f"ANALYZE {_STAGE} (client_no)")
+
+
 def snapshots_upsert(*, user, rows: list) -> BulkResult:
-    """Upsert snapshots by (client number, date) in a few set-based statements.
+    """Upsert snapshots by (client number, date): the rows checked here, copied into a
+    staging table (COPY), then one INSERT ... SELECT ... ON CONFLICT DO UPDATE that
+    finds each row's client among those the user may see.
 
     Idempotent: the same rows twice leave one row per (client, date). Bad rows are
     reported with their index and never stored; good rows of the same call are.
@@ -182,70 +235,79 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
             )
         else:
             parsed.append((index, values))
-    numbers = {v["client_no"] for _i, v in parsed}
-    client_ids = dict(
-        Client.objects.visible_to(user).filter(client_no__in=numbers).values_list("client_no", "id")
-    )
-    latest: dict[tuple[int, date], tuple[int, dict]] = {}
-    for index, values in parsed:
-        client_id = client_ids.get(values["client_no"])
-        if client_id is None:
-            result.errors.append(
-                {
-                    "index": index,
-                    "client_no": values["client_no"],
-                    "errors": {"client_no": [_("No such client.")]},
-                }
-            )
-            continue
-        latest[(client_id, values["date"])] = (index, values)  # the last row of a key wins
-    result.errors.sort(key=lambda e: e["index"])
-    if not latest:
+    if not parsed:
         return result
+    visible, visible_params = (
+        Client.objects.visible_to(user).order_by().values("id", "client_no").query.sql_with_params()
+    )
     now = timezone.now()
     # Rows are written in one fixed order, (client, date), whatever the order sent: two
     # calls with overlapping rows then lock them in the same order, and the second waits
-    # for the first instead of deadlocking with it. The holdings of a key are only
-    # written by the call holding that key's snapshot row.
-    keys = sorted(latest)
-    rows_in_order = [latest[key][1] for key in keys]
-    with_holdings = {key: latest[key][1]["holdings"] for key in keys
-                     if latest[key][1]["holdings"] is not None}  # fmt: skip
-    # One INSERT ... SELECT FROM unnest(arrays) ... ON CONFLICT DO UPDATE: a single
-    # statement whatever the number of rows, without per-row SQL compilation.
+    # for the first instead of deadlocking with it. The last row of a key wins. The
+    # holdings of a key are only written by the call holding that key's snapshot row.
     columns = ", ".join(SNAPSHOT_NUMBERS)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*SNAPSHOT_NUMBERS, "trade_count",
                                                           "received_at"))  # fmt: skip
-    numeric_arrays = ", ".join("%s::numeric[]" for _c in SNAPSHOT_NUMBERS)
     compared = (*SNAPSHOT_NUMBERS, "trade_count")
     unchanged_old = ", ".join(f"clients_accountsnapshot.{c}" for c in compared)
     unchanged_new = ", ".join(f"EXCLUDED.{c}" for c in compared)
-    sql = (
-        f"INSERT INTO clients_accountsnapshot (client_id, date, {columns}, trade_count, "
-        f"received_at) SELECT *, %s::timestamptz FROM unnest(%s::bigint[], %s::date[], "
-        f"{numeric_arrays}, %s::integer[]) ORDER BY 1, 2 "
+    # A partitioned table cannot return xmax (inserted or updated?): the keys that were
+    # there are read in the same statement, whose snapshot is from before the insert.
+    upsert = (
+        f"WITH src AS (SELECT DISTINCT ON (c.id, s.date) c.id AS client_id, s.date, "
+        f"{', '.join(f's.{c}' for c in SNAPSHOT_NUMBERS)}, s.trade_count "
+        f"FROM {_STAGE} s JOIN ({visible}) c ON c.client_no = s.client_no "
+        "ORDER BY c.id, s.date, s.idx DESC), "
+        "old AS (SELECT a.client_id, a.date FROM clients_accountsnapshot a "
+        "JOIN src ON a.client_id = src.client_id AND a.date = src.date), "
+        f"up AS (INSERT INTO clients_accountsnapshot (client_id, date, {columns}, "
+        f"trade_count, received_at) SELECT src.*, %s::timestamptz FROM src "
+        "ORDER BY src.client_id, src.date "
         f"ON CONFLICT (client_id, date) DO UPDATE SET {updates} "
         # the same row sent again writes nothing
         f"WHERE ({unchanged_old}) IS DISTINCT FROM ({unchanged_new}) "
-        "RETURNING (xmax = 0), client_id, date"
+        "RETURNING client_id, date) "
+        "SELECT old.client_id IS NULL, up.client_id, up.date FROM up "
+        "LEFT JOIN old ON old.client_id = up.client_id AND old.date = up.date"
     )
-    params: list[Any] = [now, [k[0] for k in keys], [k[1] for k in keys],
-                         *[[v[c] for v in rows_in_order] for c in SNAPSHOT_NUMBERS],
-                         [v["trade_count"] for v in rows_in_order]]  # fmt: skip
     with transaction.atomic():
         with connection.cursor() as cur:
-            cur.execute(sql, params)
+            _stage(cur, parsed)
+            cur.execute(
+                f"SELECT s.idx FROM {_STAGE} s WHERE NOT EXISTS "
+                f"(SELECT 1 FROM ({visible}) c WHERE c.client_no = s.client_no)",
+                visible_params,
+            )
+            unknown = {idx for (idx,) in cur.fetchall()}
+            cur.execute(upsert, [*visible_params, now])
             returned = cur.fetchall()
         written = [inserted for inserted, _c, _d in returned]
         # the monthly facts of the (client, month) rows written: one upsert (crm/rollups.py)
         client_months.touched([(c, d) for _i, c, d in returned])
+        latest: dict[tuple[str, date], dict] = {}
+        for index, values in parsed:
+            if index in unknown:
+                result.errors.append({"index": index, "client_no": values["client_no"],
+                                      "errors": {"client_no": [_("No such client.")]}})  # fmt: skip
+            else:
+                latest[(values["client_no"], values["date"])] = values
+        with_holdings = {key: v["holdings"] for key, v in latest.items()
+                         if v["holdings"] is not None}  # fmt: skip
         if with_holdings:
-            _replace_holdings(with_holdings)
-        snapshots_changed()
-    result.stored = len(keys)
+            ids = dict(
+                Client.objects.visible_to(user)
+                .filter(client_no__in={no for no, _d in with_holdings})
+                .values_list("client_no", "id")
+            )
+            by_id = {(ids[no], day): items for (no, day), items in with_holdings.items()}
+            _replace_holdings(dict(sorted(by_id.items())))
+        if latest:
+            snapshots_changed()
+    result.errors.sort(key=lambda e: e["index"])
+    result.stored = len(latest)
     result.created = sum(1 for w in written if w)
     result.updated = len(written) - result.created
-    result.unchanged = len(keys) - len(written)
+    result.unchanged = len(latest) - len(written)
     return result
 
 
@@ -259,11 +321,19 @@ def _replace_holdings(by_key: dict) -> None:
                 "AS k(client_id, date) WHERE h.client_id = k.client_id AND h.date = k.date",
                 [[c for c, _d in chunk], [d for _c, d in chunk]],
             )
-    Holding.objects.bulk_create(
-        [Holding(client_id=cid, date=day, **h) for (cid, day), items in by_key.items()
-         for h in items],
-        batch_size=2000,
-    )  # fmt: skip
+        # the positions by COPY, as the snapshots (the id from the table's sequence)
+        lines = [
+            f"{cid}\t{day.isoformat()}\t{_copy_text(h['security_code'])}\t"
+            f"{_copy_text(h['security_name'])}\t{h['quantity']}\t{h['cost']}\t{h['price']}\n"
+            for (cid, day), items in by_key.items()
+            for h in items
+        ]
+        if lines:
+            cur.copy_expert(
+                f"COPY {Holding._meta.db_table} (client_id, date, security_code, "
+                "security_name, quantity, cost, price) FROM STDIN",
+                io.StringIO("".join(lines)),
+            )
 
 
 def _client_no_of(row) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 
+from dateutil.relativedelta import relativedelta
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
 
@@ -35,6 +36,15 @@ STAFF_PER_BRANCH = {
     "branch_manager": 1,
     "compliance": 1,
 }  # 20 per branch, 100 in all
+# The brokerage size (issue #22): 60 branches of 25 staff, 1,500 in all.
+BROKERAGE_STAFF_PER_BRANCH = {
+    "account_manager": 16,
+    "advisor": 2,
+    "service_agent": 5,
+    "branch_manager": 1,
+    "compliance": 1,
+}
+CITIES = list("京沪广深杭宁苏锡甬温蓉渝汉长郑济青厦福合昆贵南沈大哈津石太呼西兰乌银")
 
 
 def timed(label: str, report: dict):
@@ -87,8 +97,9 @@ def insert_select(model, values: dict[str, str], source: str, params=None) -> in
         return cur.rowcount
 
 
-def ensure_staff() -> None:
-    """Five branches and 100 staff with the demo password (the demo users included)."""
+def ensure_staff(branches: int = 5, per_branch: dict | None = None) -> None:
+    """Five branches and 100 staff with the demo password (the demo users included); or
+    `branches` branches with `per_branch` staff each (the brokerage size: 60 and 25)."""
     from django.contrib.auth import get_user_model
 
     from crm import services
@@ -96,10 +107,13 @@ def ensure_staff() -> None:
 
     user_model = get_user_model()
     password = user_model.objects.get(username="am_bj").password  # the demo password's hash
-    for code, name in EXTRA_BRANCHES:
+    extra = list(EXTRA_BRANCHES)
+    for i in range(len(extra) + 3, branches + 1):  # B006 ... B060 beyond the five
+        extra.append((f"B{i:03d}", f"{CITIES[i % len(CITIES)]}城第{i}营业部"))
+    for code, name in extra[: max(0, branches - 2)]:
         Branch.objects.get_or_create(code=code, defaults={"name": name})
     for branch in Branch.objects.filter(kind=Branch.Kind.BRANCH).order_by("code"):
-        for role, wanted in STAFF_PER_BRANCH.items():
+        for role, wanted in (per_branch or STAFF_PER_BRANCH).items():
             have = StaffProfile.objects.filter(branch=branch, role=role).count()
             for i in range(have + 1, wanted + 1):
                 user, _created = user_model.objects.get_or_create(
@@ -123,9 +137,27 @@ AGENT_OF_BRANCH = (
 )
 
 
-def generate(n_clients: int, months: int, report: dict) -> None:
-    """Clients spread over the account managers of the five branches, `months` month-end
-    snapshots each and three holdings at the last month end."""
+def trading_days(days: int) -> list:
+    """The last `days` weekdays before today, oldest first (the daily facts' dates)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    day, found = timezone.localdate(), []
+    while len(found) < days:
+        day -= timedelta(days=1)
+        if day.weekday() < 5:
+            found.append(day)
+    return found[::-1]
+
+
+def generate(n_clients: int, months: int, report: dict, days: int = 0) -> None:
+    """Clients spread over the account managers of the branches, `months` month-end
+    snapshots each (before the first daily one), `days` trading days of daily facts
+    each, and three holdings at the last month end."""
+    from datetime import date
+
+    from clients import partitions
     from clients.models import AccountSnapshot, Holding
     from crm.models import Role, StaffProfile
 
@@ -168,6 +200,34 @@ def generate(n_clients: int, months: int, report: dict) -> None:
             {"s": SURNAMES, "g": GIVEN, "b": [b for _o, b in owners],
              "o": [o for o, _b in owners], "k": len(owners), "n": n_clients},
         )  # fmt: skip
+    daily = trading_days(days)
+    since = daily[0] if daily else date.today()
+    today = date.today()
+    # every month's partition first: no row goes through the default one
+    partitions.ensure(today.replace(day=1) - relativedelta(months=months), today)
+    if daily:
+        with timed(f"generate daily facts ({days} trading days)", report):
+            insert_select(
+                AccountSnapshot,
+                {
+                    "client": "c.id",
+                    "date": "d.day",
+                    "total_assets": "a.assets",
+                    "cash": "round(a.assets * 0.2, 2)",
+                    "market_value": "round(a.assets * 0.8, 2)",
+                    "net_inflow": "round(a.assets * ((c.id + d.k) %% 11 - 5) / 1000.0, 2)",
+                    "trading_volume": "CASE WHEN (c.id + d.k) %% 4 = 0 THEN "
+                    "round(a.assets * 0.05, 2) ELSE 0 END",
+                    "trade_count": "CASE WHEN (c.id + d.k) %% 4 = 0 THEN 1 + c.id %% 5 ELSE 0 END",
+                    "commission": "CASE WHEN (c.id + d.k) %% 4 = 0 THEN "
+                    "round(a.assets * 0.000012, 2) ELSE 0 END",
+                },
+                # the day is the outer loop: rows arrive in date order, partition by partition
+                "unnest(%(days)s::date[]) WITH ORDINALITY AS d(day, k) "
+                "CROSS JOIN clients_client c CROSS JOIN LATERAL (SELECT round((20000 + "
+                "(c.id * 7919 %% 5000000)) * (1 + d.k %% 7 / 100.0), 2) AS assets) a",
+                {"days": daily},
+            )
     with timed("generate snapshots and holdings", report):
         insert_select(
             AccountSnapshot,
@@ -185,8 +245,11 @@ def generate(n_clients: int, months: int, report: dict) -> None:
             },
             "clients_client c CROSS JOIN generate_series(0, %(m)s - 1) AS m "
             "CROSS JOIN LATERAL (SELECT round((20000 + (c.id * 7919 %% 5000000))"
-            " * (1 + m %% 4 / 10.0), 2) AS assets) a",
-            {"m": months},
+            " * (1 + m %% 4 / 10.0), 2) AS assets) a "
+            # the month ends before the daily facts (those have their own)
+            "WHERE (date_trunc('month', current_date) - make_interval(months => m))::date - 1"
+            " < %(since)s",
+            {"m": months, "since": since},
         )
         insert_select(
             Holding,

@@ -3,6 +3,7 @@ stored, and running it again finishes the rest without duplicates."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -24,7 +25,7 @@ DAYS = [date(2025, 10, 27) + timedelta(days=i) for i in range(5)]
 def job(org, settings, tmp_path, monkeypatch):
     """27 rows in batches of 10: 5 clients x 5 days, and a bad row in batches 1 and 3."""
     settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setattr(imports, "BATCH", BATCH)
+    monkeypatch.setitem(imports.KINDS, "snapshots", replace(imports.SNAPSHOTS, batch=BATCH))
     numbers = [f"110000000{i}" for i in range(1, 6)]
     for number in numbers:
         make_client(org.am, client_no=number)
