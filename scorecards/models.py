@@ -191,14 +191,14 @@ class ScorecardLine(models.Model):
     net_inflow = _money(_("net inflow"))
     new_clients = models.PositiveIntegerField(_("new clients"), default=0)
     converted = models.PositiveIntegerField(_("potential clients converted"), default=0)
-    turnover = models.DecimalField(_("capital turnover"), max_digits=12, decimal_places=4,
+    turnover = models.DecimalField(_("capital turnover"), max_digits=16, decimal_places=4,
                                    null=True, blank=True)  # fmt: skip
     csi = _rate(_("customer satisfaction (CSI)"))
     callback_completion = _rate(_("callback completion"))
     quota_met = _rate(_("daily quota met"))
     visits_in_time = _rate(_("visits recorded in time"))
     complaints_per_1000 = models.DecimalField(
-        _("complaints per 1,000 clients"), max_digits=9, decimal_places=2, null=True, blank=True
+        _("complaints per 1,000 clients"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     retention_won = models.PositiveIntegerField(_("retention cases won"), default=0)
     points = models.JSONField(_("points per measure"), default=dict)

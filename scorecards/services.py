@@ -302,6 +302,15 @@ def score_group(entities: list[Entity], weights: dict, targets: dict) -> None:
 # --- the computation -------------------------------------------------------------------
 
 
+ADDITIVE = frozenset({"volume", "commission", "net_inflow", "new_clients", "converted",
+                      "retention_won"})  # fmt: skip
+
+
+def scaled(targets: dict, months: int) -> dict:
+    """Targets are one month's: a quarter's additive figures count the months so far."""
+    return {k: (Decimal(str(v)) * months if k in ADDITIVE else v) for k, v in targets.items()}
+
+
 def scorecards_compute(*, kind: str, start: date, as_of: date | None = None) -> dict:
     """Compute one month's or quarter's scorecards of every branch, and HQ's comparison
     of the branches; idempotent (the period's lines are replaced). A period computed once
@@ -309,6 +318,8 @@ def scorecards_compute(*, kind: str, start: date, as_of: date | None = None) -> 
     branch sets later."""
     as_of = as_of or timezone.localdate()
     start, end = period_bounds(kind, start)
+    last = min(end, as_of)
+    months = max(1, (last.year - start.year) * 12 + last.month - start.month + 1)
     profiles = list(
         StaffProfile.objects.filter(role=Role.ACCOUNT_MANAGER, branch__kind=Branch.Kind.BRANCH)
         .exclude(left_on__lt=start).values_list("user_id", "branch_id", "team")
@@ -343,7 +354,7 @@ def scorecards_compute(*, kind: str, start: date, as_of: date | None = None) -> 
             branch.add(e.raw)
             if e.team:
                 teams.setdefault(e.team, Entity(Level.TEAM, branch_id, e.team)).add(e.raw)
-        score_group(people, period.weights, period.targets)
+        score_group(people, period.weights, scaled(period.targets, months))
         score_group(list(teams.values()), period.weights, {})
         lines += [(branch_id, e) for e in people] + [(branch_id, e) for e in teams.values()]
     score_group(list(branches.values()), periods[None].weights, {})

@@ -42,8 +42,8 @@ def test_weights_set_nightly_job_then_my_scorecard_and_rank(page, org):
 
     # the account manager: 更多 → 我的考核
     login(page, "am")
-    page.click("text=更多")
-    page.click("text=我的考核")
+    page.locator("#mainnav .dropdown-toggle", has_text="更多").click()
+    page.locator("#mainnav .dropdown-menu a", has_text="我的考核").click()
     page.wait_for_selector("#scorecard-month")
     assert page.locator("#score-month").inner_text() == "100.00"
     assert "第 1 名" in page.locator("#rank-month").inner_text()
