@@ -40,6 +40,8 @@ def retention_case_close(*, user, case: RetentionCase, outcome: str, note: str =
     _check(user, case)
     if outcome not in (RetentionCase.Outcome.RETAINED, RetentionCase.Outcome.LOST):
         raise ValidationError({"outcome": [_("Choose retained or lost.")]})
+    if case.status != RetentionCase.Status.OPEN:
+        raise TransitionNotAllowed(_("This case is closed."))
     reason = None
     if outcome == RetentionCase.Outcome.LOST:
         if isinstance(loss_reason, str):
