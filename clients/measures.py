@@ -275,10 +275,12 @@ def compute_churn(filters):
     per_period = {}
     for index, period in enumerate(filters.periods):
         base = (Q(opened_on__isnull=True) | Q(opened_on__lt=period.start)) & (
-            Q(closed_on__isnull=True) | Q(closed_on__gte=period.start))
+            Q(closed_on__isnull=True) | Q(closed_on__gte=period.start)
+        )
         per_period[f"base{index}"] = Count("id", filter=base)
         per_period[f"lost{index}"] = Count(
-            "id", filter=base & Q(closed_on__gte=period.start, closed_on__lte=period.end))
+            "id", filter=base & Q(closed_on__gte=period.start, closed_on__lte=period.end)
+        )
     rows = list(clients.values("branch_id", "tier").annotate(**per_period).order_by())
     out: dict = {"churn_rate": {}}
     tiers: dict = defaultdict(lambda: [0, 0, 0, 0])  # base, lost, cases won, cases closed
@@ -290,11 +292,17 @@ def compute_churn(filters):
         tiers[r["tier"]][0] += r["base0"]
         tiers[r["tier"]][1] += r["lost0"]
     current = filters.current
-    cases = filters.scope(RetentionCase.objects.filter(
-        during("closed_at", current.start, current.end)))
-    for r in cases.values("client__tier").annotate(
-        won=Count("id", filter=Q(outcome="retained")),
-        closed=Count("id", filter=Q(outcome__in=["retained", "lost"]))).order_by():
+    cases = filters.scope(
+        RetentionCase.objects.filter(during("closed_at", current.start, current.end))
+    )
+    for r in (
+        cases.values("client__tier")
+        .annotate(
+            won=Count("id", filter=Q(outcome="retained")),
+            closed=Count("id", filter=Q(outcome__in=["retained", "lost"])),
+        )
+        .order_by()
+    ):
         tiers[r["client__tier"]][2] += r["won"]
         tiers[r["client__tier"]][3] += r["closed"]
 
@@ -307,11 +315,16 @@ def compute_churn(filters):
         for tier in [*reversed(TIER_ORDER), ""] if (t := tiers.get(tier.value if tier else ""))
     ]  # fmt: skip
     reasons: dict = defaultdict(lambda: [0, 0])
-    for r in clients.filter(closed_on__gte=current.start, closed_on__lte=current.end).values(
-            "loss_reason_id").annotate(n=Count("id")).order_by():
+    for r in (
+        clients.filter(closed_on__gte=current.start, closed_on__lte=current.end)
+        .values("loss_reason_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
         reasons[r["loss_reason_id"]][0] += r["n"]
-    for r in cases.filter(outcome="lost").values("loss_reason_id").annotate(
-            n=Count("id")).order_by():
+    for r in (
+        cases.filter(outcome="lost").values("loss_reason_id").annotate(n=Count("id")).order_by()
+    ):
         reasons[r["loss_reason_id"]][1] += r["n"]
     names = dict(LossReason.objects.values_list("id", "name")) if reasons else {}
     out["loss_reasons"] = sorted(

@@ -49,7 +49,8 @@ def validate_weights(weights: dict, targets: dict) -> None:
     errors = {}
     unknown = (set(weights) | set(targets)) - set(KEYS)
     if unknown:
-        errors["weights"] = [_("Unknown measures: %(keys)s.") % {"keys": ", ".join(sorted(unknown))}]
+        keys = ", ".join(sorted(unknown))
+        errors["weights"] = [_("Unknown measures: %(keys)s.") % {"keys": keys}]
     values = list(weights.values())
     if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 or v > 100 for v in values):
         errors["weights"] = [_("Each weight is a whole number from 0 to 100.")]
@@ -57,7 +58,7 @@ def validate_weights(weights: dict, targets: dict) -> None:
         errors["weights"] = [
             _("The weights add up to %(total)s; they must add up to 100.") % {"total": sum(values)}
         ]
-    for key, target in targets.items():
+    for target in targets.values():
         try:
             if target is not None and Decimal(str(target)) < 0:
                 raise ValueError
@@ -144,7 +145,8 @@ class ScorecardPeriod(models.Model):
 
 def period_label(kind: str, start) -> str:
     if kind == PeriodKind.QUARTER:
-        return _("%(year)s Q%(quarter)s") % {"year": start.year, "quarter": (start.month - 1) // 3 + 1}
+        quarter = (start.month - 1) // 3 + 1
+        return _("%(year)s Q%(quarter)s") % {"year": start.year, "quarter": quarter}
     return _("%(year)s-%(month)02d") % {"year": start.year, "month": start.month}
 
 

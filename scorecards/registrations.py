@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from crm.demo import register_seeder
-from crm.roles import grant
 from crm.models import Role
+from crm.roles import grant
 
 
 def _seed(users, stdout) -> None:

@@ -45,8 +45,10 @@ def trends(user, records, kind: str, upto: date, n: int = TREND_PERIODS) -> dict
     if branches:
         match |= Q(level=Level.BRANCH, branch_id__in=branches)
     out: dict = defaultdict(list)
-    rows = qs.filter(match).order_by("start").values_list(
-        "level", "branch_id", "team", "person_id", "start", "score", "rank"
+    rows = (
+        qs.filter(match)
+        .order_by("start")
+        .values_list("level", "branch_id", "team", "person_id", "start", "score", "rank")
     )
     for level, branch_id, team, person_id, start, score, rank in rows:
         out[(level, branch_id, team, person_id)].append((start, score, rank))

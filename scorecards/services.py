@@ -286,8 +286,9 @@ def score_group(entities: list[Entity], weights: dict, targets: dict) -> None:
             if value is None or not weight:
                 e.points[key] = 0.0
                 continue
-            got = Decimal(weight) * _achievement(key, value, target,
-                                                 Decimal(best) if best is not None else None)
+            got = Decimal(weight) * _achievement(
+                key, value, target, Decimal(best) if best is not None else None
+            )
             e.points[key] = float(got.quantize(Decimal("0.01"), ROUND_HALF_UP))
     for e in entities:
         e.score = sum((Decimal(str(p)) for p in e.points.values()), Decimal(0)).quantize(
@@ -350,7 +351,7 @@ def scorecards_compute(*, kind: str, start: date, as_of: date | None = None) -> 
         teams: dict[str, Entity] = {}
         branch = branches[branch_id] = Entity(Level.BRANCH, branch_id)
         for e in people:
-            e.raw = facts[e.person_id]
+            e.raw = facts[e.person_id or 0]
             branch.add(e.raw)
             if e.team:
                 teams.setdefault(e.team, Entity(Level.TEAM, branch_id, e.team)).add(e.raw)
@@ -371,7 +372,7 @@ def scorecards_compute(*, kind: str, start: date, as_of: date | None = None) -> 
 
 
 def _line(period: ScorecardPeriod, e: Entity) -> ScorecardLine:
-    values = {k: v for k, v in e.values.items()}
+    values = dict(e.values)
     return ScorecardLine(
         period=period, kind=period.kind, start=period.start, level=e.level,
         branch_id=e.branch_id, team=e.team, person_id=e.person_id, points=e.points,

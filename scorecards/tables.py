@@ -66,8 +66,9 @@ class ScorecardTable(Table):
     callback_completion = _num("callback_completion", "percent", _("Callback completion"))
     quota_met = _num("quota_met", "percent", _("Daily quota met"))
     visits_in_time = _num("visits_in_time", "percent", _("Visits recorded in time"))
-    complaints_per_1000 = _num("complaints_per_1000", "per_mille",
-                               _("Complaints per 1,000 clients"))
+    complaints_per_1000 = _num(
+        "complaints_per_1000", "per_mille", _("Complaints per 1,000 clients")
+    )
     retention_won = _num("retention_won", "count", _("Retention cases won"))
     trend = tables.Column(verbose_name=_("Trend"), empty_values=(), orderable=False)
 

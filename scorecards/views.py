@@ -136,8 +136,9 @@ class WeightsView(StaffRequiredMixin, View):
         return WeightsForm(data, weights=weights, targets=targets)
 
     def get(self, request):
-        return render(request, "scorecards/weights.html", {"form": self.form(),
-                                                           "branch": self.branch()})
+        return render(
+            request, "scorecards/weights.html", {"form": self.form(), "branch": self.branch()}
+        )
 
     def post(self, request):
         form = self.form(request.POST)
@@ -149,8 +150,13 @@ class WeightsView(StaffRequiredMixin, View):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("Scorecard weights saved: tonight's scores use "
-                                            "them; finished periods keep theirs."))
+                messages.success(
+                    request,
+                    _(
+                        "Scorecard weights saved: tonight's scores use "
+                        "them; finished periods keep theirs."
+                    ),
+                )
                 return redirect("scorecards:weights")
         return render(request, "scorecards/weights.html", {"form": form, "branch": self.branch()},
                       status=400)  # fmt: skip

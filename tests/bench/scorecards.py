@@ -33,8 +33,10 @@ def compute_lines() -> list[str]:
             seconds = time.perf_counter() - start
             verdict = "ok" if seconds < TARGET_SECONDS else "OVER"
             label = f"nightly scorecards, {kind}, run {run}"
-            lines.append(f"{label:<45} {seconds:8.2f} s  ({done['lines']:,} lines, "
-                         f"{staff:,} account managers; target {TARGET_SECONDS} s: {verdict})")
+            lines.append(
+                f"{label:<45} {seconds:8.2f} s  ({done['lines']:,} lines, "
+                f"{staff:,} account managers; target {TARGET_SECONDS} s: {verdict})"
+            )
     lines.append(f"{'scorecard lines stored':<45} {ScorecardLine.objects.count():>8,}")
     return lines
 

@@ -85,7 +85,8 @@ def test_volume_turnover_weighted_score_and_tied_ranks(world):
     assert (bj.rank, sh.rank) == (1, 2)
     # SH01 set nothing: HQ's built-in default weights
     assert ScorecardPeriod.objects.get(branch=world.sh, kind="month", start=OCT).weights == (
-        DEFAULT_WEIGHTS)
+        DEFAULT_WEIGHTS
+    )
 
 
 def test_targets_and_the_cap(world):
@@ -267,7 +268,9 @@ def test_compute_query_count_does_not_grow_with_the_staff(org):
     for size in (2, 20):
         for i in range(size):
             am = make_staff(f"amy{size}-{i}", org.bj if i % 2 else org.sh, Role.ACCOUNT_MANAGER)
-            c = make_client(am, client_no=f"3{size:02d}00000{i:02d}", phone=f"136{size:02d}00{i:04d}")
+            c = make_client(
+                am, client_no=f"3{size:02d}00000{i:02d}", phone=f"136{size:02d}00{i:04d}"
+            )
             month_of(c, OCT, volume="1000", assets="1000")
         with CaptureQueriesContext(connection) as queries:
             services.scorecards_compute(kind="month", start=OCT, as_of=AS_OF)

@@ -940,8 +940,10 @@ TABLE: dict[str, list[Case]] = {
     "api:campaign-progress": [get(api(**NO_CAMPAIGNS), obj="campaign")],
     **CAMPAIGN_API_STEPS,
     # Scorecards (the ranking, my scorecard, the weights, the API) -----------------------------
-    "scorecards:ranking": [get(web(allow=ANALYSTS)),
-                           get(web(allow=ANALYSTS), query={"export": "xlsx"}, label="export")],
+    "scorecards:ranking": [
+        get(web(allow=ANALYSTS)),
+        get(web(allow=ANALYSTS), query={"export": "xlsx"}, label="export"),
+    ],
     "scorecards:mine": [get(web())],
     "scorecards:weights": [
         get(web(allow=MANAGERS)),
