@@ -468,6 +468,7 @@ SPECTACULAR_SETTINGS = {
         "BranchKindEnum": "crm.models.Branch.Kind",
         "OpinionCategoryEnum": "opinions.models.OpinionCategory",
         "MessageChannelEnum": "outreach.models.Channel",
+        "CampaignKindEnum": "campaigns.models.Kind",
         "ScorecardPeriodKindEnum": "scorecards.models.PeriodKind",
         "ScorecardLevelEnum": "scorecards.models.Level",
     },
