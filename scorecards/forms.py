@@ -8,15 +8,18 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.forms import BoundedForm
 
-from .measures import MEASURES
+from .measures import DEFAULT_WEIGHTS, MEASURES
 from .models import validate_weights
 
 
 class WeightsForm(BoundedForm):
     """One weight (0-100, summing to 100) and one optional target per measure."""
 
-    def __init__(self, *args, weights: dict, targets: dict, **kwargs):
+    def __init__(self, *args, weights: dict | None = None, targets: dict | None = None,
+                 **kwargs):  # fmt: skip
         super().__init__(*args, **kwargs)
+        weights = DEFAULT_WEIGHTS if weights is None else weights
+        targets = targets or {}
         for m in MEASURES:
             self.fields[f"w_{m.key}"] = forms.IntegerField(
                 label=m.label, min_value=0, max_value=100, initial=weights.get(m.key, 0),
