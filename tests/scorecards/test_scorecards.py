@@ -276,3 +276,15 @@ def test_compute_query_count_does_not_grow_with_the_staff(org):
             services.scorecards_compute(kind="month", start=OCT, as_of=AS_OF)
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 20
+
+
+def test_the_demo_seeder_runs_twice(world):
+    import io
+
+    from scorecards import demo
+    from scorecards.models import ScorecardWeights
+
+    for _run in (1, 2):
+        demo.seed({"bm_bj": world.bm}, io.StringIO())
+    assert ScorecardWeights.objects.get(branch=world.bj).weights["volume"] == 40
+    assert ScorecardLine.objects.filter(kind="quarter").exists()
