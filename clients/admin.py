@@ -18,6 +18,7 @@ from .models import (
     Client,
     Holding,
     ImportJob,
+    LossReason,
     RetentionAction,
     RetentionCase,
     RiskAssessment,
@@ -171,11 +172,20 @@ class RetentionCaseAdmin(ServiceMadeAdmin):
     """Opened by the nightly churn scoring, worked and closed through clients.retention."""
 
     workflow_state = ["client", "branch", "opened_at", "score_at_open", "reasons", "outcome",
-                      "closed_at", "assets_at_close"]  # fmt: skip
+                      "loss_reason", "closed_at", "assets_at_close"]  # fmt: skip
     list_display = ["client", "owner", "status", "score_at_open", "outcome", "opened_at"]
     list_filter = ["status", "outcome", "branch"]
     raw_id_fields = ["client", "owner"]
     inlines = [RetentionActionInline]
+
+
+@admin.register(LossReason)
+class LossReasonAdmin(ModelAdmin):
+    """The managed list of loss reasons (HQ keeps it); a reason in use is deactivated,
+    not deleted."""
+
+    list_display = ["name", "code", "order", "is_active"]
+    list_editable = ["order", "is_active"]
 
 
 @admin.register(TierChange)

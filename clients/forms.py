@@ -12,7 +12,7 @@ from crm.spreadsheets import FileRefused, human_size
 from crm.uploads import UploadField, UploadRule
 
 from .imports import check_file, kinds_for
-from .models import Client, ClientType, IdType, RiskLevel
+from .models import Client, ClientType, IdType, LossReason, RiskLevel
 from .validators import normalize_mobile, parse_id_card
 
 PROFILE_FIELDS = [
@@ -218,4 +218,8 @@ class RetentionCloseForm(BoundedForm):
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=[("retained", _("Retained")), ("lost", _("Lost"))]
     )
+    loss_reason = forms.ModelChoiceField(
+        label=_("Loss reason"), required=False, empty_label=_("(when lost)"),
+        queryset=LossReason.objects.filter(is_active=True),
+    )  # fmt: skip
     note = forms.CharField(label=_("Note"), required=False)

@@ -23,7 +23,7 @@ from crm.measures import (
     register_trends,
 )
 
-from .models import TIER_ORDER, AccountSnapshot, Client, ClientMonth, RetentionCase
+from .models import TIER_ORDER, AccountSnapshot, Client, ClientMonth, LossReason, RetentionCase
 from .services import snapshot_version
 
 GROUP = _("Clients and retention")
@@ -267,6 +267,73 @@ def _new_clients_trend(filters):
     return {"new_clients": {m: (v["n"], None) for m, v in months.items()}}
 
 
+def compute_churn(filters):
+    """Churn rate per period (accounts closed in it / accounts open at its start) and, for
+    the current period, by tier with the win-back rate of the retention cases closed,
+    and the loss reasons: three grouped queries."""
+    clients = filters.scope(Client.objects.filter(client_no__isnull=False))
+    per_period = {}
+    for index, period in enumerate(filters.periods):
+        base = (Q(opened_on__isnull=True) | Q(opened_on__lt=period.start)) & (
+            Q(closed_on__isnull=True) | Q(closed_on__gte=period.start)
+        )
+        per_period[f"base{index}"] = Count("id", filter=base)
+        per_period[f"lost{index}"] = Count(
+            "id", filter=base & Q(closed_on__gte=period.start, closed_on__lte=period.end)
+        )
+    rows = list(clients.values("branch_id", "tier").annotate(**per_period).order_by())
+    out: dict = {"churn_rate": {}}
+    tiers: dict = defaultdict(lambda: [0, 0, 0, 0])  # base, lost, cases won, cases closed
+    for r in rows:
+        for index in (0, 1):
+            key = (index, r["branch_id"])
+            lost, base = out["churn_rate"].get(key, (0, 0))
+            out["churn_rate"][key] = (lost + r[f"lost{index}"], base + r[f"base{index}"])
+        tiers[r["tier"]][0] += r["base0"]
+        tiers[r["tier"]][1] += r["lost0"]
+    current = filters.current
+    cases = filters.scope(
+        RetentionCase.objects.filter(during("closed_at", current.start, current.end))
+    )
+    for r in (
+        cases.values("client__tier")
+        .annotate(
+            won=Count("id", filter=Q(outcome="retained")),
+            closed=Count("id", filter=Q(outcome__in=["retained", "lost"])),
+        )
+        .order_by()
+    ):
+        tiers[r["client__tier"]][2] += r["won"]
+        tiers[r["client__tier"]][3] += r["closed"]
+
+    def rate(num, den):
+        return round(100 * num / den, 1) if den else None
+
+    out["churn_by_tier"] = [
+        [str(tier.label) if tier else str(_("No tier")), t[0], t[1], rate(t[1], t[0]), t[3],
+         t[2], rate(t[2], t[3])]
+        for tier in [*reversed(TIER_ORDER), ""] if (t := tiers.get(tier.value if tier else ""))
+    ]  # fmt: skip
+    reasons: dict = defaultdict(lambda: [0, 0])
+    for r in (
+        clients.filter(closed_on__gte=current.start, closed_on__lte=current.end)
+        .values("loss_reason_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        reasons[r["loss_reason_id"]][0] += r["n"]
+    for r in (
+        cases.filter(outcome="lost").values("loss_reason_id").annotate(n=Count("id")).order_by()
+    ):
+        reasons[r["loss_reason_id"]][1] += r["n"]
+    names = dict(LossReason.objects.values_list("id", "name")) if reasons else {}
+    out["loss_reasons"] = sorted(
+        ([names.get(k, str(_("Not recorded"))), v[0], v[1]] for k, v in reasons.items()),
+        key=lambda line: -(line[1] + line[2]),
+    )
+    return out
+
+
 def register():
     from crm.rollups import register_rollup
 
@@ -290,6 +357,23 @@ def register():
          _("Commission in the period (yuan)")],
         ["count", "yuan", "yuan"], lambda raw: raw["by_tier"],
     ))  # fmt: skip
+    register_breakdown(Breakdown(
+        "churn_tiers", "churn", _("Churn and win-back by tier"),
+        [_("Tier"), _("Accounts at the start"), _("Accounts closed"), _("Churn rate"),
+         _("Retention cases closed"), _("Won back"), _("Win-back rate")],
+        ["count", "count", "percent", "count", "count", "percent"],
+        lambda raw: raw.get("churn_by_tier", []),
+    ))  # fmt: skip
+    register_breakdown(Breakdown(
+        "loss_reasons", "churn", _("Loss reasons"),
+        [_("Reason"), _("Accounts closed"), _("Retention cases lost")], ["count", "count"],
+        lambda raw: raw.get("loss_reasons", []),
+    ))  # fmt: skip
+    register_source("churn", compute_churn, [
+        Measure("churn_rate", _("Churn rate (accounts closed / open at the start)"), GROUP,
+                "percent", higher_is_better=False,
+                drill=lambda f: reverse("clients:retention-board") + "?status=closed"),
+    ])  # fmt: skip
     register_source("clients", compute, [
         Measure("new_clients", _("New clients (accounts opened)"), GROUP, "count",
                 drill=_clients_list),

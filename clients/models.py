@@ -94,6 +94,28 @@ class ExitSignal(models.TextChoices):
 TIER_ORDER = [Tier.MASS, Tier.POTENTIAL, Tier.VIP, Tier.HIGH_NET_WORTH, Tier.ULTRA]
 
 
+class LossReason(models.Model):
+    """Why a client was lost (流失原因): a managed list HQ keeps (the admin), chosen when a
+    retention case closes as lost or recorded when an account closes (unknown until
+    someone says)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(pgettext_lazy("loss reason", "name"), max_length=50)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("loss reason")
+        verbose_name_plural = _("loss reasons")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+UNKNOWN_LOSS_REASON = "unknown"
+
+
 class ClientQuerySet(ScopedQuerySet):
     """Account managers and advisors: their own clients; branch roles: the branch;
     HQ (and HQ integrations): every branch."""
@@ -218,6 +240,12 @@ class Client(models.Model):
         _("exit signal"), max_length=12, choices=ExitSignal.choices, blank=True,
         help_text=_("Reported by the trading system or the counter. Retention may call or "
                     "visit, but never blocks or delays a client's exit."),
+    )  # fmt: skip
+    # an account closed: the day it was first seen closed, and why (clients.retention)
+    closed_on = models.DateField(_("account closed on"), null=True, blank=True)
+    loss_reason = models.ForeignKey(
+        LossReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("loss reason"),
     )  # fmt: skip
     # Segmentation, recomputed by the nightly job (clients.segmentation).
     tier_since = models.DateField(_("tier since"), null=True, blank=True)
@@ -449,6 +477,7 @@ class ClientMonth(models.Model):
     trading_volume = models.DecimalField(_("trading volume"), max_digits=20, decimal_places=2)
     commission = models.DecimalField(_("commission"), max_digits=16, decimal_places=2)
     trade_count = models.PositiveIntegerField(_("trade count"))
+    net_inflow = models.DecimalField(_("net inflow"), max_digits=20, decimal_places=2, default=0)
     turnover = models.DecimalField(  # trading volume / average daily assets
         _("turnover"), max_digits=14, decimal_places=4, null=True
     )
@@ -649,6 +678,10 @@ class RetentionCase(models.Model):
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     assets_at_close = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    loss_reason = models.ForeignKey(
+        LossReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("loss reason"),
+    )  # fmt: skip
     note = models.TextField(_("note"), blank=True)
 
     objects = RetentionCaseQuerySet.as_manager()

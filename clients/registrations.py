@@ -291,6 +291,9 @@ def register() -> None:
         "clients.change_client",
         "clients.add_riskassessment",
     )
+    # the managed list of loss reasons: HQ keeps it (the admin)
+    grant({Role.HQ}, "clients.view_lossreason", "clients.add_lossreason",
+          "clients.change_lossreason")  # fmt: skip
     grant(
         {Role.INTEGRATION},
         "clients.view_client",

@@ -12,15 +12,19 @@ from django.db import connection
 _SELECT = """
     SELECT s.client_id, date_trunc('month', s.date)::date AS month, count(*),
            round(avg(s.total_assets), 2), sum(s.trading_volume), sum(s.commission),
-           sum(s.trade_count),
+           sum(s.trade_count), sum(s.net_inflow),
            round(sum(s.trading_volume) / nullif(avg(s.total_assets), 0), 4)
     FROM clients_accountsnapshot s
 """
-_COLUMNS = "(client_id, month, days, avg_assets, trading_volume, commission, trade_count, turnover)"
+_COLUMNS = (
+    "(client_id, month, days, avg_assets, trading_volume, commission, trade_count, net_inflow, "
+    "turnover)"
+)
 _UPDATE = (
     "ON CONFLICT (client_id, month) DO UPDATE SET days = EXCLUDED.days, "
     "avg_assets = EXCLUDED.avg_assets, trading_volume = EXCLUDED.trading_volume, "
     "commission = EXCLUDED.commission, trade_count = EXCLUDED.trade_count, "
+    "net_inflow = EXCLUDED.net_inflow, "
     "turnover = EXCLUDED.turnover"
 )
 

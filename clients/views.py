@@ -559,7 +559,9 @@ class RetentionCaseView(StaffRequiredMixin, View):
         from .models import RetentionCase
 
         return get_object_or_404(
-            RetentionCase.objects.visible_to(self.request.user).select_related("client", "owner"),
+            RetentionCase.objects.visible_to(self.request.user).select_related(
+                "client", "owner", "loss_reason"
+            ),
             pk=pk,
         )
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "knowledge",
     "compliance",
     "campaigns",
+    "scorecards",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +182,7 @@ CELERY_BROKER_URL = redis_url_for(REDIS_URL, 0, for_celery=True)  # config.setti
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "outreach.*": {"queue": "messages"},
+    "scorecards.*": {"queue": "celery"},
 }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -215,6 +217,11 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-rollups": {
         "task": "crm.tasks.refresh_rollups",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # staff scorecards from the rollups just refreshed: the month and quarter of yesterday
+    "nightly-scorecards": {
+        "task": "scorecards.nightly",
+        "schedule": crontab(hour=2, minute=50),
     },
     "email-sweep": {"task": "crm.tasks.send_pending_emails", "schedule": 900.0},
     # messages to clients: what quiet hours held back (08:00), a bulk queue, what the broker
@@ -467,6 +474,8 @@ SPECTACULAR_SETTINGS = {
         "OpinionCategoryEnum": "opinions.models.OpinionCategory",
         "MessageChannelEnum": "outreach.models.Channel",
         "CampaignKindEnum": "campaigns.models.Kind",
+        "ScorecardPeriodKindEnum": "scorecards.models.PeriodKind",
+        "ScorecardLevelEnum": "scorecards.models.Level",
     },
 }
 

@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("products.api.urls")),
     path("", include("compliance.api.urls")),
     path("", include("campaigns.api.urls")),
+    path("", include("scorecards.api.urls")),
 ]
 
 urlpatterns = [
@@ -67,6 +68,7 @@ urlpatterns = [
     path("products/", include("products.urls")),
     path("compliance/", include("compliance.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("scorecards/", include("scorecards.urls")),
     path("", include("crm.urls")),
 ]
 

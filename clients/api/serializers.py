@@ -14,6 +14,7 @@ from ..models import (
     ClientType,
     IdType,
     InvestorClass,
+    LossReason,
     RiskAssessment,
     RiskLevel,
 )
@@ -202,6 +203,7 @@ class RetentionCaseSerializer(ModelSerializer):
     owner = serializers.CharField(source="owner.username", read_only=True)
     churn_score_now = serializers.IntegerField(source="client.churn_score", read_only=True)
     actions = RetentionActionSerializer(many=True, read_only=True)
+    loss_reason = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         from ..models import RetentionCase
@@ -218,6 +220,7 @@ class RetentionCaseSerializer(ModelSerializer):
             "churn_score_now",
             "reasons",
             "outcome",
+            "loss_reason",
             "closed_at",
             "note",
             "actions",
@@ -227,4 +230,10 @@ class RetentionCaseSerializer(ModelSerializer):
 
 class RetentionCloseSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=["retained", "lost"])
+    loss_reason = serializers.SlugRelatedField(
+        slug_field="code", queryset=LossReason.objects.filter(is_active=True), required=False,
+        allow_null=True, help_text=_("Required when lost: the code of a loss reason "
+                                     "(competitor_offer, fees, service, moved_away, "
+                                     "market_losses, personal, unknown)."),
+    )  # fmt: skip
     note = serializers.CharField(required=False, allow_blank=True)

@@ -253,7 +253,7 @@ class RetentionCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
         return (
             RetentionCase.objects.visible_to(self.request.user)
-            .select_related("client", "owner")
+            .select_related("client", "owner", "loss_reason")
             .prefetch_related("actions__by")
             .order_by("-opened_at", "-id")
         )

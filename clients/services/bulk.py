@@ -407,6 +407,9 @@ def _write_clients(user, to_write: list[tuple[dict, dict | None]]) -> tuple[int,
             if ids:
                 _completeness(cur, ids)
                 _history(cur, user, ids, inserted, now)
+                from ..retention import closures_record
+
+                closures_record()  # accounts the rows closed: their day and reason
     except IntegrityError as exc:  # another call took an ID number meanwhile
         message = _("Another call changed the same clients at the same time; send the rows again.")
         raise ValidationError({"non_field_errors": [message]}) from exc

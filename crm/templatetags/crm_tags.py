@@ -175,6 +175,13 @@ def measure_value(value, unit: str = "") -> str:
 
 
 @register.filter
+def with_units(line, breakdown) -> list[tuple]:
+    """A breakdown line's values (after its category) each with its column's unit."""
+    units = list(breakdown.units)
+    return [(v, units[i] if i < len(units) else "") for i, v in enumerate(line[1:])]
+
+
+@register.filter
 def measure_change(value, unit: str = "") -> str:
     """The change of a measure against the previous period, signed: rates in percentage
     points (+1.2 个百分点), counts and money as a difference (+1,234, -¥3.20万)."""

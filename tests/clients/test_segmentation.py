@@ -197,11 +197,16 @@ def test_retention_api_and_scoping(org):
     assert ok.status_code == 200 and ok.json()["actions"][0]["kind"] == "visit"
     assert api.post(f"/api/v1/retention-cases/{mine}/close/", {"outcome": "x"}).status_code == 400
     assert (
-        api.post(f"/api/v1/retention-cases/{mine}/close/", {"outcome": "lost"}).json()["status"]
+        api.post(
+            f"/api/v1/retention-cases/{mine}/close/", {"outcome": "lost", "loss_reason": "fees"}
+        ).json()["status"]
         == "closed"
     )
     assert (
-        api.post(f"/api/v1/retention-cases/{mine}/close/", {"outcome": "lost"}).status_code == 409
+        api.post(
+            f"/api/v1/retention-cases/{mine}/close/", {"outcome": "lost", "loss_reason": "fees"}
+        ).status_code
+        == 409
     )
     risky = api.get("/api/v1/clients/", {"churn_min": 50}).json()["results"]
     assert [x["id"] for x in risky] == [c.pk] and risky[0]["churn_reasons"] == ["exit_request"]

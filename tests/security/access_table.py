@@ -179,6 +179,13 @@ def kb_article_api(w, role) -> dict:
     return {**kb_article(w, role), "tags": ["转托管"]}
 
 
+def scorecard_weights(w, role) -> dict:
+    """The weights form: trading volume 60, CSI 40 (they add up to 100)."""
+    from scorecards.measures import KEYS
+
+    return {f"w_{k}": {"volume": 60, "csi": 40}.get(k, 0) for k in KEYS}
+
+
 COMPLAINT_STEPS = {
     # action: (the status the complaint is in, roles that may take the step, body)
     "respond": ("received", COMPLAINT_WORKERS, {"note": "已电话联系"}),
@@ -932,6 +939,17 @@ TABLE: dict[str, list[Case]] = {
     "api:campaign-recipients": [get(api(**NO_CAMPAIGNS), obj="campaign")],
     "api:campaign-progress": [get(api(**NO_CAMPAIGNS), obj="campaign")],
     **CAMPAIGN_API_STEPS,
+    # Scorecards (the ranking, my scorecard, the weights, the API) -----------------------------
+    "scorecards:ranking": [
+        get(web(allow=ANALYSTS)),
+        get(web(allow=ANALYSTS), query={"export": "xlsx"}, label="export"),
+    ],
+    "scorecards:mine": [get(web())],
+    "scorecards:weights": [
+        get(web(allow=MANAGERS)),
+        post(web(302, allow=MANAGERS), body=scorecard_weights),
+    ],
+    "api:scorecard-list": [get(api()), get(api(), query={"level": "person"}, label="filtered")],
     # Visits, consultation sheets, events ------------------------------------------------------
     "visits:list": [get(web())],
     "visits:calendar": [get(web())],

@@ -12,7 +12,16 @@ from pathlib import Path
 import django_filters
 from django import forms
 
-APPS = ("crm", "clients", "visits", "complaints", "callcenter", "knowledge", "compliance")
+APPS = (
+    "crm",
+    "clients",
+    "visits",
+    "complaints",
+    "callcenter",
+    "knowledge",
+    "compliance",
+    "scorecards",
+)
 SKIPPED = (".migrations", ".management")
 
 
