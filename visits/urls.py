@@ -23,6 +23,8 @@ urlpatterns = [
     path("consultations/<int:pk>/", views.ConsultationDetailView.as_view(), name="consultation"),
     path("recordings/", views.RecordingsView.as_view(), name="recordings"),
     path("advice-to-recheck/", views.AffectedAdviceView.as_view(), name="affected-advice"),
+    path("research/", views.ResearchQueueView.as_view(), name="research"),
+    path("research/<int:pk>/", views.ResearchDetailView.as_view(), name="research-detail"),
     path("events/", views.EventListView.as_view(), name="events"),
     path("events/<int:pk>/", views.EventDetailView.as_view(), name="event"),
 ]
