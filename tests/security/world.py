@@ -464,7 +464,8 @@ def build_world() -> World:
     from visits.models import ResearchRequest, VisitPlan, VisitRecord
 
     def saved_list(owner, branch, shared=True):
-        return SavedClientFilter.objects.create(owner=owner, branch=branch, name="VIP名单",
+        name = "VIP名单" if shared else "我的VIP名单"
+        return SavedClientFilter.objects.create(owner=owner, branch=branch, name=name,
                                                 query="tier=vip", shared=shared)  # fmt: skip
 
     # shared in BJ01 by a person outside the matrix: every BJ01 role may use it, nobody
