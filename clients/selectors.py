@@ -214,5 +214,5 @@ def tier_rank(path: str = "client__tier"):
 
     from .models import TierRule
 
-    rank = TierRule.objects.filter(tier=OuterRef(path)).values("queue_priority")[:1]
+    rank = TierRule.objects.filter(tier=OuterRef(path)).order_by().values("queue_priority")[:1]
     return Coalesce(Subquery(rank, output_field=IntegerField()), Value(NO_TIER_RANK))
