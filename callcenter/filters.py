@@ -9,7 +9,8 @@ from .models import Call, Callback, InspectionRound
 
 
 class CallbackFilterSet(FilterSet):
-    ordering = OrderingFilter(orders={"due_at": ("due_at", "id")})
+    # at equal deadlines by tier (the `tier_rank` of the queue, callcenter.selectors)
+    ordering = OrderingFilter(orders={"due_at": ("due_at", "tier_rank", "id")})
 
     class Meta:
         model = Callback

@@ -8,6 +8,7 @@ from django.db.models import Avg, Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from clients.selectors import tier_rank
 from complaints.models import Complaint
 from crm.models import staff_of
 
@@ -15,28 +16,30 @@ from .models import Attempt, Call, Callback, InspectionItem, RegistrationForm
 from .services import csi
 
 TABS = ("due", "overdue", "mine", "pool")
+QUEUE_ORDER = ("due_at", "tier_rank", "id")
 
 
 def queue(user, tab: str, now: datetime):
-    """The agent's queue: due now, overdue, claimed by me, or the pool."""
+    """The agent's queue: due now, overdue, claimed by me, or the pool; soonest deadline
+    first and, at equal deadlines, the higher tier first (clients.selectors.tier_rank)."""
     qs = (
         Callback.objects.visible_to(user)
         .filter(status=Callback.Status.OPEN)
         .select_related("client", "assignee", "claimed_by")
+        .alias(tier_rank=tier_rank())
     )
     ready = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     mine = Q(assignee=user) | Q(claimed_by=user)
     if tab == "overdue":
-        return qs.filter(ready, due_at__lt=now).order_by("due_at", "id")
+        return qs.filter(ready, due_at__lt=now).order_by(*QUEUE_ORDER)
     if tab == "mine":
-        return qs.filter(mine).order_by("due_at", "id")
+        return qs.filter(mine).order_by(*QUEUE_ORDER)
     if tab == "pool":
-        return qs.filter(ready, assignee__isnull=True, claimed_by__isnull=True).order_by(
-            "due_at", "id"
-        )
+        pool = qs.filter(ready, assignee__isnull=True, claimed_by__isnull=True)
+        return pool.order_by(*QUEUE_ORDER)
     return qs.filter(ready).filter(mine | Q(assignee__isnull=True)).filter(
         due_at__date__lte=timezone.localdate(now) + timedelta(days=7)
-    ).order_by("due_at", "id")  # fmt: skip
+    ).order_by(*QUEUE_ORDER)  # fmt: skip
 
 
 def agent_stats(scope, start: date, end: date) -> list[dict]:

@@ -8,6 +8,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from clients import masking
+from clients.tables import tier_badge
 from crm.formats import duration
 from crm.models import person_name
 from crm.tables import Table, local_minute
@@ -100,6 +101,8 @@ class CallbackTable(Table):
     hidden_by_default = ("phone",)
 
     client = tables.Column(verbose_name=_("Client"))
+    tier = tables.Column(verbose_name=_("Tier"), accessor="client__tier", empty_values=(),
+                         orderable=False)  # fmt: skip
     phone = tables.Column(verbose_name=_("Phone"), accessor="client__phone")
     reason = tables.Column(verbose_name=_("Reason"))
     channel = tables.Column(verbose_name=_("Channel"))
@@ -117,6 +120,9 @@ class CallbackTable(Table):
 
     def render_phone(self, value):
         return masking.mask_phone(value)
+
+    def render_tier(self, record):
+        return tier_badge(record.client)
 
     def render_reason(self, record):
         return record.get_reason_display()

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from clients.models import RiskLevel, Stage, Tier
+from clients.models import RiskLevel, SavedClientFilter, Stage, Tier
 from crm.forms import BoundedForm, DateTimeLocalInput
 from crm.models import Branch
 from crm.references import PersonChoiceField, ScopedFormMixin
@@ -64,6 +64,10 @@ class CampaignForm(ScopedFormMixin, BoundedForm):
     birthday_this_month = forms.BooleanField(label=_("Birthday this month"), required=False)
     event = forms.ModelChoiceField(label=_("Invitees of the event"), required=False,
                                    queryset=Event.objects.none())  # fmt: skip
+    saved_list = forms.ModelChoiceField(
+        label=_("Saved client list"), required=False, queryset=SavedClientFilter.objects.none(),
+        help_text=_("Its filters, applied to the clients the campaign's owner may see."),
+    )  # fmt: skip
     client_query = forms.CharField(
         label=_("Client list filter"), required=False, max_length=500,
         help_text=_(
@@ -84,6 +88,9 @@ class CampaignForm(ScopedFormMixin, BoundedForm):
             active=True
         )
         self.fields["event"].queryset = Event.objects.visible_to(user).order_by("-starts_at")
+        self.fields["saved_list"].queryset = SavedClientFilter.objects.visible_to(user).order_by(
+            "name", "id"
+        )
         staff = getattr(user, "staff", None)
         if staff is None or not staff.sees_all_branches:
             del self.fields["branch"]
@@ -92,6 +99,7 @@ class CampaignForm(ScopedFormMixin, BoundedForm):
         data = dict(self.cleaned_data)
         segment = {key: data.pop(key) for key in self.SEGMENT_FIELDS if key in data}
         segment["event"] = segment["event"].pk if segment.get("event") else None
+        segment["saved_list"] = segment["saved_list"].pk if segment.get("saved_list") else None
         data["segment"] = segment
         if not data.get("owner"):
             data.pop("owner", None)
@@ -113,6 +121,7 @@ def initial_for(campaign) -> dict:
         "tags": ", ".join(segment.get("tags", [])), "dormant": segment.get("dormant", False),
         "birthday_this_month": segment.get("birthday_this_month", False),
         "event": segment.get("event"), "client_query": segment.get("client_query", ""),
+        "saved_list": segment.get("saved_list"),
     }  # fmt: skip
 
 

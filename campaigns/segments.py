@@ -2,7 +2,7 @@
 
     {"tiers": ["vip", "hnw"], "stages": ["active"], "risk_levels": ["C3"],
      "tags": ["两融"], "dormant": true, "birthday_this_month": true, "event": 12,
-     "client_query": "tier=vip&churn_min=60"}
+     "saved_list": 3, "client_query": "tier=vip&churn_min=60"}
 
 Every key is optional and the keys combine with AND (the values of one list with OR).
 
@@ -11,6 +11,8 @@ Every key is optional and the keys combine with AND (the values of one list with
   trade for three years: clients/segmentation.py).
 - `event`: the clients invited to one client event (visits.Invitation), those who declined
   left out.
+- `saved_list`: a saved client list (clients.SavedClientFilter) the owner may use, its
+  filters applied to the clients the owner may see (never more).
 - `client_query`: the client list's filters as its address bar shows them
   (`/clients/?tier=vip&sleeping=true`), validated by the client list's own filter set
   (clients.filters.ClientFilterSet). The client list has no saved views (the table
@@ -29,13 +31,13 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
-from clients.filters import ClientFilterSet
-from clients.models import AccountStatus, Client, RiskLevel, Stage, Tier
+from clients.filters import ClientFilterSet, saved_filter_apply
+from clients.models import AccountStatus, Client, RiskLevel, SavedClientFilter, Stage, Tier
 from visits.models import Event, Invitation
 
 LIST_KEYS = {"tiers": Tier.values, "stages": Stage.values, "risk_levels": RiskLevel.values}
 BOOL_KEYS = ("dormant", "birthday_this_month")
-KEYS = (*LIST_KEYS, "tags", *BOOL_KEYS, "event", "client_query")
+KEYS = (*LIST_KEYS, "tags", *BOOL_KEYS, "event", "saved_list", "client_query")
 # list parameters that are not filters
 QUERY_IGNORED = ("ordering", "page", "per_page", "sort", "columns")
 TAG_LIMIT = 10
@@ -88,6 +90,18 @@ def clean_segment(raw, *, user) -> dict:
             errors["event"] = [_("No such event among the events you may see.")]
         else:
             segment["event"] = event_id
+    saved = raw.get("saved_list")
+    if saved not in (None, ""):
+        if isinstance(saved, SavedClientFilter):
+            saved = saved.pk
+        try:
+            saved_id = int(saved)
+        except (TypeError, ValueError):
+            saved_id = 0
+        if not SavedClientFilter.objects.visible_to(user).filter(pk=saved_id).exists():
+            errors["saved_list"] = [_("No such list among the lists you may use.")]
+        else:
+            segment["saved_list"] = saved_id
     query = (raw.get("client_query") or "").strip()
     if query:
         query = query.split("?", 1)[1] if "?" in query else query
@@ -148,6 +162,9 @@ def segment_clients(segment: dict, base: QuerySet, *, user, today: date) -> Quer
             status=Invitation.Status.DECLINED
         )
         qs = qs.filter(pk__in=invited.values("client_id"))
+    if segment.get("saved_list"):
+        saved = SavedClientFilter.objects.filter(pk=segment["saved_list"]).first()
+        qs = saved_filter_apply(saved, qs, user=user) if saved else qs.none()
     if segment.get("client_query"):
         params = QueryDict(segment["client_query"])
         filterset = ClientFilterSet(params, queryset=qs, user=user)
@@ -176,6 +193,9 @@ def describe(segment: dict) -> list[str]:
     if segment.get("event"):
         event = Event.objects.filter(pk=segment["event"]).only("title").first()
         words.append(f"{_('Invitees of the event')}：{event.title if event else '—'}")
+    if segment.get("saved_list"):
+        saved = SavedClientFilter.objects.filter(pk=segment["saved_list"]).only("name").first()
+        words.append(f"{_('Saved client list')}：{saved.name if saved else '—'}")
     if segment.get("client_query"):
         words.append(f"{_('Client list filter')}：{segment['client_query']}")
     return words or [_("Every client in reach")]

@@ -22,6 +22,7 @@ from .models import (
     RetentionAction,
     RetentionCase,
     RiskAssessment,
+    SavedClientFilter,
     TierChange,
     TierRule,
 )
@@ -151,8 +152,16 @@ def run_segmentation_now(modeladmin, request, queryset):
 
 @admin.register(TierRule)
 class TierRuleAdmin(ModelAdmin):
-    list_display = ["tier", "min_avg_assets", "min_commission", "min_volume"]
+    list_display = ["tier", "min_avg_assets", "min_commission", "min_volume", "queue_priority"]
+    list_editable = ["queue_priority"]
     actions = [run_segmentation_now]
+
+
+@admin.register(SavedClientFilter)
+class SavedClientFilterAdmin(ModelAdmin):
+    list_display = ["name", "owner", "branch", "shared", "created_at"]
+    list_filter = ["shared", "branch"]
+    raw_id_fields = ["owner"]
 
 
 @admin.register(ChurnSignal)

@@ -26,6 +26,7 @@ from .models import (
     Stage,
 )
 from .partitions import ensure as ensure_partitions
+from .regions import region_code
 from .services import completeness, name_initials, snapshots_changed
 from .validators import MOBILE, credit_code_is_valid, parse_id_card
 
@@ -36,6 +37,9 @@ SECURITIES = [("600519", "贵州茅台"), ("601318", "中国平安"), ("000858",
 # What a conservative (C1) investor may hold: money-market and bond funds (R1/R2).
 LOW_RISK_SECURITIES = [("511880", "银华日利"), ("511010", "国债ETF"), ("161716", "招商双债")]
 DIRECTIONS = ["蓝筹价值", "科技成长", "固定收益", "指数基金", "消费医药", "新能源"]
+
+
+DEMO_TAGS = ["两融", "科创板", "基金定投", "港股通", "期权"]
 
 
 def _valid_id(fake, used):
@@ -114,6 +118,10 @@ def seed_clients(users: dict, stdout) -> None:
         c.email = fake.email() if rng.random() < 0.6 else ""
         c.address = fake.address()[:200] if rng.random() < 0.9 else ""
         c.source = rng.choice(["网点开户", "线上开户", "客户介绍", "银行渠道", "活动引流"])
+        c.region_code = region_code(c.id_type, id_number, c.address)
+        c.preferred_channel = rng.choice(["", "", "phone", "sms", "wechat", "visit", "email"])
+        if not c.tags:
+            c.tags = rng.sample(DEMO_TAGS, rng.choice([0, 0, 1, 2]))
         c.consent_sms = rng.random() < 0.7
         c.consent_email = rng.random() < 0.4
         if rng.random() < 0.8:
@@ -247,6 +255,18 @@ def seed_segmentation(users: dict, stdout) -> None:
     snapshots_changed()
     result = run()
     stdout.write(f"  segmentation: {result.clients} clients, {result.cases_opened} cases")
+    # saved client lists (客户名单), shared in the branch: for events, campaigns, exports
+    from .models import SavedClientFilter
+
+    for name, query in [
+        ("两融客户", "tags=两融"),
+        ("A级潜在客户·服务型", "grade=A&seeks=service"),
+        ("北京·偏好微信", "province=11&preferred_channel=wechat"),
+    ]:
+        SavedClientFilter.objects.get_or_create(
+            owner=users["bm_bj"], name=name,
+            defaults={"branch_id": users["bm_bj"].staff.branch_id, "query": query, "shared": True},
+        )  # fmt: skip
 
 
 def seed_sensitive_data(users: dict, stdout) -> None:

@@ -1,9 +1,13 @@
 """The client filter set, shared by the client list page and the `clients/` API."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import django_filters
+from dateutil.relativedelta import relativedelta
+from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import RegexValidator
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,15 +18,42 @@ from .models import (
     AccountStatus,
     Client,
     ClientType,
+    Gender,
+    PotentialGrade,
+    PreferredChannel,
     RetentionCase,
     RiskAssessment,
     RiskLevel,
+    SavedClientFilter,
+    Seeks,
     Stage,
     Tier,
 )
+from .regions import AREA_CODE, PROVINCE_CHOICES
 from .selectors import search_clients
 
 EXPIRY_WARNING_DAYS = 30
+# age bands: (code, label, youngest age, oldest age); None: open-ended
+AGE_BANDS = [
+    ("under_30", _("Under 30"), None, 29),
+    ("30_39", _("30–39"), 30, 39),
+    ("40_49", _("40–49"), 40, 49),
+    ("50_59", _("50–59"), 50, 59),
+    ("60_plus", _("60 and over"), 60, None),
+]
+# parameters of the list that are not filters (kept out of a saved list's query)
+NOT_FILTERS = ("ordering", "page", "per_page", "sort", "columns", "saved")
+TAG_FILTER_LIMIT = 10
+
+
+def born_between(today: date, youngest: int | None, oldest: int | None) -> dict:
+    """The birth-date lookups of the ages from `youngest` to `oldest` on `today`."""
+    lookups = {}
+    if youngest is not None:  # at least `youngest` years old: born on or before
+        lookups["birth_date__lte"] = today - relativedelta(years=youngest)
+    if oldest is not None:  # at most `oldest`: born after the day `oldest + 1` years ago
+        lookups["birth_date__gt"] = today - relativedelta(years=oldest + 1)
+    return lookups
 
 
 class ClientFilterSet(FilterSet):
@@ -71,6 +102,37 @@ class ClientFilterSet(FilterSet):
         method="filter_pool", label=_("Pool"), choices=[("potential", _("Potential pool"))],
         help_text=_("Potential clients and churned clients to win back"),
     )  # fmt: skip
+    # segmentation inputs (客户细分)
+    tags = django_filters.CharFilter(
+        method="filter_tags", label=_("Tags"), max_length=200,
+        help_text=_("Any of these tags, separated by commas"),
+    )  # fmt: skip
+    grade = django_filters.ChoiceFilter(choices=PotentialGrade.choices, label=_("Potential grade"))
+    seeks = django_filters.ChoiceFilter(choices=Seeks.choices, label=_("Seeks"))
+    age_band = django_filters.ChoiceFilter(
+        method="filter_age_band", label=_("Age"),
+        choices=[(code, label) for code, label, _young, _old in AGE_BANDS],
+    )  # fmt: skip
+    gender = django_filters.ChoiceFilter(choices=Gender.choices, label=_("Gender"))
+    occupation = django_filters.CharFilter(
+        field_name="occupation", lookup_expr="icontains", label=_("Occupation"), max_length=100
+    )
+    province = django_filters.ChoiceFilter(
+        method="filter_region", choices=PROVINCE_CHOICES, label=_("Province"),
+        help_text=_("From the ID card's area code, else the address"),
+    )  # fmt: skip
+    area = django_filters.CharFilter(
+        method="filter_region", label=_("Area code"), max_length=6,
+        validators=[RegexValidator(AREA_CODE, _("2, 4 or 6 digits of the ID card's area code."))],
+        help_text=_("The first 4 (city) or 6 (county) digits of the ID card number"),
+    )  # fmt: skip
+    preferred_channel = django_filters.ChoiceFilter(
+        choices=PreferredChannel.choices, label=_("Preferred channel")
+    )
+    saved = django_filters.NumberFilter(
+        method="filter_saved", label=_("Saved list"), widget=forms.HiddenInput,
+        help_text=_("A saved client list, applied to the clients you may see"),
+    )  # fmt: skip
     # the sortable columns of the list, each served by the indexes of Client.Meta
     ordering = OrderingFilter(
         orders={
@@ -88,11 +150,14 @@ class ClientFilterSet(FilterSet):
         fields = ["q", "branch", "owner", "stage", "tier", "risk_level", "client_type",
                   "account_status", "assessment_expiring", "incomplete", "churn_min",
                   "rfm_recency", "rfm_frequency", "rfm_monetary", "sleeping", "pool",
-                  "opened_after", "opened_before"]  # fmt: skip
+                  "opened_after", "opened_before", "tags", "grade", "seeks", "age_band",
+                  "gender", "occupation", "province", "area", "preferred_channel",
+                  "saved"]  # fmt: skip
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         user = user or getattr(self.request, "user", None)
+        self.user = user
         if user is not None:
             from crm.models import staff_of
 
@@ -112,6 +177,28 @@ class ClientFilterSet(FilterSet):
             return queryset.filter(risk_expires_on__lte=limit)
         return queryset.exclude(risk_expires_on__lte=limit)
 
+    def filter_tags(self, queryset, name, value):
+        tags = sorted({t.strip() for t in value.replace("，", ",").split(",") if t.strip()})
+        return queryset.filter(tags__overlap=tags[:TAG_FILTER_LIMIT]) if tags else queryset
+
+    def filter_age_band(self, queryset, name, value):
+        for code, _label, youngest, oldest in AGE_BANDS:
+            if code == value:
+                return queryset.filter(**born_between(timezone.localdate(), youngest, oldest))
+        return queryset
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(region_code__startswith=value)
+
+    def filter_saved(self, queryset, name, value):
+        """The saved list's filters on `queryset`, which is the user's own scope already:
+        a list saved by someone who sees more never shows more than the user may see. A
+        list the user may not use (or none of that number) selects nobody."""
+        saved = None
+        if value == int(value):
+            saved = SavedClientFilter.objects.visible_to(self.user).filter(pk=int(value)).first()
+        return saved_filter_apply(saved, queryset, user=self.user) if saved else queryset.none()
+
     def filter_pool(self, queryset, name, value):
         return queryset.filter(stage__in=[Stage.POTENTIAL, Stage.CHURNED])
 
@@ -121,6 +208,21 @@ class ClientFilterSet(FilterSet):
             if value
             else queryset.filter(completeness__gte=100)
         )
+
+
+def saved_filter_params(query: str) -> QueryDict:
+    """A saved list's query string as the filter set reads it, without the parameters
+    that are not filters (a saved list never nests another)."""
+    params = QueryDict(query or "", mutable=True)
+    for name in NOT_FILTERS:
+        params.pop(name, None)
+    return params
+
+
+def saved_filter_apply(saved: SavedClientFilter, queryset, *, user):
+    """The clients of `queryset` the saved list selects; an invalid list selects none."""
+    filterset = ClientFilterSet(saved_filter_params(saved.query), queryset=queryset, user=user)
+    return filterset.qs if filterset.is_valid() else queryset.none()
 
 
 class ClientApiFilterSet(ClientFilterSet):

@@ -21,7 +21,7 @@ PROFILE_FIELDS = [
     "legal_representative", "contact_person", "advisor", "investor_class",
     "investment_direction", "expected_return", "risk_control", "risk_preference", "horizon",
     "products_of_interest", "source", "consent_sms", "consent_email", "grade", "seeks",
-    "next_contact_on",
+    "next_contact_on", "preferred_channel",
 ]  # fmt: skip
 
 
@@ -42,7 +42,8 @@ class ClientForm(BoundedForm):
                                            "risk_control", "risk_preference", "horizon",
                                            "products_of_interest"]),
         (_("Potential client"), "", ["grade", "seeks", "next_contact_on", "source"]),
-        (_("Marketing and tags"), "", ["consent_sms", "consent_email", "tags"]),
+        (_("Marketing and tags"), "", ["preferred_channel", "consent_sms", "consent_email",
+                                       "tags"]),
         (_("Why"), "", ["reason", "version"]),
     ]  # fmt: skip
 
@@ -158,6 +159,14 @@ class OpenAccountForm(BoundedForm):
 class ReassignForm(ScopedFormMixin, BoundedForm):
     owner = PersonChoiceField(label=_("New account manager"), roles=[Role.ACCOUNT_MANAGER])
     reason = forms.CharField(label=_("Reason"), max_length=100)
+
+
+class SavedClientFilterForm(BoundedForm):
+    """Save the client list's current filters as a named list (clients.services.lists)."""
+
+    name = forms.CharField(label=pgettext_lazy("saved list", "List name"), max_length=60)
+    shared = forms.BooleanField(label=_("Share with the branch"), required=False)
+    query = forms.CharField(widget=forms.HiddenInput, max_length=1000, required=False)
 
 
 class IdentityChangeForm(BoundedForm):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Right
@@ -85,6 +86,14 @@ class Seeks(models.TextChoices):
     SERVICE = "service", _("Dedicated service (服务型)")
 
 
+class PreferredChannel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+    WECHAT = "wechat", _("WeChat")
+    VISIT = "visit", _("Visit")
+
+
 class ExitSignal(models.TextChoices):
     TRANSFER_OUT = "transfer_out", _("Transfer-out requested (转托管/转户)")
     CLOSING = "closing", _("Closing requested (销户)")
@@ -159,6 +168,12 @@ class Client(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     occupation = models.CharField(_("occupation"), max_length=100, blank=True)
+    # the area code of the ID card (6 digits) or the province of the address (2): clients.regions
+    region_code = models.CharField(_("region code"), max_length=6, blank=True, editable=False)
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=8, choices=PreferredChannel.choices, blank=True,
+        help_text=_("How the client likes to be contacted."),
+    )  # fmt: skip
 
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     credit_code_override_reason = models.CharField(
@@ -288,7 +303,8 @@ class Client(models.Model):
         excluded_fields=["updated_at", "version", "name_initials", "id_number_hash",
                          "completeness", "tier_since", "avg_assets", "last_trade_on",
                          "sleeping", "rfm_recency", "rfm_frequency", "rfm_monetary",
-                         "churn_score", "churn_reasons", "segmented_at", "stage", "tier"],
+                         "churn_score", "churn_reasons", "segmented_at", "stage", "tier",
+                         "region_code"],
     )  # fmt: skip
     objects = ClientQuerySet.as_manager()
 
@@ -357,6 +373,15 @@ class Client(models.Model):
                 name="client_initials_idx",
                 opclasses=["varchar_pattern_ops"],
             ),
+            # the segmentation filters of the client list (clients.filters)
+            GinIndex(fields=["tags"], name="client_tags_gin_idx"),
+            models.Index(
+                fields=["region_code"],
+                name="client_region_prefix_idx",
+                opclasses=["varchar_pattern_ops"],
+                condition=~Q(region_code=""),
+            ),
+            models.Index(fields=["branch", "birth_date"], name="client_branch_birth_idx"),
         ]
 
     def __str__(self) -> str:
@@ -601,6 +626,14 @@ class TierRule(models.Model):
         null=True,
         blank=True,
     )
+    # HQ's order of the tiers in the callback queue, the complaint desk and the service
+    # desk at equal deadlines (clients.selectors.tier_rank): 1 first; equal numbers share
+    # a place, so giving every tier the same number turns the tie-break off.
+    queue_priority = models.PositiveSmallIntegerField(
+        _("priority in the queues"), default=5,
+        help_text=_("At equal deadlines, lower numbers come first in the callback queue, the "
+                    "complaint desk and the service desk (1 = first)."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("tier rule")
@@ -726,3 +759,53 @@ class RetentionAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"
+
+
+class SavedClientFilterQuerySet(ScopedQuerySet):
+    """A person's own saved client lists and the lists shared in their branch; HQ: every
+    list. Using one never widens what the user sees: its query runs on the user's own
+    clients (clients.filters.ClientFilterSet `saved`)."""
+
+    scope_branch = "branch"
+
+    def scope_rule(self, staff, user_pk: int) -> Q | None:
+        return Q(owner_id=user_pk) | Q(shared=True, branch_id=staff.branch_id)
+
+
+class SavedClientFilter(models.Model):
+    """A named client list (客户名单): the client list's filters as its address bar shows
+    them, reused for event invitations, campaigns and exports."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_client_filters",
+        verbose_name=_("owner"),
+    )  # fmt: skip
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("branch")
+    )
+    name = models.CharField(pgettext_lazy("saved list", "name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=1000)
+    shared = models.BooleanField(
+        _("shared with the branch"), default=False,
+        help_text=_("Colleagues of the branch may use it, each on the clients they may see."),
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = SavedClientFilterQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("saved client list")
+        verbose_name_plural = _("saved client lists")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_client_filter_name_once"),
+        ]
+        indexes = [
+            models.Index(fields=["branch", "shared"], name="saved_filter_branch_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('clients:list')}?saved={self.pk}"

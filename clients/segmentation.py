@@ -38,6 +38,9 @@ DEFAULT_TIERS = [
     (Tier.HIGH_NET_WORTH, Decimal(3_000_000)),
     (Tier.ULTRA, Decimal(10_000_000)),
 ]
+# the tiers' order in the queues at equal deadlines (TierRule.queue_priority): richest first
+DEFAULT_QUEUE_PRIORITY = {Tier.ULTRA: 1, Tier.HIGH_NET_WORTH: 2, Tier.VIP: 3, Tier.POTENTIAL: 4,
+                          Tier.MASS: 5}  # fmt: skip
 DEFAULT_SIGNALS = [
     ("exit_request", "转托管、销户申请或更换存管银行", 60),
     ("outflow", "30天内净流出≥资产的30%", 35),
@@ -67,7 +70,10 @@ def register_churn_source(code: str, sql: str) -> None:
 
 def ensure_defaults() -> None:
     if not TierRule.objects.exists():
-        TierRule.objects.bulk_create([TierRule(tier=t, min_avg_assets=a) for t, a in DEFAULT_TIERS])
+        TierRule.objects.bulk_create([
+            TierRule(tier=t, min_avg_assets=a, queue_priority=DEFAULT_QUEUE_PRIORITY[t])
+            for t, a in DEFAULT_TIERS
+        ])  # fmt: skip
     existing = set(ChurnSignal.objects.values_list("code", flat=True))
     ChurnSignal.objects.bulk_create(
         [ChurnSignal(code=c, name=n, weight=w) for c, n, w in DEFAULT_SIGNALS if c not in existing]

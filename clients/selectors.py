@@ -198,3 +198,21 @@ def leaver_clients(user) -> QuerySet:
 def leaver_clients_due(user, now):
     """The branch manager's workbench section: the first of them, longest waiting first."""
     return leaver_clients(user).order_by("owner__staff__left_on", "owner_id", "id")
+
+
+# --- Tier priority in the queues (callback queue, complaint desk, service desk) -----------
+NO_TIER_RANK = 99  # no tier (a potential client, a caller not yet a client): last
+
+
+def tier_rank(path: str = "client__tier"):
+    """The queue place of the tier at `path` as HQ orders it (TierRule.queue_priority; 1
+    first), for `order_by(deadline, "tier_rank", "id")`: a subquery in the same statement,
+    so a queue page runs no extra query. The deadline's index still serves the sort
+    (PostgreSQL sorts only the rows of equal deadline by it: an incremental sort)."""
+    from django.db.models import IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    from .models import TierRule
+
+    rank = TierRule.objects.filter(tier=OuterRef(path)).order_by().values("queue_priority")[:1]
+    return Coalesce(Subquery(rank, output_field=IntegerField()), Value(NO_TIER_RANK))

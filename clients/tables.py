@@ -14,6 +14,15 @@ from crm.tables import Table
 from . import masking
 
 
+def tier_badge(client) -> str:
+    """The client's tier as the queues show it (their tie-break at equal deadlines)."""
+    if client is None or not client.tier:
+        return format_html('<span class="text-muted">{}</span>', "—")
+    return format_html(
+        '<span class="badge tier-badge tier-{}">{}</span>', client.tier, client.get_tier_display()
+    )
+
+
 class ClientTable(Table):
     key = "clients"
     required = ("select", "name")

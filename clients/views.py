@@ -25,7 +25,7 @@ from crm.views import StaffRequiredMixin
 
 from . import imports, selectors, services
 from .exports import client_table
-from .filters import ChurnFilterSet, ClientFilterSet, RetentionCaseFilterSet
+from .filters import NOT_FILTERS, ChurnFilterSet, ClientFilterSet, RetentionCaseFilterSet
 from .forms import (
     SNAPSHOT_FILE_UPLOAD,
     ClientForm,
@@ -34,9 +34,10 @@ from .forms import (
     OpenAccountForm,
     ReassignForm,
     RiskAssessmentForm,
+    SavedClientFilterForm,
 )
 from .history import ledger
-from .models import Client, ImportJob, Stage, Tier
+from .models import Client, ImportJob, SavedClientFilter, Stage, Tier
 from .tables import ChurnTable, ClientTable, ImportJobTable, RetentionTable
 from .timeline import client_timeline
 
@@ -75,8 +76,66 @@ class ClientListView(StaffRequiredMixin, View):
         }
         if context["can_reassign"]:
             context["reassign_form"] = ReassignForm(user=request.user)
+        if not request.htmx:
+            context.update(saved_lists_context(request))
         template = "crm/partials/table.html" if request.htmx else "clients/list.html"
         return render(request, template, context)
+
+
+def saved_lists_context(request) -> dict:
+    """The saved lists the user may use (one query) and the form saving the filters shown
+    (an empty query: the service asks for a filter first)."""
+    params = request.GET.copy()
+    for name in NOT_FILTERS:
+        params.pop(name, None)
+    query = params.urlencode()
+    return {
+        "saved_lists": list(
+            SavedClientFilter.objects.visible_to(request.user).order_by("name", "id")[:50]
+        ),
+        # always there: the filter bar changes the filters over HTMX after the page loaded,
+        # and the form takes those of the address bar when sent (static/crm/app.js)
+        "saved_list_form": SavedClientFilterForm(initial={"query": query}),
+    }
+
+
+class SavedListsView(StaffRequiredMixin, View):
+    """The saved client lists (客户名单): one's own and those shared in the branch, each
+    opened on the list, exported, used for events and campaigns; POST saves one."""
+
+    def get(self, request):
+        lists = SavedClientFilter.objects.visible_to(request.user).select_related(
+            "owner__staff__branch"
+        )
+        return render(request, "clients/saved_lists.html", {
+            "page": page_with_total(request, lists.order_by("name", "id"), per_page=50),
+        })  # fmt: skip
+
+    def post(self, request):
+        form = SavedClientFilterForm(request.POST)
+        back = next_url(request, "clients:list")
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+            return redirect(back)
+        try:
+            saved = services.saved_filter_create(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(back)
+        messages.success(request, _("Client list “%(name)s” saved.") % {"name": saved.name})
+        return redirect(saved.get_absolute_url())
+
+
+class SavedListDeleteView(StaffRequiredMixin, View):
+    def post(self, request, pk):
+        saved = get_object_or_404(SavedClientFilter.objects.visible_to(request.user), pk=pk)
+        try:
+            services.saved_filter_delete(user=request.user, saved=saved)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Client list deleted."))
+        return redirect("clients:saved-lists")
 
 
 class ClientExportView(StaffRequiredMixin, View):

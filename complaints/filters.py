@@ -67,7 +67,8 @@ class ComplaintFilterSet(FilterSet):
     ordering = OrderingFilter(
         orders={
             "received_at": ("received_at", "id"),
-            "resolution_due_at": ("resolution_due_at", "id"),
+            # at equal deadlines by tier (the `tier_rank` of complaints.selectors.desk)
+            "resolution_due_at": ("resolution_due_at", "tier_rank", "id"),
             "severity": ("severity", "id"),
         }
     )

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import TruncMonth
 
+from clients.selectors import tier_rank
 from crm.selectors import BranchScope
 from crm.workdays import WorkdaysBetween
 
@@ -24,9 +25,16 @@ def resolution_workdays() -> WorkdaysBetween:
     return WorkdaysBetween("received_at", "resolved_at")
 
 
+# the desk's default order: soonest resolution deadline first, at equal deadlines the
+# higher tier first (clients.selectors.tier_rank, HQ's order)
+DESK_ORDER = ("resolution_due_at", "tier_rank", "id")
+
+
 def desk(user):
-    return Complaint.objects.visible_to(user).select_related(
-        "client", "handler", "first_responder", "branch"
+    return (
+        Complaint.objects.visible_to(user)
+        .select_related("client", "handler", "first_responder", "branch")
+        .alias(tier_rank=tier_rank())
     )
 
 
@@ -114,16 +122,12 @@ COMPENSATION_PENDING = (Status.ACKNOWLEDGED, Status.INVESTIGATING, Status.WAITIN
 
 
 def _queue(user):
-    return Complaint.objects.visible_to(user).select_related("client")
+    return Complaint.objects.visible_to(user).select_related("client").alias(tier_rank=tier_rank())
 
 
 def my_complaint_queue(user, now):
     """Open complaints the user handles, soonest resolution deadline first."""
-    return (
-        _queue(user)
-        .filter(handler=user, status__in=OPEN_STATUSES)
-        .order_by("resolution_due_at", "id")
-    )
+    return _queue(user).filter(handler=user, status__in=OPEN_STATUSES).order_by(*DESK_ORDER)
 
 
 def my_complaint_query(user, today) -> str:
@@ -135,7 +139,7 @@ def overdue_complaint_queue(user, now):
     return (
         _queue(user)
         .filter(status__in=OPEN_STATUSES, resolution_due_at__lt=now)
-        .order_by("resolution_due_at", "id")
+        .order_by(*DESK_ORDER)
     )
 
 
@@ -144,7 +148,7 @@ def compensation_queue(user, now):
     return _queue(user).filter(
         category=Category.MAJOR_ECONOMIC, status__in=COMPENSATION_PENDING,
         compensation_approved_by__isnull=True,
-    ).order_by("resolution_due_at", "id")  # fmt: skip
+    ).order_by(*DESK_ORDER)  # fmt: skip
 
 
 COMPENSATION_QUERY = urlencode(

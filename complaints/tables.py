@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from clients import masking
+from clients.tables import tier_badge
 from crm.models import person_name
 from crm.tables import Table, local_minute
 
@@ -28,6 +29,8 @@ class ComplaintTable(Table):
 
     ticket_no = tables.Column(verbose_name=_("Ticket"), attrs={"td": {"class": "text-nowrap"}})
     complainant = tables.Column(verbose_name=_("Complainant"), empty_values=(), orderable=False)
+    tier = tables.Column(verbose_name=_("Tier"), accessor="client__tier", empty_values=(),
+                         orderable=False)  # fmt: skip
     category = tables.Column(verbose_name=_("Category"))
     severity = tables.Column(verbose_name=_("Severity"))
     topic = tables.Column(verbose_name=_("Topic"))
@@ -65,6 +68,9 @@ class ComplaintTable(Table):
 
     def render_complainant(self, record):
         return masking.display(self.viewer, "name", record.complainant)
+
+    def render_tier(self, record):
+        return tier_badge(record.client)
 
     def render_category(self, record):
         return record.get_category_display()

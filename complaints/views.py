@@ -40,7 +40,7 @@ class DeskView(StaffRequiredMixin, View):
         data = request.GET.copy()
         if not data:
             data["open"] = "true"
-        qs = selectors.desk(request.user).order_by("resolution_due_at", "id")
+        qs = selectors.desk(request.user).order_by(*selectors.DESK_ORDER)
         filterset = ComplaintFilterSet(data, queryset=qs, request=request)
         page = page_with_total(request, filterset.qs, per_page=25)
         table = ComplaintTable(page, request=request, filterset=filterset, target="#desk-table")

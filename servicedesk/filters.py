@@ -58,7 +58,8 @@ class ServiceRequestFilterSet(FilterSet):
     ordering = OrderingFilter(
         orders={
             "received_at": ("received_at", "id"),
-            "due_at": ("due_at", "id"),
+            # at equal deadlines by tier (the `tier_rank` of servicedesk.selectors.desk)
+            "due_at": ("due_at", "tier_rank", "id"),
             "priority": ("priority", "id"),
         }
     )

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from clients import masking
+from clients.tables import tier_badge
 from crm.models import person_name
 from crm.tables import Table, local_minute
 
@@ -30,6 +31,8 @@ class ServiceRequestTable(Table):
     number = tables.Column(verbose_name=_("Number"), attrs={"td": {"class": "text-nowrap"}})
     requester = tables.Column(verbose_name=_("Client or caller"), empty_values=(),
                               orderable=False)  # fmt: skip
+    tier = tables.Column(verbose_name=_("Tier"), accessor="client__tier", empty_values=(),
+                         orderable=False)  # fmt: skip
     category = tables.Column(verbose_name=_("Category"), orderable=False)
     priority = tables.Column(verbose_name=_("Priority"))
     channel = tables.Column(verbose_name=_("Channel"), orderable=False)
@@ -65,6 +68,9 @@ class ServiceRequestTable(Table):
 
     def render_requester(self, record):
         return masking.display(self.viewer, "name", record.requester)
+
+    def render_tier(self, record):
+        return tier_badge(record.client)
 
     def render_category(self, record):
         if record.subcategory_id:

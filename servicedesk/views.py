@@ -31,7 +31,7 @@ class DeskView(StaffRequiredMixin, View):
         data = request.GET.copy()
         if not data:
             data["open"] = "true"
-        qs = selectors.desk(request.user).order_by("due_at", "id")
+        qs = selectors.desk(request.user).order_by(*selectors.DESK_ORDER)
         filterset = ServiceRequestFilterSet(data, queryset=qs, request=request)
         page = page_with_total(request, filterset.qs, per_page=25)
         table = ServiceRequestTable(page, request=request, filterset=filterset,

@@ -10,6 +10,7 @@ from .models import (
     EventSeries,
     Invitation,
     QuotaLog,
+    ResearchRequest,
     VisitPlan,
     VisitRecord,
 )
@@ -30,7 +31,24 @@ admin.site.register(
     VisitRecord,
     ServiceMadeAdmin,
     raw_id_fields=["plan", "recorded_by"],
-    workflow_state=["plan", "recorded_by", "recorded_at"],
+    workflow_state=["plan", "recorded_by", "recorded_at", "next_step_todo"],
+)
+admin.site.register(
+    ResearchRequest,
+    ServiceMadeAdmin,
+    list_display=["client", "asked_by", "status", "created_at", "answered_at"],
+    list_filter=["status", "branch"],
+    raw_id_fields=["record", "client", "asked_by", "answered_by"],
+    workflow_state=[
+        "record",
+        "client",
+        "branch",
+        "asked_by",
+        "status",
+        "created_at",
+        "answered_by",
+        "answered_at",
+    ],
 )
 admin.site.register(
     DailyQuota,

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Stage, Tier
+from clients.models import SavedClientFilter, Stage, Tier
 from clients.pickers import ClientPickField
 from crm.forms import BoundedForm, DateInput, DateTimeLocalInput
 from crm.models import Role
@@ -156,6 +156,27 @@ class InviteClientForm(ScopedFormMixin, BoundedForm):
         label=_("Also to every later occurrence"), required=False,
         help_text=_("For a recurring event."),
     )  # fmt: skip
+
+
+class InviteSavedListForm(BoundedForm):
+    """Invite the clients of a saved client list (clients.SavedClientFilter)."""
+
+    saved = forms.ModelChoiceField(
+        label=_("Saved client list"), queryset=SavedClientFilter.objects.none(),
+        empty_label=_("Choose a list"),
+        help_text=_("Applied to the clients you may see; potential clients included."),
+    )  # fmt: skip
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["saved"].queryset = SavedClientFilter.objects.visible_to(user).order_by(
+            "name", "id"
+        )
+
+
+class ResearchAnswerForm(BoundedForm):
+    answer = forms.CharField(label=_("Answer"), max_length=4000,
+                             widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip
 
 
 class InvitationStatusForm(BoundedForm):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
-from crm.models import Branch, Role
+from crm.models import Branch, Role, Todo
 from crm.scoping import ScopedQuerySet
 from products.models import Product
 from products.models import RiskLevel as ProductLevel
@@ -117,6 +117,11 @@ class VisitRecord(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
+    # the next step with its date, as a to-do of the account manager (with its reminder)
+    next_step_todo = models.OneToOneField(
+        Todo, on_delete=models.SET_NULL, null=True, blank=True, related_name="visit_record",
+        verbose_name=_("next step to-do"),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("visit record")
@@ -448,3 +453,75 @@ class Invitation(models.Model):
 
 # The invitations that hold a seat of an event's capacity.
 SEATED = (Invitation.Status.ACCEPTED, Invitation.Status.ATTENDED)
+
+
+class ResearchRequestQuerySet(ScopedQuerySet):
+    """The advisory side (advisors, the branch manager, compliance) sees the branch's
+    requests; an account manager those they asked or about their clients; HQ all."""
+
+    scope_branch = "branch"
+    scope_owner_by_role = {Role.ACCOUNT_MANAGER: ("asked_by", "client__owner")}
+    scope_owner_roles = frozenset({Role.ACCOUNT_MANAGER})
+    scope_roles = frozenset({Role.ACCOUNT_MANAGER, Role.ADVISOR, Role.BRANCH_MANAGER,
+                             Role.COMPLIANCE, Role.HQ})  # fmt: skip
+
+
+class ResearchRequest(models.Model):
+    """A product need heard at a visit (事后跟踪: report to the research side), in the
+    advisory side's queue until answered; the answer shows on the visit."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for an answer")
+        ANSWERED = "answered", _("Answered")
+
+    record = models.OneToOneField(
+        VisitRecord, on_delete=models.CASCADE, related_name="research",
+        verbose_name=_("visit record"),
+    )  # fmt: skip
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="+", verbose_name=_("client")
+    )
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("branch")
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("asked by"),
+    )  # fmt: skip
+    question = models.TextField(_("request"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("answered by"),
+    )  # fmt: skip
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    objects = ResearchRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("research request")
+        verbose_name_plural = _("research requests")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open") | (~Q(answer="") & Q(answered_at__isnull=False)),
+                name="research_answered_has_answer",
+            ),
+        ]
+        indexes = [
+            # the queue: a branch's open requests, oldest first
+            models.Index(fields=["branch", "created_at", "id"], condition=Q(status="open"),
+                         name="research_open_idx"),
+            models.Index(fields=["branch", "-created_at"], name="research_branch_idx"),
+            models.Index(fields=["asked_by", "status"], name="research_asked_by_idx"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.created_at:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("visits:research-detail", args=[self.pk])

@@ -130,6 +130,12 @@ def register() -> None:
         url_name="visits:consultations", url_query="status=open", order=10,
         empty=_("No consultation sheet is waiting for your answer."),
     ))  # fmt: skip
+    register_section(Section(
+        key="research", title=_("Research requests from visits"),
+        template="visits/workbench/research.html", queryset=selectors.research_answer_queue,
+        roles=frozenset({Role.ADVISOR}), url_name="visits:research", order=11,
+        empty=_("No research request is waiting for an answer."),
+    ))  # fmt: skip
     register_provider("visit", _visit_entries)
     register_provider("event", _event_entries)
     register_provider("consultation", _consultation_entries)

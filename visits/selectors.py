@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from crm.models import Role, StaffProfile
 
-from .models import SEATED, Consultation, Event, Invitation, QuotaLog, VisitPlan
+from .models import SEATED, Consultation, Event, Invitation, QuotaLog, ResearchRequest, VisitPlan
 
 
 def my_visits(user, now):
@@ -112,6 +112,14 @@ def consultation_answer_queue(user, now):
     return (
         Consultation.objects.visible_to(user).filter(status="open")
         .select_related("client").order_by("due_at", "id")
+    )  # fmt: skip
+
+
+def research_answer_queue(user, now):
+    """Open research requests from visits of the advisor's branch, oldest first."""
+    return (
+        ResearchRequest.objects.visible_to(user).filter(status="open")
+        .select_related("client").order_by("created_at", "id")
     )  # fmt: skip
 
 

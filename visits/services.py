@@ -17,12 +17,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients import services as client_services
-from clients.models import Client, InvestorClass
+from clients.filters import saved_filter_apply
+from clients.models import AccountStatus, Client, InvestorClass, SavedClientFilter
 from clients.selectors import latest_holdings
-from crm.models import Role, staff_of
+from crm.models import Role, StaffProfile, staff_of
 from crm.references import PERSON_OUT_OF_SCOPE, may_work_in
 from crm.services import TransitionNotAllowed, notify
+from crm.services.todos import todo_create
 from crm.sla import compute_deadline, get_policy
+from crm.workdays import closing_on_or_after
 from outreach import rules
 from outreach.models import Channel, Purpose, SourceKind
 from outreach.services import messages as outreach
@@ -37,6 +40,7 @@ from .models import (
     EventSeries,
     Invitation,
     QuotaLog,
+    ResearchRequest,
     VisitPlan,
     VisitRecord,
 )
@@ -115,8 +119,6 @@ def visit_plan_submit(*, user, plan: VisitPlan) -> VisitPlan:
         p.submitted_at = timezone.now()
 
     plan = _transition(plan.pk, "submit", change)
-    from crm.models import StaffProfile
-
     managers = [s.user for s in StaffProfile.objects.filter(branch_id=plan.branch_id,
                                                             role=Role.BRANCH_MANAGER)
                 .select_related("user")]  # fmt: skip
@@ -205,6 +207,7 @@ def visit_plan_complete(*, user, plan: VisitPlan, presented: str, **record) -> V
         created = VisitRecord.objects.create(
             plan=plan, presented=presented.strip(), recorded_by=user, **record
         )
+        _follow_through(user, plan, created)
         needs = {f: (record.get(f) or "").strip() for f in PREFERENCE_FIELDS}
         needs = {f: v for f, v in needs.items() if v}
         if needs:
@@ -217,6 +220,81 @@ def visit_plan_complete(*, user, plan: VisitPlan, presented: str, **record) -> V
             lambda: visit_completed.send(sender=VisitPlan, plan=plan, record=created)
         )
     return created
+
+
+# --- Follow-through (事后跟踪): the next step as a to-do, research requests ------------
+def _follow_through(user, plan: VisitPlan, record: VisitRecord) -> None:
+    """The next step with a date becomes the account manager's to-do, due at the close of
+    office hours that day (the to-do clock reminds before it, the morning agenda lists
+    it); a request to the research side lands in the advisory side's queue."""
+    client = plan.client
+    if record.next_step_on:
+        steps = (record.next_steps or "").strip()
+        todo = todo_create(
+            created_by=user, assignee=plan.owner,
+            title=(_("Next step with %(client)s") % {"client": client.name})[:200],
+            description="\n".join(filter(None, [
+                steps, _("From the visit of %(day)s: %(url)s") % {
+                    "day": timezone.localtime(plan.planned_at).date().isoformat(),
+                    "url": plan.get_absolute_url()},
+            ])),
+            due_at=closing_on_or_after(record.next_step_on),
+        )  # fmt: skip
+        record.next_step_todo = todo
+        record.save(update_fields=["next_step_todo"])
+    question = (record.research_request or "").strip()
+    if question:
+        request = ResearchRequest.objects.create(
+            record=record, client=client, branch_id=plan.branch_id, asked_by=user,
+            question=question,
+        )  # fmt: skip
+        transaction.on_commit(partial(_tell_advisors, request.pk))
+
+
+def _tell_advisors(request_id: int) -> None:
+    """The client's advisor, else every advisor of the branch, hears of a new request."""
+    request = ResearchRequest.objects.select_related("client__advisor").get(pk=request_id)
+    advisors = [request.client.advisor] if request.client.advisor_id else [
+        s.user for s in StaffProfile.objects.filter(
+            branch_id=request.branch_id, role=Role.ADVISOR, user__is_active=True
+        ).select_related("user")
+    ]  # fmt: skip
+    if advisors:
+        notify(users=advisors, url=request.get_absolute_url(),
+               title=_("Research request from a visit: %(client)s")
+               % {"client": request.client.name})  # fmt: skip
+
+
+RESEARCH_ANSWERERS = frozenset({Role.ADVISOR, Role.BRANCH_MANAGER, Role.HQ})
+
+
+def can_answer_research(user) -> bool:
+    staff = staff_of(user)
+    return staff is not None and staff.role in RESEARCH_ANSWERERS
+
+
+def research_answer(*, user, request: ResearchRequest, answer: str) -> ResearchRequest:
+    """The advisory side answers; the answer shows on the visit and the asker is told."""
+    if not can_answer_research(user):
+        raise PermissionDenied(_("The advisory side answers research requests."))
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationError({"answer": [_("Write the answer.")]})
+    with transaction.atomic():
+        mine = ResearchRequest.objects.visible_to(user).filter(pk=request.pk)
+        locked = mine.select_for_update(of=("self",)).first()
+        if locked is None:
+            raise ValidationError({"answer": [_("No such request.")]})
+        if locked.status != ResearchRequest.Status.OPEN:
+            raise TransitionNotAllowed(_("This request has been answered already."))
+        locked.answer, locked.answered_by = answer, user
+        locked.answered_at, locked.status = timezone.now(), ResearchRequest.Status.ANSWERED
+        locked.save(update_fields=["answer", "answered_by", "answered_at", "status"])
+        transaction.on_commit(partial(
+            notify, users=[locked.asked_by], url=locked.record.plan.get_absolute_url(),
+            title=_("Your research request was answered"),
+        ))  # fmt: skip
+    return locked
 
 
 # --- Daily quota and patrols ---------------------------------------------------------
@@ -682,6 +760,26 @@ def _promote(event: Event) -> list[Invitation]:
             url=event.get_absolute_url(),
         )
     return promoted
+
+
+def event_invite_saved_list(*, user, event: Event, saved: SavedClientFilter) -> int:
+    """Invite the clients a saved client list selects, among those the user may see (the
+    list never widens the user's scope, whoever saved it), of the event's branch, potential
+    clients included, closed accounts never; a client already invited is not invited
+    twice. One SELECT of the ids, then INSERTs of 2,000 rows."""
+    _role(user, Role.BRANCH_MANAGER, Role.ACCOUNT_MANAGER, Role.HQ)
+    if not SavedClientFilter.objects.visible_to(user).filter(pk=saved.pk).exists():
+        raise ValidationError({"saved": [_("No such list among the lists you may use.")]})
+    base = Client.objects.visible_to(user).filter(branch_id=event.branch_id).exclude(
+        account_status=AccountStatus.CLOSED
+    )  # fmt: skip
+    clients = saved_filter_apply(saved, base, user=user)
+    before = event.invitations.count()
+    Invitation.objects.bulk_create(
+        [Invitation(event=event, client_id=pk) for pk in clients.values_list("pk", flat=True)],
+        ignore_conflicts=True, batch_size=2000,
+    )  # fmt: skip
+    return event.invitations.count() - before
 
 
 def invitation_update(*, user, invitation: Invitation, status: str, feedback: str = ""):

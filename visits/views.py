@@ -41,12 +41,23 @@ from .forms import (
     InvitationStatusForm,
     InviteClientForm,
     InviteForm,
+    InviteSavedListForm,
     ProductFormSet,
     QuotaLogForm,
     QuotaSetForm,
+    ResearchAnswerForm,
     VisitPlanForm,
 )
-from .models import AdvisedProduct, Consultation, Event, Invitation, QuotaLog, VisitPlan
+from .models import (
+    AdvisedProduct,
+    Consultation,
+    Event,
+    Invitation,
+    QuotaLog,
+    ResearchRequest,
+    VisitPlan,
+    VisitRecord,
+)
 from .tables import (
     AdvisedProductTable,
     ConsultationTable,
@@ -135,6 +146,16 @@ class VisitPlanCreateView(StaffRequiredMixin, View):
         return render(request, "visits/plan_form.html", {"form": form}, status=400)
 
 
+def _record_of(plan: VisitPlan) -> VisitRecord | None:
+    """The visit's record with its follow-through (next-step to-do, research request and
+    its answer), in the one query the record took alone."""
+    return (
+        VisitRecord.objects.filter(plan=plan)
+        .select_related("next_step_todo", "research__answered_by")
+        .first()
+    )
+
+
 class VisitPlanDetailView(StaffRequiredMixin, View):
     def get_plan(self, pk) -> VisitPlan:
         return get_object_or_404(
@@ -155,7 +176,7 @@ class VisitPlanDetailView(StaffRequiredMixin, View):
             "plan": plan, "client": client, "snapshot": latest_snapshot(client),
             "holdings": holdings, "holdings_day": holdings_day,
             "last_contacts": client_timeline(client, limit=8),
-            "record": getattr(plan, "record", None) if plan.status == "completed" else None,
+            "record": _record_of(plan) if plan.status == "completed" else None,
             "actions": {s.name: s for s in steps}, "forms": {**step_forms, **(forms or {})},
         }, status=status)  # fmt: skip
 
@@ -229,6 +250,65 @@ class QuotaBoardView(StaffRequiredMixin, View):
                 messages.success(request, _("Logged."))
                 return redirect("visits:quota")
         return self.get(request, log_form=form, status=400)
+
+
+# --- Research requests from visits (the advisory side's queue) ---------------------------
+def research_queue(user, status: str):
+    """The requests of one status the user may see: open oldest first, answered newest."""
+    qs = ResearchRequest.objects.visible_to(user).filter(status=status).select_related(
+        "client", "asked_by", "answered_by", "record__plan"
+    )  # fmt: skip
+    if status == ResearchRequest.Status.OPEN:
+        return qs.order_by("created_at", "id")
+    return qs.order_by("-created_at", "-id")
+
+
+class ResearchQueueView(StaffRequiredMixin, View):
+    def get(self, request):
+        status = request.GET.get("status")
+        if status not in ResearchRequest.Status.values:
+            status = ResearchRequest.Status.OPEN
+        return render(request, "visits/research_queue.html", {
+            "page": page_with_total(request, research_queue(request.user, status), per_page=25),
+            "status": status, "statuses": ResearchRequest.Status.choices,
+        })  # fmt: skip
+
+
+class ResearchDetailView(StaffRequiredMixin, View):
+    def get_request(self, pk) -> ResearchRequest:
+        return get_object_or_404(
+            ResearchRequest.objects.visible_to(self.request.user).select_related(
+                "client", "asked_by", "answered_by", "record__plan"
+            ),
+            pk=pk,
+        )
+
+    def get(self, request, pk, form=None, status=200):
+        research = self.get_request(pk)
+        can_answer = (services.can_answer_research(request.user)
+                      and research.status == ResearchRequest.Status.OPEN)  # fmt: skip
+        return render(request, "visits/research_detail.html", {
+            "research": research, "plan": research.record.plan,
+            "form": (form or ResearchAnswerForm()) if can_answer else None,
+        }, status=status)  # fmt: skip
+
+    def post(self, request, pk):
+        research = self.get_request(pk)
+        form = ResearchAnswerForm(request.POST)
+        if form.is_valid():
+            try:
+                services.research_answer(
+                    user=request.user, request=research, answer=form.cleaned_data["answer"]
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except TransitionNotAllowed as exc:
+                messages.error(request, str(exc))
+                return redirect(research)
+            else:
+                messages.success(request, _("Answer saved; the account manager is told."))
+                return redirect(research)
+        return self.get(request, pk, form=form, status=400)
 
 
 # --- Consultation sheets -----------------------------------------------------------------
@@ -387,7 +467,7 @@ class EventDetailView(StaffRequiredMixin, View):
             Event.objects.visible_to(self.request.user).select_related("series"), pk=pk
         )
 
-    def get(self, request, pk, invite_form=None, client_form=None, status=200):
+    def get(self, request, pk, invite_form=None, client_form=None, status=200, saved_form=None):
         event = self.get_event(pk)
         invitations = selectors.invitations_of(event, request.user).order_by("client__name", "id")
         shown_status = request.GET.get("status")
@@ -403,6 +483,7 @@ class EventDetailView(StaffRequiredMixin, View):
                                                             prefix="invite"))
             if may_invite else None,
             "seats": selectors.seats_of(event), "occurrences": selectors.occurrences_of(event),
+            "saved_form": saved_form or InviteSavedListForm(user=request.user),
         }, status=status)  # fmt: skip
 
     def post(self, request, pk):
@@ -471,6 +552,19 @@ class EventDetailView(StaffRequiredMixin, View):
                     "event-invitation-sms / event-invitation-email first."
                 ) % {"n": counts["no_template"]})  # fmt: skip
             return redirect(event)
+        if "invite_saved" in request.POST:
+            saved_form = InviteSavedListForm(request.POST, user=request.user)
+            if saved_form.is_valid():
+                try:
+                    n = services.event_invite_saved_list(
+                        user=request.user, event=event, saved=saved_form.cleaned_data["saved"]
+                    )
+                except ValidationError as exc:
+                    add_service_errors(saved_form, exc)
+                else:
+                    messages.success(request, _("%(n)d clients invited.") % {"n": n})
+                    return redirect(event)
+            return self.get(request, pk, status=400, saved_form=saved_form)
         form = InviteForm(request.POST)
         if form.is_valid():
             try:

@@ -3,6 +3,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from clients.selectors import tier_rank
 from crm.api.filters import DjangoFilterBackend
 from crm.api.permissions import ActionRoles
 from crm.api.references import PersonField
@@ -12,6 +13,7 @@ from crm.models import Role
 from .. import services
 from ..filters import CallbackFilterSet, CallFilterSet
 from ..models import Attempt, Call, Callback, OpinionCategory, WrapUpCode, YesNo
+from ..selectors import QUEUE_ORDER
 
 CALLERS = {Role.SERVICE_AGENT, Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.HQ}
 
@@ -76,7 +78,8 @@ class CallbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return (
             Callback.objects.visible_to(self.request.user)
             .select_related("client", "assignee", "claimed_by")
-            .order_by("due_at", "id")
+            .alias(tier_rank=tier_rank())
+            .order_by(*QUEUE_ORDER)
         )
 
     def _out(self, callback):

@@ -10,6 +10,7 @@ from crm.services.errors import ConcurrentUpdate, TransitionNotAllowed
 
 from .bulk import CLIENT_ROW_KEYS, HOLDING_ROW_KEYS, clients_upsert, holdings_upsert
 from .keys import RotationResult, data_keys_rotate, encrypted_columns
+from .lists import saved_filter_clean_query, saved_filter_create, saved_filter_delete
 from .profiles import (
     COMPLETE_INDIVIDUAL,
     COMPLETE_INSTITUTION,
@@ -78,6 +79,9 @@ __all__ = [
     "holdings_upsert",
     "name_initials",
     "risk_assessment_record",
+    "saved_filter_clean_query",
+    "saved_filter_create",
+    "saved_filter_delete",
     "snapshot_version",
     "snapshots_changed",
     "snapshots_upsert",

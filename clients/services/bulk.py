@@ -68,6 +68,7 @@ from ..models import (
     RiskLevel,
     Stage,
 )
+from ..regions import region_code
 from ..signals import suitability_changed
 from ..validators import credit_code_is_valid, normalize_mobile
 from .profiles import (
@@ -95,7 +96,7 @@ COMPARED = ("client_type", "name", "id_type", "id_number_hash", "birth_date", "g
             "phone", "phone_alt", "credit_code", "branch_id", "owner_id", "opened_on",
             "account_status", "investor_class", "risk_level", "risk_assessed_on")  # fmt: skip
 # Written with them, never compared: the ciphertext differs at every encryption.
-DERIVED = ("id_number_encrypted", "name_initials", "risk_expires_on")
+DERIVED = ("id_number_encrypted", "name_initials", "risk_expires_on", "region_code")
 ARRAY_TYPES = {"branch_id": "bigint", "owner_id": "bigint", "birth_date": "date",
                "opened_on": "date", "risk_assessed_on": "date", "risk_expires_on": "date",
                "profile_due_on": "date", "review_due_on": "date"}  # fmt: skip
@@ -231,6 +232,7 @@ def _merge(values: dict, old: dict | None, branch_id: int, owner_id: int,
         "opened_on": today, "account_status": AccountStatus.NORMAL.value,
         "investor_class": InvestorClass.ORDINARY.value, "risk_level": "", "risk_assessed_on": None,
         "id_number_encrypted": "", "name_initials": "", "risk_expires_on": None,
+        "region_code": "",
     }  # fmt: skip
     new["client_no"], new["name"] = values["client_no"], values["name"]
     new["branch_id"], new["owner_id"] = branch_id, owner_id
@@ -362,6 +364,12 @@ def _write_clients(user, to_write: list[tuple[dict, dict | None]]) -> tuple[int,
             new["id_number_encrypted"] = old["id_number_encrypted"]
         elif new["_number"] is not None:
             new["id_number_encrypted"] = encrypt(new["_number"])
+            # the ID card's area (clients.regions); another document keeps the address's
+            new["region_code"] = region_code(new["id_type"], new["_number"]) or (
+                (old or {}).get("region_code")
+                if len((old or {}).get("region_code") or "") == 2
+                else ""
+            )
         if not (old and new["name"] == old["name"] and old["name_initials"]):
             new["name_initials"] = name_initials(new["name"])
         assessed = new["risk_assessed_on"]

@@ -22,6 +22,7 @@ from crm.sla import compute_deadline, get_policy
 
 from ..crypto import encrypt, lookup_hash
 from ..models import AccountStatus, Client, ClientType, IdType, RiskAssessment, RiskLevel, Stage
+from ..regions import region_code, region_from_address
 from ..signals import suitability_changed
 from ..validators import IdCardInfo, credit_code_is_valid, normalize_mobile, parse_id_card
 
@@ -37,7 +38,7 @@ EDITABLE_FIELDS = (
     "legal_representative", "contact_person", "advisor", "investor_class",
     "investment_direction", "expected_return", "risk_control", "risk_preference", "horizon",
     "products_of_interest", "tags", "source", "consent_sms", "consent_email", "grade", "seeks",
-    "next_contact_on",
+    "next_contact_on", "preferred_channel",
 )  # fmt: skip
 COMPLETE_INDIVIDUAL = (
     "name", "id_number_encrypted", "phone", "address", "occupation", "risk_level",
@@ -143,6 +144,7 @@ def _clean(client: Client, data: dict, user) -> dict:
 
     client_type = values.get("client_type", client.client_type)
     id_type = values.get("id_type", client.id_type)
+    given_number: str | None = None
     if "id_number" in values:
         raw = values.pop("id_number")
         try:
@@ -156,6 +158,7 @@ def _clean(client: Client, data: dict, user) -> dict:
             values["birth_date"], values["gender"] = info.birth_date, info.gender
         values["id_number_encrypted"] = encrypt(number)
         values["id_number_hash"] = id_number_hash(id_type, number)
+        given_number = number
         if number and values["id_number_hash"]:
             clash = Client.objects.filter(id_number_hash=values["id_number_hash"]).exclude(
                 pk=client.pk
@@ -203,7 +206,20 @@ def _clean(client: Client, data: dict, user) -> dict:
         values["tags"] = [t.strip()[:30] for t in values["tags"] or [] if t and t.strip()][:20]
     if errors:
         raise ValidationError(errors)
+    if given_number is not None or "address" in values:
+        values["region_code"] = _region(client, id_type, given_number, values)
     return values
+
+
+def _region(client: Client, id_type: str, number: str | None, values: dict) -> str:
+    """The client's region (clients.regions): a new ID card number's area; the number
+    unchanged, the area it gave before; else the province of the address."""
+    address = values.get("address", client.address)
+    if number is not None:
+        return region_code(id_type, number, address)
+    if id_type == IdType.ID_CARD and len(client.region_code) == 6:
+        return client.region_code
+    return region_from_address(address)
 
 
 def _apply(client: Client, values: dict) -> list[str]:

@@ -12,7 +12,7 @@ from crm.workflow import Action
 
 from .. import services
 from ..filters import ComplaintFilterSet
-from ..selectors import desk
+from ..selectors import DESK_ORDER, desk
 from ..workflow import COMPLAINT_WORKFLOW
 from .serializers import ComplaintEventSerializer, ComplaintSerializer
 
@@ -28,7 +28,7 @@ class ComplaintViewSet(VersionedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     filterset_class = ComplaintFilterSet
 
     def get_queryset(self):
-        return desk(self.request.user).order_by("resolution_due_at", "id")
+        return desk(self.request.user).order_by(*DESK_ORDER)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

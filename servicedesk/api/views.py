@@ -13,7 +13,7 @@ from crm.workflow import Action
 from .. import services
 from ..filters import ServiceRequestFilterSet
 from ..models import ServiceCategory
-from ..selectors import desk
+from ..selectors import DESK_ORDER, desk
 from ..workflow import SERVICE_REQUEST_WORKFLOW
 from .serializers import (
     ServiceCategorySerializer,
@@ -33,9 +33,7 @@ class ServiceRequestViewSet(VersionedMixin, mixins.ListModelMixin, mixins.Retrie
     filterset_class = ServiceRequestFilterSet
 
     def get_queryset(self):
-        return (
-            desk(self.request.user).select_related("branch", "complaint").order_by("due_at", "id")
-        )
+        return desk(self.request.user).select_related("branch", "complaint").order_by(*DESK_ORDER)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

@@ -67,3 +67,22 @@
     document.addEventListener("DOMContentLoaded", function () { wrapTables(document.body); });
   }
 })();
+
+/* --- queues_filters: a saved client list takes the filters the address bar shows now
+   (the filter bar changes them over HTMX after the page loaded) --- */
+(function () {
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form || form.id !== "save-list-form") {
+      return;
+    }
+    var query = form.querySelector("input[name=query]");
+    var next = form.querySelector("input[name=next]");
+    if (query && window.location.search) {
+      query.value = window.location.search.replace(/^\?/, "");
+    }
+    if (next) {
+      next.value = window.location.pathname + window.location.search;
+    }
+  }, true);
+})();

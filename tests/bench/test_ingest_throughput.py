@@ -72,7 +72,8 @@ def test_ingest_throughput(org, settings, tmp_path):
             whole = time.perf_counter() - start
         lines += [f"one call {whole:.3f} s"] + [f"  {t:.3f} s {q}" for t, q in spent]
         AccountSnapshot.objects.filter(date=days[-1]).delete()
-    lines.append(f"upsert service: {total:,} rows in {elapsed:.2f} s = {total / elapsed:,.0f} rows/s")
+    rate = total / elapsed
+    lines.append(f"upsert service: {total:,} rows in {elapsed:.2f} s = {rate:,.0f} rows/s")
 
     _token, key = integration_token_issue(name="bench", user=org.integration)
     api = APIClient()
@@ -86,7 +87,8 @@ def test_ingest_throughput(org, settings, tmp_path):
                                 format="json")  # fmt: skip
             elapsed += time.perf_counter() - start
             assert response.status_code == 200 and not response.json()["errors"]
-    lines.append(f"bulk endpoint: {total:,} rows in {elapsed:.2f} s = {total / elapsed:,.0f} rows/s")
+    rate = total / elapsed
+    lines.append(f"bulk endpoint: {total:,} rows in {elapsed:.2f} s = {rate:,.0f} rows/s")
 
     header = "client_no,date,total_assets,cash,market_value,trading_volume,trade_count,commission"
     csv = [header] + [

@@ -17,6 +17,7 @@ from complaints.models import Complaint
 from crm import services
 from tests.factories import CallbackFactory, ComplaintFactory, VisitPlanFactory, make_client
 from visits import services as visit_services
+from visits.models import ResearchRequest, VisitPlan, VisitRecord
 
 
 def panels(html: str) -> dict[str, dict]:
@@ -63,6 +64,13 @@ def branch_world(org, n):
             user=org.am, client=c, advisor=org.advisor, question=f"是否适合加仓{c.name}？"
         )
         services.access_log_record(user=org.am, obj=c, field="phone")
+        # a research request from a visit of the client, in the advisors' queue
+        plan = VisitPlanFactory(client=c, user=org.am, status="approved", approver=org.bm,
+                                planned_at=now - timedelta(hours=1))  # fmt: skip
+        VisitPlan.objects.filter(pk=plan.pk).update(status="completed")
+        record = VisitRecord.objects.create(plan=plan, presented="介绍", recorded_by=org.am)
+        ResearchRequest.objects.create(record=record, client=c, branch_id=c.branch_id,
+                                       asked_by=org.am, question="需要可转债产品")  # fmt: skip
     for i in range(n):
         services.export_request_create(user=org.am, kind="clients", params={},
                                        reason=f"年度回访核对联系方式{i}")  # fmt: skip
@@ -79,7 +87,8 @@ ROLE_QUEUES = {
     "am": {"todos", "calls_wrap_up", "callbacks", "complaints", "complaints_review", "visits",
            "client_duties", "potential_contacts", "at_risk", "retention", "service_requests",
            "opinions_mine"},
-    "advisor": {"todos", "consultations", "complaints", "service_requests", "opinions_mine"},
+    "advisor": {"todos", "consultations", "research", "complaints", "service_requests",
+                "opinions_mine"},
     "agent": {"phone_lookup", "todos", "calls_wrap_up", "callbacks", "callback_pool", "complaints",
               "service_requests", "opinions_mine"},
     "bm": {"todos", "export_decisions", "visit_approvals", "complaints", "complaints_overdue",

@@ -583,6 +583,13 @@ TABLE: dict[str, list[Case]] = {
     "clients:import-run": [post(web(302, allow=MANAGERS), obj="importjob")],
     "clients:import-template": [get(web(allow=MANAGERS))],
     "clients:segments": [get(web(allow=STAFF - {AM, ADV}))],  # branch-wide figures
+    # saved client lists: everyone's own and the branch's shared ones; used on one's scope
+    "clients:saved-lists": [
+        get(web()),
+        post(web(302), body={"name": "矩阵名单", "query": "tier=vip&grade=A"}),
+    ],
+    # only the owner deletes (the others are told so: 302); out of scope 404
+    "clients:saved-list-delete": [post(web(302), obj="savedlist")],
     "clients:churn": [get(web())],
     "clients:retention-board": [get(web())],
     "clients:retention-case": [
@@ -1017,6 +1024,16 @@ TABLE: dict[str, list[Case]] = {
             body={"note": "当面交付"},
         ),
     ],
+    # research requests from visits: the advisory side answers (service agents see none)
+    "visits:research": [get(web())],
+    "visits:research-detail": [
+        get(web(service_agent=404), obj="research"),
+        post(
+            web(302, allow={ADV, BM, HQ}, service_agent=404),
+            obj="research:open",
+            body={"answer": "建议关注可转债基金"},
+        ),
+    ],
     "visits:events": [
         get(web()),
         post(
@@ -1037,6 +1054,12 @@ TABLE: dict[str, list[Case]] = {
             obj="event",
             label="invite client",
             body=lambda w, role: {"invite-client": f"id:{w.clients['mine'].pk}"},
+        ),
+        post(
+            web(302, allow=EDITORS),
+            obj="event",
+            label="invite_saved",
+            body=lambda w, role: {"invite_saved": "1", "saved": w.obj("savedlist", role).pk},
         ),
         post(
             web(302, allow={AM, AGENT, BM, HQ}),

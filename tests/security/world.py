@@ -459,6 +459,35 @@ def build_world() -> World:
         )
     kinds["campaign"] = kinds["campaign:draft"]
 
+    # --- Saved client lists, research requests from visits ----------------------------
+    from clients.models import SavedClientFilter
+    from visits.models import ResearchRequest, VisitPlan, VisitRecord
+
+    def saved_list(owner, branch, shared=True):
+        name = "VIP名单" if shared else "我的VIP名单"
+        return SavedClientFilter.objects.create(owner=owner, branch=branch, name=name,
+                                                query="tier=vip", shared=shared)  # fmt: skip
+
+    # shared in BJ01 by a person outside the matrix: every BJ01 role may use it, nobody
+    # of the matrix may delete it (the owner's delete is tested in tests/clients)
+    kinds["savedlist"] = Kind({"*": saved_list(u["am2"], bj)}, _outside(
+        saved_list(u["am_sh"], sh), saved_list(u["am2"], bj, shared=False)))  # fmt: skip
+
+    def research(by, c, approver):
+        p = VisitPlanFactory(client=c, user=by, status="approved", approver=approver,
+                             planned_at=now - timedelta(hours=1))  # fmt: skip
+        VisitPlan.objects.filter(pk=p.pk).update(status="completed")
+        record = VisitRecord.objects.create(plan=p, presented="介绍", recorded_by=by,
+                                            research_request="需要可转债产品")  # fmt: skip
+        return ResearchRequest.objects.create(record=record, client=c, branch_id=p.branch_id,
+                                              asked_by=by, question="需要可转债产品")  # fmt: skip
+
+    bm = u["branch_manager"]
+    kinds["research:open"] = Kind({"*": research(am, c1, bm)}, _outside(
+        research(u["am_sh"], c3, u["bm_sh"]), research(u["am2"], c2, bm),
+        owner_roles={"account_manager"}))  # fmt: skip
+    kinds["research"] = kinds["research:open"]
+
     # --- Reference data --------------------------------------------------------------
     kinds["branch"] = Kind({"*": bj}, _outside(sh))
     kinds["staff"] = Kind(
