@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "knowledge",
     "compliance",
     "campaigns",
+    "suitability",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +182,8 @@ CELERY_BROKER_URL = redis_url_for(REDIS_URL, 0, for_celery=True)  # config.setti
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "outreach.*": {"queue": "messages"},
+    # the nightly AML rating and professional-investor review lapses: the default queue
+    "suitability.*": {"queue": "celery"},
 }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -240,6 +243,11 @@ CELERY_BEAT_SCHEDULE = {
     # campaigns (campaigns/tasks.py): one-off ones whose time came, the day's birthdays,
     # holiday greetings; idempotent (the messages' keys)
     "campaigns-run-due": {"task": "campaigns.run_due", "schedule": 300.0},
+    # AML ratings of every client (one statement) and lapsed professional classifications
+    "nightly-suitability": {
+        "task": "suitability.tasks.nightly_suitability",
+        "schedule": crontab(hour=1, minute=50),
+    },
     "nightly-purge": {
         "task": "crm.tasks.purge_expired_data",
         "schedule": crontab(hour=3, minute=30),
@@ -461,6 +469,7 @@ SPECTACULAR_SETTINGS = {
         "BranchKindEnum": "crm.models.Branch.Kind",
         "OpinionCategoryEnum": "opinions.models.OpinionCategory",
         "MessageChannelEnum": "outreach.models.Channel",
+        "AmlRatingEnum": "suitability.models.AmlRating",
     },
 }
 

@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("products.api.urls")),
     path("", include("compliance.api.urls")),
     path("", include("campaigns.api.urls")),
+    path("", include("suitability.api.urls")),
 ]
 
 urlpatterns = [
@@ -67,6 +68,7 @@ urlpatterns = [
     path("products/", include("products.urls")),
     path("compliance/", include("compliance.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("suitability/", include("suitability.urls")),
     path("", include("crm.urls")),
 ]
 
