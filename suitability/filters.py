@@ -109,6 +109,6 @@ class AmlFilterSet(_BranchMixin, FilterSet):
         return queryset.filter(due) if value else queryset.exclude(due)
 
     def filter_overridden(self, queryset, name, value):
-        return queryset.exclude(override_rating="") if value else queryset.filter(
-            override_rating=""
+        return (
+            queryset.exclude(override_rating="") if value else queryset.filter(override_rating="")
         )

@@ -14,7 +14,8 @@ class ProRequestForm(BoundedForm):
     """A classification request: the evidence seen, its date, the figures it shows."""
 
     kind = forms.ChoiceField(label=_("Request"), choices=RequestKind.choices,
-                             widget=forms.RadioSelect, initial=RequestKind.PROFESSIONAL)  # fmt: skip
+                             widget=forms.RadioSelect,
+                             initial=RequestKind.PROFESSIONAL)  # fmt: skip
     financial_assets = forms.DecimalField(label=_("Financial assets (yuan)"), **MONEY)
     average_income = forms.DecimalField(
         label=_("Average yearly income, last 3 years (yuan)"), **MONEY,
@@ -54,7 +55,8 @@ class DecisionForm(ActionForm):
 
 class OverrideForm(ActionForm):
     rating = forms.ChoiceField(label=_("AML risk rating"), required=False,
-                               choices=[("", _("From the factors")), *AmlRating.choices])  # fmt: skip
+                               choices=[("", _("From the factors")),
+                                        *AmlRating.choices])  # fmt: skip
     reason = forms.CharField(label=_("Reason"), required=False, max_length=4000,
                              widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
 

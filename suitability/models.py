@@ -210,8 +210,9 @@ class AmlProfile(models.Model):
     residence = models.CharField(_("country of residence"), max_length=2, default="CN")
     id_expires_on = models.DateField(_("ID document expires on"), null=True, blank=True)
     score = models.PositiveIntegerField(_("score"), default=0)
-    computed_rating = models.CharField(_("rating from the factors"), max_length=6,
-                                       choices=AmlRating.choices, default=AmlRating.LOW)
+    computed_rating = models.CharField(
+        _("rating from the factors"), max_length=6, choices=AmlRating.choices, default=AmlRating.LOW
+    )
     override_rating = models.CharField(_("rating set by hand"), max_length=6,
                                        choices=AmlRating.choices, blank=True)  # fmt: skip
     override_reason = models.TextField(_("reason for the rating set by hand"), blank=True)

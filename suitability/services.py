@@ -90,6 +90,7 @@ def pro_request(*, user, client: Client, data: dict) -> ProClassification:
             errors[field] = [_("Enter a positive amount.")]
     if errors:
         raise ValidationError(errors)
+    assert isinstance(evidence_date, date)  # checked above
     check = rules.check_professional(kind, client.client_type, amounts)
     if not check.met:
         raise ValidationError(check.errors)
@@ -104,7 +105,8 @@ def pro_request(*, user, client: Client, data: dict) -> ProClassification:
         raise ValidationError(
             {"kind": [_("A classification of this client is waiting for approval already.")]}
         ) from None
-    approvers, url, ref = _approvers(client.branch_id, user.pk), pro.get_absolute_url(), pro.reference
+    approvers = _approvers(client.branch_id, user.pk)
+    url, ref = pro.get_absolute_url(), pro.reference
     transaction.on_commit(lambda: notify(
         users=approvers, title=_("Investor classification %(ref)s to approve") % {"ref": ref},
         url=url, kind="suitability.pro_requested",
@@ -202,7 +204,8 @@ def _years_case(column: str) -> str:
 
 def _rating_case(column: str) -> str:
     whens = " ".join(f"WHEN {column} >= {int(minimum)} THEN '{rating}'"
-                     for minimum, rating in rules.aml_bands() if rating in AmlRating.values)  # fmt: skip
+                     for minimum, rating in rules.aml_bands()
+                     if rating in AmlRating.values)  # fmt: skip
     return f"(CASE {whens} ELSE 'low' END)"
 
 
@@ -225,7 +228,8 @@ WITH f AS (
     JOIN last_holding l ON l.client_id = h.client_id AND l.d = h.date
     JOIN products_product p ON p.code = h.security_code
 ), matches AS (
-    SELECT c.id AS client_id, f.* FROM c JOIN f ON f.kind = 'client_type' AND f.value = c.client_type
+    SELECT c.id AS client_id, f.* FROM c
+        JOIN f ON f.kind = 'client_type' AND f.value = c.client_type
     UNION ALL
     SELECT c.id, f.* FROM c JOIN f ON f.kind = 'occupation' AND c.occupation <> ''
         AND strpos(c.occupation, f.value) > 0

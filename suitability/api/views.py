@@ -32,6 +32,8 @@ class AmlRatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     filterset_class = AmlFilterSet
 
     def get_queryset(self):
-        return ratings(self.request.user).select_related("override_by").order_by(
-            "reverify_due_on", "id"
+        return (
+            ratings(self.request.user)
+            .select_related("override_by")
+            .order_by("reverify_due_on", "id")
         )

@@ -255,7 +255,8 @@ def build_world() -> World:
     def pro(c, by):
         return suitability_services.pro_request(user=by, client=c, data={
             "kind": "professional", "financial_assets": Decimal("6000000"),
-            "experience_years": Decimal("3"), "evidence": "资产证明", "evidence_date": today})  # fmt: skip
+            "experience_years": Decimal("3"), "evidence": "资产证明",
+            "evidence_date": today})  # fmt: skip
 
     # on a second client of `am`: the first stays free for a new request (pro-create)
     c4 = client(u["account_manager"], "1100000004", 4, advisor=u["advisor"])

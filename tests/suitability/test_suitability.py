@@ -26,6 +26,7 @@ from suitability.defaults import store_default_factors
 from suitability.models import AmlFactor, AmlProfile, ProClassification, ProStatus
 from tests.factories import make_client, make_product
 
+
 def api_for(user):
     api = APIClient()
     api.force_authenticate(user)
@@ -265,19 +266,25 @@ def test_reverification_schedule_and_its_clocks(org, factors):
                             id_expires_on=timezone.localdate() - timedelta(days=1))  # fmt: skip
     # the identity document expires in 10 days: the account manager is told, once
     assert sla.scan(only=("suitability.",)) >= 1
-    assert Notification.objects.filter(recipient=org.am,
-                                       kind="suitability.id_expiry:warning").count() == 1
+    assert (
+        Notification.objects.filter(recipient=org.am, kind="suitability.id_expiry:warning").count()
+        == 1
+    )
     sla.scan(only=("suitability.",))
-    assert Notification.objects.filter(recipient=org.am,
-                                       kind="suitability.id_expiry:warning").count() == 1
+    assert (
+        Notification.objects.filter(recipient=org.am, kind="suitability.id_expiry:warning").count()
+        == 1
+    )
     # a re-verification past due: the compliance officer is told
     AmlProfile.objects.filter(pk=p.pk).update(reverify_due_on=timezone.localdate()
                                               - timedelta(days=1))  # fmt: skip
     sla.scan(only=("suitability.",))
-    assert Notification.objects.filter(recipient=org.compliance,
-                                       kind="suitability.aml_reverify:breach").exists()
-    assert not Notification.objects.filter(recipient=org.am,
-                                           kind__startswith="suitability.aml").exists()
+    assert Notification.objects.filter(
+        recipient=org.compliance, kind="suitability.aml_reverify:breach"
+    ).exists()
+    assert not Notification.objects.filter(
+        recipient=org.am, kind__startswith="suitability.aml"
+    ).exists()
 
 
 def test_the_nightly_task(org, factors):
