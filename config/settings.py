@@ -470,6 +470,7 @@ SPECTACULAR_SETTINGS = {
         "OpinionCategoryEnum": "opinions.models.OpinionCategory",
         "MessageChannelEnum": "outreach.models.Channel",
         "AmlRatingEnum": "suitability.models.AmlRating",
+        "CampaignKindEnum": "campaigns.models.Kind",
     },
 }
 
