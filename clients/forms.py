@@ -18,7 +18,7 @@ from .validators import normalize_mobile, parse_id_card
 PROFILE_FIELDS = [
     "client_type", "name", "id_type", "gender", "birth_date", "phone", "phone_alt", "email",
     "address", "occupation", "credit_code", "credit_code_override_reason",
-    "legal_representative", "contact_person", "advisor", "investor_class",
+    "legal_representative", "contact_person", "advisor",
     "investment_direction", "expected_return", "risk_control", "risk_preference", "horizon",
     "products_of_interest", "source", "consent_sms", "consent_email", "grade", "seeks",
     "next_contact_on", "preferred_channel",
@@ -30,8 +30,7 @@ class ClientForm(BoundedForm):
 
     # (title, css class deciding when the group shows, fields)
     FIELDSETS = [
-        (_("Account"), "", ["client_type", "client_no", "opened_on", "owner", "advisor",
-                            "investor_class"]),
+        (_("Account"), "", ["client_type", "client_no", "opened_on", "owner", "advisor"]),
         (_("Identity"), "", ["name", "id_type", "id_number"]),
         (pgettext_lazy("client form", "Person"), "for-individual",
          ["gender", "birth_date", "occupation"]),

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "compliance",
     "campaigns",
     "scorecards",
+    "suitability",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +184,8 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "outreach.*": {"queue": "messages"},
     "scorecards.*": {"queue": "celery"},
+    # the nightly AML rating and professional-investor review lapses: the default queue
+    "suitability.*": {"queue": "celery"},
 }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -252,6 +255,11 @@ CELERY_BEAT_SCHEDULE = {
     # campaigns (campaigns/tasks.py): one-off ones whose time came, the day's birthdays,
     # holiday greetings; idempotent (the messages' keys)
     "campaigns-run-due": {"task": "campaigns.run_due", "schedule": 300.0},
+    # AML ratings of every client (one statement) and lapsed professional classifications
+    "nightly-suitability": {
+        "task": "suitability.tasks.nightly_suitability",
+        "schedule": crontab(hour=1, minute=50),
+    },
     "nightly-purge": {
         "task": "crm.tasks.purge_expired_data",
         "schedule": crontab(hour=3, minute=30),
@@ -476,6 +484,7 @@ SPECTACULAR_SETTINGS = {
         "CampaignKindEnum": "campaigns.models.Kind",
         "ScorecardPeriodKindEnum": "scorecards.models.PeriodKind",
         "ScorecardLevelEnum": "scorecards.models.Level",
+        "AmlRatingEnum": "suitability.models.AmlRating",
     },
 }
 

@@ -24,6 +24,7 @@ api_v1 = [
     path("", include("compliance.api.urls")),
     path("", include("campaigns.api.urls")),
     path("", include("scorecards.api.urls")),
+    path("", include("suitability.api.urls")),
 ]
 
 urlpatterns = [
@@ -69,6 +70,7 @@ urlpatterns = [
     path("compliance/", include("compliance.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("scorecards/", include("scorecards.urls")),
+    path("suitability/", include("suitability.urls")),
     path("", include("crm.urls")),
 ]
 

@@ -68,6 +68,7 @@ REGULATED = (
             "visits.VisitPlan",
             "visits.VisitRecord",
             "callcenter.Call",  # with the telephony system's recording reference
+            "suitability.ProClassification",  # professional-investor evidence and approval
         ),
     ),
     RecordKind(

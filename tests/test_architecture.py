@@ -20,9 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("config", "crm", "clients", "outreach", "products", "opinions", "visits",
             "complaints", "servicedesk", "callcenter", "knowledge", "compliance",
-            "campaigns", "scorecards")  # fmt: skip
+            "campaigns", "scorecards", "suitability")  # fmt: skip
 APPS = ("clients", "outreach", "products", "opinions", "visits", "complaints", "servicedesk",
-        "callcenter", "knowledge", "compliance", "campaigns", "scorecards")  # fmt: skip
+        "callcenter", "knowledge", "compliance", "campaigns", "scorecards",
+        "suitability")  # fmt: skip
 
 
 def module_name(path: Path) -> str:

@@ -61,8 +61,9 @@ class ClientSerializer(ModelSerializer):
         read_only_fields = [
             "tier_since", "avg_assets", "last_trade_on", "sleeping", "rfm_recency",
             "rfm_frequency", "rfm_monetary", "churn_score", "churn_reasons",
-            "account_status", "stage", "tier", "risk_level", "lowest_category",
-            "risk_assessed_on", "risk_expires_on", "completeness", "profile_due_on",
+            "account_status", "stage", "tier", "investor_class", "risk_level",
+            "lowest_category", "risk_assessed_on", "risk_expires_on", "completeness",
+            "profile_due_on",
             "review_due_on", "identity_change_due_at", "created_at", "updated_at",
         ]  # fmt: skip
 

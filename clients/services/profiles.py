@@ -32,10 +32,12 @@ IDENTITY_POLICY = "client.identity_change"
 
 
 IDENTITY_FIELDS = ("name", "id_type", "id_number", "birth_date", "gender", "credit_code")
+# not the investor class: it changes only when a professional-investor classification is
+# approved by a second person (suitability.services)
 EDITABLE_FIELDS = (
     "client_type", "name", "id_type", "id_number", "birth_date", "gender", "phone", "phone_alt",
     "email", "address", "occupation", "credit_code", "credit_code_override_reason",
-    "legal_representative", "contact_person", "advisor", "investor_class",
+    "legal_representative", "contact_person", "advisor",
     "investment_direction", "expected_return", "risk_control", "risk_preference", "horizon",
     "products_of_interest", "tags", "source", "consent_sms", "consent_email", "grade", "seeks",
     "next_contact_on", "preferred_channel",

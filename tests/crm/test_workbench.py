@@ -95,10 +95,12 @@ ROLE_QUEUES = {
            "compensation", "complaints_review", "leaver_clients",
            "service_requests_overdue", "opinions_pending", "campaigns_awaiting"},
     "compliance": {"todos", "export_decisions", "complaints_overdue", "complaints_review",
-                   "inspections", "reveal_review", "compliance_open", "compliance_red_flags"},
+                   "inspections", "reveal_review", "compliance_open", "compliance_red_flags",
+                   "pro_approvals", "pro_reviews", "aml_high_due"},
     "hq": {"todos", "export_decisions", "complaints_overdue", "compensation",
            "complaints_review", "inspections", "service_requests_overdue", "opinions_mine",
-           "campaigns_awaiting", "compliance_open", "compliance_red_flags"},
+           "campaigns_awaiting", "compliance_open", "compliance_red_flags", "pro_approvals",
+           "pro_reviews", "aml_high_due"},
 }  # fmt: skip
 
 

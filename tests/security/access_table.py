@@ -239,6 +239,10 @@ OPINION_STEPS = {
 }
 
 CASE_WORKERS = frozenset({COMP, HQ})  # compliance cases: the branch's compliance officer, HQ
+PRO_ROLES = frozenset({AM, BM, COMP, HQ})  # professional investors: request, read
+PRO_APPROVERS = frozenset({COMP, HQ})  # the second person (never the requester, here `am`)
+AML_READERS = frozenset({BM, COMP, HQ})  # AML ratings: read
+AML_WORKERS = frozenset({COMP, HQ})  # set by hand, re-verify
 CASE_STEPS = {
     # action: (the status the case is in, roles that may take the step, body)
     "investigate": ("opened", CASE_WORKERS, {"note": "调取录音"}),
@@ -919,6 +923,81 @@ TABLE: dict[str, list[Case]] = {
     "api:compliancecase-detail": [get(api(allow=CASE_WORKERS), obj="compliancecase")],
     "api:compliancecase-events": [get(api(allow=CASE_WORKERS), obj="compliancecase")],
     **CASE_API_STEPS,
+    # Professional investors (request, a second person decides) and AML ratings ----------
+    "suitability:pro-list": [
+        get(web(allow=PRO_ROLES)),
+        get(
+            web(allow=PRO_ROLES),
+            query={"status": "requested", "review_due": "true"},
+            label="filtered",
+        ),
+    ],
+    "suitability:pro-create": [
+        get(web(allow=PRO_ROLES), obj="client"),
+        post(
+            web(302, allow=PRO_ROLES),
+            obj="client",
+            body=lambda w, role: {
+                "kind": "professional",
+                "financial_assets": "6000000",
+                "experience_years": "3",
+                "evidence": "资产证明",
+                "evidence_date": today(),
+            },
+        ),
+    ],
+    "suitability:pro-detail": [get(web(allow=PRO_ROLES), obj="proclassification")],
+    "suitability:pro-action": [
+        post(
+            web(302, allow=PRO_APPROVERS),
+            obj="proclassification:requested",
+            kwargs={"action": "approve"},
+            body={"approve-note": "同意"},
+        ),
+        post(
+            web(302, allow=PRO_APPROVERS),
+            obj="proclassification:requested",
+            kwargs={"action": "reject"},
+            body={"reject-note": "资产证明不足"},
+        ),
+    ],
+    "suitability:aml-list": [
+        get(web(allow=AML_READERS)),
+        get(
+            web(allow=AML_READERS), query={"high": "true", "reverify_due": "true"}, label="filtered"
+        ),
+    ],
+    "suitability:aml-detail": [get(web(allow=AML_READERS), obj="amlprofile")],
+    "suitability:aml-client": [get(web(302, allow=AML_READERS), obj="client")],
+    "suitability:aml-action": [
+        post(
+            web(302, allow=AML_WORKERS),
+            obj="amlprofile",
+            kwargs={"action": "override"},
+            body={"override-rating": "high", "override-reason": "可疑交易"},
+        ),
+        post(
+            web(302, allow=AML_WORKERS),
+            obj="amlprofile",
+            kwargs={"action": "verify"},
+            body=lambda w, role: {"verify-verified_on": today()},
+        ),
+        post(
+            web(302, allow=AML_WORKERS),
+            obj="amlprofile",
+            kwargs={"action": "residence"},
+            body={"residence-nationality": "CN", "residence-residence": "HK"},
+        ),
+    ],
+    "api:amlrating-list": [
+        get(api(allow=AML_READERS)),
+        get(
+            api(allow=AML_READERS),
+            query={"rating": "high", "reverify_due": "true"},
+            label="filtered",
+        ),
+    ],
+    "api:amlrating-detail": [get(api(allow=AML_READERS), obj="amlprofile")],
     # Campaigns (the list, the form, the page, the workflow) ----------------------------------
     "campaigns:list": [get(web()), get(web(), query={"status": "submitted"}, label="filtered")],
     "campaigns:create": [

@@ -211,8 +211,17 @@ def _lookup(org, segment: str, profile: str):
 
     from outreach.models import MessageTemplate
 
+    def aml_rating():
+        from suitability import services as suitability_services
+        from suitability.models import AmlProfile
+
+        owner = client()
+        suitability_services.aml_rate(client_ids=[owner.pk])
+        return AmlProfile.objects.get(client=owner)
+
     builders = {
         "compliance-cases": lambda: compliance_case().pk,
+        "aml-ratings": lambda: aml_rating().pk,
         "knowledge": lambda: article().pk,
         "opinions": lambda: opinion().pk,
         "messages": lambda: message().pk,

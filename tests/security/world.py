@@ -248,6 +248,26 @@ def build_world() -> World:
         kinds[f"compliancecase:{status}"] = Kind({"*": compliance_case(c1, status)}, case_outside)
     kinds["compliancecase"] = kinds["compliancecase:opened"]
 
+    # --- Professional classifications (waiting for approval) and AML ratings ------------
+    from suitability import services as suitability_services
+    from suitability.models import AmlProfile
+
+    def pro(c, by):
+        return suitability_services.pro_request(user=by, client=c, data={
+            "kind": "professional", "financial_assets": Decimal("6000000"),
+            "experience_years": Decimal("3"), "evidence": "资产证明",
+            "evidence_date": today})  # fmt: skip
+
+    # on a second client of `am`: the first stays free for a new request (pro-create)
+    c4 = client(u["account_manager"], "1100000004", 4, advisor=u["advisor"])
+    kinds["proclassification:requested"] = Kind(
+        {"*": pro(c4, u["account_manager"])}, _outside(pro(c3, u["am_sh"]), pro(c2, u["am2"]))
+    )
+    kinds["proclassification"] = kinds["proclassification:requested"]
+    suitability_services.aml_rate(client_ids=[c1.pk, c3.pk])
+    kinds["amlprofile"] = Kind({"*": AmlProfile.objects.get(client=c1)},
+                               _outside(AmlProfile.objects.get(client=c3)))  # fmt: skip
+
     # --- Visit plans, consultation sheets, events ------------------------------------
     def plan(by, c, status="draft"):
         return VisitPlanFactory(

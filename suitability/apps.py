@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SuitabilityConfig(AppConfig):
+    name = "suitability"
+    verbose_name = _("Professional investors and AML ratings")
+
+    def ready(self) -> None:
+        from . import registrations
+
+        registrations.register()
