@@ -237,6 +237,6 @@ def reads_from_replica(view):
             handler = getattr(view, name, None)
             if handler is not None:
                 setattr(view, name, _wrap(handler, method=True))
-        view.reads_from_replica = True
+        view.reads_from_replica = True  # type: ignore[attr-defined]
         return view
     return _wrap(view, method=False)
