@@ -116,7 +116,7 @@ lint: $(STAMP)
 # workflow module or package and the kernel; part of `make lint`.
 TYPED = $(wildcard */services.py */services */selectors.py */selectors */workflow.py */api/workflow.py) \
 	crm/sla.py crm/workdays.py crm/measures.py crm/scoping.py crm/notifications.py crm/jobs.py \
-	crm/backup.py
+	crm/backup.py crm/db.py crm/chunks.py
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy $(TYPED)
 

@@ -9,6 +9,7 @@ from clients.segmentation import register_churn_source
 from clients.signals import suitability_changed
 from clients.timeline import Entry, register_provider
 from complaints.signals import complaint_closed
+from crm.chunks import ChunkedJob, register_job
 from crm.demo import register_seeder
 from crm.models import Role
 from crm.roles import ALL, grant
@@ -95,10 +96,26 @@ def _seed(users, stdout):
     seed_callcenter(users, stdout)
 
 
+def _callbacks_chunk(day, branch_ids):
+    """The nightly callbacks due for a chunk of branches (crm/chunks.py)."""
+    from . import services
+
+    return services.generate_due_callbacks(day, branch_ids)
+
+
+def _callbacks_finish(day):
+    """Every chunk done: the callbacks by SMS or e-mail that fell due go out."""
+    from . import services
+
+    return services.callbacks_send_messages()
+
+
 def register() -> None:
     from outreach.signals import message_failed, reply_received
 
     from . import measures, services
+
+    register_job(ChunkedJob("callbacks", _callbacks_chunk, finish=_callbacks_finish))
 
     message_failed.connect(services.callback_message_failed, dispatch_uid="callback-failed")
     reply_received.connect(services.callback_reply_received, dispatch_uid="callback-reply")

@@ -99,17 +99,24 @@ def callback_policy_save(
 
 
 # --- Generation --------------------------------------------------------------------------
-def generate_due_callbacks(today: date | None = None) -> dict[str, int]:
+def generate_due_callbacks(
+    today: date | None = None, branch_ids: list[int] | None = None
+) -> dict[str, int]:
     """The nightly job: create every due callback in set-based SQL. Never two open
-    callbacks for the same client and reason (a partial unique index; ON CONFLICT skips)."""
+    callbacks for the same client and reason (a partial unique index; ON CONFLICT skips).
+    `branch_ids`: the clients of those branches only (a chunk of the nightly job,
+    crm/chunks.py; the annual sample is drawn per branch, so the chunks add up to a whole
+    run)."""
     today = today or timezone.localdate()
+    mine = "(%(branches)s::bigint[] IS NULL OR {} = ANY(%(branches)s::bigint[]))"
+    client_mine, case_mine = mine.format("c.branch_id"), mine.format("r.branch_id")
     now = timezone.now()
     counts: dict[str, int] = {}
     closing_time = get_calendar().office_hours[-1][1].isoformat()  # the new-account deadline
     with transaction.atomic(), connection.cursor() as cur:
         # 1. every new account within a month of opening, once
         cur.execute(
-            """
+            f"""
             INSERT INTO callcenter_callback (client_id, branch_id, reason, period, channel,
                 due_at, assignee_id, status, attempts, created_at)
             SELECT c.id, c.branch_id, 'new_account', '', 'phone',
@@ -117,19 +124,19 @@ def generate_due_callbacks(today: date | None = None) -> dict[str, int]:
                    'open', 0, %(now)s
             FROM clients_client c
             WHERE c.client_no IS NOT NULL AND c.account_status <> 'closed'
-              AND c.opened_on > %(today)s::date - 30
+              AND c.opened_on > %(today)s::date - 30 AND {client_mine}
               AND NOT EXISTS (SELECT 1 FROM callcenter_callback b
                               WHERE b.client_id = c.id AND b.reason = 'new_account')
             ON CONFLICT DO NOTHING
             """,
-            {"now": now, "today": today, "closing": closing_time},
+            {"now": now, "today": today, "closing": closing_time, "branches": branch_ids},
         )
         counts["new_account"] = cur.rowcount
         # 2. each year at least 10% of the clients at the previous year-end (dormant and
         #    suspended accounts excluded), a random sample per branch, once a year
         year = str(today.year)
         cur.execute(
-            """
+            f"""
             WITH eligible AS (
                 SELECT c.id, c.branch_id,
                        row_number() OVER (PARTITION BY c.branch_id ORDER BY random()) AS rn,
@@ -137,6 +144,7 @@ def generate_due_callbacks(today: date | None = None) -> dict[str, int]:
                 FROM clients_client c
                 WHERE c.client_no IS NOT NULL AND c.opened_on <= %(year_end)s
                   AND c.account_status = 'normal' AND c.stage <> 'dormant'
+                  AND {client_mine}
                   AND c.branch_id NOT IN (SELECT DISTINCT branch_id FROM callcenter_callback
                                           WHERE reason = 'annual_sample' AND period = %(year)s)
             )
@@ -149,12 +157,12 @@ def generate_due_callbacks(today: date | None = None) -> dict[str, int]:
             """,
             {"year_end": date(today.year - 1, 12, 31), "year": year, "now": now,
              "due": closing_on_or_after(today + timedelta(days=60)),
-             "share": settings.CRM_ANNUAL_SAMPLE_SHARE},
+             "share": settings.CRM_ANNUAL_SAMPLE_SHARE, "branches": branch_ids},
         )  # fmt: skip
         counts["annual_sample"] = cur.rowcount
         # 3. periodic callbacks from the tier and stage policies
         cur.execute(
-            """
+            f"""
             WITH p AS (
                 SELECT tier, stage, interval_days, channel, assignee FROM callcenter_callbackpolicy
                 WHERE is_active
@@ -170,29 +178,32 @@ def generate_due_callbacks(today: date | None = None) -> dict[str, int]:
             JOIN p ON (p.tier = '' OR p.tier = c.tier) AND (p.stage = '' OR p.stage = c.stage)
             LEFT JOIN last_done l ON l.client_id = c.id
             WHERE c.client_no IS NOT NULL AND c.account_status = 'normal'
+              AND {client_mine}
               AND COALESCE(l.at, c.opened_on::timestamptz)
                   < %(now)s - make_interval(days => p.interval_days)
             ORDER BY c.id, (p.tier <> '') DESC, (p.stage <> '') DESC
             ON CONFLICT DO NOTHING
             """,
-            {"now": now, "due": closing_on_or_after(today + timedelta(days=7))},
-        )
+            {"now": now, "due": closing_on_or_after(today + timedelta(days=7)),
+             "branches": branch_ids},
+        )  # fmt: skip
         counts["periodic"] = cur.rowcount
         # 4. one callback for every open retention case, by the account manager
         cur.execute(
-            """
+            f"""
             INSERT INTO callcenter_callback (client_id, branch_id, reason, period, channel,
                 due_at, assignee_id, source_id, status, attempts, created_at)
             SELECT r.client_id, r.branch_id, 'retention', '', 'phone', %(due)s, r.owner_id,
                    r.id, 'open', 0, %(now)s
             FROM clients_retentioncase r
-            WHERE r.status = 'open'
+            WHERE r.status = 'open' AND {case_mine}
               AND NOT EXISTS (SELECT 1 FROM callcenter_callback b
                               WHERE b.reason = 'retention' AND b.source_id = r.id)
             ON CONFLICT DO NOTHING
             """,
-            {"now": now, "due": closing_on_or_after(today + timedelta(days=2))},
-        )
+            {"now": now, "due": closing_on_or_after(today + timedelta(days=2)),
+             "branches": branch_ids},
+        )  # fmt: skip
         counts["retention"] = cur.rowcount
     return counts
 

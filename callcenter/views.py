@@ -12,6 +12,7 @@ from django.views import View
 from clients.timeline import client_timeline
 from complaints.models import Complaint
 from crm.dashboard import period_from
+from crm.db import reads_from_replica
 from crm.forms import add_service_errors, success_link
 from crm.models import Branch, Role
 from crm.once import submit_once
@@ -266,6 +267,7 @@ class PolicyView(StaffRequiredMixin, View):
         return self.get(request, form=form, status=400)
 
 
+@reads_from_replica
 class StatsView(StaffRequiredMixin, View):
     roles = frozenset({Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.HQ, Role.SERVICE_AGENT})
 

@@ -6,11 +6,11 @@ from collections import defaultdict
 from datetime import date
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from crm.db import read_connection
 from crm.measures import (
     Breakdown,
     Measure,
@@ -205,7 +205,7 @@ def _pareto(filters, months: list | None = None) -> dict:
         SELECT branch_id, sum(commission) FILTER (WHERE pr < 0.2), sum(commission) FROM r
         GROUP BY branch_id
     """
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:  # the replica on a marked page (crm/db.py)
         cur.execute(sql, params)
         return {(0, b): (top or 0, total) for b, top, total in cur.fetchall()}
 
@@ -228,7 +228,7 @@ def _asset_curve(filters) -> list[list]:
         WHERE c.client_no IS NOT NULL {where}
         GROUP BY band ORDER BY band DESC
     """
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(sql, params)
         bands = cur.fetchall()
     clients = sum(n for _b, n, _s in bands)

@@ -4,6 +4,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from crm.chunks import ChunkedJob, register_job
 from crm.demo import register_seeder
 from crm.metrics import register_gauge
 from crm.models import Role
@@ -132,7 +133,17 @@ def _open_imports() -> dict[str, float]:
     return {str(status): n for status, n in counts.items()}
 
 
+def _segmentation_chunk(day, branch_ids):
+    """The nightly segmentation and churn scores of a chunk of branches (crm/chunks.py)."""
+    from dataclasses import asdict
+
+    from .segmentation import run
+
+    return asdict(run(day, branch_ids))
+
+
 def register() -> None:
+    register_job(ChunkedJob("segmentation", _segmentation_chunk))
     register_gauge(
         "crm_import_jobs_open", "Snapshot import jobs queued or running.", "status", _open_imports
     )

@@ -29,17 +29,27 @@ _UPDATE = (
 )
 
 
-def refresh(first: date, last: date) -> int:
-    """Recompute the months from `first` to `last` (first days) for every client."""
+def refresh(first: date, last: date, branch_ids: list[int] | None = None) -> int:
+    """Recompute the months from `first` to `last` (first days) for every client, or for
+    the clients of `branch_ids` (a chunk of the nightly job, crm/chunks.py)."""
     after = last + relativedelta(months=1)
+    mine = (
+        "AND (%(branches)s::bigint[] IS NULL OR {} IN (SELECT id FROM clients_client "
+        "WHERE branch_id = ANY(%(branches)s::bigint[])))"
+    )
+    params = {"first": first, "after": after, "branches": branch_ids}
     with connection.cursor() as cur:
         cur.execute(
-            "DELETE FROM clients_clientmonth WHERE month >= %s AND month < %s", [first, after]
+            "DELETE FROM clients_clientmonth WHERE month >= %(first)s AND month < %(after)s "
+            + mine.format("client_id"),
+            params,
         )
         cur.execute(
             f"INSERT INTO clients_clientmonth {_COLUMNS} {_SELECT} "
-            "WHERE s.date >= %s AND s.date < %s GROUP BY 1, 2",
-            [first, after],
+            "WHERE s.date >= %(first)s AND s.date < %(after)s "
+            + mine.format("s.client_id")
+            + " GROUP BY 1, 2",
+            params,
         )
         return cur.rowcount
 

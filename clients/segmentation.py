@@ -106,7 +106,9 @@ def _tier_rank_sql(prefix: str, rules: list[TierRule], params: list) -> str:
     return f"(CASE WHEN {prefix}a IS NULL THEN NULL {' '.join(whens)} ELSE 0 END)"
 
 
-def run(today: date | None = None) -> RunResult:
+def run(today: date | None = None, branch_ids: list[int] | None = None) -> RunResult:
+    """Every client, or those of `branch_ids` (a chunk of the nightly job, crm/chunks.py:
+    the quintiles rank within a branch, so the chunks together equal one whole run)."""
     started = time.perf_counter()
     today = today or timezone.localdate()
     ensure_defaults()
@@ -138,6 +140,13 @@ def run(today: date | None = None) -> RunResult:
     score_sql = "LEAST(100, " + " + ".join(s for s, _r in signals) + ")"
     reasons_sql = "ARRAY_REMOVE(ARRAY[" + ", ".join(r for _s, r in signals) + "]::varchar[], NULL)"
 
+    # the facts of the chunk's clients only (every client's in a whole run)
+    in_branches = (
+        "(%(branches)s::bigint[] IS NULL OR {column} IN (SELECT id FROM clients_client "
+        "WHERE branch_id = ANY(%(branches)s::bigint[])))"
+    )
+    facts_of = in_branches.format(column="s.client_id")
+    latest_of = in_branches.format(column="client_id")
     sql = f"""
     WITH bounds AS (
         SELECT date_trunc('month', %(today)s::date)::date AS m0
@@ -169,13 +178,16 @@ def run(today: date | None = None) -> RunResult:
             sum(s.trade_count) FILTER (WHERE s.date > %(today)s::date - 455
                                        AND s.date <= %(today)s::date - 90) AS trades_before
         FROM clients_accountsnapshot s CROSS JOIN bounds b
+        WHERE {facts_of}
         GROUP BY s.client_id
     ), l AS (
         SELECT DISTINCT ON (client_id) client_id, total_assets, cash, market_value
-        FROM clients_accountsnapshot ORDER BY client_id, date DESC
+        FROM clients_accountsnapshot WHERE {latest_of}
+        ORDER BY client_id, date DESC
     ), p AS (
         SELECT DISTINCT ON (client_id) client_id, total_assets, market_value
         FROM clients_accountsnapshot WHERE date <= %(today)s::date - 60
+          AND {latest_of}
         ORDER BY client_id, date DESC
     ), x AS (
         SELECT c.id, c.tier AS old_tier,
@@ -205,6 +217,7 @@ def run(today: date | None = None) -> RunResult:
         LEFT JOIN l ON l.client_id = c.id
         LEFT JOIN p ON p.client_id = c.id
         WHERE c.client_no IS NOT NULL
+          AND (%(branches)s::bigint[] IS NULL OR c.branch_id = ANY(%(branches)s::bigint[]))
     ), y AS (
         SELECT x.*,
             CASE
@@ -245,6 +258,7 @@ def run(today: date | None = None) -> RunResult:
         "dormant_since": today - relativedelta(years=settings.CRM_DORMANT_YEARS),
         "new_since": today - timedelta(days=settings.CRM_NEW_CLIENT_DAYS),
         "sleeping_since": today - timedelta(days=settings.CRM_SLEEPING_DAYS),
+        "branches": branch_ids,
     }
     # the tier rules' positional parameters become named ones (psycopg2 takes one style)
     for i, value in enumerate(params):
@@ -255,7 +269,7 @@ def run(today: date | None = None) -> RunResult:
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(sql, named)
         result.clients, result.tier_changes = cur.fetchone()
-        result.cases_opened, result.cases_closed = _retention(cur, threshold)
+        result.cases_opened, result.cases_closed = _retention(cur, threshold, branch_ids)
     result.seconds = time.perf_counter() - started
     logger.info("segmentation: %s", result)
     return result
@@ -273,7 +287,7 @@ def _number_placeholders(sql: str, counter) -> str:
         i = j + 2
 
 
-def _retention(cur, threshold: int) -> tuple[int, int]:
+def _retention(cur, threshold: int, branch_ids: list[int] | None = None) -> tuple[int, int]:
     """Open one case per client at or above the threshold; close cases whose risk fell
     below it (or whose account was closed: lost). Retention never blocks an exit."""
     cur.execute(
@@ -284,8 +298,9 @@ def _retention(cur, threshold: int) -> tuple[int, int]:
         FROM clients_client c
         WHERE r.client_id = c.id AND r.status = 'open'
           AND (c.churn_score < %s OR c.account_status = 'closed')
+          AND (%s::bigint[] IS NULL OR c.branch_id = ANY(%s::bigint[]))
         """,
-        [threshold],
+        [threshold, branch_ids, branch_ids],
     )
     closed = cur.rowcount
     cur.execute(
@@ -296,10 +311,11 @@ def _retention(cur, threshold: int) -> tuple[int, int]:
                '', ''
         FROM clients_client c
         WHERE c.churn_score >= %s AND c.account_status <> 'closed'
+          AND (%s::bigint[] IS NULL OR c.branch_id = ANY(%s::bigint[]))
         ON CONFLICT DO NOTHING
         RETURNING owner_id
         """,
-        [threshold],
+        [threshold, branch_ids, branch_ids],
     )
     owners: dict[int, int] = {}
     for (owner_id,) in cur.fetchall():

@@ -113,7 +113,7 @@ def segment_overview(scope) -> dict:
 def pareto(scope, points: int = 20) -> list[dict]:
     """Cumulative share of commission (12 months) and of assets against the share of
     clients, richest first, at `points` evenly spaced cuts (one query)."""
-    from django.db import connection
+    from crm.db import read_connection
 
     branch_filter, params = "", []
     if scope.branch_ids is not None:
@@ -141,7 +141,7 @@ def pareto(scope, points: int = 20) -> list[dict]:
                cum_assets * 100.0 / NULLIF(all_assets, 0)
         FROM r WHERE rn = total OR rn %% GREATEST(1, total / %s) = 0 ORDER BY rn
     """
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(sql, [*params, points])
         return [
             {"clients": float(a), "commission": float(b or 0), "assets": float(c or 0)}

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from crm import spreadsheets
+from crm.db import reads_from_replica
 from crm.exports import as_attachment, export_filename, table_response
 from crm.forms import add_service_errors, success_link
 from crm.models import Role
@@ -138,6 +139,7 @@ class SavedListDeleteView(StaffRequiredMixin, View):
         return redirect("clients:saved-lists")
 
 
+@reads_from_replica
 class ClientExportView(StaffRequiredMixin, View):
     """CSV of the filtered list, sensitive values masked (at most 50,000 rows); unmasked
     only through an approved request (`/exports/`)."""
@@ -560,6 +562,7 @@ class ImportTemplateView(StaffRequiredMixin, View):
 
 
 # --- Segmentation, churn and retention ----------------------------------------------
+@reads_from_replica
 class SegmentsView(StaffRequiredMixin, View):
     """Segment overview, Pareto chart and RFM grid; every number links to the list."""
 

@@ -11,6 +11,7 @@ from django.views import View
 
 from clients.models import Client
 from crm.dashboard import period_from
+from crm.db import reads_from_replica
 from crm.exports import export_filename, people_by_username, workbook_response
 from crm.forms import add_service_errors, success_link
 from crm.models import Role
@@ -210,6 +211,7 @@ class AttachmentDownloadView(ComplaintObjectMixin, View):
         return file_response(attachment.file, attachment.original_name)
 
 
+@reads_from_replica
 class AnalysisView(StaffRequiredMixin, View):
     roles = ANALYSTS
 

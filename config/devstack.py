@@ -62,7 +62,98 @@ def start_postgres() -> tuple[str, bool]:
     socket_dir = server.get_postmaster_info().socket_dir
     url = f"postgres://postgres@/{DB_NAME}?host={socket_dir}"
     log(f"PostgreSQL {'reused' if already else 'started'} at {socket_dir}")
+    ensure_replication(socket_dir)
     return url, not already
+
+
+def _pg_user() -> str | None:
+    """The system user the embedded server runs as (pgserver's own when we are root)."""
+    return "pgserver" if os.geteuid() == 0 else None
+
+
+REPLICATION_HBA = (
+    "\n# streaming replicas (config.devstack start_replica)\n"
+    "local   replication     all                                     trust\n"
+    "host    replication     all             127.0.0.1/32            trust\n"
+)
+
+
+def ensure_replication(socket_dir: str) -> None:
+    """The embedded cluster can feed a streaming replica (pg_basebackup -R, then a second
+    postmaster: `start_replica`): wal_level replica and WAL senders (initdb's defaults,
+    restored if a cluster was set otherwise; a restart), and replication lines in
+    pg_hba.conf for the socket and loopback (a reload)."""
+    import psycopg2
+
+    conn = psycopg2.connect(host=socket_dir, user="postgres", dbname="postgres")
+    conn.autocommit = True
+    restart = False
+    with conn.cursor() as cur:
+        cur.execute("SELECT current_setting('wal_level'), current_setting('max_wal_senders')::int")
+        wal_level, senders = cur.fetchone()
+        if wal_level == "minimal" or senders < 4:
+            cur.execute("ALTER SYSTEM SET wal_level = 'replica'")
+            cur.execute("ALTER SYSTEM SET max_wal_senders = 10")
+            restart = True
+        cur.execute(
+            "SELECT count(*) FROM pg_hba_file_rules "
+            "WHERE 'replication' = ANY(database) AND type IN ('local', 'host')"
+        )
+        if cur.fetchone()[0] < 2:
+            with open(PG_DATA / "pg_hba.conf", "a") as hba:
+                hba.write(REPLICATION_HBA)
+            cur.execute("SELECT pg_reload_conf()")
+    conn.close()
+    if restart:
+        from pgserver._commands import pg_ctl
+
+        pg_ctl(["-w", "restart"], pgdata=PG_DATA, user=_pg_user())  # the same options
+        log("PostgreSQL restarted with wal_level=replica")
+
+
+def start_replica(target: Path, port: int, primary_host: str, primary_port: int = 5432) -> None:
+    """A hot standby of the embedded server in `target` (a new folder), streaming from it
+    and listening on 127.0.0.1:`port`: pg_basebackup -R (a standby.signal and the
+    primary_conninfo), then a second postmaster. Stop it with `stop_replica`."""
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    user = _pg_user()
+    target.mkdir(parents=True)
+    if user is not None:
+        shutil.chown(target, user, user)
+    target.chmod(0o700)
+    subprocess.run(
+        [str(POSTGRES_BIN_PATH / "pg_basebackup"), "-D", str(target), "-R", "-X", "stream",
+         "-c", "fast", "-d", f"host={primary_host} port={primary_port} user=postgres"],
+        check=True, capture_output=True, user=user, timeout=300,
+    )  # fmt: skip
+    run_replica(target, port)
+    log(f"replica of the embedded PostgreSQL at 127.0.0.1:{port} ({target})")
+
+
+def stop_replica(target: Path, *, remove: bool = True) -> None:
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    if (target / "postmaster.pid").exists():
+        subprocess.run(
+            [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(target), "-w", "-m", "fast", "stop"],
+            capture_output=True, user=_pg_user(), timeout=60,
+        )  # fmt: skip
+    if remove:
+        shutil.rmtree(target, ignore_errors=True)
+
+
+def run_replica(target: Path, port: int) -> None:
+    """Start the postmaster of a replica made by `start_replica` (again, after
+    `stop_replica(remove=False)`)."""
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    subprocess.run(
+        [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(target), "-w", "-t", "60",
+         "-l", str(target / "replica.log"), "-o", f"-p {port} -h 127.0.0.1 -k {target}",
+         "start"],
+        check=True, capture_output=True, user=_pg_user(), timeout=90,
+    )  # fmt: skip
 
 
 def stop_postgres() -> None:

@@ -140,6 +140,30 @@ DATABASES["default"]["OPTIONS"].setdefault(
     "application_name", env("DB_APPLICATION_NAME", default="crm")
 )
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env("TEST_DATABASE_NAME", default="test_crm")
+# A PostgreSQL streaming replica for the reads of dashboards, exports, analysis pages and
+# the metrics API (crm/db.py: the views marked @reads_from_replica), used while it answers
+# and is at most CRM_REPLICA_MAX_LAG seconds behind (checked every CRM_REPLICA_CHECK_SECONDS
+# per process); else those reads go to the primary. Its user needs pg_monitor (the lag).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        "ENGINE": DATABASES["default"]["ENGINE"],
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        # the test suite reads the test database through it (tests/crm/test_replica.py
+        # points it at a real replica of the test database instead)
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES["replica"].setdefault("OPTIONS", {}).update({
+        "options": DATABASES["default"]["OPTIONS"]["options"]
+        + " -c default_transaction_read_only=on",
+        "application_name": DATABASES["default"]["OPTIONS"]["application_name"],
+        "connect_timeout": env.int("DB_REPLICA_CONNECT_TIMEOUT", default=2),
+    })  # fmt: skip
+DATABASE_ROUTERS = ["crm.db.ReplicaRouter"]
+CRM_REPLICA_MAX_LAG = env.float("CRM_REPLICA_MAX_LAG", default=30.0)
+CRM_REPLICA_CHECK_SECONDS = env.float("CRM_REPLICA_CHECK_SECONDS", default=5.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
@@ -176,16 +200,33 @@ CACHES = {
 }
 
 CELERY_BROKER_URL = redis_url_for(REDIS_URL, 0, for_celery=True)  # config.settings_test: 8
-# Tasks go to the default queue but for those routed here: messages to clients have their
-# own queue (a campaign of 100,000 never holds up a reminder). deploy/ runs a worker unit
-# per queue (crm-worker@celery.service, crm-worker@messages.service), crm.metrics reports
-# each queue's length.
+# A queue per kind of work, so that one kind never waits behind another: reminders (the SLA
+# scan, notices to staff, the morning agenda: minutes matter), analytics (the nightly jobs,
+# in chunks by branch, crm/chunks.py: long), imports (files and their sweep) and messages to
+# clients (a campaign of 100,000 never holds up a reminder). The default queue takes what
+# is not routed. deploy/ runs a worker unit per queue (crm-worker@QUEUE.service, more nodes
+# per queue scale it out), the Procfile's worker of `make run` listens on all of them, and
+# crm.metrics reports each queue's length.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "outreach.*": {"queue": "messages"},
-    "scorecards.*": {"queue": "celery"},
-    # the nightly AML rating and professional-investor review lapses: the default queue
-    "suitability.*": {"queue": "celery"},
+    "scorecards.*": {"queue": "analytics"},
+    # the nightly AML rating and professional-investor review lapses
+    "suitability.*": {"queue": "analytics"},
+    "campaigns.*": {"queue": "messages"},
+    "callcenter.tasks.send_message_callbacks": {"queue": "messages"},
+    "crm.tasks.sla_scan": {"queue": "reminders"},
+    "crm.tasks.sla_recompute_deadlines": {"queue": "reminders"},
+    "crm.tasks.send_notification_emails": {"queue": "reminders"},
+    "crm.tasks.send_pending_emails": {"queue": "reminders"},
+    "crm.tasks.send_morning_agenda": {"queue": "reminders"},
+    "crm.tasks.job_*": {"queue": "analytics"},
+    "crm.tasks.refresh_rollups": {"queue": "analytics"},
+    "crm.tasks.purge_expired_data": {"queue": "analytics"},
+    "clients.tasks.nightly_segmentation": {"queue": "analytics"},
+    "callcenter.tasks.generate_callbacks": {"queue": "analytics"},
+    "clients.tasks.import_snapshots_file": {"queue": "imports"},
+    "clients.tasks.resume_stalled_imports": {"queue": "imports"},
 }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -206,26 +247,36 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 10,
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Nightly jobs in chunks (crm/chunks.py): branches per chunk (a chunk is one task, one
+# transaction), and the age after which the sweep sends an unfinished chunk again.
+CRM_JOB_BRANCHES_PER_CHUNK = env.int("CRM_JOB_BRANCHES_PER_CHUNK", default=1)
+CRM_JOB_RESEND_MINUTES = env.int("CRM_JOB_RESEND_MINUTES", default=30)
 CELERY_BEAT_SCHEDULE = {
     "sla-scan": {"task": "crm.tasks.sla_scan", "schedule": 300.0},
+    # The nightly jobs in chunks by branch on the analytics queue (crm/chunks.py): the
+    # segmentation and churn scores, the callbacks due, the dashboards' monthly rollups
+    # (last and this month, crm/rollups.py); the sweep sends again a chunk the broker lost.
     "nightly-segmentation": {
-        "task": "clients.tasks.nightly_segmentation",
+        "task": "crm.tasks.job_start",
         "schedule": crontab(hour=1, minute=30),
+        "args": ("segmentation",),
     },
     "nightly-callbacks": {
-        "task": "callcenter.tasks.generate_callbacks",
+        "task": "crm.tasks.job_start",
         "schedule": crontab(hour=2, minute=0),
+        "args": ("callbacks",),
     },
-    # the dashboards' monthly rollups: last and this month (crm/rollups.py)
     "nightly-rollups": {
-        "task": "crm.tasks.refresh_rollups",
+        "task": "crm.tasks.job_start",
         "schedule": crontab(hour=2, minute=30),
+        "args": ("rollups",),
     },
     # staff scorecards from the rollups just refreshed: the month and quarter of yesterday
     "nightly-scorecards": {
         "task": "scorecards.nightly",
         "schedule": crontab(hour=2, minute=50),
     },
+    "job-resume": {"task": "crm.tasks.job_resume", "schedule": 600.0},
     "email-sweep": {"task": "crm.tasks.send_pending_emails", "schedule": 900.0},
     # messages to clients: what quiet hours held back (08:00), a bulk queue, what the broker
     # lost; a message stuck sending is failed "result unknown" (outreach/tasks.py)

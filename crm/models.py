@@ -608,3 +608,57 @@ class RollupMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.month}"
+
+
+class JobRun(models.Model):
+    """One day's run of a nightly job split into chunks (crm/chunks.py): finished once
+    every chunk is done; starting it again the same day only sends the chunks not done."""
+
+    job = models.CharField(_("job"), max_length=40)
+    day = models.DateField(_("day"))
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        constraints = [models.UniqueConstraint(fields=["job", "day"], name="job_run_once_a_day")]
+        indexes = [
+            models.Index(
+                fields=["started_at"], condition=Q(finished_at__isnull=True),
+                name="job_run_unfinished",
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.day}"
+
+
+class JobChunk(models.Model):
+    """A part of a job run: the branches it covers (none: the part not split by branch),
+    done in the same transaction as its work, so a chunk sent twice runs once."""
+
+    run = models.ForeignKey(
+        JobRun, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("job run")
+    )
+    number = models.PositiveIntegerField(_("number"))
+    branch_ids = ArrayField(
+        models.BigIntegerField(), null=True, blank=True, verbose_name=_("branches")
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    seconds = models.FloatField(_("seconds"), null=True, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("job chunk")
+        verbose_name_plural = _("job chunks")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="job_chunk_number_once")
+        ]
+        indexes = [
+            models.Index(fields=["run"], condition=Q(done_at__isnull=True), name="job_chunk_open")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} #{self.number}"

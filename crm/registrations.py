@@ -4,7 +4,8 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors
+from . import rollups, selectors
+from .chunks import ChunkedJob, register_job
 from .models import EXPORT_APPROVER_ROLES, Role, Todo
 from .sla import Clock, declare_policy, register_clock
 from .workbench import Section, register_section
@@ -27,6 +28,10 @@ def _todo_agenda_counts(today):
 
 
 def register() -> None:
+    # the dashboards' rollups, nightly, a chunk per branch group and one for the rollups
+    # that do not split by branch; the months are recorded once all are done
+    register_job(ChunkedJob("rollups", rollups.nightly_chunk, finish=rollups.nightly_finish,
+                            whole_part=True))  # fmt: skip
     declare_policy(
         "todo",
         name="待办事项",

@@ -12,15 +12,20 @@ Apps plug in (the kernel imports none of them):
   the people the rows name; `register_source(…, rollup=True)` then lets the dashboards
   read the closed months of that source from it (`crm.measures`).
 
+A refresh that takes `branch_ids` can be run a branch at a time (the nightly job runs in
+chunks by branch, crm/chunks.py: `nightly_chunk`, then `nightly_finish` records the months
+once every chunk is done); one that does not runs whole, in the job's last chunk.
+
 Every refresh records its months in `crm.RollupMonth`; a month not recorded there is
 computed live from the facts, so a rollup never shows less than the facts it was made
-from. Maintained: nightly (`crm.tasks.refresh_rollups`, last and this month), as facts
+from. Maintained: nightly (chunked job "rollups", last and this month), as facts
 arrive where the app does it (account snapshots: `clients.services.snapshots_upsert`),
 and for any range by `manage.py rebuild_rollups --from 2025-01 --to 2026-11`.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -34,7 +39,7 @@ from django.utils import timezone
 from .models import MonthlyFigure, RollupMonth
 from .workdays import SHANGHAI
 
-Refresh = Callable[[date, date], int]
+Refresh = Callable[..., int]  # (first_month, last_month[, branch_ids=None]) -> rows
 
 _rollups: dict[str, Refresh] = {}
 
@@ -60,6 +65,26 @@ def month_end(month: date) -> date:
     return month + relativedelta(months=1) - timedelta(days=1)
 
 
+def splits_by_branch(key: str) -> bool:
+    """Whether the rollup's refresh takes `branch_ids` (can run a branch at a time)."""
+    return "branch_ids" in inspect.signature(_rollups[key]).parameters
+
+
+def _record(keys: list[str], first: date, last: date) -> None:
+    months = months_between(first, last)
+    now = timezone.now()
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO crm_rollupmonth (source, month, refreshed_at) "
+            "SELECT k, m, %s FROM unnest(%s::varchar[]) AS k, unnest(%s::date[]) AS m "
+            "ON CONFLICT (source, month) "
+            "DO UPDATE SET refreshed_at = EXCLUDED.refreshed_at",
+            [now, keys, months],
+        )
+    cache.delete(MONTHS_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(MONTHS_CACHE_KEY))
+
+
 def refresh(first: date, last: date, keys: list[str] | None = None) -> dict[str, int]:
     """Recompute the months from `first`'s to `last`'s of every rollup (or of `keys`),
     each in one transaction, and record them as rolled up. Returns rows written per key."""
@@ -68,25 +93,35 @@ def refresh(first: date, last: date, keys: list[str] | None = None) -> dict[str,
     for key in keys or list(_rollups):
         with transaction.atomic():
             done[key] = _rollups[key](first, last)
-            months = months_between(first, last)
-            now = timezone.now()
-            with connection.cursor() as cur:
-                cur.execute(
-                    "INSERT INTO crm_rollupmonth (source, month, refreshed_at) "
-                    "SELECT %s, m, %s FROM unnest(%s::date[]) AS m "
-                    "ON CONFLICT (source, month) "
-                    "DO UPDATE SET refreshed_at = EXCLUDED.refreshed_at",
-                    [key, now, months],
-                )
-        cache.delete(MONTHS_CACHE_KEY)
-        transaction.on_commit(lambda: cache.delete(MONTHS_CACHE_KEY))
+            _record([key], first, last)
     return done
 
 
-def nightly() -> dict[str, int]:
+def _nightly_months(day: date) -> tuple[date, date]:
     """Last month and this month (late facts of last month, this month so far)."""
-    today = timezone.localdate()
-    return refresh(today.replace(day=1) - relativedelta(months=1), today)
+    return day.replace(day=1) - relativedelta(months=1), day.replace(day=1)
+
+
+def nightly() -> dict[str, int]:
+    return refresh(*_nightly_months(timezone.localdate()))
+
+
+def nightly_chunk(day: date, branch_ids: list[int] | None) -> dict[str, int]:
+    """A chunk of the nightly job: every rollup that splits by branch for these branches,
+    or (`None`) every one that does not, whole. The months are recorded by the finish."""
+    first, last = _nightly_months(day)
+    done = {}
+    for key in _rollups:
+        if branch_ids is None and not splits_by_branch(key):
+            done[key] = _rollups[key](first, last)
+        elif branch_ids is not None and splits_by_branch(key):
+            done[key] = _rollups[key](first, last, branch_ids=branch_ids)
+    return done
+
+
+def nightly_finish(day: date) -> None:
+    """Every chunk done: the months are rolled up for every source."""
+    _record(list(_rollups), *_nightly_months(day))
 
 
 MONTHS_CACHE_KEY = "rollups:months"
@@ -141,19 +176,26 @@ def figure_rollup(source: str, queries: Callable[[], list[FigureQuery]]) -> Refr
     """A `refresh` for a measure source: replaces the source's figures of those months
     with one `INSERT … SELECT` per query (nothing per row)."""
 
-    def run(first: date, last: date) -> int:
+    def run(first: date, last: date, branch_ids: list[int] | None = None) -> int:
         end = month_end(last)
-        MonthlyFigure.objects.filter(source=source, month__gte=first, month__lte=end).delete()
+        old = MonthlyFigure.objects.filter(source=source, month__gte=first, month__lte=end)
+        if branch_ids is not None:
+            old = old.filter(branch_id__in=branch_ids)
+        old.delete()
         written = 0
         for q in queries():
-            written += _insert(source, q, first, end)
+            written += _insert(source, q, first, end, branch_ids)
         return written
 
     return run
 
 
-def _insert(source: str, q: FigureQuery, first: date, end: date) -> int:
+def _insert(
+    source: str, q: FigureQuery, first: date, end: date, branch_ids: list[int] | None = None
+) -> int:
     qs = q.queryset()
+    if branch_ids is not None:
+        qs = qs.filter(**{f"{q.branch}__in": branch_ids})
     if q.timestamp:
         start_at = datetime.combine(first, time.min, tzinfo=SHANGHAI)
         end_at = datetime.combine(end + timedelta(days=1), time.min, tzinfo=SHANGHAI)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from crm import exports
+from crm.db import reads_from_replica
 from crm.forms import add_service_errors, success_link
 from crm.once import submit_once
 from crm.services import TransitionNotAllowed
@@ -103,6 +104,7 @@ class ActionView(StaffRequiredMixin, View):
         return redirect(opinion)
 
 
+@reads_from_replica
 class AnalysisView(StaffRequiredMixin, View):
     """Counts by category and month (the last 12 months), a table and a bar chart;
     `?format=xlsx` downloads the table."""

@@ -122,8 +122,48 @@ def test_the_target_starts_one_worker_per_routed_queue_and_one_beat():
     wants = unit("crm.target")["Unit"]["Wants"].split()
     workers = sorted(w.removeprefix("crm-worker@").removesuffix(".service")
                      for w in wants if w.startswith("crm-worker@"))  # fmt: skip
-    assert workers == celery_queues() == ["celery", "messages"]
+    assert workers == celery_queues() == [
+        "analytics", "celery", "imports", "messages", "reminders"
+    ]  # fmt: skip
     assert wants.count("crm-beat.service") == 1 and "crm-web.service" in wants
+
+
+def test_the_procfile_worker_of_make_run_listens_on_every_queue():
+    from crm.metrics import celery_queues
+
+    line = next(
+        line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("worker:")
+    )
+    argv = line.split()
+    assert sorted(argv[argv.index("-Q") + 1].split(",")) == celery_queues()
+
+
+def test_every_task_is_routed_to_a_queue_of_its_kind():
+    """The kernel's and the apps' tasks, by name: reminders, the nightly analytics,
+    imports and messages each on their own queue (config/settings.py)."""
+    from celery import current_app
+
+    expected = {
+        "crm.tasks.sla_scan": "reminders",
+        "crm.tasks.send_morning_agenda": "reminders",
+        "crm.tasks.send_notification_emails": "reminders",
+        "crm.tasks.job_start": "analytics",
+        "crm.tasks.job_chunk": "analytics",
+        "crm.tasks.job_resume": "analytics",
+        "crm.tasks.refresh_rollups": "analytics",
+        "clients.tasks.nightly_segmentation": "analytics",
+        "callcenter.tasks.generate_callbacks": "analytics",
+        "clients.tasks.import_snapshots_file": "imports",
+        "clients.tasks.resume_stalled_imports": "imports",
+        "outreach.send_message": "messages",
+        "campaigns.run_due": "messages",
+    }
+    current_app.loader.import_default_modules()  # every app's tasks module
+    router = current_app.amqp.router
+    for name, queue in expected.items():
+        assert name in current_app.tasks, name
+        route = router.route({}, name)
+        assert route["queue"].name == queue, name
 
 
 def test_celery_queues_follow_the_routes(settings):

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import services
+from ..db import reads_from_replica
 from ..filters import (
     AccessLogFilterSet,
     BranchFilterSet,
@@ -228,6 +229,7 @@ class TodoViewSet(
         return Response(self.get_serializer(todo).data, status=status.HTTP_200_OK)
 
 
+@reads_from_replica
 class MetricsView(APIView):
     """The service measures behind the dashboards, with the same filters:
     `period=month|quarter|year|custom`, `year`, `value`, `start`, `end`, `branch=<code>`

@@ -6,11 +6,13 @@ from django.shortcuts import render
 from django.views import View
 
 from .. import dashboard
+from ..db import reads_from_replica
 from ..measures import compute_breakdowns, compute_rows, compute_trends
 from ..models import Branch, Role
 from .base import StaffRequiredMixin
 
 
+@reads_from_replica
 class DashboardView(StaffRequiredMixin, View):
     """Branch dashboard (branch managers, compliance), HQ dashboard comparing branches,
     and each member of staff's personal page (`/dashboard/me/`)."""

@@ -167,7 +167,9 @@ CATCH_UP = {
     "send_notification_emails": "crm.tasks.send_pending_emails",
     "sla_recompute_deadlines": "crm.tasks.sla_recompute_deadlines",
     "import_snapshots_file": "clients.tasks.resume_stalled_imports",
-    "nightly_segmentation": "clients.tasks.nightly_segmentation",
+    # "run now" in the admin: the nightly chunked run does it all the same
+    "nightly_segmentation": "crm.tasks.job_start",
+    "job_chunk": "crm.tasks.job_resume",  # a chunk of a nightly job (crm/chunks.py)
 }
 
 

@@ -29,7 +29,7 @@ from urllib.parse import quote, urlencode
 import psutil
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -229,3 +229,35 @@ def test_pool_process_killed_during_callback_generation(org, broker, workers, ta
         .filter(n__gt=1)
     )
     assert not duplicates.exists()
+
+
+def test_two_workers_run_a_nightly_job_in_chunks_one_killed_midway(
+    org, broker, workers, table_lock, monkeypatch
+):
+    """The nightly callbacks in chunks by branch (crm/chunks.py) on two workers: the pool
+    process of the first is killed in the middle of a chunk; the chunk runs again, the run
+    is finished once every chunk is done, and nothing is made twice."""
+    from crm import chunks
+    from crm.models import JobRun
+
+    today = timezone.localdate()
+    for i in range(3):
+        make_client(org.am, client_no=f"110000010{i}", opened_on=today - timedelta(days=10))
+        make_client(org.am_sh, client_no=f"310000010{i}", opened_on=today - timedelta(days=10))
+    # the chunks go to this test's queue instead of "analytics"
+    monkeypatch.setattr(chunks, "enqueue_on_commit", lambda task, pk: transaction.on_commit(
+        lambda: app.tasks[task].apply_async(args=(pk,), queue=QUEUE)))  # fmt: skip
+    lock = table_lock("callcenter_callbackpolicy", "ACCESS EXCLUSIVE")
+    first = workers("faults-w4", pool="prefork")
+    assert chunks.job_start("callbacks", today) == 3  # HQ, BJ01, SH01
+    run = JobRun.objects.get(job="callbacks", day=today)
+    kill_mid_task(first, lock, first.pool_process, blocked_in="callcenter_callbackpolicy")
+    workers("faults-w5")
+    finished = JobRun.objects.filter(pk=run.pk, finished_at__isnull=False)
+    assert wait_for(finished.exists, 60), first.output()
+    assert "WorkerLostError" in first.output()
+    assert not run.chunks.filter(done_at__isnull=True).exists()
+    assert Callback.objects.filter(reason="new_account").count() == 6
+    assert set(generate_due_callbacks().values()) == {0}  # as after a clean run
+    twice = Callback.objects.values("client", "reason", "period").annotate(n=Count("id"))
+    assert not twice.filter(n__gt=1).exists()
