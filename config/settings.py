@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "knowledge",
     "compliance",
     "campaigns",
+    "conduct",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +182,7 @@ CELERY_BROKER_URL = redis_url_for(REDIS_URL, 0, for_celery=True)  # config.setti
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "outreach.*": {"queue": "messages"},
+    "conduct.*": {"queue": "celery"},
 }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -240,6 +242,11 @@ CELERY_BEAT_SCHEDULE = {
     # campaigns (campaigns/tasks.py): one-off ones whose time came, the day's birthdays,
     # holiday greetings; idempotent (the messages' keys)
     "campaigns-run-due": {"task": "campaigns.run_due", "schedule": 300.0},
+    # the misconduct register, education from events, clients suggested for education
+    "nightly-conduct": {
+        "task": "conduct.nightly",
+        "schedule": crontab(hour=2, minute=15),
+    },
     "nightly-purge": {
         "task": "crm.tasks.purge_expired_data",
         "schedule": crontab(hour=3, minute=30),

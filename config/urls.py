@@ -67,6 +67,7 @@ urlpatterns = [
     path("products/", include("products.urls")),
     path("compliance/", include("compliance.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("conduct/", include("conduct.urls")),
     path("", include("crm.urls")),
 ]
 

@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("config", "crm", "clients", "outreach", "products", "opinions", "visits",
             "complaints", "servicedesk", "callcenter", "knowledge", "compliance",
-            "campaigns")  # fmt: skip
+            "campaigns", "conduct")  # fmt: skip
 APPS = ("clients", "outreach", "products", "opinions", "visits", "complaints", "servicedesk",
-        "callcenter", "knowledge", "compliance", "campaigns")  # fmt: skip
+        "callcenter", "knowledge", "compliance", "campaigns", "conduct")  # fmt: skip
 
 
 def module_name(path: Path) -> str:

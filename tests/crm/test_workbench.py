@@ -78,18 +78,22 @@ def branch_world(org, n):
 ROLE_QUEUES = {
     "am": {"todos", "calls_wrap_up", "callbacks", "complaints", "complaints_review", "visits",
            "client_duties", "potential_contacts", "at_risk", "retention", "service_requests",
-           "opinions_mine"},
-    "advisor": {"todos", "consultations", "complaints", "service_requests", "opinions_mine"},
+           "opinions_mine", "my_selfcheck", "education_suggested"},
+    "advisor": {"todos", "consultations", "complaints", "service_requests", "opinions_mine",
+                "my_selfcheck", "education_suggested"},
     "agent": {"phone_lookup", "todos", "calls_wrap_up", "callbacks", "callback_pool", "complaints",
-              "service_requests", "opinions_mine"},
+              "service_requests", "opinions_mine", "my_selfcheck"},
     "bm": {"todos", "export_decisions", "visit_approvals", "complaints", "complaints_overdue",
            "compensation", "complaints_review", "leaver_clients",
-           "service_requests_overdue", "opinions_pending", "campaigns_awaiting"},
+           "service_requests_overdue", "opinions_pending", "campaigns_awaiting", "my_selfcheck",
+           "education_suggested"},
     "compliance": {"todos", "export_decisions", "complaints_overdue", "complaints_review",
-                   "inspections", "reveal_review", "compliance_open", "compliance_red_flags"},
+                   "inspections", "reveal_review", "compliance_open", "compliance_red_flags",
+                   "my_selfcheck", "selfchecks_overdue"},
     "hq": {"todos", "export_decisions", "complaints_overdue", "compensation",
            "complaints_review", "inspections", "service_requests_overdue", "opinions_mine",
-           "campaigns_awaiting", "compliance_open", "compliance_red_flags"},
+           "campaigns_awaiting", "compliance_open", "compliance_red_flags", "my_selfcheck",
+           "selfchecks_overdue", "education_suggested"},
 }  # fmt: skip
 
 
