@@ -68,8 +68,13 @@ def seed_conduct(users, stdout) -> None:
         clients = Client.objects.filter(owner=users["am_bj"]).exclude(client_no=None)
         for i, client in enumerate(clients.order_by("id")[:9]):
             kind, topic = topics[i % len(topics)]
-            services.education_record(user=users["am_bj"], client=client, kind=kind,
-                                      topic=topic, on=today - timedelta(days=3 * i + 1))  # fmt: skip
+            services.education_record(
+                user=users["am_bj"],
+                client=client,
+                kind=kind,
+                topic=topic,
+                on=today - timedelta(days=3 * i + 1),
+            )
     counts = services.nightly(today)
     stdout.write(
         f"  conduct: {SelfCheck.objects.count()} self-checks, "

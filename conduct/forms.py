@@ -72,7 +72,8 @@ class MisconductForm(ScopedFormMixin, BoundedForm):
 
 class EducationForm(ScopedFormMixin, BoundedForm):
     client = ClientPickField(label=_("Client"))
-    kind = forms.ChoiceField(label=_("Type"),
-                             choices=[c for c in EducationKind.choices if c[0] != "event"])  # fmt: skip
+    kind = forms.ChoiceField(
+        label=_("Type"), choices=[c for c in EducationKind.choices if c[0] != "event"]
+    )
     topic = forms.CharField(label=_("Topic"), max_length=200)
     on = forms.DateField(label=_("Date"), widget=DATE_INPUT)

@@ -114,7 +114,8 @@ class SelfCheck(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["form", "staff"], name="selfcheck_once_per_form"),
             models.CheckConstraint(
-                condition=Q(status="pending") | Q(signed_at__isnull=False, declaration_accepted=True),
+                condition=Q(status="pending")
+                | Q(signed_at__isnull=False, declaration_accepted=True),
                 name="selfcheck_signed_has_signature",
             ),
         ]

@@ -13,7 +13,9 @@ from .models import (
 
 
 def selfchecks(user):
-    return SelfCheck.objects.visible_to(user).select_related("form", "branch", "staff__staff__branch")
+    return SelfCheck.objects.visible_to(user).select_related(
+        "form", "branch", "staff__staff__branch"
+    )
 
 
 def forms(user):
@@ -23,8 +25,10 @@ def forms(user):
 def my_selfchecks(user):
     """The user's own self-checks, the one to sign first, then the newest."""
     # "pending" sorts before "signed"
-    return SelfCheck.objects.filter(staff_id=user.pk).select_related("form").order_by(
-        "status", "-sent_at", "-id"
+    return (
+        SelfCheck.objects.filter(staff_id=user.pk)
+        .select_related("form")
+        .order_by("status", "-sent_at", "-id")
     )
 
 

@@ -159,8 +159,9 @@ def selfcheck_sign(*, user, check: SelfCheck, answers: list[dict], declaration_a
 def misconduct_record(*, user, staff, occurred_on: date, summary: str, measures: str = ""
                       ) -> MisconductEntry:  # fmt: skip
     """An entry by hand (a compliance officer for their branch, or HQ)."""
-    me = _check_role(user, CONDUCT_ROLES,
-                     _("Only compliance officers and HQ keep the misconduct register."))  # fmt: skip
+    me = _check_role(
+        user, CONDUCT_ROLES, _("Only compliance officers and HQ keep the misconduct register.")
+    )
     summary = (summary or "").strip()
     errors: dict[str, list[str]] = {}
     if not summary:

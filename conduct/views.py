@@ -14,7 +14,12 @@ from crm.once import submit_once
 from crm.views import StaffRequiredMixin, TableListView
 
 from . import selectors, services
-from .filters import EducationFilterSet, MisconductFilterSet, SelfCheckFilterSet, SuggestionFilterSet
+from .filters import (
+    EducationFilterSet,
+    MisconductFilterSet,
+    SelfCheckFilterSet,
+    SuggestionFilterSet,
+)
 from .forms import EducationForm, MisconductForm, SelfCheckFormForm, SignForm
 from .models import CONDUCT_ROLES, SelfCheckStatus
 from .tables import EducationTable, MisconductTable, SelfCheckTable, SuggestionTable
