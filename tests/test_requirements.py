@@ -16,7 +16,8 @@ import pytest
 
 BASE = Path(__file__).resolve().parent.parent
 APPS = ("config", "crm", "clients", "outreach", "opinions", "visits", "complaints",
-        "servicedesk", "callcenter", "knowledge")  # fmt: skip
+        "servicedesk", "callcenter", "knowledge", "products", "compliance", "campaigns",
+        "conduct")  # fmt: skip
 
 
 def _name(raw: str) -> str:
