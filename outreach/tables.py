@@ -121,9 +121,14 @@ class TemplateTable(Table):
         """The editor's name and role (a login name is never shown)."""
         if record.updated_by_id is None:
             return "—"
-        staff = getattr(record.updated_by, "staff", None)
-        name = person_name(record.updated_by)
-        return f"{name}（{staff.get_role_display()}）" if staff is not None else name
+        user = record.updated_by
+        staff = getattr(user, "staff", None)
+        # a person without a name on file is shown by their role, never by their login
+        name = person_name(user) if (user.last_name or user.first_name).strip() else ""
+        if staff is None:
+            return name or "—"
+        role = staff.get_role_display()
+        return f"{name}（{role}）" if name else role
 
     def render_updated_at(self, value):
         return local_minute(value)

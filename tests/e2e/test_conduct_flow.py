@@ -19,7 +19,7 @@ pytestmark = [
 def test_self_check_sent_filled_signed_and_seen_done(page, org):
     due = timezone.localdate() + timedelta(days=10)
     login(page, "hq")
-    page.click("#nav-compliance-menu")
+    page.click("#nav-more")
     page.click("#nav-selfchecks")
     page.click("#new-selfcheck-form")
     page.fill("#id_title", "年度员工执业行为自查表")
@@ -54,7 +54,7 @@ def test_self_check_sent_filled_signed_and_seen_done(page, org):
 
     # the compliance officer: the list shows it signed, with one matter declared
     login(page, "compliance")
-    page.click("#nav-compliance-menu")
+    page.click("#nav-more")
     page.click("#nav-selfchecks")
     row = page.locator(f"#selfcheck-{check.pk}")
     row.wait_for()
