@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "campaigns",
     "scorecards",
     "suitability",
+    "conduct",
 ]
 
 MIDDLEWARE = [
@@ -227,6 +228,7 @@ CELERY_TASK_ROUTES = {
     "callcenter.tasks.generate_callbacks": {"queue": "analytics"},
     "clients.tasks.import_snapshots_file": {"queue": "imports"},
     "clients.tasks.resume_stalled_imports": {"queue": "imports"},
+    "conduct.*": {"queue": "analytics"},
 }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -310,6 +312,11 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-suitability": {
         "task": "suitability.tasks.nightly_suitability",
         "schedule": crontab(hour=1, minute=50),
+    },
+    # the misconduct register, education from events, clients suggested for education
+    "nightly-conduct": {
+        "task": "conduct.nightly",
+        "schedule": crontab(hour=2, minute=15),
     },
     "nightly-purge": {
         "task": "crm.tasks.purge_expired_data",

@@ -71,6 +71,7 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     path("scorecards/", include("scorecards.urls")),
     path("suitability/", include("suitability.urls")),
+    path("conduct/", include("conduct.urls")),
     path("", include("crm.urls")),
 ]
 

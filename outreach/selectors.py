@@ -12,7 +12,7 @@ def messages_for(user):
 
 
 def templates_for(user):
-    return MessageTemplate.objects.visible_to(user).select_related("branch", "updated_by")
+    return MessageTemplate.objects.visible_to(user).select_related("branch", "updated_by__staff")
 
 
 def usable_templates(user, client=None, channel: str | None = None):

@@ -86,14 +86,16 @@ class TemplateTable(Table):
     key = "message_templates"
     required = ("name",)
 
+    # in words only: the code and the SMS provider's template code are the editor's
+    # business (the form shows them), not the list's
     name = tables.Column(verbose_name=_("Name"), orderable=False)
-    code = tables.Column(verbose_name=_("Code"), orderable=False)
     channel = tables.Column(verbose_name=_("Channel"), orderable=False)
     purpose = tables.Column(verbose_name=_("Purpose"), orderable=False)
     branch = tables.Column(verbose_name=_("Branch"), empty_values=(), orderable=False)
-    provider_template_code = tables.Column(verbose_name=_("Provider template code"),
-                                           orderable=False)  # fmt: skip
     active = tables.Column(verbose_name=_("In use"), orderable=False)
+    updated_by = tables.Column(verbose_name=_("Changed by"), empty_values=(), orderable=False)
+    updated_at = tables.Column(verbose_name=_("Changed at"), orderable=False,
+                               attrs={"td": {"class": "text-nowrap"}})  # fmt: skip
 
     class Meta(Table.Meta):
         row_attrs = {"id": lambda record: f"template-{record.code}"}
@@ -114,3 +116,19 @@ class TemplateTable(Table):
 
     def render_active(self, record):
         return _("Yes") if record.active else _("No")
+
+    def render_updated_by(self, record):
+        """The editor's name and role (a login name is never shown)."""
+        if record.updated_by_id is None:
+            return "—"
+        user = record.updated_by
+        staff = getattr(user, "staff", None)
+        # a person without a name on file is shown by their role, never by their login
+        name = person_name(user) if (user.last_name or user.first_name).strip() else ""
+        if staff is None:
+            return name or "—"
+        role = staff.get_role_display()
+        return f"{name}（{role}）" if name else role
+
+    def render_updated_at(self, value):
+        return local_minute(value)

@@ -20,10 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("config", "crm", "clients", "outreach", "products", "opinions", "visits",
             "complaints", "servicedesk", "callcenter", "knowledge", "compliance",
-            "campaigns", "scorecards", "suitability")  # fmt: skip
+            "campaigns", "scorecards", "suitability", "conduct")  # fmt: skip
 APPS = ("clients", "outreach", "products", "opinions", "visits", "complaints", "servicedesk",
         "callcenter", "knowledge", "compliance", "campaigns", "scorecards",
-        "suitability")  # fmt: skip
+        "suitability", "conduct")  # fmt: skip
 
 
 def module_name(path: Path) -> str:

@@ -72,6 +72,7 @@ def test_red_flag_callback_case_investigated_concluded_and_in_the_trend(page, or
 
     # HQ: the trend counts it, from the callback, substantiated, for the branch
     login(page, "hq")
+    page.click("#nav-compliance-menu")
     page.click("#nav-compliance")
     page.click("#compliance-trend-link")
     page.wait_for_selector("#trend-by-source")

@@ -243,6 +243,7 @@ PRO_ROLES = frozenset({AM, BM, COMP, HQ})  # professional investors: request, re
 PRO_APPROVERS = frozenset({COMP, HQ})  # the second person (never the requester, here `am`)
 AML_READERS = frozenset({BM, COMP, HQ})  # AML ratings: read
 AML_WORKERS = frozenset({COMP, HQ})  # set by hand, re-verify
+EDUCATORS = frozenset({AM, ADV, AGENT, BM, HQ})  # record investor education
 CASE_STEPS = {
     # action: (the status the case is in, roles that may take the step, body)
     "investigate": ("opened", CASE_WORKERS, {"note": "调取录音"}),
@@ -909,6 +910,53 @@ TABLE: dict[str, list[Case]] = {
     ],
     "compliance:detail": [get(web(allow=CASE_WORKERS), obj="compliancecase")],
     **CASE_WEB_STEPS,
+    # Staff conduct: self-checks (everyone their own), the misconduct register (compliance
+    # and HQ, 404 for everyone else), investor education -------------------------------------
+    "conduct:selfchecks": [
+        get(web()),
+        get(web(), query={"status": "pending", "overdue": "true"}, label="filtered"),
+    ],
+    # nothing to sign in the world: the page says so (a redirect)
+    "conduct:my-selfcheck": [get(web()), post(web(302), body={"declaration_accepted": "on"})],
+    "conduct:form-create": [
+        get(web(allow=CASE_WORKERS)),
+        post(
+            web(302, allow=CASE_WORKERS),
+            body=lambda w, role: {
+                "year": {HQ: 2041, COMP: 2042}.get(role, 2043),
+                "title": "年度员工执业行为自查表",
+                "questions": "是否存在代客操作？\n是否接受全权委托？",
+                "declaration": "本人承诺以上内容属实。",
+                "due_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
+            },
+        ),
+    ],
+    "conduct:misconduct": [get(web(allow=CASE_WORKERS, deny=404))],
+    "conduct:misconduct-create": [
+        get(web(allow=CASE_WORKERS, deny=404)),
+        post(
+            web(302, allow=CASE_WORKERS, deny=404),
+            body=lambda w, role: {
+                "staff": w.users[AM].pk,
+                "occurred_on": today(),
+                "summary": "未经审批发布产品宣传材料",
+            },
+        ),
+    ],
+    "conduct:education": [get(web())],
+    "conduct:education-create": [
+        get(web(allow=EDUCATORS)),
+        post(
+            web(302, allow=EDUCATORS),
+            body=lambda w, role: {
+                "client": f"id:{w.clients['mine'].pk}",
+                "kind": "video",
+                "topic": "融资融券风险揭示",
+                "on": today(),
+            },
+        ),
+    ],
+    "conduct:suggestions": [get(web()), get(web(), query={"open": "true"}, label="filtered")],
     "api:compliancecase-list": [
         get(api(allow=CASE_WORKERS)),
         post(

@@ -538,8 +538,11 @@ def build_world() -> World:
 
     kinds["message"] = Kind({"*": message(c1, 1)}, _outside(message(c3, 3), message(c2, 2)))
 
+    names = {"world-hq": "总部服务通知", "world-bj": "北京营业部服务通知",
+             "world-sh": "上海营业部服务通知"}  # fmt: skip
+
     def template(code, branch):
-        return MessageTemplate.objects.create(code=code, name=code, channel="sms",
+        return MessageTemplate.objects.create(code=code, name=names[code], channel="sms",
                                               purpose="service", branch=branch, body="您好",
                                               provider_template_code="SMS_1")  # fmt: skip
 
