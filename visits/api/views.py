@@ -290,8 +290,8 @@ class EventSerializer(ModelSerializer):
         help_text=_("A recurring event: every occurrence up to `until` is created, the first "
                     "one is answered."),
     )  # fmt: skip
-    until = serializers.DateField(required=False, write_only=True,
-                                  help_text=_("The last day of a recurring event."))  # fmt: skip
+    until = fields.DateField(required=False, write_only=True,
+                             help_text=_("The last day of a recurring event."))  # fmt: skip
 
     class Meta:
         model = Event
