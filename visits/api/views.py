@@ -303,11 +303,16 @@ class EventSerializer(ModelSerializer):
 
 
 class InviteClientsSerializer(serializers.Serializer):
-    clients = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), min_length=1,
-        max_length=500, help_text=_("The ids of the clients or potential clients to invite."),
+    clients = VisibleRelatedField(
+        queryset=Client.objects.all(), many=True, allow_empty=False,
+        help_text=_("The ids of the clients or potential clients to invite (at most 500)."),
     )  # fmt: skip
     whole_series = serializers.BooleanField(required=False, default=False)
+
+    def validate_clients(self, clients):
+        if len(clients) > 500:
+            raise serializers.ValidationError(_("At most 500 clients at a time."))
+        return clients
 
 
 class InviteSerializer(serializers.Serializer):
@@ -356,7 +361,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @action(detail=True, methods=["post"], url_path="invite-clients")
     def invite_clients(self, request, pk=None):
         """Invite single clients or potential clients (ids) of the event's branch."""
-        body = InviteClientsSerializer(data=request.data)
+        body = InviteClientsSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         n = services.event_invite_clients(
             user=request.user, event=self.get_object(), **body.validated_data
