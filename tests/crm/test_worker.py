@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serial
 def worker(settings):
     app.conf.task_always_eager = False
     app.control.purge()
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as w:
+    queues = sorted({"celery"} | {r["queue"] for r in settings.CELERY_TASK_ROUTES.values()})
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10,
+                      queues=queues) as w:  # fmt: skip
         yield w
     app.conf.task_always_eager = True
 
