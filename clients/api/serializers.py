@@ -204,7 +204,7 @@ class RetentionCaseSerializer(ModelSerializer):
     owner = serializers.CharField(source="owner.username", read_only=True)
     churn_score_now = serializers.IntegerField(source="client.churn_score", read_only=True)
     actions = RetentionActionSerializer(many=True, read_only=True)
-    loss_reason = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    loss_reason = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         from ..models import RetentionCase
