@@ -767,9 +767,11 @@ class SavedClientFilterQuerySet(ScopedQuerySet):
     clients (clients.filters.ClientFilterSet `saved`)."""
 
     scope_branch = "branch"
-
-    def scope_rule(self, staff, user_pk: int) -> Q | None:
-        return Q(owner_id=user_pk) | Q(shared=True, branch_id=staff.branch_id)
+    scope_owner = ("owner",)
+    scope_owner_roles = frozenset(Role.values)
+    scope_owner_within_branch = False
+    scope_branch_roles = frozenset(Role.values)
+    scope_branch_shared = "shared"
 
 
 class SavedClientFilter(models.Model):

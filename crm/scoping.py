@@ -26,7 +26,9 @@ Two declarations replace the rule altogether:
   whatever their role, also without a staff profile (notifications).
 
 And one widens rule 4: `scope_null_branch_shared = True` counts a row without a branch
-as every branch's (an article HQ publishes to all branches, beside a branch's own).
+as every branch's (an article HQ publishes to all branches, beside a branch's own); one
+narrows it: `scope_branch_shared = "shared"` shows the branch only the rows so flagged,
+the rest are their owners' (a saved client list).
 
 One narrows every rule: `scope_never = ("staff_concerned",)` names the users who never
 see a row whatever their role (a compliance case is never shown to the member of staff
@@ -120,6 +122,9 @@ class ScopedQuerySet(models.QuerySet):
     scope_null_branch_shared: ClassVar[bool] = False
     # paths to users who never see the row, whatever their role (applied after the rule)
     scope_never: ClassVar[tuple[str, ...]] = ()
+    # a boolean field: the branch sees (rule 4) only the rows where it is true, the rest
+    # stay their owners' (a saved client list shared with the branch)
+    scope_branch_shared: ClassVar[str | None] = None
 
     def visible_to(self, user: User) -> Self:
         visible = self._visible_to(user)
@@ -163,6 +168,8 @@ class ScopedQuerySet(models.QuerySet):
         if own is not None and self.scope_owner_within_branch:
             own &= branch
         if sees_branch:
+            if self.scope_branch_shared:
+                branch &= Q(**{self.scope_branch_shared: True})
             return branch if own is None else branch | own
         return own
 
