@@ -243,10 +243,12 @@ def ensure_event() -> int:
             .order_by("id")
             .values_list("pk", flat=True)[: EVENT_INVITEES - have]
         )
+        now = timezone.now()
         Invitation.objects.bulk_create(
-            Invitation(event=event, client_id=pk, status=statuses[i % len(statuses)])
+            Invitation(event=event, client_id=pk, status=statuses[i % len(statuses)],
+                       waiting_since=now if statuses[i % len(statuses)] == "waiting" else None)
             for i, pk in enumerate(clients)
-        )
+        )  # fmt: skip
     return event.pk
 
 
