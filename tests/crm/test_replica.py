@@ -33,7 +33,9 @@ from crm import db as replica_db
 from crm.db import REPLICA_ALIAS, reads_from_replica, replica_reads, replica_status
 from crm.models import Branch
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=[DEFAULT_DB_ALIAS, REPLICA_ALIAS])
+pytestmark = pytest.mark.django_db(
+    transaction=True, serialized_rollback=True, databases=[DEFAULT_DB_ALIAS, REPLICA_ALIAS]
+)
 
 
 def _free_port() -> int:
