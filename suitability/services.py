@@ -20,10 +20,12 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import Client, InvestorClass, Stage
+from clients.services.bulk import history_insert
 from crm.models import Role, StaffProfile, staff_of
 from crm.services import check_version, notify
 
@@ -183,13 +185,18 @@ def pro_expire_due(today: date | None = None) -> int:
             status=ProStatus.EXPIRED
         )
         clients = [c for _pk, c in lapsed]
-        # keep the history rows of the clients (the class changed without a person)
-        for client in Client.objects.filter(pk__in=clients,
-                                            investor_class=InvestorClass.PROFESSIONAL):  # fmt: skip
-            client.investor_class = InvestorClass.ORDINARY
-            client.version += 1
-            client._change_reason = "专业投资者认定复核逾期"  # type: ignore[attr-defined]
-            client.save(update_fields=["investor_class", "version", "updated_at"])
+        now = timezone.now()
+        changed = list(Client.objects.filter(pk__in=clients,
+                                             investor_class=InvestorClass.PROFESSIONAL)
+                       .values_list("pk", flat=True))  # fmt: skip
+        Client.objects.filter(pk__in=changed).update(
+            investor_class=InvestorClass.ORDINARY, version=F("version") + 1, updated_at=now
+        )
+        # the clients' change history, as save() would write it (the class changed without
+        # a person): one INSERT
+        reason = _("Professional classification lapsed at its review date")
+        with connection.cursor() as cur:
+            history_insert(cur, changed, now=now, reason=reason)
     return len(lapsed)
 
 

@@ -414,7 +414,8 @@ def _write_clients(user, to_write: list[tuple[dict, dict | None]]) -> tuple[int,
             inserted = [pk for pk, was_inserted in written if was_inserted]
             if ids:
                 _completeness(cur, ids)
-                _history(cur, user, ids, inserted, now)
+                history_insert(cur, ids, reason=_("Loaded from the client master"),
+                               user=user, inserted=inserted, now=now)  # fmt: skip
                 from ..retention import closures_record
 
                 closures_record()  # accounts the rows closed: their day and reason
@@ -442,8 +443,10 @@ def _completeness(cur, ids: list[int]) -> None:
     )
 
 
-def _history(cur, user, ids: list[int], inserted: list[int], now) -> None:
-    """One change-history line per written client (what simple-history saves), one INSERT."""
+def history_insert(cur, ids: list[int], *, reason: str, now, user=None,
+                   inserted: list[int] | tuple = ()) -> None:  # fmt: skip
+    """One change-history line per written client (what simple-history saves), one INSERT:
+    for writes that bypass `save()` (the bulk load, the nightly lapse of classifications)."""
     model = Client.history.model
     columns = [f.column for f in model._meta.concrete_fields
                if not f.column.startswith("history_")]  # fmt: skip
@@ -452,7 +455,7 @@ def _history(cur, user, ids: list[int], inserted: list[int], now) -> None:
         "history_change_reason, history_type, history_user_id) "
         f"SELECT {', '.join(columns)}, %s, %s, CASE WHEN id = ANY(%s) THEN '+' ELSE '~' END, "
         "%s FROM clients_client WHERE id = ANY(%s) ORDER BY id",
-        [now, _("Loaded from the client master")[:100], inserted, user.pk, ids],
+        [now, str(reason)[:100], list(inserted), getattr(user, "pk", None), ids],
     )
 
 
