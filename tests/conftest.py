@@ -62,3 +62,17 @@ def api():
 def login_client(client, user):
     client.force_login(user)
     return client
+
+
+def pytest_collection_modifyitems(items):
+    """A transactional test flushes the database; without serialized_rollback the flush
+    re-creates the role groups under new ids (post_migrate) and the next test that restores
+    the serialized data fails on their names. Every transactional test restores it."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get(
+            "serialized_rollback"
+        ):
+            raise pytest.UsageError(
+                f"{item.nodeid}: django_db(transaction=True) needs serialized_rollback=True"
+            )

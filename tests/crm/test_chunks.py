@@ -191,7 +191,7 @@ def test_the_beat_starts_the_chunked_jobs_on_the_analytics_queue(settings):
     assert "crm.tasks.job_resume" in beat
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_parallel_workers_run_each_chunk_once_and_finish_the_run_once(org, monkeypatch):
     """Two workers get every chunk (a redelivery each) and all run at the same time: each
     chunk runs once, the run is finished once, by whichever chunk came last."""
