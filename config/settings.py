@@ -113,6 +113,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "crm.context_processors.crm",
             ],
+            # {% url %} without arguments answered once per process (the navigation's links)
+            "builtins": ["crm.templatetags.cached_url"],
         },
     },
 ]
