@@ -178,7 +178,7 @@ def generate(n_clients: int, months: int, report: dict, days: int = 0) -> None:
                 "name_initials": "chr(97 + g %% 26) || chr(97 + (g / 26) %% 26)",
                 "id_type": "'id_card'",
                 "gender": "CASE WHEN g %% 2 = 0 THEN 'female' ELSE 'male' END",
-                "phone": "'13' || lpad((g * 7919 %% 1000000000)::text, 9, '0')",
+                "phone": "'13' || lpad((g::bigint * 7919 %% 1000000000)::text, 9, '0')",
                 "branch": "(%(b)s::bigint[])[1 + g %% %(k)s]",
                 "owner": "(%(o)s::bigint[])[1 + g %% %(k)s]",
                 "opened_on": "current_date - (g %% 3650)",
