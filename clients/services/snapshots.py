@@ -216,6 +216,28 @@ def _stage(cur, parsed: list[tuple[int, dict]]) -> None:
     cur.execute(f"ANALYZE {_STAGE} (client_no)")
 
 
+_SOURCE = "clients_snapshot_source"
+
+
+def _resolve(cur, visible: str, visible_params) -> None:
+    """The staged rows of clients the user may see, by client id, one per (client, date)
+    (the last sent wins), into a second temporary table the next statements read."""
+    cur.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {_SOURCE} (client_id bigint, date date, "
+        f"{', '.join(f'{c} numeric' for c in SNAPSHOT_NUMBERS)}, trade_count integer) "
+        "ON COMMIT DELETE ROWS"
+    )
+    cur.execute(f"TRUNCATE {_SOURCE}")
+    cur.execute(
+        f"INSERT INTO {_SOURCE} SELECT DISTINCT ON (c.id, s.date) c.id, s.date, "
+        f"{', '.join(f's.{c}' for c in SNAPSHOT_NUMBERS)}, s.trade_count "
+        f"FROM {_STAGE} s JOIN ({visible}) c ON c.client_no = s.client_no "
+        "ORDER BY c.id, s.date, s.idx DESC",
+        visible_params,
+    )
+    cur.execute(f"ANALYZE {_SOURCE} (client_id)")
+
+
 def snapshots_upsert(*, user, rows: list) -> BulkResult:
     """Upsert snapshots by (client number, date): the rows checked here, copied into a
     staging table (COPY), then one INSERT ... SELECT ... ON CONFLICT DO UPDATE that
@@ -251,24 +273,24 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
     compared = (*SNAPSHOT_NUMBERS, "trade_count")
     unchanged_old = ", ".join(f"clients_accountsnapshot.{c}" for c in compared)
     unchanged_new = ", ".join(f"EXCLUDED.{c}" for c in compared)
-    # A partitioned table cannot return xmax (inserted or updated?): the keys that were
-    # there are read in the same statement, whose snapshot is from before the insert.
+    rolled = "client_id, date, total_assets, trading_volume, commission, trade_count, net_inflow"
+    # A partitioned table cannot return xmax (inserted or updated?): the rows that were
+    # there, with their values, are read in the same statement, whose snapshot is from
+    # before the insert and after `hold` locked their months (no other call writes them
+    # meanwhile); the monthly rollups get the deltas in the same statement.
     upsert = (
-        f"WITH src AS (SELECT DISTINCT ON (c.id, s.date) c.id AS client_id, s.date, "
-        f"{', '.join(f's.{c}' for c in SNAPSHOT_NUMBERS)}, s.trade_count "
-        f"FROM {_STAGE} s JOIN ({visible}) c ON c.client_no = s.client_no "
-        "ORDER BY c.id, s.date, s.idx DESC), "
-        "old AS (SELECT a.client_id, a.date FROM clients_accountsnapshot a "
-        "JOIN src ON a.client_id = src.client_id AND a.date = src.date), "
+        f"WITH old AS (SELECT {', '.join(f'a.{c}' for c in rolled.split(', '))} "
+        f"FROM clients_accountsnapshot a JOIN {_SOURCE} src "
+        "ON a.client_id = src.client_id AND a.date = src.date), "
         f"up AS (INSERT INTO clients_accountsnapshot (client_id, date, {columns}, "
-        f"trade_count, received_at) SELECT src.*, %s::timestamptz FROM src "
+        f"trade_count, received_at) SELECT src.*, %s::timestamptz FROM {_SOURCE} src "
         "ORDER BY src.client_id, src.date "
         f"ON CONFLICT (client_id, date) DO UPDATE SET {updates} "
         # the same row sent again writes nothing
         f"WHERE ({unchanged_old}) IS DISTINCT FROM ({unchanged_new}) "
-        "RETURNING client_id, date) "
-        "SELECT old.client_id IS NULL, up.client_id, up.date FROM up "
-        "LEFT JOIN old ON old.client_id = up.client_id AND old.date = up.date"
+        f"RETURNING {rolled}), "
+        f"{client_months.deltas('up', 'old')} "
+        "SELECT coalesce(sum(days), 0), coalesce(sum(written), 0) FROM d"
     )
     with transaction.atomic():
         with connection.cursor() as cur:
@@ -279,11 +301,11 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
                 visible_params,
             )
             unknown = {idx for (idx,) in cur.fetchall()}
-            cur.execute(upsert, [*visible_params, now])
-            returned = cur.fetchall()
-        written = [inserted for inserted, _c, _d in returned]
-        # the monthly facts of the (client, month) rows written: one upsert (crm/rollups.py)
-        client_months.touched([(c, d) for _i, c, d in returned])
+            _resolve(cur, visible, visible_params)
+            # the (client, month) rollup rows of these rows: made, and locked in order
+            client_months.hold(cur, _SOURCE)
+            cur.execute(upsert, [now])
+            created, written = cur.fetchone()
         latest: dict[tuple[str, date], dict] = {}
         for index, values in parsed:
             if index in unknown:
@@ -305,9 +327,9 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
             snapshots_changed()
     result.errors.sort(key=lambda e: e["index"])
     result.stored = len(latest)
-    result.created = sum(1 for w in written if w)
-    result.updated = len(written) - result.created
-    result.unchanged = len(latest) - len(written)
+    result.created = int(created)
+    result.updated = int(written) - result.created
+    result.unchanged = len(latest) - int(written)
     return result
 
 
