@@ -21,6 +21,8 @@ _COLUMNS = (
     "(client_id, month, days, avg_assets, assets_sum, trading_volume, commission, trade_count, "
     "net_inflow, turnover)"
 )
+
+
 def refresh(first: date, last: date, branch_ids: list[int] | None = None) -> int:
     """Recompute the months from `first` to `last` (first days) for every client, or for
     the clients of `branch_ids` (a chunk of the nightly job, crm/chunks.py)."""
@@ -53,13 +55,12 @@ def hold(cur, source: str) -> None:
     in (client, month) order. Every writer of facts locks a month's row first, so while
     this transaction holds it no other call writes that month's facts: the upsert's
     statement reads their old values as they are, and the deltas add up (`deltas`)."""
-    keys = (
-        f"(SELECT DISTINCT client_id, date_trunc('month', date)::date AS month FROM {source}) k"
-    )
+    keys = f"(SELECT DISTINCT client_id, date_trunc('month', date)::date AS month FROM {source}) k"
     # a concurrent call making the same row first: ours conflicts and waits for it
     cur.execute(
         f"INSERT INTO clients_clientmonth {_COLUMNS} "
-        "SELECT k.client_id, k.month, count(s.client_id), coalesce(round(avg(s.total_assets), 2), 0), "
+        "SELECT k.client_id, k.month, count(s.client_id), "
+        "coalesce(round(avg(s.total_assets), 2), 0), "
         "coalesce(sum(s.total_assets), 0), coalesce(sum(s.trading_volume), 0), "
         "coalesce(sum(s.commission), 0), coalesce(sum(s.trade_count), 0), "
         "coalesce(sum(s.net_inflow), 0), "
@@ -85,9 +86,7 @@ def deltas(up: str, old: str) -> str:
     the (client, month) rows `hold` locked. The average and turnover are derived from
     the sums as `refresh` computes them (avg(x) is sum(x) / count), so they stay exact."""
     summed = ("total_assets", "trading_volume", "commission", "trade_count", "net_inflow")
-    changes = ", ".join(
-        f"sum({up}.{c} - coalesce({old}.{c}, 0)) AS {c}" for c in summed
-    )
+    changes = ", ".join(f"sum({up}.{c} - coalesce({old}.{c}, 0)) AS {c}" for c in summed)
     days, assets = "(m.days + d.days)", "(m.assets_sum + d.total_assets)"
     return (
         f"d AS (SELECT {up}.client_id, date_trunc('month', {up}.date)::date AS month, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -11,11 +12,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.bounds import OUT_OF_RANGE, year_in_range
+from crm.bounds import EARLIEST_DATE, INTEGER_MAX, LATEST_DATE, OUT_OF_RANGE, year_in_range
 
 from .. import rollups as client_months
 from ..models import Client, Holding
@@ -195,15 +196,20 @@ _STAGE = "clients_snapshot_stage"
 _STAGE_COLUMNS = ("idx", "client_no", "date", *SNAPSHOT_NUMBERS, "trade_count")
 
 
-def _stage(cur, parsed: list[tuple[int, dict]]) -> None:
-    """The parsed rows into a temporary staging table by COPY (one round trip, no SQL
-    per row); the table lives as long as the connection and is emptied each call."""
+def _stage_table(cur) -> None:
+    """The temporary staging table of a call's rows; it lives as long as the connection
+    and is emptied each call."""
     cur.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (idx integer, client_no text, "
         f"date date, {', '.join(f'{c} numeric' for c in SNAPSHOT_NUMBERS)}, "
         "trade_count integer) ON COMMIT DELETE ROWS"
     )
     cur.execute(f"TRUNCATE {_STAGE}")
+
+
+def _stage(cur, parsed: list[tuple[int, dict]]) -> None:
+    """The rows checked in Python into the staging table by COPY (one round trip, no SQL
+    per row)."""
     lines = [
         f"{index}\t{_copy_text(v['client_no'])}\t{v['date'].isoformat()}\t{v['total_assets']}\t"
         f"{v['cash']}\t{v['market_value']}\t{v['net_inflow']}\t{v['trading_volume']}\t"
@@ -212,16 +218,77 @@ def _stage(cur, parsed: list[tuple[int, dict]]) -> None:
     ]
     cur.copy_expert(f"COPY {_STAGE} ({', '.join(_STAGE_COLUMNS)}) FROM STDIN",
                     io.StringIO("".join(lines)))  # fmt: skip
-    # its row count and numbers: the joins below then walk the client number index
-    cur.execute(f"ANALYZE {_STAGE} (client_no)")
+
+
+# The plain rows, checked in SQL. A row is plain when each field is what the trading
+# system sends and the Python checks (_parse_snapshot_row) would take as it is, without
+# a message: a client number of letters, digits, "_" and "-" (never "0", "true" or
+# "false", which a JSON 0 or boolean reads as in SQL), an ISO date that is a real day, not
+# after today and within the bounded years, the numbers matching _PLAIN/_SIGNED (blank
+# or missing: 0; total assets required), a whole trade count within an integer, and no
+# holdings. Every other row takes the Python checks, so its messages stay theirs.
+_NOT_AN_OBJECT = {"__not_an_object__": True}
+_UNSIGNED_SQL = "^([0-9]{1,15}([.][0-9]{1,2})?)?$"
+_SIGNED_SQL = "^(-?[0-9]{1,15}([.][0-9]{1,2})?)?$"
+_RAW_COLUMNS = ("client_no", "date", *SNAPSHOT_NUMBERS, "trade_count", "holdings",
+                "__not_an_object__")  # fmt: skip
+
+
+def _plain_sql() -> str:
+    numbers = " AND ".join(
+        f"coalesce(r.{c}, '') ~ '{_SIGNED_SQL if c == 'net_inflow' else _UNSIGNED_SQL}'"
+        for c in SNAPSHOT_NUMBERS
+    )
+    values = ", ".join(f"coalesce(nullif(c.{c}, ''), '0')::numeric" for c in SNAPSHOT_NUMBERS)
+    definition = ", ".join(f'"{c}" text' for c in _RAW_COLUMNS)
+    return (
+        "WITH r AS (SELECT (r.n - 1)::integer AS idx, r.*, "
+        "CASE WHEN r.date ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' AND pg_input_is_valid(r.date, 'date') "
+        "THEN r.date::date END AS day, "
+        "CASE WHEN coalesce(r.trade_count, '') ~ '^[0-9]{0,10}$' "
+        "THEN coalesce(nullif(r.trade_count, ''), '0')::bigint END AS trades "
+        f"FROM ROWS FROM (jsonb_to_recordset(%(rows)s::jsonb) AS ({definition})) "
+        f"WITH ORDINALITY AS r({', '.join(_RAW_COLUMNS)}, n)), "
+        "c AS (SELECT r.*, (r.client_no ~ '^[0-9A-Za-z][0-9A-Za-z_-]*$' "
+        "AND r.client_no NOT IN ('0', 'true', 'false') "
+        "AND r.day <= %(today)s AND r.day >= %(earliest)s AND r.day <= %(latest)s "
+        "AND r.total_assets <> '' "
+        f"AND {numbers} AND r.trades <= {INTEGER_MAX} "
+        "AND r.holdings IS NULL AND r.__not_an_object__ IS NULL) IS TRUE AS plain FROM r), "
+        f"staged AS (INSERT INTO {_STAGE} ({', '.join(_STAGE_COLUMNS)}) "
+        f"SELECT c.idx, c.client_no, c.day, {values}, c.trades FROM c WHERE c.plain) "
+        "SELECT c.idx FROM c WHERE NOT c.plain ORDER BY c.idx"
+    )
+
+
+def _stage_plain(cur, rows: list, today: date) -> list[int] | None:
+    """The plain rows (above) checked and staged in one statement, from the rows as JSON;
+    returns the indexes of the others, for the Python checks. None when the rows cannot
+    go to PostgreSQL as JSON (a NUL character, a lone surrogate, an infinite number,
+    nesting too deep...): then every row takes the Python checks."""
+    payload = [row if type(row) is dict else _NOT_AN_OBJECT for row in rows]
+    try:
+        text = json.dumps(payload, ensure_ascii=False, default=str, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    if "\\u0000" in text:  # PostgreSQL's jsonb refuses it
+        return None
+    params = {"rows": text, "today": today, "earliest": EARLIEST_DATE, "latest": LATEST_DATE}
+    try:
+        with transaction.atomic():  # a savepoint: a refusal leaves the call's transaction
+            cur.execute(_plain_sql(), params)
+            return [idx for (idx,) in cur.fetchall()]
+    except (DatabaseError, UnicodeEncodeError):
+        return None
 
 
 _SOURCE = "clients_snapshot_source"
 
 
-def _resolve(cur, visible: str, visible_params) -> None:
+def _resolve(cur, visible: str, visible_params) -> int:
     """The staged rows of clients the user may see, by client id, one per (client, date)
-    (the last sent wins), into a second temporary table the next statements read."""
+    (the last sent wins), into a second temporary table the next statements read; how
+    many."""
     cur.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {_SOURCE} (client_id bigint, date date, "
         f"{', '.join(f'{c} numeric' for c in SNAPSHOT_NUMBERS)}, trade_count integer) "
@@ -235,29 +302,22 @@ def _resolve(cur, visible: str, visible_params) -> None:
         "ORDER BY c.id, s.date, s.idx DESC",
         visible_params,
     )
+    stored = cur.rowcount
     cur.execute(f"ANALYZE {_SOURCE} (client_id)")
+    return stored
 
 
 def snapshots_upsert(*, user, rows: list) -> BulkResult:
-    """Upsert snapshots by (client number, date): the rows checked here, copied into a
-    staging table (COPY), then one INSERT ... SELECT ... ON CONFLICT DO UPDATE that
-    finds each row's client among those the user may see.
+    """Upsert snapshots by (client number, date): the plain rows checked and staged in
+    SQL (`_stage_plain`), the others checked here and copied into the same staging table
+    (COPY), then one INSERT ... SELECT ... ON CONFLICT DO UPDATE that finds each row's
+    client among those the user may see and adds the deltas to the monthly rollups.
 
     Idempotent: the same rows twice leave one row per (client, date). Bad rows are
     reported with their index and never stored; good rows of the same call are.
     """
     result = BulkResult(received=len(rows))
-    parsed: list[tuple[int, dict]] = []
-    today = timezone.localdate()
-    for index, row in enumerate(rows):
-        values, errors = _parse_snapshot_row(row, today)
-        if values is None:
-            result.errors.append(
-                {"index": index, "client_no": _client_no_of(row), "errors": errors}
-            )
-        else:
-            parsed.append((index, values))
-    if not parsed:
+    if not rows:
         return result
     visible, visible_params = (
         Client.objects.visible_to(user).order_by().values("id", "client_no").query.sql_with_params()
@@ -292,29 +352,59 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
         f"{client_months.deltas('up', 'old')} "
         "SELECT coalesce(sum(days), 0), coalesce(sum(written), 0) FROM d"
     )
+    today = timezone.localdate()
+    stored = created = written = 0
     with transaction.atomic():
         with connection.cursor() as cur:
-            _stage(cur, parsed)
+            _stage_table(cur)
+            others = _stage_plain(cur, rows, today)
+            # the rows SQL did not find plain (all of them if it could not read them)
+            parsed: list[tuple[int, dict]] = []
+            for index in range(len(rows)) if others is None else others:
+                values, errors = _parse_snapshot_row(rows[index], today)
+                if values is None:
+                    result.errors.append(
+                        {"index": index, "client_no": _client_no_of(rows[index]),
+                         "errors": errors}
+                    )  # fmt: skip
+                else:
+                    parsed.append((index, values))
+            if parsed:
+                _stage(cur, parsed)
+            # its row count and numbers: the joins below then walk the client number index
+            cur.execute(f"ANALYZE {_STAGE} (client_no)")
             cur.execute(
-                f"SELECT s.idx FROM {_STAGE} s WHERE NOT EXISTS "
+                f"SELECT s.idx, s.client_no FROM {_STAGE} s WHERE NOT EXISTS "
                 f"(SELECT 1 FROM ({visible}) c WHERE c.client_no = s.client_no)",
                 visible_params,
             )
-            unknown = {idx for (idx,) in cur.fetchall()}
-            _resolve(cur, visible, visible_params)
-            # the (client, month) rollup rows of these rows: made, and locked in order
-            client_months.hold(cur, _SOURCE)
-            cur.execute(upsert, [now])
-            created, written = cur.fetchone()
-        latest: dict[tuple[str, date], dict] = {}
+            unknown = dict(cur.fetchall())
+            stored = _resolve(cur, visible, visible_params)
+            if stored:
+                # the (client, month) rollup rows of these rows: made, and locked in order
+                client_months.hold(cur, _SOURCE)
+                cur.execute(upsert, [now])
+                created, written = cur.fetchone()
+        for index, client_no in unknown.items():
+            result.errors.append({"index": index, "client_no": client_no,
+                                  "errors": {"client_no": [_("No such client.")]}})  # fmt: skip
+        # holdings come only in rows checked in Python; a key's are written when its
+        # last row (of any kind) has them
+        latest: dict[tuple[str, date], tuple[int, list | None]] = {}
         for index, values in parsed:
-            if index in unknown:
-                result.errors.append({"index": index, "client_no": values["client_no"],
-                                      "errors": {"client_no": [_("No such client.")]}})  # fmt: skip
-            else:
-                latest[(values["client_no"], values["date"])] = values
-        with_holdings = {key: v["holdings"] for key, v in latest.items()
-                         if v["holdings"] is not None}  # fmt: skip
+            if index not in unknown:
+                latest[(values["client_no"], values["date"])] = (index, values["holdings"])
+        with_holdings = {key: items for key, (_i, items) in latest.items() if items is not None}
+        if with_holdings:
+            with connection.cursor() as cur:
+                cur.execute(
+                    f"SELECT client_no, date, max(idx) FROM {_STAGE} "
+                    "WHERE client_no = ANY(%s) GROUP BY 1, 2",
+                    [list({no for no, _d in with_holdings})],
+                )
+                last = {(no, day): idx for no, day, idx in cur.fetchall()}
+            with_holdings = {key: items for key, items in with_holdings.items()
+                             if last.get(key) == latest[key][0]}  # fmt: skip
         if with_holdings:
             ids = dict(
                 Client.objects.visible_to(user)
@@ -323,13 +413,13 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
             )
             by_id = {(ids[no], day): items for (no, day), items in with_holdings.items()}
             _replace_holdings(dict(sorted(by_id.items())))
-        if latest:
+        if stored:
             snapshots_changed()
     result.errors.sort(key=lambda e: e["index"])
-    result.stored = len(latest)
+    result.stored = stored
     result.created = int(created)
     result.updated = int(written) - result.created
-    result.unchanged = len(latest) - int(written)
+    result.unchanged = stored - int(written)
     return result
 
 

@@ -260,8 +260,9 @@ def test_client_month_made_from_the_facts_when_missing(org):
     its facts before the deltas are added, so it is exact."""
     client = Client.objects.create(name="补建", client_no="3180000002", branch=org.bj,
                                    owner=org.am, opened_on=date(2025, 1, 2))  # fmt: skip
-    AccountSnapshot.objects.create(client=client, date=date(2025, 10, 1),
-                                   total_assets=Decimal("10.5"), trading_volume=Decimal(3))  # fmt: skip
+    AccountSnapshot.objects.create(
+        client=client, date=date(2025, 10, 1), total_assets=Decimal("10.5"), trading_volume=3
+    )
     snapshots_upsert(user=org.am, rows=[
         {"client_no": "3180000002", "date": "2025-10-02", "total_assets": "20"},
         {"client_no": "3180000002", "date": "2025-10-01", "total_assets": "11"},
