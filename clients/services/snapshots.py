@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import io
-import json
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.cache import cache
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.bounds import EARLIEST_DATE, INTEGER_MAX, LATEST_DATE, OUT_OF_RANGE, year_in_range
+from crm.bounds import EARLIEST_DATE, OUT_OF_RANGE, year_in_range
 
 from .. import rollups as client_months
 from ..models import Client, Holding
@@ -220,66 +220,56 @@ def _stage(cur, parsed: list[tuple[int, dict]]) -> None:
                     io.StringIO("".join(lines)))  # fmt: skip
 
 
-# The plain rows, checked in SQL. A row is plain when each field is what the trading
-# system sends and the Python checks (_parse_snapshot_row) would take as it is, without
-# a message: a client number of letters, digits, "_" and "-" (never "0", "true" or
-# "false", which a JSON 0 or boolean reads as in SQL), an ISO date that is a real day, not
-# after today and within the bounded years, the numbers matching _PLAIN/_SIGNED (blank
-# or missing: 0; total assets required), a whole trade count within an integer, and no
-# holdings. Every other row takes the Python checks, so its messages stay theirs.
-_NOT_AN_OBJECT = {"__not_an_object__": True}
-_UNSIGNED_SQL = "^([0-9]{1,15}([.][0-9]{1,2})?)?$"
-_SIGNED_SQL = "^(-?[0-9]{1,15}([.][0-9]{1,2})?)?$"
-_RAW_COLUMNS = ("client_no", "date", *SNAPSHOT_NUMBERS, "trade_count", "holdings",
-                "__not_an_object__")  # fmt: skip
+# The plain rows: what the trading system sends, which the checks of
+# _parse_snapshot_row would take as they are, without a message. One test a row instead
+# of a call a field: a row of only the known keys (holdings missing or null), a client
+# number of letters, digits, "_" and "-", an ISO date (a string) among the real days of
+# the last ten years up to today, the numbers matching _PLAIN/_SIGNED (strings or whole
+# numbers; blank or missing: 0; total assets required) and a trade count of up to 9
+# digits. Its COPY line is then the values themselves. Every other row takes the checks.
+_FAST_KEYS = frozenset({"client_no", "date", *SNAPSHOT_NUMBERS, "trade_count", "holdings"})
+_P, _S = r"[0-9]{1,15}(?:\.[0-9]{1,2})?", r"-?[0-9]{1,15}(?:\.[0-9]{1,2})?"
+_FAST_LINE = re.compile(
+    r"[0-9A-Za-z][0-9A-Za-z_-]*"
+    + "".join(rf"\t{_S if c == 'net_inflow' else _P}" for c in SNAPSHOT_NUMBERS)
+    + r"\t[0-9]{1,9}"
+)
+_FAST_COLUMNS = ("idx", "date", "client_no", *SNAPSHOT_NUMBERS, "trade_count")
 
 
-def _plain_sql() -> str:
-    numbers = " AND ".join(
-        f"coalesce(r.{c}, '') ~ '{_SIGNED_SQL if c == 'net_inflow' else _UNSIGNED_SQL}'"
-        for c in SNAPSHOT_NUMBERS
-    )
-    values = ", ".join(f"coalesce(nullif(c.{c}, ''), '0')::numeric" for c in SNAPSHOT_NUMBERS)
-    definition = ", ".join(f'"{c}" text' for c in _RAW_COLUMNS)
-    return (
-        "WITH r AS (SELECT (r.n - 1)::integer AS idx, r.*, "
-        "CASE WHEN r.date ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' AND pg_input_is_valid(r.date, 'date') "
-        "THEN r.date::date END AS day, "
-        "CASE WHEN coalesce(r.trade_count, '') ~ '^[0-9]{0,10}$' "
-        "THEN coalesce(nullif(r.trade_count, ''), '0')::bigint END AS trades "
-        f"FROM ROWS FROM (jsonb_to_recordset(%(rows)s::jsonb) AS ({definition})) "
-        f"WITH ORDINALITY AS r({', '.join(_RAW_COLUMNS)}, n)), "
-        "c AS (SELECT r.*, (r.client_no ~ '^[0-9A-Za-z][0-9A-Za-z_-]*$' "
-        "AND r.client_no NOT IN ('0', 'true', 'false') "
-        "AND r.day <= %(today)s AND r.day >= %(earliest)s AND r.day <= %(latest)s "
-        "AND r.total_assets <> '' "
-        f"AND {numbers} AND r.trades <= {INTEGER_MAX} "
-        "AND r.holdings IS NULL AND r.__not_an_object__ IS NULL) IS TRUE AS plain FROM r), "
-        f"staged AS (INSERT INTO {_STAGE} ({', '.join(_STAGE_COLUMNS)}) "
-        f"SELECT c.idx, c.client_no, c.day, {values}, c.trades FROM c WHERE c.plain) "
-        "SELECT c.idx FROM c WHERE NOT c.plain ORDER BY c.idx"
+@functools.lru_cache(maxsize=2)
+def _recent_days(today: date) -> frozenset[str]:
+    first = max(EARLIEST_DATE, today - timedelta(days=3660))
+    return frozenset(
+        (first + timedelta(days=n)).isoformat() for n in range((today - first).days + 1)
     )
 
 
-def _stage_plain(cur, rows: list, today: date) -> list[int] | None:
-    """The plain rows (above) checked and staged in one statement, from the rows as JSON;
-    returns the indexes of the others, for the Python checks. None when the rows cannot
-    go to PostgreSQL as JSON (a NUL character, a lone surrogate, an infinite number,
-    nesting too deep...): then every row takes the Python checks."""
-    payload = [row if type(row) is dict else _NOT_AN_OBJECT for row in rows]
-    try:
-        text = json.dumps(payload, ensure_ascii=False, default=str, allow_nan=False)
-    except (TypeError, ValueError, RecursionError):
-        return None
-    if "\\u0000" in text:  # PostgreSQL's jsonb refuses it
-        return None
-    params = {"rows": text, "today": today, "earliest": EARLIEST_DATE, "latest": LATEST_DATE}
-    try:
-        with transaction.atomic():  # a savepoint: a refusal leaves the call's transaction
-            cur.execute(_plain_sql(), params)
-            return [idx for (idx,) in cur.fetchall()]
-    except (DatabaseError, UnicodeEncodeError):
-        return None
+def _blank_zero(value):
+    return 0 if value is None or value == "" else value
+
+
+def _plain_lines(rows: list, today: date) -> tuple[list[str], list[int]]:
+    """The COPY lines of the plain rows (above), and the indexes of the others."""
+    days, match = _recent_days(today), _FAST_LINE.fullmatch
+    lines: list[str] = []
+    others: list[int] = []
+    for index, row in enumerate(rows):
+        if type(row) is dict and row.keys() <= _FAST_KEYS and row.get("holdings") is None:
+            get = row.get
+            no, day = get("client_no"), get("date")
+            if type(no) is str and type(day) is str and day in days:
+                line = (
+                    f"{no}\t{get('total_assets')}\t{_blank_zero(get('cash'))}\t"
+                    f"{_blank_zero(get('market_value'))}\t{_blank_zero(get('net_inflow'))}\t"
+                    f"{_blank_zero(get('trading_volume'))}\t{_blank_zero(get('commission'))}\t"
+                    f"{_blank_zero(get('trade_count'))}"
+                )
+                if match(line):
+                    lines.append(f"{index}\t{day}\t{line}\n")
+                    continue
+        others.append(index)
+    return lines, others
 
 
 _SOURCE = "clients_snapshot_source"
@@ -308,10 +298,11 @@ def _resolve(cur, visible: str, visible_params) -> int:
 
 
 def snapshots_upsert(*, user, rows: list) -> BulkResult:
-    """Upsert snapshots by (client number, date): the plain rows checked and staged in
-    SQL (`_stage_plain`), the others checked here and copied into the same staging table
-    (COPY), then one INSERT ... SELECT ... ON CONFLICT DO UPDATE that finds each row's
-    client among those the user may see and adds the deltas to the monthly rollups.
+    """Upsert snapshots by (client number, date): the rows checked here (the plain ones
+    by one test a row, `_plain_lines`; the others field by field) and copied into a
+    staging table (COPY), then one INSERT ... SELECT ... ON CONFLICT DO UPDATE that
+    finds each row's client among those the user may see and adds the deltas to the
+    monthly rollups.
 
     Idempotent: the same rows twice leave one row per (client, date). Bad rows are
     reported with their index and never stored; good rows of the same call are.
@@ -357,10 +348,13 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
     with transaction.atomic():
         with connection.cursor() as cur:
             _stage_table(cur)
-            others = _stage_plain(cur, rows, today)
-            # the rows SQL did not find plain (all of them if it could not read them)
+            plain, others = _plain_lines(rows, today)
+            if plain:
+                cur.copy_expert(f"COPY {_STAGE} ({', '.join(_FAST_COLUMNS)}) FROM STDIN",
+                                io.StringIO("".join(plain)))  # fmt: skip
+            # the other rows, through the checks
             parsed: list[tuple[int, dict]] = []
-            for index in range(len(rows)) if others is None else others:
+            for index in others:
                 values, errors = _parse_snapshot_row(rows[index], today)
                 if values is None:
                     result.errors.append(
