@@ -393,6 +393,13 @@ class Client(models.Model):
                 condition=Q(closed_on__isnull=False),
                 name="client_closed_idx",
             ),
+            # the churn rate's accounts open at a period's start, by branch and tier, read
+            # index-only (clients.measures.compute_churn)
+            models.Index(
+                fields=["branch", "tier", "opened_on", "closed_on"],
+                condition=Q(client_no__isnull=False),
+                name="client_accounts_idx",
+            ),
         ]
 
     def __str__(self) -> str:
