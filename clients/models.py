@@ -562,6 +562,9 @@ class ClientSummary(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.owner_id} {self.tier or '-'} {self.band}"
+
 
 class ClientSummaryBuilt(models.Model):
     """When a branch's `ClientSummary` rows were last rebuilt (a branch without a row here
@@ -575,6 +578,9 @@ class ClientSummaryBuilt(models.Model):
     class Meta:
         verbose_name = _("client summary build")
         verbose_name_plural = _("client summary builds")
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.built_at:%Y-%m-%d %H:%M}"
 
 
 class Holding(models.Model):

@@ -17,9 +17,7 @@ BANDS_PER_DECADE = 20  # asset bands ~12% wide: the Pareto curve is exact at eve
 
 # The band of a client on `clients_client c`, as the live curve computes it. The logarithm
 # is taken of a float: of a numeric, PostgreSQL computes it to full precision, 20x slower.
-BAND_SQL = (
-    f"floor(log(greatest(coalesce(c.avg_assets, 0), 1)::float8) * {BANDS_PER_DECADE})"
-)
+BAND_SQL = f"floor(log(greatest(coalesce(c.avg_assets, 0), 1)::float8) * {BANDS_PER_DECADE})"
 
 
 def rebuild(branch_ids: list[int] | None = None) -> int:
@@ -28,9 +26,7 @@ def rebuild(branch_ids: list[int] | None = None) -> int:
     params = {"branches": branch_ids, "now": timezone.now()}
     mine = "(%(branches)s::bigint[] IS NULL OR {} = ANY(%(branches)s::bigint[]))"
     with connection.cursor() as cur:
-        cur.execute(
-            "DELETE FROM clients_clientsummary WHERE " + mine.format("branch_id"), params
-        )
+        cur.execute("DELETE FROM clients_clientsummary WHERE " + mine.format("branch_id"), params)
         cur.execute(
             "INSERT INTO clients_clientsummary (branch_id, owner_id, tier, band, is_account, "
             "clients, assets, positive_assets) "
