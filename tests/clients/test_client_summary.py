@@ -44,9 +44,12 @@ def master(db):
             "UPDATE clients_client SET client_no = NULL, stage = 'potential' "
             "WHERE id IN (SELECT id FROM clients_client ORDER BY id DESC LIMIT 30)"
         )
+        # closed last month, whatever the day (the loss reasons are then looked up: a
+        # fixed number of queries)
         cur.execute(
-            "UPDATE clients_client SET closed_on = opened_on + 20, account_status = 'closed' "
-            "WHERE client_no IS NOT NULL AND id % 17 = 0"
+            "UPDATE clients_client SET closed_on = %s, account_status = 'closed', "
+            "opened_on = least(opened_on, %s) WHERE client_no IS NOT NULL AND id %% 17 = 0",
+            [today.replace(day=1) - timedelta(days=10), today.replace(day=1) - timedelta(days=40)],
         )
     summary.rebuild()
 
