@@ -382,6 +382,24 @@ class Client(models.Model):
                 condition=~Q(region_code=""),
             ),
             models.Index(fields=["branch", "birth_date"], name="client_branch_birth_idx"),
+            # the dashboards' live client figures (clients.measures): accounts opened in a
+            # period across every branch, the pool of potential clients, accounts closed
+            models.Index(fields=["opened_on"], name="client_opened_idx"),
+            models.Index(
+                fields=["branch"], condition=Q(client_no__isnull=True), name="client_pool_idx"
+            ),
+            models.Index(
+                fields=["branch", "closed_on"],
+                condition=Q(closed_on__isnull=False),
+                name="client_closed_idx",
+            ),
+            # the churn rate's accounts open at a period's start, by branch and tier, read
+            # index-only (clients.measures.compute_churn)
+            models.Index(
+                fields=["branch", "tier", "opened_on", "closed_on"],
+                condition=Q(client_no__isnull=False),
+                name="client_accounts_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -522,6 +540,52 @@ class ClientMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.month:%Y-%m}"
+
+
+class ClientSummary(models.Model):
+    """The client master summed per branch, account manager, tier, asset band (20 a
+    decade of the average daily assets, as the dashboards' Pareto curve bands them) and
+    account or potential client: the dashboards' tier mix, assets and asset curve read
+    these few hundred rows instead of every client (clients.summary). Rebuilt for its
+    branches by the nightly segmentation, which computes the tiers and assets summed here."""
+
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    tier = models.CharField(max_length=10, blank=True)
+    band = models.IntegerField()
+    is_account = models.BooleanField()
+    clients = models.PositiveIntegerField()
+    assets = models.DecimalField(max_digits=22, decimal_places=2, null=True)  # null: none known
+    positive_assets = models.DecimalField(max_digits=22, decimal_places=2)  # the curve's sum
+
+    class Meta:
+        verbose_name = _("client summary")
+        verbose_name_plural = _("client summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "owner", "tier", "band", "is_account"], name="client_summary_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.owner_id} {self.tier or '-'} {self.band}"
+
+
+class ClientSummaryBuilt(models.Model):
+    """When a branch's `ClientSummary` rows were last rebuilt (a branch without a row here
+    is read live from the client master)."""
+
+    branch = models.OneToOneField(
+        Branch, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    built_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("client summary build")
+        verbose_name_plural = _("client summary builds")
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.built_at:%Y-%m-%d %H:%M}"
 
 
 class Holding(models.Model):

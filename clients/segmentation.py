@@ -3,7 +3,9 @@ churn-risk score with reasons, and retention cases, for every client in set-base
 
 One UPDATE ... FROM (facts) statement recomputes every client from the snapshot table;
 tier changes are written as history in the same statement; retention cases are opened
-(one open case per client, a partial unique index) and closed in two more. Running it
+(one open case per client, a partial unique index) and closed in two more; the
+dashboards' summary of the client master (clients.summary) is rebuilt in the same
+transaction. Running it
 twice gives the same result, and it can be run by hand (`manage.py run_segmentation`,
 or the admin action on tier rules).
 
@@ -27,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import TIER_ORDER, ChurnSignal, Tier, TierRule
+from .summary import rebuild as summary_rebuild
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +89,7 @@ class RunResult:
     tier_changes: int = 0
     cases_opened: int = 0
     cases_closed: int = 0
+    summary_rows: int = 0
     seconds: float = 0.0
 
 
@@ -270,6 +274,8 @@ def run(today: date | None = None, branch_ids: list[int] | None = None) -> RunRe
         cur.execute(sql, named)
         result.clients, result.tier_changes = cur.fetchone()
         result.cases_opened, result.cases_closed = _retention(cur, threshold, branch_ids)
+        # the dashboards' summary of the tiers and assets just written (clients.summary)
+        result.summary_rows = summary_rebuild(branch_ids)
     result.seconds = time.perf_counter() - started
     logger.info("segmentation: %s", result)
     return result

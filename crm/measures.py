@@ -263,8 +263,12 @@ def _from_rollup(source: _Source, filters: Filters) -> dict | None:
     for j in range(max(len(r) for r in rests)):
         current = rests[0][j] if j < len(rests[0]) else None
         previous = rests[1][j] if j < len(rests[1]) else None
-        first, second = current or previous, previous or current
-        assert first is not None and second is not None  # one of them at least
+        first = current or previous
+        assert first is not None  # one of them at least
+        # the other period's rest, or none: an empty period (its figures are not used), so
+        # the source counts the one month once (this month beside a year of rollups)
+        second = previous if current is not None and previous is not None else Period(
+            first.start, first.start - timedelta(days=1))  # fmt: skip
         sub = Filters(filters.branch_ids, filters.person_ids, first, second, filters.branch_code)
         raw = source.compute(sub)
         for key, cells in raw.items():

@@ -64,24 +64,34 @@ def compute(filters):
     ):
         people[s.user_id] = s.branch_id
         targets[s.user_id] = (s.ct, s.pt)
-    done: dict = {}
+    # the days each person met both targets: only days with logs can (unless both targets
+    # are 0), so the logs are walked, not every working day times every person
+    met_days: dict = {}
     for row in logs.values("user_id", "day").annotate(
         contacts=Count("id", filter=Q(kind="contact")), patrols=Count("id", filter=Q(kind="patrol"))
     ):
-        done[(row["user_id"], row["day"])] = (row["contacts"], row["patrols"])
+        contacts_target, patrols_target = targets.get(row["user_id"], (5, 2))
+        if row["contacts"] >= contacts_target and row["patrols"] >= patrols_target:
+            met_days.setdefault(row["user_id"], []).append(row["day"])
     calendar, today = get_calendar(), timezone.localdate()
     quota: dict = {}
     for index, period in enumerate(filters.periods):
+        workdays = set()
         day = period.start
         while day <= min(period.end, today):
             if calendar.is_workday(day):
-                for user_id, branch_id in people.items():
-                    contacts_target, patrols_target = targets.get(user_id, (5, 2))
-                    contacts, patrols = done.get((user_id, day), (0, 0))
-                    cell = quota.setdefault((index, branch_id), [0, 0])
-                    cell[0] += contacts >= contacts_target and patrols >= patrols_target
-                    cell[1] += 1
+                workdays.add(day)
             day += timedelta(days=1)
+        if not workdays:
+            continue
+        for user_id, branch_id in people.items():
+            if targets.get(user_id, (5, 2)) <= (0, 0):  # met on every working day
+                met = len(workdays)
+            else:
+                met = sum(1 for d in met_days.get(user_id, ()) if d in workdays)
+            cell = quota.setdefault((index, branch_id), [0, 0])
+            cell[0] += met
+            cell[1] += len(workdays)
     return {
         "visits_completed": {k: (v["done"], v["n"]) for k, v in visits.items()},
         "consultations_on_time": {k: (v["in_time"], v["n"]) for k, v in answered.items()},

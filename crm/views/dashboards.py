@@ -69,7 +69,9 @@ class DashboardView(StaffRequiredMixin, View):
                 "breakdowns": [
                     (b, lines, b.summary(lines) if b.summary else "",
                      {"title": str(b.title), "columns": [str(c) for c in b.columns],
-                      "lines": lines})
+                      "lines": lines},
+                     # a source read from a summary rebuilt nightly says as of when
+                     raws.get(b.source, {}).get("as_of"))
                     for b, lines in breakdowns
                 ],
                 "rank_rows": rank_rows, "rank_key": rank_key, "rank_lines": rank_lines,

@@ -539,5 +539,19 @@ def fill_rollups(report: dict) -> None:
     today = timezone.localdate()
     with timed("rollups (24 months)", report):
         rollups.refresh(date(today.year - 2, today.month, 1), today)
+    fill_client_summary(report)
     with connection.cursor() as cur:
         cur.execute("ANALYZE crm_monthlyfigure; ANALYZE clients_clientmonth")
+
+
+def fill_client_summary(report: dict) -> None:
+    """The dashboards' summary of the client master (clients.summary), as the nightly
+    segmentation leaves it."""
+    from django.db import connection, transaction
+
+    from clients import summary
+
+    with timed("client summary", report), transaction.atomic():
+        summary.rebuild()
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE clients_clientsummary")

@@ -186,6 +186,10 @@ def build(size: Size, rebuild: bool, report: dict) -> None:
             generate.generate_service_requests(size.service_requests, report)
         if not RollupMonth.objects.filter(month=timezone.localdate().replace(day=1)).exists():
             generate.fill_rollups(report)  # a data set made before the rollups, or last month
+        from clients.models import ClientSummaryBuilt
+
+        if not ClientSummaryBuilt.objects.exists():  # a data set made before the summary
+            generate.fill_client_summary(report)
         return
     with connection.cursor() as cur:
         cur.execute(

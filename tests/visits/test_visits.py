@@ -332,3 +332,51 @@ def test_pages_query_counts(client, org, query_baseline, n):
             assert client.get(reverse(name)).status_code == 200
     with query_baseline("visits:detail"):
         assert client.get(plan.get_absolute_url()).status_code == 200
+
+
+def test_quota_compliance_counts_every_working_day_of_every_account_manager(org):
+    """The dashboard's daily quota (person-days met): walked over the logs, equal to
+    checking every working day of every account manager up to today."""
+    from crm.measures import Filters, Period
+    from crm.models import Role, StaffProfile
+    from crm.workdays import get_calendar
+    from visits.measures import compute
+    from visits.models import DailyQuota, QuotaLog
+
+    DailyQuota.objects.create(user=org.am, contacts_target=2, patrols_target=1, set_by=org.bm)
+    DailyQuota.objects.create(user=org.am_sh, contacts_target=0, patrols_target=0,
+                              set_by=org.bm)  # fmt: skip
+    start = timezone.localdate().replace(day=1) - timedelta(days=45)
+    logs = []
+    for i in range(70):
+        day = start + timedelta(days=i)
+        for user in (org.am, org.am_sh):
+            for _ in range(i % 4):
+                logs.append(QuotaLog(user=user, branch=user.staff.branch, day=day, kind="contact"))
+            if i % 3:
+                logs.append(QuotaLog(user=user, branch=user.staff.branch, day=day, kind="patrol",
+                                     room="A"))  # fmt: skip
+    QuotaLog.objects.bulk_create(logs)
+    today = timezone.localdate()
+    current = Period(today.replace(day=1) - timedelta(days=20), today + timedelta(days=10))
+    filters = Filters(None, None, current, current.previous())
+    cells = compute(filters)["quota_compliance"]
+
+    calendar, expected = get_calendar(), {}
+    targets = {org.am.pk: (2, 1), org.am_sh.pk: (0, 0)}
+    people = StaffProfile.objects.filter(role=Role.ACCOUNT_MANAGER)
+    for index, period in enumerate(filters.periods):
+        day = period.start
+        while day <= min(period.end, today):
+            if calendar.is_workday(day):
+                for staff in people:
+                    ct, pt = targets.get(staff.user_id, (5, 2))
+                    mine = QuotaLog.objects.filter(user_id=staff.user_id, day=day)
+                    met = (mine.filter(kind="contact").count() >= ct
+                           and mine.filter(kind="patrol").count() >= pt)  # fmt: skip
+                    cell = expected.setdefault((index, staff.branch_id), [0, 0])
+                    cell[0] += met
+                    cell[1] += 1
+            day += timedelta(days=1)
+    assert cells == {k: tuple(v) for k, v in expected.items()}
+    assert any(num for num, _den in cells.values())
