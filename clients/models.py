@@ -517,11 +517,6 @@ class ClientMonth(models.Model):
     month = models.DateField(_("month"))  # the first day
     days = models.PositiveIntegerField(_("days with facts"))
     avg_assets = models.DecimalField(_("average daily assets"), max_digits=18, decimal_places=2)
-    # the exact sum of the month's daily total assets: each snapshot upsert adds its
-    # deltas to it, and avg_assets = round(assets_sum / days, 2) stays exact
-    assets_sum = models.DecimalField(
-        _("sum of daily assets"), max_digits=20, decimal_places=2, db_default=0
-    )
     trading_volume = models.DecimalField(_("trading volume"), max_digits=20, decimal_places=2)
     commission = models.DecimalField(_("commission"), max_digits=16, decimal_places=2)
     trade_count = models.PositiveIntegerField(_("trade count"))

@@ -1,6 +1,6 @@
 """Per-client monthly account facts (`ClientMonth`), from the daily snapshots: one
-set-based statement for a range of months (nightly, rebuild); a snapshot upsert adds the
-deltas of the rows it wrote to the (client, month) rows (`hold`, then `deltas`)."""
+set-based statement for a range of months (nightly, rebuild) or for the (client, month)
+rows one snapshot upsert touched."""
 
 from __future__ import annotations
 
@@ -11,15 +11,21 @@ from django.db import connection
 
 _SELECT = """
     SELECT s.client_id, date_trunc('month', s.date)::date AS month, count(*),
-           round(avg(s.total_assets), 2), sum(s.total_assets), sum(s.trading_volume),
-           sum(s.commission),
+           round(avg(s.total_assets), 2), sum(s.trading_volume), sum(s.commission),
            sum(s.trade_count), sum(s.net_inflow),
            round(sum(s.trading_volume) / nullif(avg(s.total_assets), 0), 4)
     FROM clients_accountsnapshot s
 """
 _COLUMNS = (
-    "(client_id, month, days, avg_assets, assets_sum, trading_volume, commission, trade_count, "
-    "net_inflow, turnover)"
+    "(client_id, month, days, avg_assets, trading_volume, commission, trade_count, net_inflow, "
+    "turnover)"
+)
+_UPDATE = (
+    "ON CONFLICT (client_id, month) DO UPDATE SET days = EXCLUDED.days, "
+    "avg_assets = EXCLUDED.avg_assets, trading_volume = EXCLUDED.trading_volume, "
+    "commission = EXCLUDED.commission, trade_count = EXCLUDED.trade_count, "
+    "net_inflow = EXCLUDED.net_inflow, "
+    "turnover = EXCLUDED.turnover"
 )
 
 
@@ -48,58 +54,19 @@ def refresh(first: date, last: date, branch_ids: list[int] | None = None) -> int
         return cur.rowcount
 
 
-def hold(cur, source: str) -> None:
-    """Before a snapshot upsert of the rows of `source` (a table with client_id and date):
-    the (client, month) rows of those keys made where missing (from the facts already
-    there, so a month stays exact even if its row was never made), then every one locked,
-    in (client, month) order. Every writer of facts locks a month's row first, so while
-    this transaction holds it no other call writes that month's facts: the upsert's
-    statement reads their old values as they are, and the deltas add up (`deltas`)."""
-    keys = f"(SELECT DISTINCT client_id, date_trunc('month', date)::date AS month FROM {source}) k"
-    # a concurrent call making the same row first: ours conflicts and waits for it
-    cur.execute(
-        f"INSERT INTO clients_clientmonth {_COLUMNS} "
-        "SELECT k.client_id, k.month, count(s.client_id), "
-        "coalesce(round(avg(s.total_assets), 2), 0), "
-        "coalesce(sum(s.total_assets), 0), coalesce(sum(s.trading_volume), 0), "
-        "coalesce(sum(s.commission), 0), coalesce(sum(s.trade_count), 0), "
-        "coalesce(sum(s.net_inflow), 0), "
-        "round(sum(s.trading_volume) / nullif(avg(s.total_assets), 0), 4) "
-        f"FROM {keys} LEFT JOIN clients_clientmonth m "
-        "  ON m.client_id = k.client_id AND m.month = k.month "
-        "LEFT JOIN clients_accountsnapshot s ON s.client_id = k.client_id "
-        "  AND s.date >= k.month AND s.date < k.month + interval '1 month' "
-        "WHERE m.id IS NULL GROUP BY 1, 2 ORDER BY 1, 2 "
-        "ON CONFLICT (client_id, month) DO NOTHING"
-    )
-    cur.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM clients_clientmonth m "
-        f"JOIN {keys} ON m.client_id = k.client_id AND m.month = k.month "
-        "ORDER BY m.client_id, m.month FOR UPDATE OF m) locked"
-    )
-
-
-def deltas(up: str, old: str) -> str:
-    """Two CTEs of the snapshot upsert's statement: `d`, the change of each (client,
-    month) from the rows written (`up`: client_id, date and the new figures) and their
-    values before (`old`, none for a new row: a new day), and `cm`, which adds them to
-    the (client, month) rows `hold` locked. The average and turnover are derived from
-    the sums as `refresh` computes them (avg(x) is sum(x) / count), so they stay exact."""
-    summed = ("total_assets", "trading_volume", "commission", "trade_count", "net_inflow")
-    changes = ", ".join(f"sum({up}.{c} - coalesce({old}.{c}, 0)) AS {c}" for c in summed)
-    days, assets = "(m.days + d.days)", "(m.assets_sum + d.total_assets)"
-    return (
-        f"d AS (SELECT {up}.client_id, date_trunc('month', {up}.date)::date AS month, "
-        f"count(*) AS written, count(*) FILTER (WHERE {old}.client_id IS NULL) AS days, "
-        f"{changes} FROM {up} LEFT JOIN {old} "
-        f"ON {old}.client_id = {up}.client_id AND {old}.date = {up}.date GROUP BY 1, 2), "
-        f"cm AS (UPDATE clients_clientmonth m SET days = {days}, assets_sum = {assets}, "
-        f"avg_assets = coalesce(round({assets} / nullif({days}, 0), 2), 0), "
-        "trading_volume = m.trading_volume + d.trading_volume, "
-        "commission = m.commission + d.commission, "
-        "trade_count = m.trade_count + d.trade_count, "
-        "net_inflow = m.net_inflow + d.net_inflow, "
-        f"turnover = round((m.trading_volume + d.trading_volume) / "
-        f"nullif({assets} / nullif({days}, 0), 0), 4) "
-        "FROM d WHERE m.client_id = d.client_id AND m.month = d.month)"
-    )
+def touched(keys: list[tuple[int, date]]) -> int:
+    """Recompute the (client, month) rows of these (client id, snapshot date) keys in one
+    upsert, in (client, month) order (two concurrent calls lock rows in the same order)."""
+    if not keys:
+        return 0
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO clients_clientmonth {_COLUMNS} {_SELECT} "
+            "JOIN (SELECT DISTINCT k.client_id, date_trunc('month', k.day)::date AS month "
+            "      FROM unnest(%s::bigint[], %s::date[]) AS k(client_id, day)) t "
+            "  ON s.client_id = t.client_id AND s.date >= t.month "
+            "     AND s.date < t.month + interval '1 month' "
+            f"GROUP BY 1, 2 ORDER BY 1, 2 {_UPDATE}",
+            [[c for c, _d in keys], [d for _c, d in keys]],
+        )
+        return cur.rowcount

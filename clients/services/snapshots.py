@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -16,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.bounds import EARLIEST_DATE, OUT_OF_RANGE, year_in_range
+from crm.bounds import OUT_OF_RANGE, year_in_range
 
 from .. import rollups as client_months
 from ..models import Client, Holding
@@ -196,20 +195,15 @@ _STAGE = "clients_snapshot_stage"
 _STAGE_COLUMNS = ("idx", "client_no", "date", *SNAPSHOT_NUMBERS, "trade_count")
 
 
-def _stage_table(cur) -> None:
-    """The temporary staging table of a call's rows; it lives as long as the connection
-    and is emptied each call."""
+def _stage(cur, parsed: list[tuple[int, dict]]) -> None:
+    """The parsed rows into a temporary staging table by COPY (one round trip, no SQL
+    per row); the table lives as long as the connection and is emptied each call."""
     cur.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (idx integer, client_no text, "
         f"date date, {', '.join(f'{c} numeric' for c in SNAPSHOT_NUMBERS)}, "
         "trade_count integer) ON COMMIT DELETE ROWS"
     )
     cur.execute(f"TRUNCATE {_STAGE}")
-
-
-def _stage(cur, parsed: list[tuple[int, dict]]) -> None:
-    """The rows checked in Python into the staging table by COPY (one round trip, no SQL
-    per row)."""
     lines = [
         f"{index}\t{_copy_text(v['client_no'])}\t{v['date'].isoformat()}\t{v['total_assets']}\t"
         f"{v['cash']}\t{v['market_value']}\t{v['net_inflow']}\t{v['trading_volume']}\t"
@@ -218,97 +212,30 @@ def _stage(cur, parsed: list[tuple[int, dict]]) -> None:
     ]
     cur.copy_expert(f"COPY {_STAGE} ({', '.join(_STAGE_COLUMNS)}) FROM STDIN",
                     io.StringIO("".join(lines)))  # fmt: skip
-
-
-# The plain rows: what the trading system sends, which the checks of
-# _parse_snapshot_row would take as they are, without a message. One test a row instead
-# of a call a field: a row of only the known keys (holdings missing or null), a client
-# number of letters, digits, "_" and "-", an ISO date (a string) among the real days of
-# the last ten years up to today, the numbers matching _PLAIN/_SIGNED (strings or whole
-# numbers; blank or missing: 0; total assets required) and a trade count of up to 9
-# digits. Its COPY line is then the values themselves. Every other row takes the checks.
-_FAST_KEYS = frozenset({"client_no", "date", *SNAPSHOT_NUMBERS, "trade_count", "holdings"})
-_P, _S = r"[0-9]{1,15}(?:\.[0-9]{1,2})?", r"-?[0-9]{1,15}(?:\.[0-9]{1,2})?"
-_FAST_LINE = re.compile(
-    r"[0-9A-Za-z][0-9A-Za-z_-]*"
-    + "".join(rf"\t{_S if c == 'net_inflow' else _P}" for c in SNAPSHOT_NUMBERS)
-    + r"\t[0-9]{1,9}"
-)
-_FAST_COLUMNS = ("idx", "date", "client_no", *SNAPSHOT_NUMBERS, "trade_count")
-
-
-@functools.lru_cache(maxsize=2)
-def _recent_days(today: date) -> frozenset[str]:
-    first = max(EARLIEST_DATE, today - timedelta(days=3660))
-    return frozenset(
-        (first + timedelta(days=n)).isoformat() for n in range((today - first).days + 1)
-    )
-
-
-def _blank_zero(value):
-    return 0 if value is None or value == "" else value
-
-
-def _plain_lines(rows: list, today: date) -> tuple[list[str], list[int]]:
-    """The COPY lines of the plain rows (above), and the indexes of the others."""
-    days, match = _recent_days(today), _FAST_LINE.fullmatch
-    lines: list[str] = []
-    others: list[int] = []
-    for index, row in enumerate(rows):
-        if type(row) is dict and row.keys() <= _FAST_KEYS and row.get("holdings") is None:
-            get = row.get
-            no, day = get("client_no"), get("date")
-            if type(no) is str and type(day) is str and day in days:
-                line = (
-                    f"{no}\t{get('total_assets')}\t{_blank_zero(get('cash'))}\t"
-                    f"{_blank_zero(get('market_value'))}\t{_blank_zero(get('net_inflow'))}\t"
-                    f"{_blank_zero(get('trading_volume'))}\t{_blank_zero(get('commission'))}\t"
-                    f"{_blank_zero(get('trade_count'))}"
-                )
-                if match(line):
-                    lines.append(f"{index}\t{day}\t{line}\n")
-                    continue
-        others.append(index)
-    return lines, others
-
-
-_SOURCE = "clients_snapshot_source"
-
-
-def _resolve(cur, visible: str, visible_params) -> int:
-    """The staged rows of clients the user may see, by client id, one per (client, date)
-    (the last sent wins), into a second temporary table the next statements read; how
-    many."""
-    cur.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {_SOURCE} (client_id bigint, date date, "
-        f"{', '.join(f'{c} numeric' for c in SNAPSHOT_NUMBERS)}, trade_count integer) "
-        "ON COMMIT DELETE ROWS"
-    )
-    cur.execute(f"TRUNCATE {_SOURCE}")
-    cur.execute(
-        f"INSERT INTO {_SOURCE} SELECT DISTINCT ON (c.id, s.date) c.id, s.date, "
-        f"{', '.join(f's.{c}' for c in SNAPSHOT_NUMBERS)}, s.trade_count "
-        f"FROM {_STAGE} s JOIN ({visible}) c ON c.client_no = s.client_no "
-        "ORDER BY c.id, s.date, s.idx DESC",
-        visible_params,
-    )
-    stored = cur.rowcount
-    cur.execute(f"ANALYZE {_SOURCE} (client_id)")
-    return stored
+    # its row count and numbers: the joins below then walk the client number index
+    cur.execute(f"ANALYZE {_STAGE} (client_no)")
 
 
 def snapshots_upsert(*, user, rows: list) -> BulkResult:
-    """Upsert snapshots by (client number, date): the rows checked here (the plain ones
-    by one test a row, `_plain_lines`; the others field by field) and copied into a
+    """Upsert snapshots by (client number, date): the rows checked here, copied into a
     staging table (COPY), then one INSERT ... SELECT ... ON CONFLICT DO UPDATE that
-    finds each row's client among those the user may see and adds the deltas to the
-    monthly rollups.
+    finds each row's client among those the user may see.
 
     Idempotent: the same rows twice leave one row per (client, date). Bad rows are
     reported with their index and never stored; good rows of the same call are.
     """
     result = BulkResult(received=len(rows))
-    if not rows:
+    parsed: list[tuple[int, dict]] = []
+    today = timezone.localdate()
+    for index, row in enumerate(rows):
+        values, errors = _parse_snapshot_row(row, today)
+        if values is None:
+            result.errors.append(
+                {"index": index, "client_no": _client_no_of(row), "errors": errors}
+            )
+        else:
+            parsed.append((index, values))
+    if not parsed:
         return result
     visible, visible_params = (
         Client.objects.visible_to(user).order_by().values("id", "client_no").query.sql_with_params()
@@ -324,81 +251,48 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
     compared = (*SNAPSHOT_NUMBERS, "trade_count")
     unchanged_old = ", ".join(f"clients_accountsnapshot.{c}" for c in compared)
     unchanged_new = ", ".join(f"EXCLUDED.{c}" for c in compared)
-    rolled = "client_id, date, total_assets, trading_volume, commission, trade_count, net_inflow"
-    # A partitioned table cannot return xmax (inserted or updated?): the rows that were
-    # there, with their values, are read in the same statement, whose snapshot is from
-    # before the insert and after `hold` locked their months (no other call writes them
-    # meanwhile); the monthly rollups get the deltas in the same statement.
+    # A partitioned table cannot return xmax (inserted or updated?): the keys that were
+    # there are read in the same statement, whose snapshot is from before the insert.
     upsert = (
-        f"WITH old AS (SELECT {', '.join(f'a.{c}' for c in rolled.split(', '))} "
-        f"FROM clients_accountsnapshot a JOIN {_SOURCE} src "
-        "ON a.client_id = src.client_id AND a.date = src.date), "
+        f"WITH src AS (SELECT DISTINCT ON (c.id, s.date) c.id AS client_id, s.date, "
+        f"{', '.join(f's.{c}' for c in SNAPSHOT_NUMBERS)}, s.trade_count "
+        f"FROM {_STAGE} s JOIN ({visible}) c ON c.client_no = s.client_no "
+        "ORDER BY c.id, s.date, s.idx DESC), "
+        "old AS (SELECT a.client_id, a.date FROM clients_accountsnapshot a "
+        "JOIN src ON a.client_id = src.client_id AND a.date = src.date), "
         f"up AS (INSERT INTO clients_accountsnapshot (client_id, date, {columns}, "
-        f"trade_count, received_at) SELECT src.*, %s::timestamptz FROM {_SOURCE} src "
+        f"trade_count, received_at) SELECT src.*, %s::timestamptz FROM src "
         "ORDER BY src.client_id, src.date "
         f"ON CONFLICT (client_id, date) DO UPDATE SET {updates} "
         # the same row sent again writes nothing
         f"WHERE ({unchanged_old}) IS DISTINCT FROM ({unchanged_new}) "
-        f"RETURNING {rolled}), "
-        f"{client_months.deltas('up', 'old')} "
-        "SELECT coalesce(sum(days), 0), coalesce(sum(written), 0) FROM d"
+        "RETURNING client_id, date) "
+        "SELECT old.client_id IS NULL, up.client_id, up.date FROM up "
+        "LEFT JOIN old ON old.client_id = up.client_id AND old.date = up.date"
     )
-    today = timezone.localdate()
-    stored = created = written = 0
     with transaction.atomic():
         with connection.cursor() as cur:
-            _stage_table(cur)
-            plain, others = _plain_lines(rows, today)
-            if plain:
-                cur.copy_expert(f"COPY {_STAGE} ({', '.join(_FAST_COLUMNS)}) FROM STDIN",
-                                io.StringIO("".join(plain)))  # fmt: skip
-            # the other rows, through the checks
-            parsed: list[tuple[int, dict]] = []
-            for index in others:
-                values, errors = _parse_snapshot_row(rows[index], today)
-                if values is None:
-                    result.errors.append(
-                        {"index": index, "client_no": _client_no_of(rows[index]),
-                         "errors": errors}
-                    )  # fmt: skip
-                else:
-                    parsed.append((index, values))
-            if parsed:
-                _stage(cur, parsed)
-            # its row count and numbers: the joins below then walk the client number index
-            cur.execute(f"ANALYZE {_STAGE} (client_no)")
+            _stage(cur, parsed)
             cur.execute(
-                f"SELECT s.idx, s.client_no FROM {_STAGE} s WHERE NOT EXISTS "
+                f"SELECT s.idx FROM {_STAGE} s WHERE NOT EXISTS "
                 f"(SELECT 1 FROM ({visible}) c WHERE c.client_no = s.client_no)",
                 visible_params,
             )
-            unknown = dict(cur.fetchall())
-            stored = _resolve(cur, visible, visible_params)
-            if stored:
-                # the (client, month) rollup rows of these rows: made, and locked in order
-                client_months.hold(cur, _SOURCE)
-                cur.execute(upsert, [now])
-                created, written = cur.fetchone()
-        for index, client_no in unknown.items():
-            result.errors.append({"index": index, "client_no": client_no,
-                                  "errors": {"client_no": [_("No such client.")]}})  # fmt: skip
-        # holdings come only in rows checked in Python; a key's are written when its
-        # last row (of any kind) has them
-        latest: dict[tuple[str, date], tuple[int, list | None]] = {}
+            unknown = {idx for (idx,) in cur.fetchall()}
+            cur.execute(upsert, [*visible_params, now])
+            returned = cur.fetchall()
+        written = [inserted for inserted, _c, _d in returned]
+        # the monthly facts of the (client, month) rows written: one upsert (crm/rollups.py)
+        client_months.touched([(c, d) for _i, c, d in returned])
+        latest: dict[tuple[str, date], dict] = {}
         for index, values in parsed:
-            if index not in unknown:
-                latest[(values["client_no"], values["date"])] = (index, values["holdings"])
-        with_holdings = {key: items for key, (_i, items) in latest.items() if items is not None}
-        if with_holdings:
-            with connection.cursor() as cur:
-                cur.execute(
-                    f"SELECT client_no, date, max(idx) FROM {_STAGE} "
-                    "WHERE client_no = ANY(%s) GROUP BY 1, 2",
-                    [list({no for no, _d in with_holdings})],
-                )
-                last = {(no, day): idx for no, day, idx in cur.fetchall()}
-            with_holdings = {key: items for key, items in with_holdings.items()
-                             if last.get(key) == latest[key][0]}  # fmt: skip
+            if index in unknown:
+                result.errors.append({"index": index, "client_no": values["client_no"],
+                                      "errors": {"client_no": [_("No such client.")]}})  # fmt: skip
+            else:
+                latest[(values["client_no"], values["date"])] = values
+        with_holdings = {key: v["holdings"] for key, v in latest.items()
+                         if v["holdings"] is not None}  # fmt: skip
         if with_holdings:
             ids = dict(
                 Client.objects.visible_to(user)
@@ -407,13 +301,13 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
             )
             by_id = {(ids[no], day): items for (no, day), items in with_holdings.items()}
             _replace_holdings(dict(sorted(by_id.items())))
-        if stored:
+        if latest:
             snapshots_changed()
     result.errors.sort(key=lambda e: e["index"])
-    result.stored = stored
-    result.created = int(created)
-    result.updated = int(written) - result.created
-    result.unchanged = stored - int(written)
+    result.stored = len(latest)
+    result.created = sum(1 for w in written if w)
+    result.updated = len(written) - result.created
+    result.unchanged = len(latest) - len(written)
     return result
 
 

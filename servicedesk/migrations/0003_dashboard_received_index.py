@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0015_client_accounts_index'),
+        ('clients', '0014_client_accounts_index'),
         ('complaints', '0003_ordering_indexes'),
         ('crm', '0012_job_runs'),
         ('servicedesk', '0002_search_indexes'),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0014_client_summary'),
+        ('clients', '0013_client_summary'),
         ('crm', '0012_job_runs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0013_client_month_assets_sum'),
+        ('clients', '0012_segmentation_inputs_saved_lists'),
         ('crm', '0012_job_runs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
