@@ -544,14 +544,23 @@ class ClientSummary(models.Model):
     these few hundred rows instead of every client (clients.summary). Rebuilt for its
     branches by the nightly segmentation, which computes the tiers and assets summed here."""
 
-    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    tier = models.CharField(max_length=10, blank=True)
-    band = models.IntegerField()
-    is_account = models.BooleanField()
-    clients = models.PositiveIntegerField()
-    assets = models.DecimalField(max_digits=22, decimal_places=2, null=True)  # null: none known
-    positive_assets = models.DecimalField(max_digits=22, decimal_places=2)  # the curve's sum
+    branch = models.ForeignKey(
+        Branch, on_delete=models.CASCADE, related_name="+", verbose_name=_("branch")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("account manager"),
+    )
+    tier = models.CharField(_("tier"), max_length=10, blank=True)
+    band = models.IntegerField(_("asset band"))
+    is_account = models.BooleanField(_("is an account"))
+    clients = models.PositiveIntegerField(_("number of clients"))
+    # null: no assets known
+    assets = models.DecimalField(_("assets"), max_digits=22, decimal_places=2, null=True)
+    # the curve's sum
+    positive_assets = models.DecimalField(_("assets above zero"), max_digits=22, decimal_places=2)
 
     class Meta:
         verbose_name = _("client summary")
@@ -571,9 +580,13 @@ class ClientSummaryBuilt(models.Model):
     is read live from the client master)."""
 
     branch = models.OneToOneField(
-        Branch, on_delete=models.CASCADE, primary_key=True, related_name="+"
+        Branch,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("branch"),
     )
-    built_at = models.DateTimeField()
+    built_at = models.DateTimeField(_("built at"))
 
     class Meta:
         verbose_name = _("client summary build")
