@@ -25,7 +25,7 @@ from crm.measures import (
 
 from .models import TIER_ORDER, AccountSnapshot, Client, ClientMonth, LossReason, RetentionCase
 from .services import snapshot_version
-from .summary import BAND_SQL
+from .summary import BAND_SQL, scope_sql
 from .summary import read as summary_read
 
 GROUP = _("Clients and retention")
@@ -196,22 +196,10 @@ def _figures_from_months(filters, months: list[list]) -> dict:
             "by_tier": by_tier}  # fmt: skip
 
 
-def _client_scope_sql(filters) -> tuple[str, list]:
-    """The dashboard's branch and person filters as SQL on `clients_client c`."""
-    where, params = "", []
-    if filters.branch_ids is not None:
-        where += " AND c.branch_id = ANY(%s)"
-        params.append(list(filters.branch_ids))
-    if filters.person_ids is not None:
-        where += " AND c.owner_id = ANY(%s)"
-        params.append(list(filters.person_ids))
-    return where, params
-
-
 def _pareto(filters, months: list | None = None) -> dict:
     """Share of the period's commission brought by the top 20% of clients (current only);
     `months`: the period's months, read from the per-client monthly facts."""
-    where, scope = _client_scope_sql(filters)
+    where, scope = scope_sql(filters, "c")
     if months is None:
         facts, during_sql = "clients_accountsnapshot", "s.date BETWEEN %s AND %s"
         params: list = [filters.current.start, filters.current.end, *scope]
@@ -242,7 +230,7 @@ def _asset_curve(filters) -> list[list]:
     ranked by average daily assets, richest first. One grouped query without a sort:
     clients fall into logarithmic asset bands (20 a decade, clients.summary); the curve
     is exact at each band's edge and straight within a band."""
-    where, params = _client_scope_sql(filters)
+    where, params = scope_sql(filters, "c")
     sql = f"""
         SELECT {BAND_SQL} AS band, count(*), sum(greatest(coalesce(c.avg_assets, 0), 0))
         FROM clients_client c

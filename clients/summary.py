@@ -47,13 +47,15 @@ def rebuild(branch_ids: list[int] | None = None) -> int:
     return written
 
 
-def _scope_sql(filters) -> tuple[str, list]:
+def scope_sql(filters, alias: str) -> tuple[str, list]:
+    """The dashboard's branch and person filters as SQL on `alias`: a client
+    (`clients_client`) or a summary row, both of which name branch_id and owner_id."""
     where, params = "", []
     if filters.branch_ids is not None:
-        where += " AND s.branch_id = ANY(%s)"
+        where += f" AND {alias}.branch_id = ANY(%s)"
         params.append(list(filters.branch_ids))
     if filters.person_ids is not None:
-        where += " AND s.owner_id = ANY(%s)"
+        where += f" AND {alias}.owner_id = ANY(%s)"
         params.append(list(filters.person_ids))
     return where, params
 
@@ -67,7 +69,7 @@ def read(filters) -> tuple[datetime, list[tuple], list[tuple]] | None:
     from crm.db import read_connection
 
     branches = "WHERE b.id = ANY(%s)" if filters.branch_ids is not None else ""
-    where, params = _scope_sql(filters)
+    where, params = scope_sql(filters, "s")
     with read_connection().cursor() as cur:
         cur.execute(
             "SELECT count(*) FILTER (WHERE s.built_at IS NULL), min(s.built_at) "

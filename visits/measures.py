@@ -70,7 +70,9 @@ def compute(filters):
     for row in logs.values("user_id", "day").annotate(
         contacts=Count("id", filter=Q(kind="contact")), patrols=Count("id", filter=Q(kind="patrol"))
     ):
-        contacts_target, patrols_target = targets.get(row["user_id"], (5, 2))
+        if row["user_id"] not in targets:  # not an account manager of the scope
+            continue
+        contacts_target, patrols_target = targets[row["user_id"]]
         if row["contacts"] >= contacts_target and row["patrols"] >= patrols_target:
             met_days.setdefault(row["user_id"], []).append(row["day"])
     calendar, today = get_calendar(), timezone.localdate()
@@ -85,7 +87,7 @@ def compute(filters):
         if not workdays:
             continue
         for user_id, branch_id in people.items():
-            if targets.get(user_id, (5, 2)) <= (0, 0):  # met on every working day
+            if targets[user_id] == (0, 0):  # met on every working day, logs or not
                 met = len(workdays)
             else:
                 met = sum(1 for d in met_days.get(user_id, ()) if d in workdays)
