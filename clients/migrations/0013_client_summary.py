@@ -18,12 +18,12 @@ class Migration(migrations.Migration):
             name='ClientSummary',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tier', models.CharField(blank=True, max_length=10)),
-                ('band', models.IntegerField()),
-                ('is_account', models.BooleanField()),
-                ('clients', models.PositiveIntegerField()),
-                ('assets', models.DecimalField(decimal_places=2, max_digits=22, null=True)),
-                ('positive_assets', models.DecimalField(decimal_places=2, max_digits=22)),
+                ('tier', models.CharField(blank=True, max_length=10, verbose_name='tier')),
+                ('band', models.IntegerField(verbose_name='asset band')),
+                ('is_account', models.BooleanField(verbose_name='is an account')),
+                ('clients', models.PositiveIntegerField(verbose_name='number of clients')),
+                ('assets', models.DecimalField(decimal_places=2, max_digits=22, null=True, verbose_name='assets')),
+                ('positive_assets', models.DecimalField(decimal_places=2, max_digits=22, verbose_name='assets above zero')),
             ],
             options={
                 'verbose_name': 'client summary',
@@ -33,8 +33,8 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='ClientSummaryBuilt',
             fields=[
-                ('branch', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='crm.branch')),
-                ('built_at', models.DateTimeField()),
+                ('branch', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='crm.branch', verbose_name='branch')),
+                ('built_at', models.DateTimeField(verbose_name='built at')),
             ],
             options={
                 'verbose_name': 'client summary build',
@@ -56,12 +56,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='clientsummary',
             name='branch',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='crm.branch'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='crm.branch', verbose_name='branch'),
         ),
         migrations.AddField(
             model_name='clientsummary',
             name='owner',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='account manager'),
         ),
         migrations.AddConstraint(
             model_name='clientsummary',
