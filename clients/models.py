@@ -506,20 +506,28 @@ class AccountSnapshot(models.Model):
 
 
 class ClientMonth(models.Model):
-    """A client's month of account facts, rolled up from the daily snapshots (crm/rollups.py):
-    kept by every snapshot upsert for the (client, month) rows it touches, nightly for
+    """A client's month of account facts, rolled up from the daily snapshots (clients/rollups.py):
+    moved by every snapshot upsert for the (client, month) rows it writes, recomputed nightly for
     last and this month, and by `rebuild_rollups`. The dashboards' commission figures
     read it for whole months instead of the daily rows."""
 
-    client = models.ForeignKey(
-        Client, on_delete=models.CASCADE, related_name="months", verbose_name=_("client")
-    )
+    client = models.ForeignKey(  # indexed by the unique rule, which starts with it
+        Client, on_delete=models.CASCADE, related_name="months", verbose_name=_("client"),
+        db_index=False,
+    )  # fmt: skip
     month = models.DateField(_("month"))  # the first day
     days = models.PositiveIntegerField(_("days with facts"))
+    # the day's total assets summed: a snapshot upsert moves it by its rows' differences
+    # and the average follows without reading the month's rows again
+    assets_sum = models.DecimalField(
+        _("total assets summed over the days"), max_digits=22, decimal_places=2, default=0
+    )
     avg_assets = models.DecimalField(_("average daily assets"), max_digits=18, decimal_places=2)
     trading_volume = models.DecimalField(_("trading volume"), max_digits=20, decimal_places=2)
     commission = models.DecimalField(_("commission"), max_digits=16, decimal_places=2)
-    trade_count = models.PositiveIntegerField(_("trade count"))
+    # no CHECK (>= 0): the upsert proposes a difference, which PostgreSQL checks before
+    # it finds the row to add it to; the snapshots' own counts are checked
+    trade_count = models.IntegerField(_("trade count"))
     net_inflow = models.DecimalField(_("net inflow"), max_digits=20, decimal_places=2, default=0)
     turnover = models.DecimalField(  # trading volume / average daily assets
         _("turnover"), max_digits=14, decimal_places=4, null=True

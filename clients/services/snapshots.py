@@ -14,10 +14,10 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.bounds import OUT_OF_RANGE, year_in_range
 
-from .. import rollups as client_months
 from ..models import Client, Holding
 
 SNAPSHOT_NUMBERS = ("total_assets", "cash", "market_value", "net_inflow", "trading_volume",
@@ -106,6 +106,9 @@ def _unencodable(text: str) -> bool:
     return "\x00" in text
 
 
+_FUTURE = gettext_lazy("The date cannot be in the future.")  # translated only when shown
+
+
 def _parse_snapshot_row(row, today: date) -> tuple[dict | None, dict]:
     errors: dict[str, list] = {}
     if not isinstance(row, dict):
@@ -115,8 +118,7 @@ def _parse_snapshot_row(row, today: date) -> tuple[dict | None, dict]:
         errors["client_no"] = [_("This field is required.")]
     elif "\x00" in client_no:  # PostgreSQL refuses NUL in text (found by fuzzing)
         errors["client_no"] = [_("Remove the NUL character.")]
-    day = parse_date(row.get("date"), "date", errors, today,
-                     _("The date cannot be in the future."))  # fmt: skip
+    day = parse_date(row.get("date"), "date", errors, today, _FUTURE)
     parsed: dict[str, Any] = {"client_no": client_no, "date": day}
     for name in SNAPSHOT_NUMBERS:
         parsed[name] = _number(
@@ -216,6 +218,47 @@ def _stage(cur, parsed: list[tuple[int, dict]]) -> None:
     cur.execute(f"ANALYZE {_STAGE} (client_no)")
 
 
+# The (client, month) rows of the snapshots written move by the rows' differences, in
+# (client, month) order as the snapshots (two calls lock them in the same order). The
+# average and turnover are computed as clients.rollups.refresh computes them, so the
+# two agree to the last digit.
+_MONTH_AVERAGE = "round({s} / nullif({d}, 0), 2)"
+_MONTH_TURNOVER = "round({v} / nullif({s} / nullif({d}, 0), 0), 4)"
+_MONTHS_UPSERT = (
+    "INSERT INTO clients_clientmonth AS m (client_id, month, days, assets_sum, avg_assets, "
+    "trading_volume, commission, trade_count, net_inflow, turnover) "
+    "SELECT client_id, month, count(*) FILTER (WHERE inserted), sum(total_assets), "
+    "coalesce("
+    + _MONTH_AVERAGE.format(s="sum(total_assets)", d="count(*) FILTER (WHERE inserted)")
+    + ", 0), sum(trading_volume), sum(commission), sum(trade_count), sum(net_inflow), "
+    + _MONTH_TURNOVER.format(v="sum(trading_volume)", s="sum(total_assets)",
+                             d="count(*) FILTER (WHERE inserted)")  # fmt: skip
+    + " FROM written GROUP BY client_id, month ORDER BY client_id, month "
+    "ON CONFLICT (client_id, month) DO UPDATE SET days = m.days + EXCLUDED.days, "
+    "assets_sum = m.assets_sum + EXCLUDED.assets_sum, "
+    "avg_assets = coalesce("
+    + _MONTH_AVERAGE.format(s="(m.assets_sum + EXCLUDED.assets_sum)", d="(m.days + EXCLUDED.days)")
+    + ", 0), trading_volume = m.trading_volume + EXCLUDED.trading_volume, "
+    "commission = m.commission + EXCLUDED.commission, "
+    "trade_count = m.trade_count + EXCLUDED.trade_count, "
+    "net_inflow = m.net_inflow + EXCLUDED.net_inflow, turnover = "
+    + _MONTH_TURNOVER.format(v="(m.trading_volume + EXCLUDED.trading_volume)",
+                             s="(m.assets_sum + EXCLUDED.assets_sum)",
+                             d="(m.days + EXCLUDED.days)")  # fmt: skip
+)
+
+
+def _lock_months(cur) -> None:
+    """Wait for any other call writing the months of these rows, and hold them until
+    commit: the next statement's snapshot then has that call's facts, which its month
+    differences start from. In month order (two calls wait in the same order)."""
+    cur.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('clients_month_facts'), m) FROM "
+        "(SELECT DISTINCT (extract(year FROM date) * 12 + extract(month FROM date))::int AS m "
+        f"FROM {_STAGE} ORDER BY 1) months"
+    )
+
+
 def snapshots_upsert(*, user, rows: list) -> BulkResult:
     """Upsert snapshots by (client number, date): the rows checked here, copied into a
     staging table (COPY), then one INSERT ... SELECT ... ON CONFLICT DO UPDATE that
@@ -251,14 +294,20 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
     compared = (*SNAPSHOT_NUMBERS, "trade_count")
     unchanged_old = ", ".join(f"clients_accountsnapshot.{c}" for c in compared)
     unchanged_new = ", ".join(f"EXCLUDED.{c}" for c in compared)
+    facts = ("total_assets", "trading_volume", "commission", "trade_count", "net_inflow")
     # A partitioned table cannot return xmax (inserted or updated?): the keys that were
-    # there are read in the same statement, whose snapshot is from before the insert.
+    # there, and their facts, are read in the same statement, whose snapshot is from
+    # before the insert. The months of the rows written then move by the difference
+    # (`ClientMonth`, kept as a sum so the average needs no re-read of the month's rows).
+    # Two calls writing the same months run one after the other (_lock_months), so the
+    # facts read as "old" are those the other call committed.
     upsert = (
         f"WITH src AS (SELECT DISTINCT ON (c.id, s.date) c.id AS client_id, s.date, "
         f"{', '.join(f's.{c}' for c in SNAPSHOT_NUMBERS)}, s.trade_count "
         f"FROM {_STAGE} s JOIN ({visible}) c ON c.client_no = s.client_no "
         "ORDER BY c.id, s.date, s.idx DESC), "
-        "old AS (SELECT a.client_id, a.date FROM clients_accountsnapshot a "
+        f"old AS (SELECT a.client_id, a.date, {', '.join(f'a.{c}' for c in facts)} "
+        "FROM clients_accountsnapshot a "
         "JOIN src ON a.client_id = src.client_id AND a.date = src.date), "
         f"up AS (INSERT INTO clients_accountsnapshot (client_id, date, {columns}, "
         f"trade_count, received_at) SELECT src.*, %s::timestamptz FROM src "
@@ -266,9 +315,13 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
         f"ON CONFLICT (client_id, date) DO UPDATE SET {updates} "
         # the same row sent again writes nothing
         f"WHERE ({unchanged_old}) IS DISTINCT FROM ({unchanged_new}) "
-        "RETURNING client_id, date) "
-        "SELECT old.client_id IS NULL, up.client_id, up.date FROM up "
-        "LEFT JOIN old ON old.client_id = up.client_id AND old.date = up.date"
+        f"RETURNING client_id, date, {', '.join(facts)}), "
+        "written AS (SELECT up.client_id, date_trunc('month', up.date)::date AS month, "
+        "old.client_id IS NULL AS inserted, "
+        + ", ".join(f"up.{c} - coalesce(old.{c}, 0) AS {c}" for c in facts)
+        + " FROM up LEFT JOIN old ON old.client_id = up.client_id AND old.date = up.date), "
+        f"months AS ({_MONTHS_UPSERT}) "
+        "SELECT count(*) FILTER (WHERE inserted), count(*) FROM written"
     )
     with transaction.atomic():
         with connection.cursor() as cur:
@@ -279,11 +332,9 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
                 visible_params,
             )
             unknown = {idx for (idx,) in cur.fetchall()}
+            _lock_months(cur)
             cur.execute(upsert, [*visible_params, now])
-            returned = cur.fetchall()
-        written = [inserted for inserted, _c, _d in returned]
-        # the monthly facts of the (client, month) rows written: one upsert (crm/rollups.py)
-        client_months.touched([(c, d) for _i, c, d in returned])
+            created, written = cur.fetchone()
         latest: dict[tuple[str, date], dict] = {}
         for index, values in parsed:
             if index in unknown:
@@ -305,9 +356,9 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
             snapshots_changed()
     result.errors.sort(key=lambda e: e["index"])
     result.stored = len(latest)
-    result.created = sum(1 for w in written if w)
-    result.updated = len(written) - result.created
-    result.unchanged = len(latest) - len(written)
+    result.created = created
+    result.updated = written - created
+    result.unchanged = len(latest) - written
     return result
 
 

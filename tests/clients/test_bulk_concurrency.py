@@ -12,8 +12,9 @@ import pytest
 from django.db import OperationalError, connection
 from rest_framework.test import APIClient
 
+from clients import rollups as client_months
 from clients import services
-from clients.models import AccountSnapshot, Holding
+from clients.models import AccountSnapshot, ClientMonth, Holding
 from tests.factories import make_client
 
 POSTS = 20
@@ -67,6 +68,15 @@ def test_parallel_overlapping_bulk_posts_all_succeed(org):
     holdings = {(h.client_id, h.date): h.quantity for h in Holding.objects.all()}
     for s in AccountSnapshot.objects.all():
         assert holdings[(s.client_id, s.date)] == s.total_assets - 1000 + 1  # one post's
+    # each post moved the months by its differences from the facts the others committed
+    months = _months()
+    client_months.refresh(DAYS[0].replace(day=1), DAYS[-1].replace(day=1))
+    assert _months() == months
+
+
+def _months() -> list[tuple]:
+    fields = [f.name for f in ClientMonth._meta.concrete_fields if f.name != "id"]
+    return list(ClientMonth.objects.order_by("client", "month").values_list(*fields))
 
 
 def test_a_deadlock_anywhere_in_the_api_answers_409_with_a_retry_hint(org, monkeypatch):

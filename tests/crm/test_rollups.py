@@ -167,19 +167,20 @@ def _client_months_from_snapshots() -> dict:
         by_key[(s.client_id, s.date.replace(day=1))].append(s)
     out = {}
     for key, snaps in by_key.items():
-        avg = (sum(s.total_assets for s in snaps) / len(snaps)).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP
-        )  # as PostgreSQL rounds
+        assets = sum(s.total_assets for s in snaps)
+        mean = assets / len(snaps)
         volume = sum(s.trading_volume for s in snaps)
-        out[key] = (len(snaps), avg, volume, sum(s.commission for s in snaps),
-                    sum(s.trade_count for s in snaps))  # fmt: skip
+        turnover = (volume / mean).quantize(Decimal("0.0001"), ROUND_HALF_UP) if mean else None
+        out[key] = (len(snaps), assets, mean.quantize(Decimal("0.01"), ROUND_HALF_UP), volume,
+                    sum(s.commission for s in snaps), sum(s.trade_count for s in snaps),
+                    sum(s.net_inflow for s in snaps), turnover)  # fmt: skip
     return out
 
 
 def _client_months() -> dict:
     return {
-        (m.client_id, m.month): (m.days, m.avg_assets, m.trading_volume, m.commission,
-                                 m.trade_count)
+        (m.client_id, m.month): (m.days, m.assets_sum, m.avg_assets, m.trading_volume,
+                                 m.commission, m.trade_count, m.net_inflow, m.turnover)
         for m in ClientMonth.objects.all()
     }  # fmt: skip
 
@@ -198,9 +199,10 @@ def test_client_months_follow_every_snapshot_upsert(org, seed):
     for _call in range(6):
         rows = [
             {"client_no": rng.choice(numbers), "date": rng.choice(days).isoformat(),
-             "total_assets": str(rng.randrange(0, 10**7) / 100),
+             "total_assets": str(rng.choice([0, rng.randrange(0, 10**7) / 100])),
              "trading_volume": str(rng.randrange(0, 10**6)),
              "commission": str(rng.randrange(0, 900)),
+             "net_inflow": str(rng.randrange(-10**6, 10**6) / 100),
              "trade_count": rng.randrange(0, 30)}
             for _ in range(rng.randrange(1, 30))
         ]  # fmt: skip
