@@ -218,33 +218,36 @@ def _stage(cur, parsed: list[tuple[int, dict]]) -> None:
     cur.execute(f"ANALYZE {_STAGE} (client_no)")
 
 
+def _average(assets: str, days: str) -> str:
+    return f"round({assets} / nullif({days}, 0), 2)"
+
+
+def _turnover(volume: str, assets: str, days: str) -> str:
+    return f"round({volume} / nullif({assets} / nullif({days}, 0), 0), 4)"
+
+
 # The (client, month) rows of the snapshots written move by the rows' differences, in
 # (client, month) order as the snapshots (two calls lock them in the same order). The
 # average and turnover are computed as clients.rollups.refresh computes them, so the
 # two agree to the last digit.
-_MONTH_AVERAGE = "round({s} / nullif({d}, 0), 2)"
-_MONTH_TURNOVER = "round({v} / nullif({s} / nullif({d}, 0), 0), 4)"
+_NEW_DAYS = "count(*) FILTER (WHERE inserted)"
+_SUMMED = {c: f"(m.{c} + EXCLUDED.{c})" for c in ("days", "assets_sum", "trading_volume")}
 _MONTHS_UPSERT = (
     "INSERT INTO clients_clientmonth AS m (client_id, month, days, assets_sum, avg_assets, "
     "trading_volume, commission, trade_count, net_inflow, turnover) "
-    "SELECT client_id, month, count(*) FILTER (WHERE inserted), sum(total_assets), "
-    "coalesce("
-    + _MONTH_AVERAGE.format(s="sum(total_assets)", d="count(*) FILTER (WHERE inserted)")
-    + ", 0), sum(trading_volume), sum(commission), sum(trade_count), sum(net_inflow), "
-    + _MONTH_TURNOVER.format(v="sum(trading_volume)", s="sum(total_assets)",
-                             d="count(*) FILTER (WHERE inserted)")  # fmt: skip
-    + " FROM written GROUP BY client_id, month ORDER BY client_id, month "
+    f"SELECT client_id, month, {_NEW_DAYS}, sum(total_assets), "
+    f"coalesce({_average('sum(total_assets)', _NEW_DAYS)}, 0), sum(trading_volume), "
+    "sum(commission), sum(trade_count), sum(net_inflow), "
+    f"{_turnover('sum(trading_volume)', 'sum(total_assets)', _NEW_DAYS)} "
+    "FROM written GROUP BY client_id, month ORDER BY client_id, month "
     "ON CONFLICT (client_id, month) DO UPDATE SET days = m.days + EXCLUDED.days, "
     "assets_sum = m.assets_sum + EXCLUDED.assets_sum, "
-    "avg_assets = coalesce("
-    + _MONTH_AVERAGE.format(s="(m.assets_sum + EXCLUDED.assets_sum)", d="(m.days + EXCLUDED.days)")
-    + ", 0), trading_volume = m.trading_volume + EXCLUDED.trading_volume, "
+    f"avg_assets = coalesce({_average(_SUMMED['assets_sum'], _SUMMED['days'])}, 0), "
+    "trading_volume = m.trading_volume + EXCLUDED.trading_volume, "
     "commission = m.commission + EXCLUDED.commission, "
     "trade_count = m.trade_count + EXCLUDED.trade_count, "
-    "net_inflow = m.net_inflow + EXCLUDED.net_inflow, turnover = "
-    + _MONTH_TURNOVER.format(v="(m.trading_volume + EXCLUDED.trading_volume)",
-                             s="(m.assets_sum + EXCLUDED.assets_sum)",
-                             d="(m.days + EXCLUDED.days)")  # fmt: skip
+    "net_inflow = m.net_inflow + EXCLUDED.net_inflow, "
+    f"turnover = {_turnover(_SUMMED['trading_volume'], _SUMMED['assets_sum'], _SUMMED['days'])}"
 )
 
 
