@@ -86,6 +86,7 @@ def ensure_defaults() -> None:
 @dataclass
 class RunResult:
     clients: int = 0
+    written: int = 0  # the clients whose figures changed (the others are not written)
     tier_changes: int = 0
     cases_opened: int = 0
     cases_closed: int = 0
@@ -246,6 +247,18 @@ def run(today: date | None = None, branch_ids: list[int] | None = None) -> RunRe
             churn_score = y.score, churn_reasons = y.reasons,
             segmented_at = %(now)s
         FROM y WHERE c.id = y.id
+          -- a client whose figures are the same is not written again: most rows stay
+          -- as they were from one night to the next, and an unwritten row keeps its
+          -- page all-visible, so the dashboards' counts stay index-only scans
+          AND (c.stage, c.tier, c.avg_assets, c.last_trade_on, c.sleeping, c.rfm_recency,
+               c.rfm_frequency, c.rfm_monetary, c.churn_score, c.churn_reasons,
+               c.segmented_at IS NULL)
+              IS DISTINCT FROM
+              (y.stage, COALESCE(({tiers_array}::varchar[])[y.new_rank + 1], ''),
+               round(y.m1a, 2), y.last_trade,
+               y.stage IN ('new', 'active')
+               AND COALESCE(y.last_trade, c.opened_on) < %(sleeping_since)s,
+               y.rr, y.rf, y.rm, y.score, y.reasons, false)
         RETURNING c.id, y.old_tier, c.tier, y.m1a
     ), history AS (
         INSERT INTO clients_tierchange (client_id, changed_on, old_tier, new_tier, avg_assets)
@@ -253,7 +266,8 @@ def run(today: date | None = None, branch_ids: list[int] | None = None) -> RunRe
         WHERE tier <> '' AND tier IS DISTINCT FROM old_tier
         RETURNING 1
     )
-    SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM history)
+    SELECT (SELECT count(*) FROM y), (SELECT count(*) FROM history),
+           (SELECT count(*) FROM changed)
     """
     named = {
         "today": today,
@@ -272,7 +286,7 @@ def run(today: date | None = None, branch_ids: list[int] | None = None) -> RunRe
     result = RunResult()
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(sql, named)
-        result.clients, result.tier_changes = cur.fetchone()
+        result.clients, result.tier_changes, result.written = cur.fetchone()
         result.cases_opened, result.cases_closed = _retention(cur, threshold, branch_ids)
         # the dashboards' summary of the tiers and assets just written (clients.summary)
         result.summary_rows = summary_rebuild(branch_ids)

@@ -110,6 +110,26 @@ def test_tier_hysteresis_upgrade_next_month_downgrade_after_three(org):
     assert TierChange.objects.filter(client=c).count() == 3  # idempotent
 
 
+def test_a_second_run_writes_only_the_clients_whose_figures_changed(org):
+    """Unchanged clients are not written again (their rows and pages stay as they were);
+    a client whose facts moved is, and every client is counted as segmented."""
+    same, moved = opened_client(org), opened_client(org, no="1100000002")
+    for m in (3, 2, 1):
+        snap(same, month_end(m), 800_000, trades=2)
+        snap(moved, month_end(m), 800_000, trades=2)
+    first = segmentation.run(TODAY)
+    assert (first.clients, first.written) == (2, 2)
+    stamped = refreshed(same).segmented_at
+    assert stamped is not None
+    snap(moved, month_end(1), 4_000_000, trades=2)
+    second = segmentation.run(TODAY)
+    assert (second.clients, second.written, second.tier_changes) == (2, 1, 1)
+    assert refreshed(same).segmented_at == stamped
+    assert (refreshed(moved).tier, refreshed(moved).avg_assets) == ("hnw", Decimal("4000000.00"))
+    third = segmentation.run(TODAY)
+    assert (third.clients, third.written, third.tier_changes) == (2, 0, 0)
+
+
 def test_churn_reasons_and_weights(org):
     c = opened_client(org)
     snap(c, month_end(3), 1_000_000, cash=100_000, trades=10)
