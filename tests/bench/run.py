@@ -590,7 +590,7 @@ def main(argv=None) -> int:
     for i, r in enumerate(segmentation_runs, start=1):
         lines.append(
             f"{'nightly segmentation and churn, run ' + str(i):<45} {r.seconds:8.2f} s  "
-            f"({r.clients:,} clients, {r.tier_changes:,} tier changes, "
+            f"({r.clients:,} clients, {r.written:,} written, {r.tier_changes:,} tier changes, "
             f"{r.cases_opened:,} cases opened)"
         )
     for i, (seconds, made) in enumerate(callback_runs, start=1):

@@ -9,7 +9,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = run()
         self.stdout.write(
-            f"{result.clients} clients, {result.tier_changes} tier changes, "
+            f"{result.clients} clients ({result.written} changed), "
+            f"{result.tier_changes} tier changes, "
             f"{result.cases_opened} cases opened, {result.cases_closed} closed "
             f"in {result.seconds:.1f} s"
         )
