@@ -173,8 +173,13 @@ def _scan_clock(clock: Clock, policies: dict[str, SlaPolicy], now: datetime) -> 
     # a deadline stored before the years were bounded is left out (and logged), not sent
     qs = skip_out_of_range(qs, clock.due_field, job=f"sla scan {clock.name}")
     # Leave out, in SQL, what needs nothing more: past the last escalation level, or
-    # warned and not yet due. (Objects whose policy has a shorter chain are still read.)
-    last_level = max(len(p.escalation_roles) for p in policies.values())
+    # warned and not yet due. A clock whose objects all follow its own policy ends at
+    # that policy's last level; one that picks a policy per object, at the longest chain
+    # (objects whose policy has a shorter chain are then still read).
+    if clock.policy_field or clock.policy_for is not None:
+        last_level = max(len(p.escalation_roles) for p in policies.values())
+    else:
+        last_level = len(default.escalation_roles)
     last_kind = f"escalation-{last_level}" if last_level else "breach"
     deadline_sql: models.Expression | models.F
     if is_date:

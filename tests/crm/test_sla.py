@@ -142,3 +142,31 @@ def test_todo_policy_follows_person_chosen_time_after_edit(org, policy):
     todo.refresh_from_db()
     assert todo.policy is None
     assert Todo.objects.get(pk=todo.pk).due_at == at(2025, 10, 20, 9)
+
+
+def test_an_object_past_its_own_policys_last_level_is_not_read_again(
+    org, django_assert_num_queries
+):
+    """A callback (one policy, one escalation level) that has had its breach and its
+    escalation is left out by the scan's first query, though another policy (the to-do's,
+    above: two levels) has a longer chain."""
+    from callcenter.models import Callback
+    from tests.factories import CallbackFactory
+
+    callbacks = sla.get_policy("callback.due")
+    callbacks.escalation_roles = ["branch_manager"]
+    callbacks.save()
+    todos = SlaPolicy.objects.get(code="todo")
+    todos.escalation_roles = ["branch_manager", "hq"]
+    todos.save()
+    CallbackFactory(client__owner=org.am, client__branch=org.bj, assignee=org.agent,
+                    due_at=at(2025, 10, 9, 10, 0))  # fmt: skip
+    clock = sla._clocks["callback.due"]
+    policies = {p.code: p for p in SlaPolicy.objects.filter(is_active=True)}
+    now = at(2025, 10, 20, 9, 0)
+    assert sla._scan_clock(clock, policies, now) == 2  # breach and level 1 at once
+    assert Callback.objects.count() == 1
+    # the out-of-range check and the candidates, none: the callback is not loaded and
+    # its reminders are not looked up again
+    with django_assert_num_queries(2):
+        assert sla._scan_clock(clock, policies, now) == 0
