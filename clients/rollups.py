@@ -1,7 +1,7 @@
 """Per-client monthly account facts (`ClientMonth`) recomputed from the daily snapshots:
 one set-based statement for a range of months (nightly, rebuild). Between two nights a
-snapshot upsert moves the months it writes by its rows' differences
-(clients.services.snapshots), computing the average and turnover as this does."""
+snapshot upsert (clients.services.snapshots) moves the months it writes by its rows'
+differences with `moved_by`, which computes the average and turnover as this does."""
 
 from __future__ import annotations
 
@@ -10,11 +10,22 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from django.db import connection
 
-_SELECT = """
+
+def _average(assets: str, days: str) -> str:
+    """The average daily assets, as `avg()` computes it (the same numeric division)."""
+    return f"round({assets} / nullif({days}, 0), 2)"
+
+
+def _turnover(volume: str, assets: str, days: str) -> str:
+    """Trading volume over the unrounded average daily assets."""
+    return f"round({volume} / nullif({assets} / nullif({days}, 0), 0), 4)"
+
+
+_SELECT = f"""
     SELECT s.client_id, date_trunc('month', s.date)::date AS month, count(*),
-           sum(s.total_assets), round(avg(s.total_assets), 2), sum(s.trading_volume),
-           sum(s.commission), sum(s.trade_count), sum(s.net_inflow),
-           round(sum(s.trading_volume) / nullif(avg(s.total_assets), 0), 4)
+           sum(s.total_assets), {_average("sum(s.total_assets)", "count(*)")},
+           sum(s.trading_volume), sum(s.commission), sum(s.trade_count), sum(s.net_inflow),
+           {_turnover("sum(s.trading_volume)", "sum(s.total_assets)", "count(*)")}
     FROM clients_accountsnapshot s
 """
 _COLUMNS = (
@@ -46,3 +57,28 @@ def refresh(first: date, last: date, branch_ids: list[int] | None = None) -> int
             params,
         )
         return cur.rowcount
+
+
+def moved_by(differences: str) -> str:
+    """The upsert that moves the (client, month) rows by the rows of `differences` (a
+    CTE of client_id, month, inserted, and the new minus the old total_assets,
+    trading_volume, commission, trade_count and net_inflow of each snapshot written),
+    in (client, month) order as the snapshots. The average and turnover come from the
+    sums with the formulas `refresh` uses, so the two agree to the last digit."""
+    new_days = "count(*) FILTER (WHERE inserted)"
+    days, assets = "(m.days + EXCLUDED.days)", "(m.assets_sum + EXCLUDED.assets_sum)"
+    volume = "(m.trading_volume + EXCLUDED.trading_volume)"
+    added = ", ".join(f"{c} = m.{c} + EXCLUDED.{c}"
+                      for c in ("days", "assets_sum", "trading_volume", "commission",
+                                "trade_count", "net_inflow"))  # fmt: skip
+    return (
+        f"INSERT INTO clients_clientmonth AS m {_COLUMNS} "
+        f"SELECT client_id, month, {new_days}, sum(total_assets), "
+        f"coalesce({_average('sum(total_assets)', new_days)}, 0), sum(trading_volume), "
+        "sum(commission), sum(trade_count), sum(net_inflow), "
+        f"{_turnover('sum(trading_volume)', 'sum(total_assets)', new_days)} "
+        f"FROM {differences} GROUP BY client_id, month ORDER BY client_id, month "
+        f"ON CONFLICT (client_id, month) DO UPDATE SET {added}, "
+        f"avg_assets = coalesce({_average(assets, days)}, 0), "
+        f"turnover = {_turnover(volume, assets, days)}"
+    )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from crm.bounds import OUT_OF_RANGE, year_in_range
 
+from .. import rollups as client_months
 from ..models import Client, Holding
 
 SNAPSHOT_NUMBERS = ("total_assets", "cash", "market_value", "net_inflow", "trading_volume",
@@ -218,39 +219,6 @@ def _stage(cur, parsed: list[tuple[int, dict]]) -> None:
     cur.execute(f"ANALYZE {_STAGE} (client_no)")
 
 
-def _average(assets: str, days: str) -> str:
-    return f"round({assets} / nullif({days}, 0), 2)"
-
-
-def _turnover(volume: str, assets: str, days: str) -> str:
-    return f"round({volume} / nullif({assets} / nullif({days}, 0), 0), 4)"
-
-
-# The (client, month) rows of the snapshots written move by the rows' differences, in
-# (client, month) order as the snapshots (two calls lock them in the same order). The
-# average and turnover are computed as clients.rollups.refresh computes them, so the
-# two agree to the last digit.
-_NEW_DAYS = "count(*) FILTER (WHERE inserted)"
-_SUMMED = {c: f"(m.{c} + EXCLUDED.{c})" for c in ("days", "assets_sum", "trading_volume")}
-_MONTHS_UPSERT = (
-    "INSERT INTO clients_clientmonth AS m (client_id, month, days, assets_sum, avg_assets, "
-    "trading_volume, commission, trade_count, net_inflow, turnover) "
-    f"SELECT client_id, month, {_NEW_DAYS}, sum(total_assets), "
-    f"coalesce({_average('sum(total_assets)', _NEW_DAYS)}, 0), sum(trading_volume), "
-    "sum(commission), sum(trade_count), sum(net_inflow), "
-    f"{_turnover('sum(trading_volume)', 'sum(total_assets)', _NEW_DAYS)} "
-    "FROM written GROUP BY client_id, month ORDER BY client_id, month "
-    "ON CONFLICT (client_id, month) DO UPDATE SET days = m.days + EXCLUDED.days, "
-    "assets_sum = m.assets_sum + EXCLUDED.assets_sum, "
-    f"avg_assets = coalesce({_average(_SUMMED['assets_sum'], _SUMMED['days'])}, 0), "
-    "trading_volume = m.trading_volume + EXCLUDED.trading_volume, "
-    "commission = m.commission + EXCLUDED.commission, "
-    "trade_count = m.trade_count + EXCLUDED.trade_count, "
-    "net_inflow = m.net_inflow + EXCLUDED.net_inflow, "
-    f"turnover = {_turnover(_SUMMED['trading_volume'], _SUMMED['assets_sum'], _SUMMED['days'])}"
-)
-
-
 def _lock_months(cur) -> None:
     """Wait for any other call writing the months of these rows, and hold them until
     commit: the next statement's snapshot then has that call's facts, which its month
@@ -323,7 +291,7 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
         "old.client_id IS NULL AS inserted, "
         + ", ".join(f"up.{c} - coalesce(old.{c}, 0) AS {c}" for c in facts)
         + " FROM up LEFT JOIN old ON old.client_id = up.client_id AND old.date = up.date), "
-        f"months AS ({_MONTHS_UPSERT}) "
+        f"months AS ({client_months.moved_by('written')}) "
         "SELECT count(*) FILTER (WHERE inserted), count(*) FROM written"
     )
     with transaction.atomic():
