@@ -195,7 +195,7 @@ def run(today: date | None = None, branch_ids: list[int] | None = None) -> RunRe
           AND {latest_of}
         ORDER BY client_id, date DESC
     ), x AS (
-        SELECT c.id, c.tier AS old_tier,
+        SELECT c.id, c.tier AS old_tier, c.opened_on,
             array_position({tiers_array}::varchar[], NULLIF(c.tier, '')) - 1 AS cur,
             {rank_m1} AS r1,
             {rank_m2} AS r2,
@@ -232,21 +232,24 @@ def run(today: date | None = None, branch_ids: list[int] | None = None) -> RunRe
                 ELSE cur
             END AS new_rank
         FROM x
+    ), seg AS (
+        SELECT y.*, COALESCE(({tiers_array}::varchar[])[y.new_rank + 1], '') AS new_tier,
+            y.stage IN ('new', 'active')
+            AND COALESCE(y.last_trade, y.opened_on) < %(sleeping_since)s AS sleeping
+        FROM y
     ), changed AS (
         UPDATE clients_client c SET
-            stage = y.stage,
-            tier = COALESCE(({tiers_array}::varchar[])[y.new_rank + 1], ''),
-            tier_since = CASE WHEN COALESCE(({tiers_array}::varchar[])[y.new_rank + 1], '')
-                              IS DISTINCT FROM c.tier THEN %(today)s::date
+            stage = seg.stage,
+            tier = seg.new_tier,
+            tier_since = CASE WHEN seg.new_tier IS DISTINCT FROM c.tier THEN %(today)s::date
                               ELSE c.tier_since END,
-            avg_assets = y.m1a,
-            last_trade_on = y.last_trade,
-            sleeping = y.stage IN ('new', 'active')
-                       AND COALESCE(y.last_trade, c.opened_on) < %(sleeping_since)s,
-            rfm_recency = y.rr, rfm_frequency = y.rf, rfm_monetary = y.rm,
-            churn_score = y.score, churn_reasons = y.reasons,
+            avg_assets = seg.m1a,
+            last_trade_on = seg.last_trade,
+            sleeping = seg.sleeping,
+            rfm_recency = seg.rr, rfm_frequency = seg.rf, rfm_monetary = seg.rm,
+            churn_score = seg.score, churn_reasons = seg.reasons,
             segmented_at = %(now)s
-        FROM y WHERE c.id = y.id
+        FROM seg WHERE c.id = seg.id
           -- a client whose figures are the same is not written again: most rows stay
           -- as they were from one night to the next, and an unwritten row keeps its
           -- page all-visible, so the dashboards' counts stay index-only scans
@@ -254,19 +257,16 @@ def run(today: date | None = None, branch_ids: list[int] | None = None) -> RunRe
                c.rfm_frequency, c.rfm_monetary, c.churn_score, c.churn_reasons,
                c.segmented_at IS NULL)
               IS DISTINCT FROM
-              (y.stage, COALESCE(({tiers_array}::varchar[])[y.new_rank + 1], ''),
-               round(y.m1a, 2), y.last_trade,
-               y.stage IN ('new', 'active')
-               AND COALESCE(y.last_trade, c.opened_on) < %(sleeping_since)s,
-               y.rr, y.rf, y.rm, y.score, y.reasons, false)
-        RETURNING c.id, y.old_tier, c.tier, y.m1a
+              (seg.stage, seg.new_tier, round(seg.m1a, 2), seg.last_trade, seg.sleeping,
+               seg.rr, seg.rf, seg.rm, seg.score, seg.reasons, false)
+        RETURNING c.id, seg.old_tier, c.tier, seg.m1a
     ), history AS (
         INSERT INTO clients_tierchange (client_id, changed_on, old_tier, new_tier, avg_assets)
         SELECT id, %(today)s::date, COALESCE(old_tier, ''), tier, m1a FROM changed
         WHERE tier <> '' AND tier IS DISTINCT FROM old_tier
         RETURNING 1
     )
-    SELECT (SELECT count(*) FROM y), (SELECT count(*) FROM history),
+    SELECT (SELECT count(*) FROM seg), (SELECT count(*) FROM history),
            (SELECT count(*) FROM changed)
     """
     named = {
