@@ -16,12 +16,14 @@ class CrmConfig(AppConfig):
         # uploads, auth: their checks
         from . import auth, registrations, retention, tasks, uploads  # noqa: F401
         from .bounds import read_out_of_range_at_edges
+        from .choices import speed_up_displays
         from .logs import connect_celery_signals
         from .roles import sync_role_groups
         from .session import mark_active_on_login
         from .twofactor import mark_on_login
 
         read_out_of_range_at_edges()
+        speed_up_displays()
         connect_celery_signals()
         registrations.register()
         post_migrate.connect(sync_role_groups)
