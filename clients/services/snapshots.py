@@ -279,7 +279,9 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
         "ORDER BY c.id, s.date, s.idx DESC), "
         f"old AS (SELECT a.client_id, a.date, {', '.join(f'a.{c}' for c in facts)} "
         "FROM clients_accountsnapshot a "
-        "JOIN src ON a.client_id = src.client_id AND a.date = src.date), "
+        # the call's dates as constants: the planner reads only their months' partitions
+        "JOIN src ON a.client_id = src.client_id AND a.date = src.date "
+        "WHERE a.date BETWEEN %s AND %s), "
         f"up AS (INSERT INTO clients_accountsnapshot (client_id, date, {columns}, "
         f"trade_count, received_at) SELECT src.*, %s::timestamptz FROM src "
         "ORDER BY src.client_id, src.date "
@@ -296,6 +298,8 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
     )
     with transaction.atomic():
         with connection.cursor() as cur:
+            # the call's sorts and month sums in memory: 4 MB spilled 10,000 rows to disk
+            cur.execute("SET LOCAL work_mem = '64MB'")
             _stage(cur, parsed)
             cur.execute(
                 f"SELECT s.idx FROM {_STAGE} s WHERE NOT EXISTS "
@@ -304,7 +308,8 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
             )
             unknown = {idx for (idx,) in cur.fetchall()}
             _lock_months(cur)
-            cur.execute(upsert, [*visible_params, now])
+            dates = [values["date"] for _index, values in parsed]
+            cur.execute(upsert, [*visible_params, min(dates), max(dates), now])
             created, written = cur.fetchone()
         latest: dict[tuple[str, date], dict] = {}
         for index, values in parsed:

@@ -42,6 +42,32 @@ def test_a_months_query_reads_only_that_months_partition(org):
     assert "clients_holding_p202510" in holdings and "p202511" not in holdings
 
 
+def test_a_call_reads_the_facts_it_replaces_from_its_own_months_partitions_only(org):
+    """The upsert reads the facts already there (to move the months by the difference)
+    from the partitions of the call's dates, not from every month: at 1.2 M monthly rows
+    that read was a hash of the whole table, half of each call's time."""
+    partitions.ensure(date(2025, 9, 1), date(2025, 11, 1))
+    client = make_client(org.am, client_no="1100000001")
+    for day in (date(2025, 9, 30), date(2025, 11, 28)):
+        AccountSnapshot.objects.create(client=client, date=day, total_assets=1)
+    plans = []
+
+    def explain_the_upsert(execute, sql, params, many, context):
+        if sql.startswith("WITH src"):
+            context["cursor"].execute("EXPLAIN " + sql, params)
+            plans.append("\n".join(line for (line,) in context["cursor"].fetchall()))
+        return execute(sql, params, many, context)
+
+    rows = [{"client_no": "1100000001", "date": d, "total_assets": "5"}
+            for d in ("2025-10-30", "2025-10-31")]  # fmt: skip
+    with connection.execute_wrapper(explain_the_upsert):
+        result = services.snapshots_upsert(user=org.am, rows=rows)
+    assert result.created == 2 and not result.errors
+    (plan,) = plans
+    assert "clients_accountsnapshot_p202510" in plan
+    assert "p202509" not in plan and "p202511" not in plan and "_default" not in plan
+
+
 def test_partitions_are_made_ahead_by_the_periodic_task_and_again_changes_nothing(db, settings):
     settings.CRM_PARTITIONS_AHEAD_MONTHS = 3
     created = partitions.ensure_ahead(date(2031, 5, 20))  # as if the task ran then
