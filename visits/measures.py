@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.measures import Measure, during, grouped, register_source
 from crm.models import Role, StaffProfile
+from crm.rollups import FigureQuery, figure_rollup, register_rollup
 from crm.workdays import get_calendar
 
 from .models import Consultation, Event, Invitation, QuotaLog, VisitPlan
@@ -16,16 +17,23 @@ from .models import Consultation, Event, Invitation, QuotaLog, VisitPlan
 GROUP = _("Visits and consultations")
 
 
+def _visits():
+    return VisitPlan.objects.filter(status__in=["approved", "completed"])
+
+
+_CAME = Q(status=Invitation.Status.ATTENDED)
+_ANSWERED = Q(status__in=[Invitation.Status.ATTENDED, Invitation.Status.NO_SHOW,
+                          Invitation.Status.ACCEPTED])  # fmt: skip
+
+
 def compute(filters):
+    """Visits, consultations and events, counted by month, branch and person: closed
+    months are read from their rollup (`_figures`). The quota is `quota`, always live."""
     start, end = filters.previous.start, filters.current.end
-    plans = filters.scope(VisitPlan.objects.filter(
-        during("planned_at", start, end), status__in=["approved", "completed"]
-    ))  # fmt: skip
+    plans = filters.scope(_visits().filter(during("planned_at", start, end)))
     sheets = filters.scope(
         Consultation.objects.filter(during("answered_at", start, end)), person="advisor_id"
     )
-    logs = filters.scope(QuotaLog.objects.filter(day__gte=start, day__lte=end), person="user_id")
-    staff = filters.scope(StaffProfile.objects.filter(role=Role.ACCOUNT_MANAGER), person="user_id")
     visits = grouped(
         plans,
         "planned_at",
@@ -45,15 +53,45 @@ def compute(filters):
         Invitation.objects.filter(during("event__starts_at", start, end)),
         branch="event__branch_id", person="client__owner_id",
     )  # fmt: skip
-    came = Q(status=Invitation.Status.ATTENDED)
     events = grouped(
         invitations, "event__starts_at", filters, branch_field="event__branch_id",
-        education=lambda p: Count("id", filter=p & came & Q(event__kind=Event.Kind.EDUCATION)),
-        attended=lambda p: Count("id", filter=p & came),
-        answered=lambda p: Count("id", filter=p & Q(status__in=[
-            Invitation.Status.ATTENDED, Invitation.Status.NO_SHOW, Invitation.Status.ACCEPTED])),
+        education=lambda p: Count("id", filter=p & _CAME & Q(event__kind=Event.Kind.EDUCATION)),
+        attended=lambda p: Count("id", filter=p & _CAME),
+        answered=lambda p: Count("id", filter=p & _ANSWERED),
     )  # fmt: skip
-    # Quota: each account manager on each working day up to today, met or not.
+    return {
+        "visits_completed": {k: (v["done"], v["n"]) for k, v in visits.items()},
+        "consultations_on_time": {k: (v["in_time"], v["n"]) for k, v in answered.items()},
+        "education_attended": {k: (v["education"], None) for k, v in events.items()},
+        "event_turnout": {k: (v["attended"], v["answered"]) for k, v in events.items()},
+    }
+
+
+def _figures():
+    """`compute`'s counts for the monthly rollup (crm/rollups.py), on the same fields."""
+    return [
+        FigureQuery(_visits, "planned_at", {
+            "visits_completed": (Count("id", filter=Q(status="completed")), Count("id")),
+        }, persons=("owner_id",)),
+        FigureQuery(Consultation.objects.all, "answered_at", {
+            "consultations_on_time": (Count("id", filter=Q(answered_in_time=True)),
+                                      Count("id")),
+        }, persons=("advisor_id",)),
+        FigureQuery(Invitation.objects.all, "event__starts_at", {
+            "education_attended": (
+                Count("id", filter=_CAME & Q(event__kind=Event.Kind.EDUCATION)), None),
+            "event_turnout": (Count("id", filter=_CAME), Count("id", filter=_ANSWERED)),
+        }, branch="event__branch_id", persons=("client__owner_id",)),
+    ]  # fmt: skip
+
+
+def quota(filters):
+    """The daily quota met, in person-days: each account manager of the scope on each
+    working day of the periods up to today, from the logs. Not rolled up: the people
+    and their targets are today's."""
+    start, end = filters.previous.start, filters.current.end
+    logs = filters.scope(QuotaLog.objects.filter(day__gte=start, day__lte=end), person="user_id")
+    staff = filters.scope(StaffProfile.objects.filter(role=Role.ACCOUNT_MANAGER), person="user_id")
     from django.db.models import Value
     from django.db.models.functions import Coalesce
 
@@ -76,7 +114,7 @@ def compute(filters):
         if row["contacts"] >= contacts_target and row["patrols"] >= patrols_target:
             met_days.setdefault(row["user_id"], []).append(row["day"])
     calendar, today = get_calendar(), timezone.localdate()
-    quota: dict = {}
+    cells: dict = {}
     for index, period in enumerate(filters.periods):
         workdays = set()
         day = period.start
@@ -91,20 +129,15 @@ def compute(filters):
                 met = len(workdays)
             else:
                 met = sum(1 for d in met_days.get(user_id, ()) if d in workdays)
-            cell = quota.setdefault((index, branch_id), [0, 0])
+            cell = cells.setdefault((index, branch_id), [0, 0])
             cell[0] += met
             cell[1] += len(workdays)
-    return {
-        "visits_completed": {k: (v["done"], v["n"]) for k, v in visits.items()},
-        "consultations_on_time": {k: (v["in_time"], v["n"]) for k, v in answered.items()},
-        "quota_compliance": {k: (v[0], v[1]) for k, v in quota.items()},
-        "education_attended": {k: (v["education"], None) for k, v in events.items()},
-        "event_turnout": {k: (v["attended"], v["answered"]) for k, v in events.items()},
-    }
+    return {"quota_compliance": {k: (v[0], v[1]) for k, v in cells.items()}}
 
 
 def register():
-    register_source("visits", compute, [
+    register_rollup("visits", figure_rollup("visits", _figures))
+    register_source("visits", compute, rollup=True, live=quota, measures=[
         Measure("visits_completed", _("Approved visit plans completed"), GROUP, "percent",
                 drill=lambda f: reverse("visits:list") + "?status=completed"),
         Measure("quota_compliance", _("Daily quota met (person-days)"), GROUP, "percent",

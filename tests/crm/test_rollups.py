@@ -57,6 +57,15 @@ def _scatter(seed: int) -> None:
             f"UPDATE callcenter_call SET started_at = now() - {shift}, "
             "duration = (random() * 900)::int, repeat_contact = random() < 0.2"
         )
+        cur.execute(
+            f"UPDATE visits_visitplan SET planned_at = now() - {shift}, status = (ARRAY["
+            "'completed', 'approved', 'cancelled', 'submitted'])[1 + (random() * 3)::int]"
+        )
+        cur.execute(
+            f"UPDATE visits_consultation SET answered_at = CASE WHEN random() < 0.2 THEN NULL "
+            f"ELSE now() - {shift} END, answered_in_time = random() < 0.7"
+        )
+        cur.execute(f"UPDATE visits_event SET starts_at = now() - {shift}")
 
 
 @pytest.fixture
@@ -69,6 +78,34 @@ def facts(db):
     generate.generate_complaints(60, 90, report)
     generate.generate_callcenter(900, 600, report)
     generate.generate_service_requests(400, report)
+    generate.generate_visits(300, report)
+    _consultations_and_events()
+
+
+def _consultations_and_events() -> None:
+    """Consultation sheets and event invitations of the clients (the bench set has none),
+    their dates and outcomes set by `_scatter`."""
+    from visits.models import Consultation, Event, Invitation
+
+    clients = list(Client.objects.exclude(client_no=None).order_by("id")[:160])
+    now = timezone.now()
+    Consultation.objects.bulk_create(
+        Consultation(client=c, branch_id=c.branch_id, filed_by_id=c.owner_id,
+                     advisor_id=c.owner_id, question="配置建议", due_at=now, answered_at=now,
+                     status="answered")
+        for c in clients[:120]
+    )  # fmt: skip
+    kinds = [Event.Kind.EDUCATION, Event.Kind.VIP_GATHERING]
+    events = Event.objects.bulk_create(
+        Event(branch_id=c.branch_id, kind=kinds[i % 2], title="投资者教育", starts_at=now,
+              place="营业部", created_by_id=c.owner_id)
+        for i, c in enumerate(clients[:24])
+    )  # fmt: skip
+    statuses = ["attended", "no_show", "accepted", "declined", "invited"]
+    Invitation.objects.bulk_create(
+        Invitation(event=events[i % len(events)], client=c, status=statuses[i % 5])
+        for i, c in enumerate(clients)
+    )  # fmt: skip
 
 
 def _figures(filters):

@@ -340,7 +340,7 @@ def test_quota_compliance_counts_every_working_day_of_every_account_manager(org)
     from crm.measures import Filters, Period
     from crm.models import Role, StaffProfile
     from crm.workdays import get_calendar
-    from visits.measures import compute
+    from visits.measures import quota
     from visits.models import DailyQuota, QuotaLog
 
     DailyQuota.objects.create(user=org.am, contacts_target=2, patrols_target=1, set_by=org.bm)
@@ -360,7 +360,7 @@ def test_quota_compliance_counts_every_working_day_of_every_account_manager(org)
     today = timezone.localdate()
     current = Period(today.replace(day=1) - timedelta(days=20), today + timedelta(days=10))
     filters = Filters(None, None, current, current.previous())
-    cells = compute(filters)["quota_compliance"]
+    cells = quota(filters)["quota_compliance"]
 
     calendar, expected = get_calendar(), {}
     targets = {org.am.pk: (2, 1), org.am_sh.pk: (0, 0)}
