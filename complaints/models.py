@@ -187,6 +187,9 @@ class Complaint(models.Model):
             models.Index(fields=["first_responder", "status"]),
             models.Index(fields=["branch", "-received_at"]),
             models.Index(fields=["received_at"]),
+            # the dashboards' complaints closed and resolved in a period, per branch
+            models.Index(fields=["branch", "closed_at"], name="complaint_branch_closed_idx"),
+            models.Index(fields=["branch", "resolved_at"], name="complaint_branch_resolved_idx"),
             models.Index(fields=["severity", "id"], name="complaint_severity_idx"),  # ordering
             models.Index(fields=["first_response_due_at"], condition=Q(first_responded_at=None),
                          name="complaint_first_resp_due_idx"),
