@@ -3,7 +3,7 @@
 import hashlib
 import itertools
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum
@@ -22,7 +22,9 @@ from crm.measures import (
     register_source,
     register_trends,
 )
+from crm.workdays import SHANGHAI
 
+from . import accounts as account_counts
 from .models import TIER_ORDER, AccountSnapshot, Client, ClientMonth, LossReason, RetentionCase
 from .services import snapshot_version
 from .summary import BAND_SQL, scope_sql
@@ -75,19 +77,35 @@ def compute(filters):
         out["asset_curve"] = _asset_curve(filters)
     else:
         # the tiers and assets from the summary of the client master (as of its last
-        # build, shown on the dashboard); the clients opened in the two periods and the
-        # pool of potential clients live, through their indexes
+        # build, shown on the dashboard); the clients opened in the two periods live,
+        # and the pool at each period's end: the pool now (clients.accounts) less the
+        # potential clients created after it, all through their indexes
         out["as_of"], by_tier, bands = summary
+        counted = account_counts.counts(filters)
+        assert counted is not None  # the summary is read with the rollups on, as they are
+        potentials = counted[1]
         periods = Q()
-        for period in filters.periods:
+        later = {}
+        for index, period in enumerate(filters.periods):
             periods |= Q(opened_on__gte=period.start, opened_on__lte=period.end)
-        rows = list(
-            clients.filter(periods | Q(client_no__isnull=True))
-            .values("branch_id").annotate(**per_period).order_by()
-        )  # fmt: skip
-        counted = {r["branch_id"] for r in rows}  # a branch with clients has its cells
-        rows += [{"branch_id": b} for b in dict.fromkeys(b for b, *_r in by_tier)
-                 if b not in counted]  # fmt: skip
+            later[f"later{index}"] = Count(
+                "id", filter=Q(client_no__isnull=True, created_at__date__gt=period.end)
+            )
+            del per_period[f"pool{index}"]
+        after = min(p.end for p in filters.periods) + timedelta(days=1)
+        since = datetime.combine(after, time.min, tzinfo=SHANGHAI)
+        created_since = Q(client_no__isnull=True, created_at__gte=since)
+        found = {r["branch_id"]: r for r in (
+            clients.filter(periods | created_since)
+            .values("branch_id").annotate(**per_period, **later).order_by()
+        )}  # fmt: skip
+        rows = []
+        # a branch with clients has its cells
+        for branch in dict.fromkeys([*found, *potentials, *(b for b, *_r in by_tier)]):
+            row = found.get(branch, {"branch_id": branch})
+            for index in (0, 1):
+                row[f"pool{index}"] = potentials.get(branch, 0) - row.get(f"later{index}", 0)
+            rows.append(row)
         out["asset_curve"] = _curve_of(bands)
     for r in rows:
         for index in (0, 1):
@@ -285,18 +303,12 @@ def compute_churn(filters):
     the current period, by tier with the win-back rate of the retention cases closed,
     and the loss reasons: three grouped queries."""
     clients = filters.scope(Client.objects.filter(client_no__isnull=False))
-    per_period = {}
-    # counted on `branch_id` (never null): every column is in the partial index
-    # client_accounts_idx, so the scan of the accounts is index-only
-    for index, period in enumerate(filters.periods):
-        base = (Q(opened_on__isnull=True) | Q(opened_on__lt=period.start)) & (
-            Q(closed_on__isnull=True) | Q(closed_on__gte=period.start)
-        )
-        per_period[f"base{index}"] = Count("branch_id", filter=base)
-        per_period[f"lost{index}"] = Count(
-            "branch_id", filter=base & Q(closed_on__gte=period.start, closed_on__lte=period.end)
-        )
-    rows = list(clients.values("branch_id", "tier").annotate(**per_period).order_by())
+    counted = account_counts.counts(filters)
+    rows = _churn_live(filters, clients) if counted is None else _churn_counted(
+        filters, clients, counted[0])  # fmt: skip
+    # a group with no account open at either start and none closed says nothing (the
+    # counted form has no row for it: its accounts were all closed before)
+    rows = [r for r in rows if any(r[f"{k}{i}"] for k in ("base", "lost") for i in (0, 1))]
     out: dict = {"churn_rate": {}}
     tiers: dict = defaultdict(lambda: [0, 0, 0, 0])  # base, lost, cases won, cases closed
     for r in rows:
@@ -347,6 +359,55 @@ def compute_churn(filters):
         key=lambda line: -(line[1] + line[2]),
     )
     return out
+
+
+def _churn_live(filters, clients) -> list[dict]:
+    """Accounts open at each period's start and closed in it, per branch and tier,
+    counted over every account (index-only: every column is in client_accounts_idx)."""
+    per_period = {}
+    for index, period in enumerate(filters.periods):
+        base = (Q(opened_on__isnull=True) | Q(opened_on__lt=period.start)) & (
+            Q(closed_on__isnull=True) | Q(closed_on__gte=period.start)
+        )
+        per_period[f"base{index}"] = Count("branch_id", filter=base)
+        per_period[f"lost{index}"] = Count(
+            "branch_id", filter=base & Q(closed_on__gte=period.start, closed_on__lte=period.end)
+        )
+    return list(clients.values("branch_id", "tier").annotate(**per_period).order_by())
+
+
+def _churn_counted(filters, clients, open_now: dict) -> list[dict]:
+    """The same figures from the accounts open now (clients.accounts) and the accounts
+    opened or closed since the earlier start: open at a start = open now - opened since
+    (and still open) + closed since (and opened before it)."""
+    first = min(p.start for p in filters.periods)
+    per_period = {}
+    for index, period in enumerate(filters.periods):
+        before = Q(opened_on__isnull=True) | Q(opened_on__lt=period.start)
+        per_period[f"opened{index}"] = Count(
+            "branch_id", filter=Q(closed_on__isnull=True, opened_on__gte=period.start)
+        )
+        per_period[f"closed{index}"] = Count(
+            "branch_id", filter=before & Q(closed_on__gte=period.start)
+        )
+        per_period[f"lost{index}"] = Count(
+            "branch_id",
+            filter=before & Q(closed_on__gte=period.start, closed_on__lte=period.end),
+        )
+    since = clients.filter(Q(closed_on__isnull=True, opened_on__gte=first)
+                           | Q(closed_on__gte=first))  # fmt: skip
+    grouped_since = since.values("branch_id", "tier").annotate(**per_period).order_by()
+    moved = {(r["branch_id"], r["tier"]): r for r in grouped_since}
+    rows = []
+    for branch, tier in sorted(set(open_now) | set(moved)):
+        r = moved.get((branch, tier), {})
+        row = {"branch_id": branch, "tier": tier}
+        for i in (0, 1):
+            row[f"base{i}"] = (open_now.get((branch, tier), 0) - r.get(f"opened{i}", 0)
+                               + r.get(f"closed{i}", 0))  # fmt: skip
+            row[f"lost{i}"] = r.get(f"lost{i}", 0)
+        rows.append(row)
+    return rows
 
 
 def register():

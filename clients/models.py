@@ -388,6 +388,12 @@ class Client(models.Model):
             models.Index(
                 fields=["branch"], condition=Q(client_no__isnull=True), name="client_pool_idx"
             ),
+            # potential clients created after a day: the pool at a period's end (clients.accounts)
+            models.Index(
+                fields=["created_at"],
+                condition=Q(client_no__isnull=True),
+                name="client_pool_created_idx",
+            ),
             models.Index(
                 fields=["branch", "closed_on"],
                 condition=Q(closed_on__isnull=False),
@@ -602,6 +608,41 @@ class ClientSummaryBuilt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.branch_id} {self.built_at:%Y-%m-%d %H:%M}"
+
+
+class AccountCount(models.Model):
+    """Open accounts and potential clients counted per branch, account manager and tier,
+    kept by triggers on the client master (migration 0016): every statement that writes
+    clients adds one row per key it changed, +n or -n (rows only added, so two writers
+    never wait for each other), and the nightly segmentation adds each branch's rows up
+    into one (`clients.accounts.compact`). Their sums are exact at every moment: the churn
+    rate's accounts open at a period's start and the pool of potential clients start from
+    them instead of counting every client (clients.accounts)."""
+
+    class Kind(models.TextChoices):
+        OPEN = "open", _("Open account")
+        POTENTIAL = "potential", _("Potential client")
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.CASCADE, related_name="+", verbose_name=_("branch")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("account manager"),
+    )
+    tier = models.CharField(_("tier"), max_length=10, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    n = models.IntegerField(_("change in the number"))
+
+    class Meta:
+        verbose_name = _("account count")
+        verbose_name_plural = _("account counts")
+        indexes = [models.Index(fields=["branch", "kind"], name="account_count_branch_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.owner_id} {self.tier} {self.kind} {self.n:+d}"
 
 
 class Holding(models.Model):

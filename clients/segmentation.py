@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import accounts as account_counts
 from .models import TIER_ORDER, ChurnSignal, Tier, TierRule
 from .summary import rebuild as summary_rebuild
 
@@ -290,6 +291,8 @@ def run(today: date | None = None, branch_ids: list[int] | None = None) -> RunRe
         result.cases_opened, result.cases_closed = _retention(cur, threshold, branch_ids)
         # the dashboards' summary of the tiers and assets just written (clients.summary)
         result.summary_rows = summary_rebuild(branch_ids)
+        # the day's +1/-1 rows of the account counts added up (clients.accounts)
+        account_counts.compact(branch_ids)
     result.seconds = time.perf_counter() - started
     logger.info("segmentation: %s", result)
     return result
