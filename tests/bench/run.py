@@ -323,10 +323,10 @@ def ingest_a_day(api) -> tuple[float, int, int, float, float]:
     """A trading day's facts for every client through account-snapshots/bulk/ in
     10,000-row calls (issue #22: 1,000,000 clients in under 60 s), for today (fresh rows:
     the data set's facts end yesterday), in a transaction rolled back afterwards so the
-    data set stays the one `build` checks. The rows of a call are made and encoded as JSON
-    (the sender's work) before its timer starts; the service's share of the time is timed apart (snapshots_upsert, the COPY
-    into staging and the upsert, without JSON and DRF). Returns (seconds, calls, rows
-    stored, rows/s, rows/s of the service alone)."""
+    data set stays the one `build` checks. The rows of a call are made and encoded as
+    JSON (the sender's work) before its timer starts; the service's share of the time is
+    timed apart (snapshots_upsert, the COPY into staging and the upsert, without JSON and
+    DRF). Returns (seconds, calls, rows stored, rows/s, rows/s of the service alone)."""
     from django.db import transaction
     from django.utils import timezone
 
