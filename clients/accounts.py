@@ -16,9 +16,10 @@ from django.db import connection
 from .summary import scope_sql
 
 
-def counts(filters) -> tuple[dict, dict] | None:
-    """({(branch id, tier): open accounts now}, {branch id: potential clients now}) in
-    the dashboard's scope; None when `CRM_ROLLUPS` is off (count the clients)."""
+def counts(filters, kind: str) -> dict | None:
+    """{(branch id, tier): number now} of the open accounts (`kind` "open") or of the
+    potential clients ("potential") in the dashboard's scope; None when `CRM_ROLLUPS` is
+    off (count the clients)."""
     if not settings.CRM_ROLLUPS:
         return None
     from crm.db import read_connection
@@ -26,18 +27,11 @@ def counts(filters) -> tuple[dict, dict] | None:
     where, params = scope_sql(filters, "a")
     with read_connection().cursor() as cur:
         cur.execute(
-            "SELECT a.branch_id, a.tier, a.kind, sum(a.n) FROM clients_accountcount a "
-            f"WHERE true{where} GROUP BY 1, 2, 3 HAVING sum(a.n) <> 0",
-            params,
+            "SELECT a.branch_id, a.tier, sum(a.n) FROM clients_accountcount a "
+            f"WHERE a.kind = %s{where} GROUP BY 1, 2 HAVING sum(a.n) <> 0",
+            [kind, *params],
         )
-        accounts: dict = {}
-        potentials: dict = {}
-        for branch, tier, kind, n in cur.fetchall():
-            if kind == "open":
-                accounts[(branch, tier)] = accounts.get((branch, tier), 0) + int(n)
-            else:
-                potentials[branch] = potentials.get(branch, 0) + int(n)
-    return accounts, potentials
+        return {(branch, tier): int(n) for branch, tier, n in cur.fetchall()}
 
 
 def compact(branch_ids: list[int] | None = None) -> int:

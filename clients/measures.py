@@ -39,15 +39,19 @@ def _clients_list(filters):
             f"&opened_before={filters.current.end}{branch}")  # fmt: skip
 
 
-def _period_counts(index: int, period) -> dict:
+def _period_counts(index: int, period, *, pool: bool = True) -> dict:
+    """The clients opened in the period, those of them converted from the pool and (with
+    `pool`) the pool of potential clients at its end, counted."""
     opened = Q(opened_on__gte=period.start, opened_on__lte=period.end)
-    return {
+    counts = {
         f"new{index}": Count("id", filter=opened),
         f"converted{index}": Count("id", filter=opened & Q(created_at__date__lt=F("opened_on"))),
-        f"pool{index}": Count(
-            "id", filter=Q(client_no__isnull=True, created_at__date__lte=period.end)
-        ),
     }
+    if pool:
+        counts[f"pool{index}"] = Count(
+            "id", filter=Q(client_no__isnull=True, created_at__date__lte=period.end)
+        )
+    return counts
 
 
 def compute(filters):
@@ -61,12 +65,12 @@ def compute(filters):
     )
     out: dict = {"new_clients": {}, "conversion": {}, "retained": {},
                  "lost": {}, "assets": {}}  # fmt: skip
-    per_period = {}
-    for index, period in enumerate(filters.periods):
-        per_period.update(_period_counts(index, period))
     tiers: dict = defaultdict(lambda: [0, 0])
     summary = summary_read(filters)
     if summary is None:
+        per_period = {}
+        for index, period in enumerate(filters.periods):
+            per_period.update(_period_counts(index, period))
         # grouped by branch and tier: the branch figures add the tiers up, the tier
         # breakdown adds the branches up (one pass over the clients for both)
         accounts = Count("id", filter=Q(client_no__isnull=False))
@@ -81,23 +85,25 @@ def compute(filters):
         # and the pool at each period's end: the pool now (clients.accounts) less the
         # potential clients created after it, all through their indexes
         out["as_of"], by_tier, bands = summary
-        counted = account_counts.counts(filters)
+        counted = account_counts.counts(filters, "potential")
         assert counted is not None  # the summary is read with the rollups on, as they are
-        potentials = counted[1]
+        potentials: dict = defaultdict(int)
+        for (branch, _tier), n in counted.items():
+            potentials[branch] += n
         periods = Q()
-        later = {}
+        opened = {}
         for index, period in enumerate(filters.periods):
             periods |= Q(opened_on__gte=period.start, opened_on__lte=period.end)
-            later[f"later{index}"] = Count(
+            opened.update(_period_counts(index, period, pool=False))
+            opened[f"later{index}"] = Count(
                 "id", filter=Q(client_no__isnull=True, created_at__date__gt=period.end)
             )
-            del per_period[f"pool{index}"]
         after = min(p.end for p in filters.periods) + timedelta(days=1)
         since = datetime.combine(after, time.min, tzinfo=SHANGHAI)
         created_since = Q(client_no__isnull=True, created_at__gte=since)
         found = {r["branch_id"]: r for r in (
             clients.filter(periods | created_since)
-            .values("branch_id").annotate(**per_period, **later).order_by()
+            .values("branch_id").annotate(**opened).order_by()
         )}  # fmt: skip
         rows = []
         # a branch with clients has its cells
@@ -303,9 +309,9 @@ def compute_churn(filters):
     the current period, by tier with the win-back rate of the retention cases closed,
     and the loss reasons: three grouped queries."""
     clients = filters.scope(Client.objects.filter(client_no__isnull=False))
-    counted = account_counts.counts(filters)
-    rows = _churn_live(filters, clients) if counted is None else _churn_counted(
-        filters, clients, counted[0])  # fmt: skip
+    open_now = account_counts.counts(filters, "open")
+    rows = (_churn_live(filters, clients) if open_now is None
+            else _churn_counted(filters, clients, open_now))  # fmt: skip
     # a group with no account open at either start and none closed says nothing (the
     # counted form has no row for it: its accounts were all closed before)
     rows = [r for r in rows if any(r[f"{k}{i}"] for k in ("base", "lost") for i in (0, 1))]
