@@ -551,12 +551,9 @@ class ClientMonth(models.Model):
         return f"{self.client_id} {self.month:%Y-%m}"
 
 
-class ClientSummary(models.Model):
-    """The client master summed per branch, account manager, tier, asset band (20 a
-    decade of the average daily assets, as the dashboards' Pareto curve bands them) and
-    account or potential client: the dashboards' tier mix, assets and asset curve read
-    these few hundred rows instead of every client (clients.summary). Rebuilt for its
-    branches by the nightly segmentation, which computes the tiers and assets summed here."""
+class _ByManagerAndTier(models.Model):
+    """The key of the dashboards' sums of the client master: branch, account manager and
+    tier (as the branch, person and team filters and the tier mix read them)."""
 
     branch = models.ForeignKey(
         Branch, on_delete=models.CASCADE, related_name="+", verbose_name=_("branch")
@@ -568,6 +565,18 @@ class ClientSummary(models.Model):
         verbose_name=_("account manager"),
     )
     tier = models.CharField(_("tier"), max_length=10, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ClientSummary(_ByManagerAndTier):
+    """The client master summed per branch, account manager, tier, asset band (20 a
+    decade of the average daily assets, as the dashboards' Pareto curve bands them) and
+    account or potential client: the dashboards' tier mix, assets and asset curve read
+    these few hundred rows instead of every client (clients.summary). Rebuilt for its
+    branches by the nightly segmentation, which computes the tiers and assets summed here."""
+
     band = models.IntegerField(_("asset band"))
     is_account = models.BooleanField(_("is an account"))
     clients = models.PositiveIntegerField(_("number of clients"))
@@ -610,7 +619,7 @@ class ClientSummaryBuilt(models.Model):
         return f"{self.branch_id} {self.built_at:%Y-%m-%d %H:%M}"
 
 
-class AccountCount(models.Model):
+class AccountCount(_ByManagerAndTier):
     """Open accounts and potential clients counted per branch, account manager and tier,
     kept by triggers on the client master (migration 0016): every statement that writes
     clients adds one row per key it changed, +n or -n (rows only added, so two writers
@@ -623,16 +632,6 @@ class AccountCount(models.Model):
         OPEN = "open", _("Open account")
         POTENTIAL = "potential", _("Potential client")
 
-    branch = models.ForeignKey(
-        Branch, on_delete=models.CASCADE, related_name="+", verbose_name=_("branch")
-    )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("account manager"),
-    )
-    tier = models.CharField(_("tier"), max_length=10, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     n = models.IntegerField(_("change in the number"))
 
