@@ -15,11 +15,8 @@ from django.utils import timezone
 
 from clients import accounts, summary
 from clients.models import AccountCount, Client
-from clients.segmentation import run as segmentation_run
-from crm.management.commands.seed_demo import Command as Seed
 from crm.measures import Filters, Period, compute_breakdowns, compute_rows
 from crm.models import Branch, Role, StaffProfile
-from tests.bench import generate
 from tests.factories import make_client
 
 pytestmark = pytest.mark.django_db
@@ -94,13 +91,9 @@ def test_the_counts_follow_every_kind_of_write_and_compaction_keeps_them(org):
 
 
 @pytest.fixture
-def master(db):
+def master(segmented):
     """A small bench data set, segmented, then opening, closing and creation dates
     scattered over two years and some accounts turned back into potential clients."""
-    Seed().seed_kernel()
-    generate.ensure_staff()
-    generate.generate(400, 14, {})
-    segmentation_run()
     today = timezone.localdate()
     with connection.cursor() as cur:
         cur.execute("SELECT setseed(0.17)")

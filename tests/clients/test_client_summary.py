@@ -13,23 +13,17 @@ from django.utils import timezone
 from clients import summary
 from clients.models import Client, ClientSummary, ClientSummaryBuilt, Stage
 from clients.segmentation import run as segmentation_run
-from crm.management.commands.seed_demo import Command as Seed
 from crm.measures import Filters, Period, compute_breakdowns, compute_rows
 from crm.models import Branch, StaffProfile
-from tests.bench import generate
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def master(db):
+def master(segmented):
     """A small bench data set, segmented, then assets and statuses scattered: clients
     without assets, with negative assets, potential clients, accounts opened this and last
     month and last year, a few closed."""
-    Seed().seed_kernel()
-    generate.ensure_staff()
-    generate.generate(400, 14, {})
-    segmentation_run()
     today = timezone.localdate()
     with connection.cursor() as cur:
         cur.execute("SELECT setseed(0.42)")
