@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import django_tables2 as tables
-from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from clients import masking
 from clients.tables import tier_badge
+from crm.badges import sla_badge
 from crm.models import person_name
 from crm.tables import Table, local_minute
-
-SLA = "complaints/partials/sla.html"
 
 
 def severity_badge(value: int) -> str:
@@ -56,7 +54,6 @@ class ComplaintTable(Table):
         super().__init__(*args, **kwargs)
         self.now = timezone.now()
         self.viewer = self.request.user
-        self.sla = get_template(SLA)
 
     def render_ticket_no(self, record):
         group = ""
@@ -100,5 +97,4 @@ class ComplaintTable(Table):
                 if record.resolved_at
                 else "—"
             )
-        context = {"due": record.resolution_due_at, "done": None, "now": self.now}
-        return self.sla.render(context)
+        return sla_badge(record.resolution_due_at, now=self.now)

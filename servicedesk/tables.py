@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import django_tables2 as tables
-from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from clients import masking
 from clients.tables import tier_badge
+from crm.badges import sla_badge
 from crm.models import person_name
 from crm.tables import Table, local_minute
-
-SLA = "complaints/partials/sla.html"
 
 
 def priority_badge(record) -> str:
@@ -57,7 +55,6 @@ class ServiceRequestTable(Table):
         super().__init__(*args, **kwargs)
         self.now = timezone.now()
         self.viewer = self.request.user
-        self.sla = get_template(SLA)
 
     def render_number(self, record):
         fcr = ""
@@ -96,8 +93,7 @@ class ServiceRequestTable(Table):
 
     def render_due_at(self, record):
         if record.status in ("received", "in_progress"):
-            return self.sla.render({"due": record.due_at, "done": None, "now": self.now})
+            return sla_badge(record.due_at, now=self.now)
         if record.resolved_at:
-            return self.sla.render({"due": record.due_at, "done": record.resolved_at,
-                                    "met": record.answer_met, "now": self.now})  # fmt: skip
+            return sla_badge(record.due_at, record.resolved_at, record.answer_met, self.now)
         return "—"

@@ -5,9 +5,11 @@ from django.forms.utils import flatatt
 from django.forms.widgets import Input
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from crm import formats
+from crm import badges, formats
 from crm.exports import access_field_label
 
 register = template.Library()
@@ -158,6 +160,86 @@ register.filter("number", formats.number)
 register.filter("percent", formats.percent)
 register.filter("points", formats.points)
 register.filter("duration", formats.duration)
+
+
+FILTER_TOGGLE = (
+    '<button class="btn btn-outline-secondary btn-sm d-md-none mb-2 filter-toggle" '
+    'type="button" data-bs-toggle="collapse" data-bs-target="#filter-bar" '
+    'aria-expanded="false" aria-controls="filter-bar"><i class="bi bi-funnel" '
+    'aria-hidden="true"></i> {}</button>'
+)
+
+
+@register.simple_tag(takes_context=True)
+def filter_bar(context, filterset, target: str = ""):
+    """A list's filter bar: one control per filter (a drop-down of check boxes for a
+    multiple choice), collapsed behind a button on a phone; with `target`, HTMX reloads
+    that part of the page as a filter changes. Built here rather than in a template (the
+    template made up a fifth of a list page's time)."""
+    form = filterset.form
+    controls, hidden = [], []
+    for field in form:
+        if field.is_hidden:
+            if field.value():
+                hidden.append(str(field))
+        elif field.name != "ordering":
+            controls.append(_filter_control(field))
+    ordering = context["request"].GET.get("ordering")
+    if ordering:
+        hidden.append(format_html('<input type="hidden" name="ordering" value="{}">', ordering))
+    htmx = ""
+    if target:
+        htmx = format_html(
+            ' hx-get="" hx-target="{}" hx-trigger="input changed delay:400ms, change" '
+            'hx-push-url="true"', target
+        )  # fmt: skip
+    label = _("Filter")
+    return format_html(
+        FILTER_TOGGLE + '\n<form method="get" id="filter-bar" class="collapse d-md-flex row '
+        'g-2 align-items-end filter-bar mb-3"{}>{}{}<div class="col-auto"><button '
+        'class="btn btn-sm btn-outline-primary text-nowrap" type="submit"><i '
+        'class="bi bi-funnel"></i> {}</button></div>\n</form>',
+        label, htmx, mark_safe("".join(controls)), mark_safe("".join(hidden)), label,
+    )  # fmt: skip
+
+
+def _filter_control(field) -> str:
+    widget = field.field.widget
+    if not (widget.input_type == "checkbox" and widget.allow_multiple_selected):
+        return format_html(
+            '<div class="col-6 col-md-auto"><label class="form-label small mb-0" '
+            'for="{}">{}</label>{}</div>',
+            field.id_for_label, field.label, filter_widget(field, "sm"),
+        )  # fmt: skip
+    chosen = len(field.value() or ())
+    summary = (
+        ngettext("%(n)s chosen", "%(n)s chosen", chosen) % {"n": chosen} if chosen else _("All")
+    )
+    checks = format_html_join(
+        "",
+        '<div class="form-check text-nowrap"><input type="{}" name="{}" value="{}"{}>'
+        '<label class="form-check-label" for="{}">{}</label></div>',
+        (
+            (option["type"], option["name"], option["value"], flatatt(option["attrs"]),
+             option["attrs"]["id"], option["label"])
+            for option in (sub.data for sub in field.subwidgets)
+        ),
+    )  # fmt: skip
+    return format_html(
+        '<div class="col-6 col-md-auto"><span class="form-label small mb-0 d-block">{}</span>'
+        '<div class="dropdown"><button class="btn btn-sm btn-outline-secondary '
+        'dropdown-toggle w-100 text-start text-nowrap" type="button" '
+        'data-bs-toggle="dropdown" data-bs-auto-close="outside" aria-expanded="false" '
+        'id="{}-menu">{}</button><div class="dropdown-menu p-2 check-menu" '
+        'aria-labelledby="{}-menu">{}</div></div></div>',
+        field.label, field.auto_id, summary, field.auto_id, checks,
+    )  # fmt: skip
+
+
+@register.simple_tag
+def sla_badge(due, done=None, met=None, now=None):
+    """A clock's badge: met or breached once done, else overdue by or time left."""
+    return badges.sla_badge(due, done, met, now)
 
 
 @register.filter
