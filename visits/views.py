@@ -17,6 +17,7 @@ from clients.masking import display
 from clients.models import Client
 from clients.selectors import latest_holdings, latest_snapshot
 from clients.timeline import client_timeline
+from crm.filters import start_of_day
 from crm.forms import add_service_errors, success_link
 from crm.models import Role
 from crm.once import submit_once
@@ -94,7 +95,8 @@ class VisitListView(StaffRequiredMixin, View):
         qs = VisitPlan.objects.visible_to(request.user).select_related("client", "owner")
         if self.staff.role == Role.ACCOUNT_MANAGER:
             qs = qs.filter(owner=request.user)
-        week = list(qs.filter(planned_at__date__gte=days[0], planned_at__date__lte=days[-1])
+        week = list(qs.filter(planned_at__gte=start_of_day(days[0]),
+                              planned_at__lt=start_of_day(days[-1] + timedelta(days=1)))
                     .order_by("planned_at"))  # fmt: skip
         calendar = [(d, [p for p in week if timezone.localtime(p.planned_at).date() == d])
                     for d in days]  # fmt: skip
