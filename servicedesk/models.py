@@ -170,6 +170,11 @@ class ServiceRequest(models.Model):
             models.Index(fields=["branch", "due_at", "id"],
                          condition=Q(status__in=["received", "in_progress", "waiting"]),
                          name="sr_desk_open_idx"),
+            # …most urgent first (?ordering=-priority): without it the sort read every
+            # branch's requests by priority, 24,000 of them for a page of overdue ones
+            models.Index(fields=["branch", "priority", "id"],
+                         condition=Q(status__in=["received", "in_progress", "waiting"]),
+                         name="sr_desk_open_priority_idx"),
             models.Index(fields=["branch", "status", "due_at"], name="sr_branch_status_idx"),
             models.Index(fields=["handler", "status"], name="sr_handler_status_idx"),
             models.Index(fields=["taken_by", "status"], name="sr_taken_by_status_idx"),
