@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from .exports import access_field_label
 from .models import TablePreference, Todo, person_name, staff_of
 from .references import person_label
-from .templatetags.crm_tags import due_badge
+from .templatetags.crm_tags import due_badge, query_string
 
 TABLES: dict[str, type[Table]] = {}
 SORT_ICONS = {"ascending": "bi-sort-up", "descending": "bi-sort-down"}
@@ -162,10 +162,7 @@ class Table(tables.Table):
                 cells.append(format_html('<th scope="col" class="{}"{}>{}</th>', css,
                                          mark_safe(sort), column.header))  # fmt: skip
                 continue
-            params = self.request.GET.copy()
-            params.pop("page", None)
-            params["ordering"] = h["sort"]
-            query = params.urlencode()
+            query = query_string(self.request.GET, ordering=h["sort"], page=None)
             htmx = ""
             if self.target:
                 htmx = format_html(' hx-get="?{}" hx-target="{}" hx-push-url="true"', query,

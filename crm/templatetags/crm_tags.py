@@ -19,7 +19,12 @@ register = template.Library()
 def query_with(context, **changes) -> str:
     """The current query string with some parameters replaced (for pagination links);
     a parameter given as None is removed."""
-    params = context["request"].GET.copy()
+    return query_string(context["request"].GET, **changes)
+
+
+def query_string(query, **changes) -> str:
+    """`query` (a QueryDict) with some parameters replaced, None removing one."""
+    params = query.copy()
     for key, value in changes.items():
         if value is None:
             params.pop(key, None)
