@@ -22,7 +22,7 @@ from .models import (
     Todo,
     staff_of,
 )
-from .references import person_label
+from .references import PersonLabelsMixin
 from .workdays import SHANGHAI
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
@@ -57,9 +57,8 @@ class BoundedFiltersMixin:
         return form
 
 
-class PersonFilterField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return person_label(obj)
+class PersonFilterField(PersonLabelsMixin, forms.ModelChoiceField):
+    pass
 
 
 class PersonFilter(django_filters.ModelChoiceFilter):

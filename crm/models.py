@@ -114,9 +114,14 @@ def person_name(user) -> str:
     """A person's name in Chinese order (family name first, no space), or the username."""
     if user is None:
         return ""
-    last, first = user.last_name.strip(), user.first_name.strip()
+    return name_in_order(user.last_name, user.first_name, user.username)
+
+
+def name_in_order(last: str, first: str, username: str) -> str:
+    """person_name() from the columns of a user."""
+    last, first = last.strip(), first.strip()
     if not (last or first):
-        return user.username
+        return username
     if any("\u4e00" <= ch <= "\u9fff" for ch in last + first):
         return f"{last}{first}"
     return f"{first} {last}".strip()

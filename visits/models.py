@@ -85,6 +85,9 @@ class VisitPlan(models.Model):
         ordering = ["planned_at", "id"]
         indexes = [
             models.Index(fields=["owner", "planned_at"]),
+            # an account manager's visit list, newest first (count and page from the index)
+            models.Index(fields=["owner", "branch", "-planned_at", "-id"],
+                         name="visit_owner_list_idx"),
             models.Index(fields=["branch", "status", "planned_at"]),
             models.Index(fields=["record_due_at"], condition=Q(status="approved"),
                          name="visit_record_due_idx"),

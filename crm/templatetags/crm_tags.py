@@ -119,6 +119,8 @@ def _choices(form_field, widget) -> list:
     then reads through a server-side cursor: three round trips instead of one)."""
     if isinstance(form_field, forms.ModelChoiceField):
         empty = [] if form_field.empty_label is None else [("", form_field.empty_label)]
+        if hasattr(form_field, "plain_choices"):  # people (crm.references)
+            return empty + form_field.plain_choices()
         return empty + [
             (form_field.prepare_value(obj), form_field.label_from_instance(obj))
             for obj in form_field.queryset

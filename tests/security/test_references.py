@@ -381,6 +381,30 @@ def test_in_scope_people_are_taken(people):
         client_field.clean("not-a-number")
 
 
+def test_the_people_drop_down_reads_the_labels_of_the_objects(people):
+    """A filter bar lists people from one values() query (plain_choices): the same
+    values and labels, in the same order, as the field's objects give; a login name
+    only for a person with no name, a bare name for one with no profile."""
+    from crm.filters import PersonFilterField
+
+    get_user_model().objects.create(username="nameless_am", first_name="", last_name="")
+    am = people[Role.ACCOUNT_MANAGER]
+    for field in (
+        references.PersonChoiceField(roles=references.PEOPLE),
+        PersonFilterField(queryset=get_user_model().objects.order_by("username"),
+                          to_field_name="username"),
+    ):  # fmt: skip
+        if isinstance(field, references.PersonChoiceField):
+            field.scope(am, people["bj"])
+        expected = [(str(field.prepare_value(u)), field.label_from_instance(u))
+                    for u in field.queryset]  # fmt: skip
+        assert len(expected) > 3 and field.plain_choices() == expected
+    labels = dict(PersonFilterField(queryset=get_user_model().objects.all(),
+                                    to_field_name="username").plain_choices())  # fmt: skip
+    assert labels["nameless_am"] == "nameless_am"
+    assert labels[am.username] == references.person_label(am) != am.username
+
+
 def test_snapshot_rows_of_foreign_clients_are_row_errors(people):
     """The bulk rows name clients by number: one of another branch is a row error."""
     response = api_as(people[Role.BRANCH_MANAGER]).post(
