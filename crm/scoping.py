@@ -133,6 +133,30 @@ class ScopedQuerySet(models.QuerySet):
                 visible = visible.exclude(**{path: user.pk})
         return visible
 
+    def naming(self, user: User, path: str) -> Self:
+        """`visible_to(user).filter(<path>=user)`: the visible rows that name the user in
+        `path` (an account manager's own visits). Where `path` is one of the user's owner
+        paths, the rule's other paths cannot add a row, so they stay out of the SQL
+        (PostgreSQL cannot tell, and joined every row's client to test them)."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        mine = self.filter(**{path: user.pk})
+        staff = staff_of(user)
+        special = (self.scope_recipient or self.scope_via or self.scope_never
+                   or self.scope_branch_shared or self.scope_null_branch_shared)  # fmt: skip
+        if staff is None or special or (
+            self.scope_roles is not None and staff.role not in self.scope_roles
+        ):  # fmt: skip
+            return self.visible_to(user).filter(**{path: user.pk})
+        if staff.sees_all_branches:
+            return mine
+        owner_paths = self.scope_owner_by_role.get(staff.role, self.scope_owner)
+        if staff.role not in self.scope_owner_roles or path not in owner_paths:
+            return self.visible_to(user).filter(**{path: user.pk})
+        if self.scope_owner_within_branch:
+            return mine.filter(**{self.scope_branch: staff.branch_id})
+        return mine
+
     def _visible_to(self, user: User) -> Self:
         if self.scope_recipient is not None:
             if user is None or not user.is_authenticated:

@@ -92,9 +92,11 @@ class VisitListView(StaffRequiredMixin, View):
     def get(self, request):
         day = date_param(request.GET.get("week"), timezone.localdate())
         days = selectors.week_of(day)
-        qs = VisitPlan.objects.visible_to(request.user).select_related("client", "owner")
         if self.staff.role == Role.ACCOUNT_MANAGER:
-            qs = qs.filter(owner=request.user)
+            qs = VisitPlan.objects.naming(request.user, "owner")
+        else:
+            qs = VisitPlan.objects.visible_to(request.user)
+        qs = qs.select_related("client", "owner")
         week = list(qs.filter(planned_at__gte=start_of_day(days[0]),
                               planned_at__lt=start_of_day(days[-1] + timedelta(days=1)))
                     .order_by("planned_at"))  # fmt: skip

@@ -267,3 +267,39 @@ def test_a_recipient_sees_their_own_whoever_they_are(org):
     for user in users:
         assert seen(Notification.objects.visible_to(user)) == {notes[user.pk]}
     assert not Notification.objects.visible_to(AnonymousUser()).exists()
+
+
+def test_the_rows_naming_a_user_are_those_they_see_that_name_them(org, rows):
+    """`naming(user, path)` leaves the rule's other owner paths out of the SQL; it must
+    still give exactly `visible_to(user).filter(path=user)`, for every role, a path that
+    is an owner path and one that is not, a row of another branch naming the user."""
+    from visits.models import VisitPlan
+
+    now = timezone.now()
+
+    def plan(client, branch, owner):
+        return VisitPlan.objects.create(
+            client=client, branch=branch, owner=owner, kind="door_to_door", planned_at=now,
+            place="营业部", status="approved",
+        )  # fmt: skip
+
+    plan(rows.mine, org.bj, org.am)
+    plan(rows.mine, org.bj, org.am2)  # for am's client: am sees it, it does not name am
+    plan(rows.sh_client, org.sh, org.am)  # am named in another branch: not seen
+    plan(rows.advised, org.bj, org.advisor)
+    people = [org.am, org.am2, org.advisor, org.agent, org.bm, org.compliance, org.hq,
+              org.am_sh, org.integration, org.integration_bj]  # fmt: skip
+    cases = [(VisitPlan, "owner"), (Callback, "assignee"), (Client, "owner"),
+             (Client, "advisor"), (Event, "created_by")]  # fmt: skip
+    named_any = False
+    for model, path in cases:
+        for user in people:
+            expected = seen(model.objects.visible_to(user).filter(**{path: user.pk}))
+            assert seen(model.objects.naming(user, path)) == expected, (model, path, user)
+            named_any |= bool(expected)
+    assert named_any
+    assert seen(VisitPlan.objects.naming(org.am, "owner")) == {
+        p.pk for p in VisitPlan.objects.filter(owner=org.am, branch=org.bj)
+    }
+    assert not VisitPlan.objects.naming(AnonymousUser(), "owner").exists()
+    assert "clients_client" not in str(VisitPlan.objects.naming(org.am, "owner").query)
