@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from clients.selectors import tier_rank
 from complaints.models import Complaint
+from crm.filters import start_of_day
 from crm.models import staff_of
 
 from .models import Attempt, Call, Callback, InspectionItem, RegistrationForm
@@ -37,8 +38,9 @@ def queue(user, tab: str, now: datetime):
     if tab == "pool":
         pool = qs.filter(ready, assignee__isnull=True, claimed_by__isnull=True)
         return pool.order_by(*QUEUE_ORDER)
+    week_after = start_of_day(timezone.localdate(now) + timedelta(days=8))  # a range, not a cast
     return qs.filter(ready).filter(mine | Q(assignee__isnull=True)).filter(
-        due_at__date__lte=timezone.localdate(now) + timedelta(days=7)
+        due_at__lt=week_after
     ).order_by(*QUEUE_ORDER)  # fmt: skip
 
 
