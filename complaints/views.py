@@ -14,6 +14,7 @@ from crm.dashboard import period_from
 from crm.db import reads_from_replica
 from crm.exports import export_filename, people_by_username, workbook_response
 from crm.forms import add_service_errors, success_link
+from crm.lookups import get_joined_or_404
 from crm.models import Role
 from crm.once import submit_once
 from crm.paging import page_with_total
@@ -101,7 +102,7 @@ def _action_forms(user, complaint, steps) -> dict:
 
 class ComplaintObjectMixin(StaffRequiredMixin):
     def get_complaint(self, pk) -> Complaint:
-        return get_object_or_404(
+        return get_joined_or_404(
             selectors.desk(self.request.user).select_related(
                 "reviewer", "compensation_approved_by"
             ),

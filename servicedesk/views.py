@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
 from clients.models import Client
 from crm.forms import add_service_errors, success_link
+from crm.lookups import get_joined_or_404
 from crm.models import SlaPolicy
 from crm.once import submit_once
 from crm.paging import page_with_total
@@ -85,7 +86,7 @@ def _action_forms(user, sr, steps) -> dict:
 
 class RequestObjectMixin(StaffRequiredMixin):
     def get_request_object(self, pk) -> ServiceRequest:
-        return get_object_or_404(
+        return get_joined_or_404(
             selectors.desk(self.request.user).select_related("branch", "sla_policy", "complaint"),
             pk=pk,
         )
