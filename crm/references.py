@@ -19,8 +19,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
+from .choices import labels_of
 from .models import Branch, Role, StaffProfile, name_in_order, person_name
 
 # Everyone who can be given work: every role but the integration systems.
@@ -119,7 +121,7 @@ def label_of(name: str, role: str | None, branch_name: str | None) -> str:
     """person_label() from a name, a role code and a branch name (None: no profile)."""
     if role is None:
         return name
-    role_label = Role(role).label if role in Role.values else role
+    role_label = force_str(labels_of(StaffProfile._meta.get_field("role")).get(role, role))
     return f"{name} · {role_label} · {branch_name}"
 
 

@@ -142,20 +142,27 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         mine = self.filter(**{path: user.pk})
         staff = staff_of(user)
-        special = (self.scope_recipient or self.scope_via or self.scope_never
-                   or self.scope_branch_shared or self.scope_null_branch_shared)  # fmt: skip
-        if staff is None or special or (
-            self.scope_roles is not None and staff.role not in self.scope_roles
-        ):  # fmt: skip
-            return self.visible_to(user).filter(**{path: user.pk})
+        plain = staff is not None and not (
+            self.scope_recipient or self.scope_via or self.scope_never
+            or self.scope_branch_shared or self.scope_null_branch_shared
+            or (self.scope_roles is not None and staff.role not in self.scope_roles)
+        )  # fmt: skip
+        if not plain or staff is None:
+            return self.visible_to(user) & mine
         if staff.sees_all_branches:
             return mine
-        owner_paths = self.scope_owner_by_role.get(staff.role, self.scope_owner)
-        if staff.role not in self.scope_owner_roles or path not in owner_paths:
-            return self.visible_to(user).filter(**{path: user.pk})
+        if path not in self.owner_paths(staff):
+            return self.visible_to(user) & mine
         if self.scope_owner_within_branch:
             return mine.filter(**{self.scope_branch: staff.branch_id})
         return mine
+
+    def owner_paths(self, staff: Staff) -> tuple[str, ...]:
+        """The paths through which rows are this staff member's own (none for a role
+        that does not own rows of this model)."""
+        if staff.role not in self.scope_owner_roles:
+            return ()
+        return self.scope_owner_by_role.get(staff.role, self.scope_owner)
 
     def _visible_to(self, user: User) -> Self:
         if self.scope_recipient is not None:
@@ -181,9 +188,7 @@ class ScopedQuerySet(models.QuerySet):
         branch = Q(**{self.scope_branch: staff.branch_id})
         if self.scope_null_branch_shared:
             branch |= Q(**{f"{self.scope_branch}__isnull": True})
-        owner_paths: tuple[str, ...] = ()
-        if staff.role in self.scope_owner_roles:
-            owner_paths = self.scope_owner_by_role.get(staff.role, self.scope_owner)
+        owner_paths = self.owner_paths(staff)
         if self.scope_branch_roles is None:
             sees_branch = not owner_paths
         else:
