@@ -514,8 +514,8 @@ class AccountSnapshot(models.Model):
 class ClientMonth(models.Model):
     """A client's month of account facts, rolled up from the daily snapshots (clients/rollups.py):
     moved by every snapshot upsert for the (client, month) rows it writes, recomputed nightly for
-    last and this month, and by `rebuild_rollups`. The dashboards' commission figures
-    read it for whole months instead of the daily rows."""
+    last and this month, and by `rebuild_rollups`. The dashboards' commission figures and
+    the nightly segmentation read it for whole months instead of the daily rows."""
 
     client = models.ForeignKey(  # indexed by the unique rule, which starts with it
         Client, on_delete=models.CASCADE, related_name="months", verbose_name=_("client"),
@@ -538,6 +538,9 @@ class ClientMonth(models.Model):
     turnover = models.DecimalField(  # trading volume / average daily assets
         _("turnover"), max_digits=14, decimal_places=4, null=True
     )
+    # the month's last day with a trade: the nightly segmentation reads a client's last
+    # trade from here for the months before this one instead of every daily row
+    last_trade_on = models.DateField(_("last trade"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("client month")

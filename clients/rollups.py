@@ -25,12 +25,13 @@ _SELECT = f"""
     SELECT s.client_id, date_trunc('month', s.date)::date AS month, count(*),
            sum(s.total_assets), {_average("sum(s.total_assets)", "count(*)")},
            sum(s.trading_volume), sum(s.commission), sum(s.trade_count), sum(s.net_inflow),
-           {_turnover("sum(s.trading_volume)", "sum(s.total_assets)", "count(*)")}
+           {_turnover("sum(s.trading_volume)", "sum(s.total_assets)", "count(*)")},
+           max(s.date) FILTER (WHERE s.trade_count > 0)
     FROM clients_accountsnapshot s
 """
 _COLUMNS = (
     "(client_id, month, days, assets_sum, avg_assets, trading_volume, commission, trade_count, "
-    "net_inflow, turnover)"
+    "net_inflow, turnover, last_trade_on)"
 )
 
 
@@ -63,8 +64,11 @@ def moved_by(differences: str) -> str:
     """The upsert that moves the (client, month) rows by the rows of `differences` (a
     CTE of client_id, month, inserted, and the new minus the old total_assets,
     trading_volume, commission, trade_count and net_inflow of each snapshot written),
-    in (client, month) order as the snapshots. The average and turnover come from the
-    sums with the formulas `refresh` uses, so the two agree to the last digit."""
+    in (client, month) order as the snapshots, and `traded_on` (the date of a row that now
+    has trades, else NULL). The average and turnover come from the sums with the formulas
+    `refresh` uses, so the two agree to the last digit. The last trade only moves
+    forward here: a month whose last trade day lost its trades is put right by
+    `recompute_last_trade`."""
     new_days = "count(*) FILTER (WHERE inserted)"
     days, assets = "(m.days + EXCLUDED.days)", "(m.assets_sum + EXCLUDED.assets_sum)"
     volume = "(m.trading_volume + EXCLUDED.trading_volume)"
@@ -76,9 +80,25 @@ def moved_by(differences: str) -> str:
         f"SELECT client_id, month, {new_days}, sum(total_assets), "
         f"coalesce({_average('sum(total_assets)', new_days)}, 0), sum(trading_volume), "
         "sum(commission), sum(trade_count), sum(net_inflow), "
-        f"{_turnover('sum(trading_volume)', 'sum(total_assets)', new_days)} "
+        f"{_turnover('sum(trading_volume)', 'sum(total_assets)', new_days)}, max(traded_on) "
         f"FROM {differences} GROUP BY client_id, month ORDER BY client_id, month "
         f"ON CONFLICT (client_id, month) DO UPDATE SET {added}, "
         f"avg_assets = coalesce({_average(assets, days)}, 0), "
-        f"turnover = {_turnover(volume, assets, days)}"
+        f"turnover = {_turnover(volume, assets, days)}, "
+        "last_trade_on = greatest(m.last_trade_on, EXCLUDED.last_trade_on)"
     )
+
+
+def recompute_last_trade(client_ids: list[int], months: list[date]) -> None:
+    """The last trade of these (client, month) pairs read again from their snapshots: a
+    correction took the trades off a day, which may have been the month's last."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "UPDATE clients_clientmonth m SET last_trade_on = (SELECT max(s.date) "
+            "FROM clients_accountsnapshot s WHERE s.client_id = m.client_id "
+            "AND s.date >= m.month AND s.date < m.month + interval '1 month' "
+            "AND s.trade_count > 0) "
+            "FROM unnest(%s::bigint[], %s::date[]) AS k(client_id, month) "
+            "WHERE m.client_id = k.client_id AND m.month = k.month",
+            [client_ids, months],
+        )

@@ -34,6 +34,9 @@ from .summary import rebuild as summary_rebuild
 
 logger = logging.getLogger(__name__)
 
+SNAPSHOTS = "clients_accountsnapshot"
+ROLLUP = "client_months"  # the rollup of ClientMonth (clients.measures)
+
 # DOMAIN.md defaults: on monthly average daily assets.
 DEFAULT_TIERS = [
     (Tier.MASS, Decimal(0)),
@@ -153,49 +156,11 @@ def run(today: date | None = None, branch_ids: list[int] | None = None) -> RunRe
     )
     facts_of = in_branches.format(column="s.client_id")
     latest_of = in_branches.format(column="client_id")
+    rolled = _rolled_months(today) if settings.CRM_ROLLUPS else None
+    facts = (_facts_from_months(today, rolled, facts_of, latest_of) if rolled is not None
+             else _facts_from_days(facts_of, latest_of))  # fmt: skip
     sql = f"""
-    WITH bounds AS (
-        SELECT date_trunc('month', %(today)s::date)::date AS m0
-    ), f AS (
-        SELECT s.client_id,
-            avg(s.total_assets) FILTER (WHERE s.date >= b.m0 - interval '1 month'
-                                        AND s.date < b.m0) AS m1a,
-            avg(s.total_assets) FILTER (WHERE s.date >= b.m0 - interval '2 month'
-                                        AND s.date < b.m0 - interval '1 month') AS m2a,
-            avg(s.total_assets) FILTER (WHERE s.date >= b.m0 - interval '3 month'
-                                        AND s.date < b.m0 - interval '2 month') AS m3a,
-            sum(s.commission) FILTER (WHERE s.date >= b.m0 - interval '1 month'
-                                      AND s.date < b.m0) AS m1c,
-            sum(s.commission) FILTER (WHERE s.date >= b.m0 - interval '2 month'
-                                      AND s.date < b.m0 - interval '1 month') AS m2c,
-            sum(s.commission) FILTER (WHERE s.date >= b.m0 - interval '3 month'
-                                      AND s.date < b.m0 - interval '2 month') AS m3c,
-            sum(s.trading_volume) FILTER (WHERE s.date >= b.m0 - interval '1 month'
-                                          AND s.date < b.m0) AS m1v,
-            sum(s.trading_volume) FILTER (WHERE s.date >= b.m0 - interval '2 month'
-                                          AND s.date < b.m0 - interval '1 month') AS m2v,
-            sum(s.trading_volume) FILTER (WHERE s.date >= b.m0 - interval '3 month'
-                                          AND s.date < b.m0 - interval '2 month') AS m3v,
-            sum(s.trade_count) FILTER (WHERE s.date > %(today)s::date - 365) AS trades12,
-            sum(s.commission) FILTER (WHERE s.date > %(today)s::date - 365) AS commission12,
-            max(s.date) FILTER (WHERE s.trade_count > 0) AS last_trade,
-            sum(s.net_inflow) FILTER (WHERE s.date > %(today)s::date - 30) AS inflow30,
-            sum(s.trade_count) FILTER (WHERE s.date > %(today)s::date - 90) AS trades90,
-            sum(s.trade_count) FILTER (WHERE s.date > %(today)s::date - 455
-                                       AND s.date <= %(today)s::date - 90) AS trades_before
-        FROM clients_accountsnapshot s CROSS JOIN bounds b
-        WHERE {facts_of}
-        GROUP BY s.client_id
-    ), l AS (
-        SELECT DISTINCT ON (client_id) client_id, total_assets, cash, market_value
-        FROM clients_accountsnapshot WHERE {latest_of}
-        ORDER BY client_id, date DESC
-    ), p AS (
-        SELECT DISTINCT ON (client_id) client_id, total_assets, market_value
-        FROM clients_accountsnapshot WHERE date <= %(today)s::date - 60
-          AND {latest_of}
-        ORDER BY client_id, date DESC
-    ), x AS (
+    WITH {facts}, x AS (
         SELECT c.id, c.tier AS old_tier, c.opened_on,
             array_position({tiers_array}::varchar[], NULLIF(c.tier, '')) - 1 AS cur,
             {rank_m1} AS r1,
@@ -210,10 +175,13 @@ def run(today: date | None = None, branch_ids: list[int] | None = None) -> RunRe
                 WHEN c.opened_on >= %(new_since)s THEN 'new'
                 ELSE 'active'
             END AS stage,
+            -- ties in client order: the same facts give the same quintile every night
+            -- (a tie split by the plan's row order moved clients between quintiles)
             ntile(5) OVER (PARTITION BY c.branch_id
-                           ORDER BY COALESCE(f.last_trade, DATE '1900-01-01')) AS rr,
-            ntile(5) OVER (PARTITION BY c.branch_id ORDER BY COALESCE(f.trades12, 0)) AS rf,
-            ntile(5) OVER (PARTITION BY c.branch_id ORDER BY COALESCE(f.commission12, 0)) AS rm,
+                           ORDER BY COALESCE(f.last_trade, DATE '1900-01-01'), c.id) AS rr,
+            ntile(5) OVER (PARTITION BY c.branch_id ORDER BY COALESCE(f.trades12, 0), c.id) AS rf,
+            ntile(5) OVER (PARTITION BY c.branch_id
+                           ORDER BY COALESCE(f.commission12, 0), c.id) AS rm,
             CASE WHEN c.account_status = 'closed' THEN 0 ELSE {score_sql} END AS score,
             CASE WHEN c.account_status = 'closed' THEN ARRAY[]::varchar[]
                  ELSE {reasons_sql} END AS reasons
@@ -296,6 +264,226 @@ def run(today: date | None = None, branch_ids: list[int] | None = None) -> RunRe
     result.seconds = time.perf_counter() - started
     logger.info("segmentation: %s", result)
     return result
+
+
+def _facts_from_days(facts_of: str, latest_of: str) -> str:
+    """The CTEs f (a client's figures), l (the latest snapshot) and p (the latest 60 days
+    ago) from every daily row: when a month they need was never rolled up."""
+    return f"""bounds AS (
+        SELECT date_trunc('month', %(today)s::date)::date AS m0
+    ), f AS (
+        SELECT s.client_id,
+            avg(s.total_assets) FILTER (WHERE s.date >= b.m0 - interval '1 month'
+                                        AND s.date < b.m0) AS m1a,
+            avg(s.total_assets) FILTER (WHERE s.date >= b.m0 - interval '2 month'
+                                        AND s.date < b.m0 - interval '1 month') AS m2a,
+            avg(s.total_assets) FILTER (WHERE s.date >= b.m0 - interval '3 month'
+                                        AND s.date < b.m0 - interval '2 month') AS m3a,
+            sum(s.commission) FILTER (WHERE s.date >= b.m0 - interval '1 month'
+                                      AND s.date < b.m0) AS m1c,
+            sum(s.commission) FILTER (WHERE s.date >= b.m0 - interval '2 month'
+                                      AND s.date < b.m0 - interval '1 month') AS m2c,
+            sum(s.commission) FILTER (WHERE s.date >= b.m0 - interval '3 month'
+                                      AND s.date < b.m0 - interval '2 month') AS m3c,
+            sum(s.trading_volume) FILTER (WHERE s.date >= b.m0 - interval '1 month'
+                                          AND s.date < b.m0) AS m1v,
+            sum(s.trading_volume) FILTER (WHERE s.date >= b.m0 - interval '2 month'
+                                          AND s.date < b.m0 - interval '1 month') AS m2v,
+            sum(s.trading_volume) FILTER (WHERE s.date >= b.m0 - interval '3 month'
+                                          AND s.date < b.m0 - interval '2 month') AS m3v,
+            sum(s.trade_count) FILTER (WHERE s.date > %(today)s::date - 365) AS trades12,
+            sum(s.commission) FILTER (WHERE s.date > %(today)s::date - 365) AS commission12,
+            max(s.date) FILTER (WHERE s.trade_count > 0) AS last_trade,
+            sum(s.net_inflow) FILTER (WHERE s.date > %(today)s::date - 30) AS inflow30,
+            sum(s.trade_count) FILTER (WHERE s.date > %(today)s::date - 90) AS trades90,
+            sum(s.trade_count) FILTER (WHERE s.date > %(today)s::date - 455
+                                       AND s.date <= %(today)s::date - 90) AS trades_before
+        FROM clients_accountsnapshot s CROSS JOIN bounds b
+        WHERE {facts_of}
+        GROUP BY s.client_id
+    ), l AS (
+        SELECT DISTINCT ON (client_id) client_id, total_assets, cash, market_value
+        FROM clients_accountsnapshot WHERE {latest_of}
+        ORDER BY client_id, date DESC
+    ), p AS (
+        SELECT DISTINCT ON (client_id) client_id, total_assets, market_value
+        FROM clients_accountsnapshot WHERE date <= %(today)s::date - 60
+          AND {latest_of}
+        ORDER BY client_id, date DESC
+    )"""
+
+
+def _rolled_months(today: date) -> set[date] | None:
+    """The months before this one whose per-client figures (`ClientMonth`) may be read,
+    or None if a month with facts is missing from them: the run then reads the days."""
+    from crm.models import RollupMonth
+
+    from .partitions import month_of, partitions
+
+    this_month = month_of(today)
+    rolled = set(RollupMonth.objects.filter(source=ROLLUP, month__lt=this_month)
+                 .values_list("month", flat=True))  # fmt: skip
+    # a client's last trade is read from every month before this one: each month that
+    # holds facts must be rolled up (a month's partition, or rows in the default one)
+    with connection.cursor() as cur:
+        for name in partitions(SNAPSHOTS):
+            if name.endswith("_default"):
+                cur.execute(f"SELECT EXISTS (SELECT 1 FROM {name} WHERE date < %s "
+                            "AND date_trunc('month', date)::date <> ALL(%s::date[]))",
+                            [this_month, sorted(rolled)])  # fmt: skip
+            else:
+                month = date(int(name[-6:-2]), int(name[-2:]), 1)
+                if month >= this_month or month in rolled:
+                    continue
+                cur.execute(f"SELECT EXISTS (SELECT 1 FROM {name})")
+            if cur.fetchone()[0]:
+                return None
+    return rolled
+
+
+def _split(first: date, last: date | None, this_month: date, rolled: set[date]):
+    """The days from `first` to `last` (None: no end) as the whole rolled-up months among
+    them and the date ranges left, read from the daily rows."""
+    from .partitions import month_of
+
+    months: list[date] = []
+    ranges: list[tuple[date, date | None]] = []
+    month = month_of(first)
+    while month < this_month and (last is None or month <= last):
+        end = month + relativedelta(months=1) - timedelta(days=1)
+        if first <= month and (last is None or end <= last) and month in rolled:
+            months.append(month)
+        else:
+            ranges.append((max(first, month), end if last is None else min(end, last)))
+        month += relativedelta(months=1)
+    if month >= this_month and (last is None or month <= last):
+        ranges.append((max(first, month), last))
+    merged: list[tuple[date, date | None]] = []
+    for lo, hi in ranges:
+        if merged and merged[-1][1] is not None and merged[-1][1] + timedelta(days=1) == lo:
+            merged[-1] = (merged[-1][0], hi)
+        else:
+            merged.append((lo, hi))
+    return months, merged
+
+
+def _days_in(ranges, column: str = "s.date") -> str:
+    """SQL true for a date in one of the ranges (dates from the code, never from input)."""
+    if not ranges:
+        return "false"
+    parts = [f"{column} >= DATE '{lo.isoformat()}'"
+             + (f" AND {column} <= DATE '{hi.isoformat()}'" if hi is not None else "")
+             for lo, hi in ranges]  # fmt: skip
+    return "(" + " OR ".join(f"({p})" for p in parts) + ")"
+
+
+def _months_in(months: list[date]) -> str:
+    if not months:
+        return "false"
+    return "m.month IN (" + ", ".join(f"DATE '{m.isoformat()}'" for m in months) + ")"
+
+
+def _facts_from_months(today: date, rolled: set[date], facts_of: str, latest_of: str) -> str:
+    """The same CTEs as `_facts_from_days`, equal to them, reading each whole month before
+    this one from `ClientMonth` and only the days left from the daily rows: this month,
+    and the part months at a window's edge (the 30, 90, 365 and 90-455 days). The latest
+    snapshot and the one 60 days ago read two months of rows, then go back a client at a
+    time for the few with none there."""
+    from .partitions import month_of
+
+    this_month = month_of(today)
+    windows = {  # name: (aggregate, column, first day, last day or None), as in the days'
+        "trades12": ("sum", "trade_count", today - timedelta(days=364), None),
+        "commission12": ("sum", "commission", today - timedelta(days=364), None),
+        "inflow30": ("sum", "net_inflow", today - timedelta(days=29), None),
+        "trades90": ("sum", "trade_count", today - timedelta(days=89), None),
+        "trades_before": ("sum", "trade_count", today - timedelta(days=454),
+                          today - timedelta(days=90)),
+    }  # fmt: skip
+    daily, monthly, combined, read = [], [], [], []
+    for name, (_agg, column, first, last) in windows.items():
+        months, ranges = _split(first, last, this_month, rolled)
+        read += ranges
+        daily.append(f"sum(s.{column}) FILTER (WHERE {_days_in(ranges)}) AS {name}")
+        monthly.append(f"sum(m.{column}) FILTER (WHERE {_months_in(months)}) AS {name}")
+        combined.append(f"coalesce(fd.{name}, 0) + coalesce(fm.{name}, 0) AS {name}")
+    for i in (1, 2, 3):  # the three months of the tiers
+        month = this_month - relativedelta(months=i)
+        if month in rolled:
+            where = _months_in([month])
+            monthly += [f"sum(m.assets_sum) FILTER (WHERE {where}) / "
+                        f"nullif(sum(m.days) FILTER (WHERE {where}), 0) AS m{i}a",
+                        f"sum(m.commission) FILTER (WHERE {where}) AS m{i}c",
+                        f"sum(m.trading_volume) FILTER (WHERE {where}) AS m{i}v"]  # fmt: skip
+            combined += [f"fm.m{i}a", f"fm.m{i}c", f"fm.m{i}v"]
+        else:
+            ranges = [(month, month + relativedelta(months=1) - timedelta(days=1))]
+            read += ranges
+            where = _days_in(ranges)
+            daily += [f"avg(s.total_assets) FILTER (WHERE {where}) AS m{i}a",
+                      f"sum(s.commission) FILTER (WHERE {where}) AS m{i}c",
+                      f"sum(s.trading_volume) FILTER (WHERE {where}) AS m{i}v"]  # fmt: skip
+            combined += [f"fd.m{i}a", f"fd.m{i}c", f"fd.m{i}v"]
+    read.append((this_month, None))  # this month's trades: the last trade
+    start = f"DATE '{this_month.isoformat()}'"
+    daily.append(f"max(s.date) FILTER (WHERE s.trade_count > 0 AND s.date >= {start}) "
+                 "AS last_trade")  # fmt: skip
+    # else the last trade of the months before: those read, then the client's older ones
+    earliest = f"DATE '{month_of(today - timedelta(days=454)).isoformat()}'"
+    monthly.append("max(m.last_trade_on) AS last_trade")
+    combined.append(
+        "coalesce(fd.last_trade, fm.last_trade, (SELECT max(o.last_trade_on) "
+        f"FROM clients_clientmonth o WHERE o.client_id = c.id AND o.month < {earliest})) "
+        "AS last_trade"
+    )
+    months_of = facts_of.replace("s.client_id", "m.client_id")
+    recent = f"DATE '{(this_month - relativedelta(months=1)).isoformat()}'"
+    before = today - timedelta(days=60)
+    before_recent = f"DATE '{(month_of(before) - relativedelta(months=1)).isoformat()}'"
+    clients_of = latest_of.replace("client_id", "c.id")
+    return f"""fd AS (
+        SELECT s.client_id, {", ".join(daily)}
+        FROM clients_accountsnapshot s
+        WHERE {_days_in(read)} AND {facts_of}
+        GROUP BY s.client_id
+    ), fm AS (
+        SELECT m.client_id, {", ".join(monthly)}
+        FROM clients_clientmonth m
+        WHERE m.month >= {earliest} AND m.month < {start} AND {months_of}
+        GROUP BY m.client_id
+    ), f AS MATERIALIZED (
+        SELECT c.id AS client_id, {", ".join(combined)}
+        FROM clients_client c
+        LEFT JOIN fd ON fd.client_id = c.id LEFT JOIN fm ON fm.client_id = c.id
+        WHERE c.client_no IS NOT NULL AND {clients_of}
+    ), l_recent AS (
+        SELECT DISTINCT ON (client_id) client_id, total_assets, cash, market_value
+        FROM clients_accountsnapshot WHERE date >= {recent} AND {latest_of}
+        ORDER BY client_id, date DESC
+    ), l AS (
+        SELECT * FROM l_recent
+        UNION ALL
+        SELECT c.id, a.total_assets, a.cash, a.market_value
+        FROM clients_client c CROSS JOIN LATERAL (
+            SELECT total_assets, cash, market_value FROM clients_accountsnapshot
+            WHERE client_id = c.id AND date < {recent} ORDER BY date DESC LIMIT 1) a
+        WHERE c.client_no IS NOT NULL AND {clients_of}
+          AND NOT EXISTS (SELECT 1 FROM l_recent r WHERE r.client_id = c.id)
+    ), p_recent AS (
+        SELECT DISTINCT ON (client_id) client_id, total_assets, market_value
+        FROM clients_accountsnapshot
+        WHERE date >= {before_recent} AND date <= DATE '{before.isoformat()}' AND {latest_of}
+        ORDER BY client_id, date DESC
+    ), p AS (
+        SELECT * FROM p_recent
+        UNION ALL
+        SELECT c.id, a.total_assets, a.market_value
+        FROM clients_client c CROSS JOIN LATERAL (
+            SELECT total_assets, market_value FROM clients_accountsnapshot
+            WHERE client_id = c.id AND date < {before_recent} ORDER BY date DESC LIMIT 1) a
+        WHERE c.client_no IS NOT NULL AND {clients_of}
+          AND NOT EXISTS (SELECT 1 FROM p_recent r WHERE r.client_id = c.id)
+    )"""
 
 
 def _number_placeholders(sql: str, counter) -> str:

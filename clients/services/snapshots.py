@@ -292,9 +292,14 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
         "written AS (SELECT up.client_id, date_trunc('month', up.date)::date AS month, "
         "old.client_id IS NULL AS inserted, "
         + ", ".join(f"up.{c} - coalesce(old.{c}, 0) AS {c}" for c in facts)
-        + " FROM up LEFT JOIN old ON old.client_id = up.client_id AND old.date = up.date), "
+        + ", CASE WHEN up.trade_count > 0 THEN up.date END AS traded_on, "
+        # a day that had trades and has none now: its month's last trade is read again
+        "coalesce(old.trade_count, 0) > 0 AND up.trade_count = 0 AS untraded "
+        "FROM up LEFT JOIN old ON old.client_id = up.client_id AND old.date = up.date), "
         f"months AS ({client_months.moved_by('written')}) "
-        "SELECT count(*) FILTER (WHERE inserted), count(*) FROM written"
+        "SELECT count(*) FILTER (WHERE inserted), count(*), "
+        "array_agg(client_id) FILTER (WHERE untraded), array_agg(month) FILTER (WHERE untraded) "
+        "FROM written"
     )
     with transaction.atomic():
         with connection.cursor() as cur:
@@ -310,7 +315,9 @@ def snapshots_upsert(*, user, rows: list) -> BulkResult:
             _lock_months(cur)
             dates = [values["date"] for _index, values in parsed]
             cur.execute(upsert, [*visible_params, min(dates), max(dates), now])
-            created, written = cur.fetchone()
+            created, written, untraded_clients, untraded_months = cur.fetchone()
+            if untraded_clients:
+                client_months.recompute_last_trade(untraded_clients, untraded_months)
         latest: dict[tuple[str, date], dict] = {}
         for index, values in parsed:
             if index in unknown:

@@ -210,14 +210,16 @@ def _client_months_from_snapshots() -> dict:
         turnover = (volume / mean).quantize(Decimal("0.0001"), ROUND_HALF_UP) if mean else None
         out[key] = (len(snaps), assets, mean.quantize(Decimal("0.01"), ROUND_HALF_UP), volume,
                     sum(s.commission for s in snaps), sum(s.trade_count for s in snaps),
-                    sum(s.net_inflow for s in snaps), turnover)  # fmt: skip
+                    sum(s.net_inflow for s in snaps), turnover,
+                    max((s.date for s in snaps if s.trade_count), default=None))  # fmt: skip
     return out
 
 
 def _client_months() -> dict:
     return {
         (m.client_id, m.month): (m.days, m.assets_sum, m.avg_assets, m.trading_volume,
-                                 m.commission, m.trade_count, m.net_inflow, m.turnover)
+                                 m.commission, m.trade_count, m.net_inflow, m.turnover,
+                                 m.last_trade_on)
         for m in ClientMonth.objects.all()
     }  # fmt: skip
 
