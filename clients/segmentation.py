@@ -1,13 +1,16 @@
 """The nightly segmentation: lifecycle stage, value tier with hysteresis, RFM quintiles,
 churn-risk score with reasons, and retention cases, for every client in set-based SQL.
 
-One UPDATE ... FROM (facts) statement recomputes every client from the snapshot table;
-tier changes are written as history in the same statement; retention cases are opened
-(one open case per client, a partial unique index) and closed in two more; the
-dashboards' summary of the client master (clients.summary) is rebuilt in the same
-transaction. Running it
-twice gives the same result, and it can be run by hand (`manage.py run_segmentation`,
-or the admin action on tier rules).
+One UPDATE ... FROM (facts) statement recomputes every client from its account facts:
+each whole month before this one that is rolled up from the monthly rollup
+(`ClientMonth`), and only the days left from the daily snapshots (this month, the part
+months at the edges of the 30-, 90-, 365- and 455-day windows, a month not rolled up);
+from every daily row with `CRM_ROLLUPS=false`. Tier changes are written as history in
+the same statement; retention cases are opened (one open case per client, a partial
+unique index) and closed in two more; the dashboards' summary of the client master
+(clients.summary) is rebuilt in the same transaction. Running it twice gives the same
+result, and it can be run by hand (`manage.py run_segmentation`, or the admin action on
+tier rules).
 
 Other apps add churn signals without being imported here: `register_churn_source("code",
 sql)` with an SQL query returning a `client_id` column (complaints registers recent
@@ -156,9 +159,10 @@ def run(today: date | None = None, branch_ids: list[int] | None = None) -> RunRe
     )
     facts_of = in_branches.format(column="s.client_id")
     latest_of = in_branches.format(column="client_id")
-    rolled = _rolled_months(today) if settings.CRM_ROLLUPS else None
-    facts = (_facts_from_months(today, rolled, facts_of, latest_of) if rolled is not None
-             else _facts_from_days(facts_of, latest_of))  # fmt: skip
+    if settings.CRM_ROLLUPS:
+        facts = _facts_from_months(today, *_months(today), facts_of, latest_of)
+    else:
+        facts = _facts_from_days(facts_of, latest_of)
     sql = f"""
     WITH {facts}, x AS (
         SELECT c.id, c.tier AS old_tier, c.opened_on,
@@ -313,9 +317,10 @@ def _facts_from_days(facts_of: str, latest_of: str) -> str:
     )"""
 
 
-def _rolled_months(today: date) -> set[date] | None:
-    """The months before this one whose per-client figures (`ClientMonth`) may be read,
-    or None if a month with facts is missing from them: the run then reads the days."""
+def _months(today: date) -> tuple[set[date], list[date]]:
+    """The months before this one whose per-client figures (`ClientMonth`) may be read
+    (rolled up), and those not rolled up that hold facts (a month's partition with rows,
+    or rows in the default one): their days are read instead."""
     from crm.models import RollupMonth
 
     from .partitions import month_of, partitions
@@ -323,22 +328,20 @@ def _rolled_months(today: date) -> set[date] | None:
     this_month = month_of(today)
     rolled = set(RollupMonth.objects.filter(source=ROLLUP, month__lt=this_month)
                  .values_list("month", flat=True))  # fmt: skip
-    # a client's last trade is read from every month before this one: each month that
-    # holds facts must be rolled up (a month's partition, or rows in the default one)
+    unrolled: set[date] = set()
     with connection.cursor() as cur:
         for name in partitions(SNAPSHOTS):
             if name.endswith("_default"):
-                cur.execute(f"SELECT EXISTS (SELECT 1 FROM {name} WHERE date < %s "
-                            "AND date_trunc('month', date)::date <> ALL(%s::date[]))",
-                            [this_month, sorted(rolled)])  # fmt: skip
-            else:
-                month = date(int(name[-6:-2]), int(name[-2:]), 1)
-                if month >= this_month or month in rolled:
-                    continue
+                cur.execute(f"SELECT DISTINCT date_trunc('month', date)::date FROM {name} "
+                            "WHERE date < %s", [this_month])  # fmt: skip
+                unrolled |= {m for (m,) in cur.fetchall() if m not in rolled}
+                continue
+            month = date(int(name[-6:-2]), int(name[-2:]), 1)
+            if month < this_month and month not in rolled:
                 cur.execute(f"SELECT EXISTS (SELECT 1 FROM {name})")
-            if cur.fetchone()[0]:
-                return None
-    return rolled
+                if cur.fetchone()[0]:
+                    unrolled.add(month)
+    return rolled, sorted(unrolled)
 
 
 def _split(first: date, last: date | None, this_month: date, rolled: set[date]):
@@ -383,7 +386,9 @@ def _months_in(months: list[date]) -> str:
     return "m.month IN (" + ", ".join(f"DATE '{m.isoformat()}'" for m in months) + ")"
 
 
-def _facts_from_months(today: date, rolled: set[date], facts_of: str, latest_of: str) -> str:
+def _facts_from_months(
+    today: date, rolled: set[date], unrolled: list[date], facts_of: str, latest_of: str
+) -> str:
     """The same CTEs as `_facts_from_days`, equal to them, reading each whole month before
     this one from `ClientMonth` and only the days left from the daily rows: this month,
     and the part months at a window's edge (the 30, 90, 365 and 90-455 days). The latest
@@ -428,13 +433,25 @@ def _facts_from_months(today: date, rolled: set[date], facts_of: str, latest_of:
     start = f"DATE '{this_month.isoformat()}'"
     daily.append(f"max(s.date) FILTER (WHERE s.trade_count > 0 AND s.date >= {start}) "
                  "AS last_trade")  # fmt: skip
-    # else the last trade of the months before: those read, then the client's older ones
-    earliest = f"DATE '{month_of(today - timedelta(days=454)).isoformat()}'"
-    monthly.append("max(m.last_trade_on) AS last_trade")
+    # else the latest of: the months not rolled up (their days), the rolled-up months of
+    # the windows, and, for a client with no trade in those, the older rolled-up months
+    month_ranges = [(m, m + relativedelta(months=1) - timedelta(days=1)) for m in unrolled]
+    read += month_ranges
+    daily.append(f"max(s.date) FILTER (WHERE s.trade_count > 0 AND {_days_in(month_ranges)}) "
+                 "AS last_trade_unrolled")  # fmt: skip
+    earliest_month = month_of(today - timedelta(days=454))
+    earliest = f"DATE '{earliest_month.isoformat()}'"
+    window_rolled = [m for m in sorted(rolled) if m >= earliest_month]
+    monthly.append(f"max(m.last_trade_on) FILTER (WHERE {_months_in(window_rolled)}) "
+                   "AS last_trade")  # fmt: skip
+    older_unrolled = [m for m in unrolled if m < earliest_month]
+    not_unrolled = (f" AND NOT ({_months_in(older_unrolled).replace('m.month', 'o.month')})"
+                    if older_unrolled else "")  # fmt: skip
     combined.append(
-        "coalesce(fd.last_trade, fm.last_trade, (SELECT max(o.last_trade_on) "
-        f"FROM clients_clientmonth o WHERE o.client_id = c.id AND o.month < {earliest})) "
-        "AS last_trade"
+        "coalesce(fd.last_trade, greatest(fd.last_trade_unrolled, fm.last_trade, "
+        "CASE WHEN fm.last_trade IS NULL THEN (SELECT max(o.last_trade_on) "
+        f"FROM clients_clientmonth o WHERE o.client_id = c.id AND o.month < {earliest}"
+        f"{not_unrolled}) END)) AS last_trade"
     )
     months_of = facts_of.replace("s.client_id", "m.client_id")
     recent = f"DATE '{(this_month - relativedelta(months=1)).isoformat()}'"

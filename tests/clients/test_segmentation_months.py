@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from clients import segmentation
-from clients.models import AccountSnapshot, Client
+from clients.models import AccountSnapshot, Client, ClientMonth
 from crm import rollups
 from crm.models import RollupMonth
 from tests.factories import make_client
@@ -58,14 +58,26 @@ def _facts(org, seed: int, today: date) -> None:
     AccountSnapshot.objects.bulk_create(rows, batch_size=5000)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_months_give_what_the_days_give(org, settings, seed):
+def _roll_up(today: date, *, leave_out: tuple[int, ...] = ()) -> list[date]:
+    """Every month with facts rolled up, but the months `leave_out` months ago: those are
+    forgotten and their ClientMonth rows made wrong, so reading them would show."""
+    this_month = today.replace(day=1)
+    rollups.refresh(this_month - relativedelta(months=25), this_month, ["client_months"])
+    left = [this_month - relativedelta(months=n) for n in leave_out]
+    RollupMonth.objects.filter(source="client_months", month__in=left).delete()
+    ClientMonth.objects.filter(month__in=left).update(
+        assets_sum=0, commission=10**9, trading_volume=0, trade_count=999, last_trade_on=None
+    )
+    return left
+
+
+@pytest.mark.parametrize(("seed", "leave_out"), [(1, ()), (2, ()), (3, (2, 7, 20))])
+def test_months_give_what_the_days_give(org, settings, seed, leave_out):
     today = timezone.localdate()
     _facts(org, seed, today)
-    this_month = today.replace(day=1)
-    assert segmentation._rolled_months(today) is None  # nothing rolled up: the days are read
-    rollups.refresh(this_month - relativedelta(months=25), this_month, ["client_months"])
-    assert segmentation._rolled_months(today)  # every month with facts now is
+    left = _roll_up(today, leave_out=leave_out)
+    rolled, unrolled = segmentation._months(today)
+    assert len(rolled) == 25 - len(left) and unrolled == sorted(left)
 
     settings.CRM_ROLLUPS = False
     from_days = segmentation.run(today)
@@ -93,10 +105,8 @@ def test_the_months_read_only_the_days_left(org, settings):
     rows, not two years of them."""
     today = timezone.localdate()
     _facts(org, 4, today)
-    this_month = today.replace(day=1)
-    rollups.refresh(this_month - relativedelta(months=25), this_month, ["client_months"])
-    rolled = segmentation._rolled_months(today)
-    facts = segmentation._facts_from_months(today, rolled, "true", "true")
+    _roll_up(today)
+    facts = segmentation._facts_from_months(today, *segmentation._months(today), "true", "true")
     with connection.cursor() as cur:
         cur.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) WITH {facts} SELECT count(*) FROM fd",
                     {"today": today})  # fmt: skip
@@ -108,17 +118,6 @@ def test_the_months_read_only_the_days_left(org, settings):
 
     everything = AccountSnapshot.objects.count()
     assert scanned(plan) < everything * 0.6
-
-
-def test_a_month_not_rolled_up_sends_the_run_to_the_days(org):
-    today = timezone.localdate()
-    _facts(org, 5, today)
-    this_month = today.replace(day=1)
-    rollups.refresh(this_month - relativedelta(months=25), this_month, ["client_months"])
-    assert segmentation._rolled_months(today)
-    RollupMonth.objects.filter(source="client_months",
-                               month=this_month - relativedelta(months=7)).delete()  # fmt: skip
-    assert segmentation._rolled_months(today) is None
 
 
 def test_split_into_months_and_days():
